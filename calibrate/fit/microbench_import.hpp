@@ -1,0 +1,82 @@
+#pragma once
+// Builds a HardwareProfile from recorded microbenchmarks (one JSON object per line), the format
+// of calibrate/data/h100-microbench/ (described in hardware/profiles/README.md):
+//   gemm.jsonl  m, n, k, dtype, s_med              → GEMM efficiency tables per precision
+//   sdpa.jsonl  b, heads, s, d, causal, s_fwd, s_fwd_bwd → attention forward/backward curve
+//   copy.jsonl  d2d_copy/add by bytes, h2d_pinned, launch_100_tiny
+//                                                  → HBM efficiency by bytes, launch overhead,
+//                                                    host-to-device bandwidth
+//   norm.jsonl  layernorm/gelu/softmax bandwidth    → validation only (not fitted)
+//   env.jsonl   GPU name, SM count, software        → recorded in the profile's source block
+//
+// Convention: ComputeCost adds one kernel launch to every op, so each efficiency is computed from
+// the measured time minus one launch overhead; ComputeCost then reproduces the measured times.
+// Every efficiency is achieved FLOP/s (or bytes/s) over the datasheet peak in GpuPeaks.
+#include <cstddef>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "calibrate/fit/gpu_peaks.hpp"
+#include "hardware/profile.hpp"
+#include "sim/core/json_fields.hpp"
+
+namespace trainsim::calibrate {
+
+// One JSON object per non-blank line. Malformed lines throw InputError whose path is
+// "<file>:<line>".
+struct JsonlRow {
+  std::size_t line = 0;
+  Json value;
+};
+std::vector<JsonlRow> read_jsonl(const std::filesystem::path& file);
+
+// Relative error statistics of predictions against measurements.
+struct Agreement {
+  std::size_t count = 0;
+  double mean_abs_rel_err = 0;
+  double max_abs_rel_err = 0;
+  double mean_rel_err = 0;  // signed: > 0 means predictions are slower than measured
+  std::string worst;        // label of the case with the largest error
+
+  void add(double measured_s, double predicted_s, std::string_view label);
+  Json to_json() const;
+
+ private:
+  double sum_abs_ = 0, sum_ = 0;
+};
+
+struct MicrobenchImportOptions {
+  std::string profile_name;  // default: "<gpu> (microbenchmark import)"
+  std::string command;       // the command line that ran the import, recorded in the source
+  // fp8 GEMMs are not in the microbench; their best efficiency comes from the stas00/ml-engineering
+  // MAMF table (H100 SXM fp8 e4m3: 1402.6 of 1979 TFLOP/s). 0 = leave unset.
+  double fp8_max_efficiency_frac = 0.709;
+};
+
+struct MicrobenchImport {
+  HardwareProfile profile;
+  // How well ComputeCost with `profile` reproduces the inputs:
+  Agreement gemm_shapes;  // per distinct (precision, m, n, k), mean time of its repeats
+  Agreement gemm_rows;    // per gemm.jsonl line (repeats of a shape differ by layout/noise)
+  // Out-of-sample: each bf16 shape predicted from a table without it (how well the table
+  // interpolation generalises to unmeasured shapes).
+  Agreement gemm_bf16_leave_one_out;
+  Agreement attention_forward;           // sdpa.jsonl s_fwd
+  Agreement attention_backward;          // s_fwd_bwd - s_fwd
+  Agreement attention_forward_backward;  // s_fwd_bwd
+  Agreement copy;                        // copy.jsonl d2d_copy/add
+  // norm.jsonl by op (layernorm_fwd, gelu_fwd, softmax_fwd), predicted as memory-bound ops:
+  // validation only, not used in the fit.
+  std::map<std::string, Agreement> norm_by_op;
+  std::vector<std::string> notes;  // conventions detected, clamps applied
+};
+
+// Reads the files in `dir` (gemm.jsonl is required, the others optional: missing parts keep the
+// datasheet defaults of `peaks`' generation).
+MicrobenchImport import_microbench(const std::filesystem::path& dir, const GpuPeaks& peaks,
+                                   const MicrobenchImportOptions& options = {});
+
+}  // namespace trainsim::calibrate

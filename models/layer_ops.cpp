@@ -1,0 +1,268 @@
+#include "models/layer_ops.hpp"
+
+#include <algorithm>
+#include <cassert>
+#include <string>
+
+namespace trainsim {
+namespace {
+
+// Appends ops to a pass; one place decides what a GEMM's backward is.
+class OpListBuilder {
+ public:
+  explicit OpListBuilder(const ShardContext& ctx) : ctx_(ctx) {}
+
+  // Forward GEMM Y[m,n] = X[m,k] · W[k,n], with its dgrad and wgrad in the backward list.
+  void gemm(const std::string& name, std::int64_t m, std::int64_t n, std::int64_t k,
+            std::int64_t batch = 1) {
+    if (m <= 0 || n <= 0 || k <= 0 || batch <= 0) return;
+    const double e = bytes_per_element(ctx_.gemm_precision);
+    const double out = bytes_per_element(ctx_.activation_precision);
+    auto make = [&](std::string op_name, Pass pass, GemmShape shape, double out_elem_bytes) {
+      Op op;
+      op.name = std::move(op_name);
+      op.kind = OpKind::gemm;
+      op.pass = pass;
+      op.precision = ctx_.gemm_precision;
+      op.gemm = shape;
+      const double mm = shape.m, nn = shape.n, kk = shape.k, bb = shape.batch;
+      op.flops = 2.0 * mm * nn * kk * bb;
+      op.output_bytes = mm * nn * bb * out_elem_bytes;
+      op.bytes = bb * (mm * kk + kk * nn) * e + op.output_bytes;
+      return op;
+    };
+    forward_.push_back(make(name, Pass::forward, {m, n, k, batch}, out));
+    // dX[m,k] = dY[m,n] · W^T[n,k]; dW[n,k] = dY^T[n,m] · X[m,k] accumulated in fp32.
+    backward_.push_back(make(name + "_dgrad", Pass::backward, {m, k, n, batch}, out));
+    backward_.push_back(make(name + "_wgrad", Pass::backward, {n, k, m, batch}, 4.0));
+  }
+
+  // A memory-bound kernel (or fused group): `bytes` of HBM traffic forward and backward.
+  void elementwise(const std::string& name, double forward_bytes, double backward_bytes,
+                   double output_bytes, int kernels_forward = 1, int kernels_backward = 1) {
+    if (forward_bytes > 0)
+      forward_.push_back(memory_op(name, Pass::forward, forward_bytes, output_bytes,
+                                   kernels_forward));
+    if (backward_bytes > 0)
+      backward_.push_back(memory_op(name + "_bwd", Pass::backward, backward_bytes, output_bytes,
+                                    kernels_backward));
+  }
+
+  void attention(const std::string& name, const AttentionShape& shape) {
+    const double e = bytes_per_element(ctx_.activation_precision);
+    const double causal_share = shape.causal ? 0.5 : 1.0;
+    const double score_flops = 4.0 * shape.batch * shape.heads * static_cast<double>(shape.seq_q) *
+                               shape.seq_kv * shape.head_dim * causal_share;
+    const double q_bytes = double(shape.batch) * shape.seq_q * shape.heads * shape.head_dim * e;
+    const double kv_bytes =
+        2.0 * shape.batch * shape.seq_kv * shape.kv_heads * shape.head_dim * e;
+    Op fwd;
+    fwd.name = name;
+    fwd.kind = OpKind::attention;
+    fwd.pass = Pass::forward;
+    fwd.precision = Precision::bf16;  // flash attention runs in 16-bit even under FP8 recipes
+    fwd.attention = shape;
+    fwd.flops = score_flops;
+    fwd.output_bytes = q_bytes;
+    fwd.bytes = q_bytes + kv_bytes + q_bytes;
+    Op bwd = fwd;
+    bwd.name = name + "_bwd";
+    bwd.pass = Pass::backward;
+    // FlashAttention-2: the backward pass does 2.5x the forward matmul work (recomputes S).
+    bwd.flops = 2.5 * score_flops;
+    bwd.bytes = 2.0 * fwd.bytes + q_bytes + kv_bytes;
+    forward_.push_back(fwd);
+    backward_.push_back(bwd);
+  }
+
+  PassOps take() {
+    // Backward runs the layer in reverse order.
+    std::reverse(backward_.begin(), backward_.end());
+    return PassOps{std::move(forward_), std::move(backward_)};
+  }
+
+ private:
+  Op memory_op(std::string name, Pass pass, double bytes, double output_bytes, int kernels) const {
+    Op op;
+    op.name = std::move(name);
+    op.kind = OpKind::memory_bound;
+    op.pass = pass;
+    op.precision = ctx_.activation_precision;
+    op.bytes = bytes;
+    op.output_bytes = output_bytes;
+    op.kernels = kernels;
+    return op;
+  }
+
+  const ShardContext& ctx_;
+  std::vector<Op> forward_;
+  std::vector<Op> backward_;
+};
+
+}  // namespace
+
+PassOps build_transformer_layer_ops(const ModelSpec& model, const ShardContext& ctx) {
+  assert(ctx.tp > 0 && ctx.cp > 0 && ctx.micro_batch > 0);
+  OpListBuilder ops(ctx);
+  const bool eager = ctx.framework == Framework::pytorch;
+  const double e = bytes_per_element(ctx.activation_precision);
+  const std::int64_t t = ctx.tp;
+  const std::int64_t T = ctx.gemm_tokens();
+  const double E = static_cast<double>(ctx.elementwise_tokens());
+  const std::int64_t h = model.hidden;
+  const std::int64_t kvh = model.kv_hidden();
+  const std::int64_t d = model.head_dim();
+  const double hidden_bytes = E * h * e;  // one [tokens, h] activation on this rank
+
+  // Eager PyTorch runs autocast: each forward casts fp32 weights to 16-bit (read 4 B, write 2 B),
+  // and biases are separate kernels. Megatron keeps 16-bit weights and fuses bias epilogues.
+  auto weight_cast = [&](const std::string& name, double weight_elems) {
+    if (eager) ops.elementwise(name + "_cast", 6.0 * weight_elems, 6.0 * weight_elems, 0);
+  };
+  auto bias_add = [&](const std::string& name, double out_elems) {
+    if (eager && model.linear_bias)
+      ops.elementwise(name + "_bias", 2.0 * out_elems * e, 2.0 * out_elems * e, out_elems * e);
+  };
+  auto residual_block_end = [&](const std::string& name) {
+    if (eager) {  // dropout (writes a 1-byte mask) and the residual add are separate kernels
+      ops.elementwise(name + "_dropout", hidden_bytes * (2.0 + 1.0 / e),
+                      hidden_bytes * (2.0 + 1.0 / e), hidden_bytes);
+      ops.elementwise(name + "_residual", 3.0 * hidden_bytes, 3.0 * hidden_bytes, hidden_bytes);
+    } else {  // Megatron's fused bias-dropout-add
+      ops.elementwise(name + "_bias_dropout_add", hidden_bytes * (3.0 + 1.0 / e),
+                      hidden_bytes * (3.0 + 1.0 / e), hidden_bytes);
+    }
+  };
+  auto norm = [&](const std::string& name) {
+    ops.elementwise(name, 2.0 * hidden_bytes, 3.0 * hidden_bytes, hidden_bytes);
+  };
+
+  // --- attention block ---
+  norm("input_norm");
+  const std::int64_t qkv_out = (h + 2 * kvh) / t;
+  weight_cast("qkv", double(h) * qkv_out);
+  ops.gemm("qkv", T, qkv_out, h);
+  bias_add("qkv", double(T) * qkv_out);
+  if (!model.learned_position_embeddings) {  // rotary embedding on q and k
+    const double qk_bytes = double(T) * (h + kvh) / t * e;
+    ops.elementwise("rotary", 2.0 * qk_bytes, 2.0 * qk_bytes, qk_bytes, eager ? 4 : 1,
+                    eager ? 4 : 1);
+  }
+  AttentionShape shape;
+  shape.batch = ctx.micro_batch;
+  shape.heads = model.heads / t;
+  shape.kv_heads = std::max<std::int64_t>(1, model.kv_heads / t);
+  shape.seq_q = ctx.local_seq_len();
+  shape.seq_kv = ctx.seq_len;  // context parallelism: local queries attend over all keys
+  shape.head_dim = d;
+  shape.causal = true;
+  ops.attention("attention", shape);
+  weight_cast("attn_proj", double(h / t) * h);
+  ops.gemm("attn_proj", T, h, h / t);
+  bias_add("attn_proj", double(T) * h);
+  residual_block_end("attn");
+
+  // --- MLP block (dense, or routed experts + shared experts) ---
+  norm("post_attn_norm");
+  const std::int64_t gate_factor = model.activation == Activation::swiglu ? 2 : 1;
+  auto mlp = [&](const std::string& prefix, std::int64_t tokens, std::int64_t ffn,
+                 std::int64_t batch) {
+    const std::int64_t ffn_local = ffn / t;
+    weight_cast(prefix + "fc1", double(h) * ffn_local * gate_factor * batch);
+    ops.gemm(prefix + "fc1", tokens, ffn_local * gate_factor, h, batch);
+    bias_add(prefix + "fc1", double(tokens) * ffn_local * gate_factor * batch);
+    const double act_in = double(tokens) * ffn_local * gate_factor * batch * e;
+    const double act_out = double(tokens) * ffn_local * batch * e;
+    ops.elementwise(prefix + "activation", act_in + act_out, 2.0 * act_in + act_out, act_out,
+                    eager && gate_factor == 2 ? 2 : 1, eager && gate_factor == 2 ? 3 : 1);
+    weight_cast(prefix + "fc2", double(ffn_local) * h * batch);
+    ops.gemm(prefix + "fc2", tokens, h, ffn_local, batch);
+  };
+  if (model.moe) {
+    const MoeSpec& moe = *model.moe;
+    ops.gemm("router", T, moe.experts, h);
+    ops.elementwise("router_softmax_topk", 2.0 * double(T) * moe.experts * 4.0,
+                    2.0 * double(T) * moe.experts * 4.0, double(T) * moe.top_k * 4.0);
+    // Permute tokens to experts and back (gather/scatter of top_k copies).
+    const double routed_bytes = double(T) * moe.top_k * h * e;
+    ops.elementwise("token_permute", 2.0 * routed_bytes, 2.0 * routed_bytes, routed_bytes);
+    // Under uniform routing each of the experts/ep local experts receives T·top_k/experts tokens
+    // from each of the ep ranks of its expert-parallel group.
+    const std::int64_t local_experts = std::max<std::int64_t>(1, moe.experts / ctx.ep);
+    const std::int64_t tokens_per_expert =
+        std::max<std::int64_t>(1, T * moe.top_k * ctx.ep / std::max<std::int64_t>(1, moe.experts));
+    mlp("expert_", tokens_per_expert, moe.expert_ffn_hidden, local_experts);
+    ops.elementwise("token_unpermute", 2.0 * routed_bytes, 2.0 * routed_bytes, routed_bytes);
+    if (moe.shared_experts > 0) mlp("shared_", T, moe.expert_ffn_hidden * moe.shared_experts, 1);
+  } else {
+    mlp("", T, model.ffn_hidden, 1);
+  }
+  bias_add("fc2", double(T) * h);
+  residual_block_end("mlp");
+  return ops.take();
+}
+
+PassOps build_embedding_ops(const ModelSpec& model, const ShardContext& ctx) {
+  OpListBuilder ops(ctx);
+  const double e = bytes_per_element(ctx.activation_precision);
+  const double tokens = static_cast<double>(ctx.gemm_tokens());
+  const double out = tokens * model.hidden * e;
+  // Vocab-parallel lookup: each TP rank gathers its rows into a full-size buffer (summed by a
+  // TP all-reduce); backward scatters into the fp32 embedding gradient.
+  ops.elementwise("embedding", 2.0 * out + tokens * 8.0, out + tokens * model.hidden * 8.0, out,
+                  model.learned_position_embeddings ? 2 : 1, 1);
+  return ops.take();
+}
+
+PassOps build_lm_head_ops(const ModelSpec& model, const ShardContext& ctx) {
+  OpListBuilder ops(ctx);
+  const double e = bytes_per_element(ctx.activation_precision);
+  const double E = static_cast<double>(ctx.elementwise_tokens());
+  const std::int64_t T = ctx.gemm_tokens();
+  const std::int64_t vocab_local = (model.vocab + ctx.tp - 1) / ctx.tp;
+  ops.elementwise("final_norm", 2.0 * E * model.hidden * e, 3.0 * E * model.hidden * e,
+                  E * model.hidden * e);
+  ops.gemm("lm_head", T, vocab_local, model.hidden);
+  // Vocab-parallel cross-entropy upcasts logits to fp32: read logits, write/read fp32 softmax.
+  const double logits = double(T) * vocab_local;
+  ops.elementwise("cross_entropy", logits * (e + 4.0 + 4.0), logits * (4.0 + e), logits * 4.0,
+                  3, 2);
+  return ops.take();
+}
+
+std::vector<Op> build_optimizer_ops(double params_on_rank, Framework framework) {
+  // Adam: read fp32 grad, master weight, m, v (16 B); write master, m, v (12 B). Megatron then
+  // copies master weights to the 16-bit model weights (4 B read + 2 B write); both frameworks
+  // read the gradients once more for global-norm clipping (4 B).
+  const bool megatron = framework == Framework::megatron;
+  Op adam;
+  adam.name = "adam";
+  adam.kind = OpKind::memory_bound;
+  adam.pass = Pass::optimizer;
+  adam.precision = Precision::fp32;
+  adam.bytes = params_on_rank * (megatron ? 34.0 : 28.0);
+  adam.kernels = megatron ? 4 : 2;
+  Op clip = adam;
+  clip.name = "grad_norm";
+  clip.bytes = params_on_rank * 4.0;
+  clip.kernels = 2;
+  if (params_on_rank <= 0) return {};
+  return {clip, adam};
+}
+
+double model_flops_per_token(const ModelSpec& model, std::int64_t seq_len) {
+  const double h = static_cast<double>(model.hidden);
+  const double attention_params = h * (h + 2.0 * model.kv_hidden()) + h * h;
+  double mlp_params = model.mlp_matrices() * h * model.ffn_hidden;
+  if (model.moe) {
+    const MoeSpec& moe = *model.moe;
+    mlp_params = model.mlp_matrices() * h * moe.expert_ffn_hidden *
+                     static_cast<double>(moe.top_k + moe.shared_experts) +
+                 h * moe.experts;
+  }
+  const double matmul_params =
+      model.layers * (attention_params + mlp_params) + static_cast<double>(model.vocab) * h;
+  return 6.0 * matmul_params + 12.0 * model.layers * h * static_cast<double>(seq_len);
+}
+
+}  // namespace trainsim

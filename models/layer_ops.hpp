@@ -1,0 +1,54 @@
+#pragma once
+// The operators of a training step for one model replica shard: one transformer layer's forward
+// and backward, the embedding, the LM head with cross-entropy, and the optimizer. Each Op carries
+// FLOPs, HBM bytes and output size as a function of micro-batch, sequence length, precision and the
+// TP/SP/CP split, so schedule builders never re-derive them. Recomputation, MoE and context
+// parallelism change the inputs (ShardContext) or select ops, not the list's structure.
+#include <cstdint>
+#include <vector>
+
+#include "models/model_spec.hpp"
+#include "models/op.hpp"
+
+namespace trainsim {
+
+enum class Framework { megatron, pytorch };
+
+struct ShardContext {
+  std::int64_t micro_batch = 1;
+  std::int64_t seq_len = 2048;
+  int tp = 1;
+  bool sequence_parallel = false;
+  int cp = 1;
+  int ep = 1;  // expert parallel: experts are split over ep ranks, tokens exchanged all-to-all
+  Precision gemm_precision = Precision::bf16;        // fp8 runs GEMMs in fp8 (Transformer Engine)
+  Precision activation_precision = Precision::bf16;  // storage of activations
+  Framework framework = Framework::megatron;
+
+  std::int64_t local_seq_len() const { return seq_len / cp; }
+  // Tokens a GEMM on this rank processes (the full sequence shard; TP splits the weights).
+  std::int64_t gemm_tokens() const { return micro_batch * local_seq_len(); }
+  // Tokens an elementwise op processes: sequence parallelism splits them over TP.
+  std::int64_t elementwise_tokens() const {
+    return sequence_parallel ? gemm_tokens() / tp : gemm_tokens();
+  }
+};
+
+struct PassOps {
+  std::vector<Op> forward;
+  std::vector<Op> backward;
+};
+
+PassOps build_transformer_layer_ops(const ModelSpec& model, const ShardContext& ctx);
+PassOps build_embedding_ops(const ModelSpec& model, const ShardContext& ctx);
+PassOps build_lm_head_ops(const ModelSpec& model, const ShardContext& ctx);
+
+// Adam step over `params_on_rank` parameters (fp32 master weights, moments, gradients; writes
+// 16-bit weights back). Megatron: fused multi-tensor kernels; PyTorch: fused AdamW.
+std::vector<Op> build_optimizer_ops(double params_on_rank, Framework framework);
+
+// FLOPs of one full model forward+backward per token, without recomputation and without causal
+// discount (the MFU numerator convention, interface.md): 6 · matmul params + 12 · L · h · s.
+double model_flops_per_token(const ModelSpec& model, std::int64_t seq_len);
+
+}  // namespace trainsim

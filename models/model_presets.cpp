@@ -1,0 +1,170 @@
+#include "models/model_presets.hpp"
+
+#include <algorithm>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "models/hf_import.hpp"
+#include "sim/core/data_dir.hpp"
+#include "sim/core/errors.hpp"
+
+namespace trainsim {
+
+namespace {
+
+std::filesystem::path model_preset_dir() {
+  return data_root() / "models" / "presets";
+}
+
+// Default SwiGLU width when "ffn_hidden" is not given: the Meta LLaMA reference rule,
+// 2/3 of 4h (same parameter count as a 4h two-matrix MLP), rounded up to a multiple of 256.
+// It reproduces Llama 2 7B (h 4096 -> 11008) and 13B (h 5120 -> 13824); Megatron-LM uses the
+// same rule for --swiglu without --ffn-hidden-size (modulo its multiple of 64).
+std::int64_t default_swiglu_ffn(std::int64_t hidden) {
+  constexpr std::int64_t kMultiple = 256;
+  const std::int64_t two_thirds_of_4h = 2 * (4 * hidden) / 3;
+  return (two_thirds_of_4h + kMultiple - 1) / kMultiple * kMultiple;
+}
+
+Activation parse_activation(const std::string& text, std::string_view path) {
+  if (text == "gelu") return Activation::gelu;
+  if (text == "swiglu") return Activation::swiglu;
+  if (text == "squared_relu") return Activation::squared_relu;
+  throw InputError(
+      std::string(path),
+      fmt::format("unknown activation '{}'; allowed: gelu, swiglu, squared_relu", text));
+}
+
+NormKind parse_norm(const std::string& text, std::string_view path) {
+  if (text == "layernorm") return NormKind::layernorm;
+  if (text == "rmsnorm") return NormKind::rmsnorm;
+  throw InputError(std::string(path),
+                   fmt::format("unknown norm '{}'; allowed: layernorm, rmsnorm", text));
+}
+
+MoeSpec parse_moe(const Json& obj, std::string_view path, std::int64_t default_expert_ffn) {
+  require_object(obj, path);
+  reject_unknown_fields(obj, path, {"experts", "top_k", "expert_ffn_hidden", "shared_experts"});
+  MoeSpec moe;
+  moe.experts = require_positive_int(obj, "experts", path);
+  moe.top_k = require_positive_int(obj, "top_k", path);
+  if (moe.top_k > moe.experts)
+    throw InputError(join_path(path, "top_k"),
+                     fmt::format("must be <= experts ({}), got {}", moe.experts, moe.top_k));
+  moe.expert_ffn_hidden =
+      optional_positive_int(obj, "expert_ffn_hidden", path).value_or(default_expert_ffn);
+  moe.shared_experts = optional_non_negative_int(obj, "shared_experts", path).value_or(0);
+  return moe;
+}
+
+// "config.json" says nothing: name an imported model after its folder in that case.
+std::string hf_model_name(const std::filesystem::path& file) {
+  if (file.stem() == "config" && file.has_parent_path() && !file.parent_path().filename().empty())
+    return file.parent_path().filename().string();
+  return file.stem().string();
+}
+
+ModelSpec resolve_hf_config(const Json& obj, std::string_view path,
+                            const std::filesystem::path& base_dir) {
+  reject_unknown_fields(obj, path, {"hf_config", "name"});
+  const std::string rel = require_string(obj, "hf_config", path);
+  std::filesystem::path file = rel;
+  if (file.is_relative()) file = base_dir / file;
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(file, ec))
+    throw InputError(join_path(path, "hf_config"),
+                     fmt::format("cannot open Hugging Face config '{}' (resolved to '{}'; "
+                                 "relative paths start at the scenario file's folder)",
+                                 rel, file.string()));
+  const Json config = load_json_file(file);
+  std::string name = optional_string(obj, "name", path).value_or(hf_model_name(file));
+  return import_hf_config(config, std::move(name),
+                          fmt::format("{} ({})", join_path(path, "hf_config"), rel));
+}
+
+}  // namespace
+
+ModelSpec parse_model_spec(const Json& obj, std::string_view path) {
+  require_object(obj, path);
+  reject_unknown_fields(obj, path,
+                        {"name", "description", "source", "layers", "hidden", "heads", "kv_heads",
+                         "ffn_hidden", "vocab", "activation", "norm", "tied_embeddings",
+                         "linear_bias", "position_embedding", "max_seq_len", "moe"});
+  optional_string(obj, "description", path);
+
+  ModelSpec m;
+  m.name = optional_string(obj, "name", path).value_or("custom-model");
+  m.layers = require_positive_int(obj, "layers", path);
+  m.hidden = require_positive_int(obj, "hidden", path);
+  m.heads = require_positive_int(obj, "heads", path);
+  if (m.hidden % m.heads != 0)
+    throw InputError(join_path(path, "heads"),
+                     fmt::format("must divide hidden ({}); {} / {} is not an integer", m.hidden,
+                                 m.hidden, m.heads));
+  m.kv_heads = optional_positive_int(obj, "kv_heads", path).value_or(m.heads);
+  if (m.kv_heads > m.heads || m.heads % m.kv_heads != 0)
+    throw InputError(join_path(path, "kv_heads"),
+                     fmt::format("must divide heads ({}) (1 = multi-query, heads = no grouping), "
+                                 "got {}",
+                                 m.heads, m.kv_heads));
+  m.vocab = require_positive_int(obj, "vocab", path);
+
+  if (auto text = optional_string(obj, "activation", path))
+    m.activation = parse_activation(*text, join_path(path, "activation"));
+  if (auto text = optional_string(obj, "norm", path))
+    m.norm = parse_norm(*text, join_path(path, "norm"));
+
+  // Default MLP width: 4h for two-matrix MLPs; for SwiGLU see default_swiglu_ffn.
+  const std::int64_t default_ffn =
+      m.activation == Activation::swiglu ? default_swiglu_ffn(m.hidden) : 4 * m.hidden;
+  m.ffn_hidden = optional_positive_int(obj, "ffn_hidden", path).value_or(default_ffn);
+
+  m.tied_embeddings = optional_bool(obj, "tied_embeddings", path).value_or(false);
+  m.linear_bias = optional_bool(obj, "linear_bias", path).value_or(true);
+  m.max_seq_len = optional_positive_int(obj, "max_seq_len", path).value_or(0);
+
+  const std::string position = optional_string(obj, "position_embedding", path).value_or("rotary");
+  if (position != "learned" && position != "rotary" && position != "alibi" && position != "none")
+    throw InputError(join_path(path, "position_embedding"),
+                     fmt::format("unknown position embedding '{}'; allowed: learned, rotary, "
+                                 "alibi, none",
+                                 position));
+  m.learned_position_embeddings = position == "learned";
+  if (m.learned_position_embeddings && m.max_seq_len == 0)
+    throw InputError(join_path(path, "max_seq_len"),
+                     "required with \"position_embedding\": \"learned\" (it sizes the position "
+                     "table)");
+
+  if (const auto it = obj.find("moe"); it != obj.end() && !it->is_null())
+    m.moe = parse_moe(*it, join_path(path, "moe"), m.ffn_hidden);
+  return m;
+}
+
+ModelSpec resolve_model(const Json& value, std::string_view path,
+                        const std::filesystem::path& base_dir) {
+  if (value.is_string()) {
+    const std::string name = value.get<std::string>();
+    const auto names = preset_names_in(model_preset_dir());
+    if (std::find(names.begin(), names.end(), name) == names.end())
+      throw InputError(std::string(path), unknown_name_message("model preset", name, names));
+    const auto file = model_preset_dir() / (name + ".json");
+    ModelSpec m = parse_model_spec(load_json_file(file), file.string());
+    m.name = name;
+    return m;
+  }
+  if (value.is_object()) {
+    if (value.contains("hf_config")) return resolve_hf_config(value, path, base_dir);
+    return parse_model_spec(value, path);
+  }
+  throw InputError(std::string(path),
+                   fmt::format("expected a model preset name (a string), a model object or "
+                               "{{\"hf_config\": \"path/config.json\"}}, got {}",
+                               describe_json_type(value)));
+}
+
+std::vector<PresetSummary> list_model_presets() {
+  return list_presets_in(model_preset_dir());
+}
+
+}  // namespace trainsim

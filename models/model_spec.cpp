@@ -1,0 +1,87 @@
+#include "models/model_spec.hpp"
+
+namespace trainsim {
+
+// Parameter counts, written term by term so each line can be checked against a paper:
+//   attention  QKV h·(h + 2·kv_hidden) and output h·h, biases (h + 2·kv_hidden) + h;
+//   MLP        mlp_matrices()·h·ffn, biases (mlp_matrices()−1)·ffn + h
+//              (fc1 + fc2 for GELU / squared ReLU, gate + up + down for SwiGLU);
+//   MoE        experts × one expert MLP + router h·experts (no bias) + shared experts;
+//   norms      two per layer plus a final one; LayerNorm has weight and bias (2h), RMSNorm a
+//              weight only (h);
+//   embedding  V·h, plus max_seq_len·h for learned absolute positions; LM head V·h unless tied.
+
+namespace {
+
+double norm_params(const ModelSpec& m) {
+  const double h = static_cast<double>(m.hidden);
+  return m.norm == NormKind::layernorm ? 2.0 * h : h;
+}
+
+double attention_params(const ModelSpec& m) {
+  const double h = static_cast<double>(m.hidden);
+  const double kv = static_cast<double>(m.kv_hidden());
+  double params = h * (h + 2.0 * kv) + h * h;
+  if (m.linear_bias) params += (h + 2.0 * kv) + h;
+  return params;
+}
+
+// One MLP of width `ffn` (a dense MLP or one expert).
+double mlp_params(const ModelSpec& m, std::int64_t ffn) {
+  const double h = static_cast<double>(m.hidden);
+  const double f = static_cast<double>(ffn);
+  const double matrices = m.mlp_matrices();
+  double params = matrices * h * f;
+  if (m.linear_bias) params += (matrices - 1.0) * f + h;
+  return params;
+}
+
+double router_params(const ModelSpec& m) {
+  return static_cast<double>(m.hidden) * static_cast<double>(m.moe->experts);
+}
+
+// `routed_experts`: all experts for the stored parameters, top_k for those a token uses.
+double layer_params_with(const ModelSpec& m, std::int64_t routed_experts) {
+  double params = attention_params(m) + 2.0 * norm_params(m);
+  if (m.moe) {
+    const double expert = mlp_params(m, m.moe->expert_ffn_hidden);
+    params += static_cast<double>(routed_experts + m.moe->shared_experts) * expert;
+    params += router_params(m);
+  } else {
+    params += mlp_params(m, m.ffn_hidden);
+  }
+  return params;
+}
+
+}  // namespace
+
+double ModelSpec::layer_params() const {
+  return layer_params_with(*this, moe ? moe->experts : 0);
+}
+
+double ModelSpec::layer_active_params() const {
+  return layer_params_with(*this, moe ? moe->top_k : 0);
+}
+
+double ModelSpec::embedding_params() const {
+  const double h = static_cast<double>(hidden);
+  double params = static_cast<double>(vocab) * h;
+  if (learned_position_embeddings) params += static_cast<double>(max_seq_len) * h;
+  return params;
+}
+
+double ModelSpec::lm_head_params() const {
+  return tied_embeddings ? 0.0 : static_cast<double>(vocab) * static_cast<double>(hidden);
+}
+
+double ModelSpec::total_params() const {
+  return static_cast<double>(layers) * layer_params() + embedding_params() + norm_params(*this) +
+         lm_head_params();
+}
+
+double ModelSpec::active_params() const {
+  return static_cast<double>(layers) * layer_active_params() + embedding_params() +
+         norm_params(*this) + lm_head_params();
+}
+
+}  // namespace trainsim

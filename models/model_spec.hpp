@@ -1,0 +1,50 @@
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace trainsim {
+
+enum class Activation { gelu, swiglu, squared_relu };
+enum class NormKind { layernorm, rmsnorm };
+
+struct MoeSpec {
+  std::int64_t experts = 0;
+  std::int64_t top_k = 1;
+  std::int64_t expert_ffn_hidden = 0;  // FFN width of one expert
+  std::int64_t shared_experts = 0;     // always-active experts (DeepSeek style)
+};
+
+// A decoder-only transformer. Parameter counts are derived, never stored.
+struct ModelSpec {
+  std::string name;
+  std::int64_t layers = 0;
+  std::int64_t hidden = 0;
+  std::int64_t heads = 0;
+  std::int64_t kv_heads = 0;      // = heads without GQA
+  std::int64_t ffn_hidden = 0;    // dense MLP width (4h for GPT; 8/3 h-ish for SwiGLU)
+  std::int64_t vocab = 0;
+  std::int64_t max_seq_len = 0;   // 0 = unknown; informational
+  Activation activation = Activation::gelu;
+  NormKind norm = NormKind::layernorm;
+  bool tied_embeddings = false;
+  bool linear_bias = true;        // GPT-style biases on linear layers
+  bool learned_position_embeddings = false;  // GPT-2/3 style absolute positions
+  std::optional<MoeSpec> moe;
+
+  std::int64_t head_dim() const { return hidden / heads; }
+  std::int64_t kv_hidden() const { return kv_heads * head_dim(); }
+  // Matrices in the MLP: 3 for SwiGLU (gate, up, down), 2 otherwise.
+  int mlp_matrices() const { return activation == Activation::swiglu ? 3 : 2; }
+
+  // Parameters of one transformer layer (attention + MLP or experts + norms).
+  double layer_params() const;
+  // Parameters of one layer that every token uses (MoE: shared experts + top_k experts).
+  double layer_active_params() const;
+  double embedding_params() const;   // input embedding (+ learned positions)
+  double lm_head_params() const;     // 0 when tied
+  double total_params() const;
+  double active_params() const;      // per token
+};
+
+}  // namespace trainsim

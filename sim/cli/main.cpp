@@ -1,0 +1,65 @@
+// trainsim command-line entry point: parses arguments and is the one place that prints errors
+// and maps them to exit statuses (0 ok, 2 invalid input, 3 infeasible, 1 internal error).
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <iostream>
+
+#include "sim/cli/commands.hpp"
+#include "sim/core/errors.hpp"
+
+int main(int argc, char** argv) {
+  using namespace trainsim;
+  CLI::App app{"trainsim: predict the step time, breakdown and memory of parallel LLM training"};
+  app.require_subcommand(1);
+
+  cli::PredictArgs predict;
+  auto* predict_cmd = app.add_subcommand("predict", "predict one training step of a scenario");
+  predict_cmd->add_option("scenario", predict.scenario_file,
+                          "scenario JSON (default: scenarios/default.json)");
+  predict_cmd->add_option("--set", predict.overrides, "override a field: PATH=VALUE")
+      ->allow_extra_args(false);
+  predict_cmd->add_option("--format", predict.format, "table | json | csv")
+      ->check(CLI::IsMember({"table", "json", "csv"}));
+  predict_cmd->add_option("--trace", predict.trace_file, "write a Perfetto trace-event JSON file");
+  predict_cmd->add_flag("--detailed", predict.detailed,
+                        "simulate one task per layer (as --trace does)");
+
+  std::string preset_kind;
+  auto* presets_cmd = app.add_subcommand("presets", "list presets: models | gpus | nodes | networks");
+  presets_cmd->add_option("kind", preset_kind, "models | gpus | nodes | networks")->required();
+
+  cli::ValidateArgs validate;
+  auto* validate_cmd = app.add_subcommand(
+      "validate", "predict published measurements and report the error per record and group");
+  validate_cmd->add_option("records", validate.records_file,
+                           "records JSON (format of tests/data/validation/published-dev.json)")
+      ->required();
+  validate_cmd->add_option("--format", validate.format, "table | json")
+      ->check(CLI::IsMember({"table", "json"}));
+  validate_cmd->add_option("--set", validate.overrides,
+                           "override a field of every generated scenario: PATH=VALUE");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);
+    std::cerr << fmt::format("trainsim: {}\n", e.what());
+    return 2;
+  }
+  try {
+    if (*predict_cmd) return cli::run_predict(predict);
+    if (*presets_cmd) return cli::run_presets(preset_kind);
+    if (*validate_cmd) return cli::run_validate(validate);
+  } catch (const InputError& e) {
+    std::cerr << fmt::format("trainsim: invalid input: {}\n", e.what());
+    return 2;
+  } catch (const InfeasibleError& e) {
+    std::cerr << fmt::format("trainsim: infeasible: {}\n", e.what());
+    return 3;
+  } catch (const std::exception& e) {
+    std::cerr << fmt::format("trainsim: internal error (please report): {}\n", e.what());
+    return 1;
+  }
+  return 0;
+}

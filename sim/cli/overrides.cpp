@@ -1,0 +1,50 @@
+#include "sim/cli/overrides.hpp"
+
+#include <fmt/format.h>
+
+#include "sim/core/errors.hpp"
+
+namespace trainsim {
+
+void apply_override(Json& scenario, std::string_view assignment) {
+  const std::size_t eq = assignment.find('=');
+  const std::string origin = fmt::format("--set {}", assignment);
+  if (eq == std::string_view::npos || eq == 0)
+    throw InputError(origin, "expected PATH=VALUE, e.g. --set parallel.tp=4");
+  const std::string_view path = assignment.substr(0, eq);
+  const std::string_view text = assignment.substr(eq + 1);
+
+  Json value;
+  try {
+    value = Json::parse(text.begin(), text.end(), nullptr, true, true);
+  } catch (const Json::parse_error&) {
+    value = std::string(text);  // not JSON: a plain string such as a preset name
+  }
+
+  Json* node = &scenario;
+  std::string walked;
+  std::size_t begin = 0;
+  while (true) {
+    const std::size_t dot = path.find('.', begin);
+    const std::string key(path.substr(begin, dot == std::string_view::npos ? path.npos : dot - begin));
+    if (key.empty())
+      throw InputError(origin, fmt::format("empty field name in path '{}'", path));
+    if (!node->is_object()) {
+      throw InputError(origin,
+                       fmt::format("'{}' is {}, not an object, so it has no field '{}'"
+                                   "{}",
+                                   walked, describe_json_type(*node), key,
+                                   node->is_string() ? "; replace it with an object first" : ""));
+    }
+    walked = walked.empty() ? key : walked + "." + key;
+    if (dot == std::string_view::npos) {
+      (*node)[key] = value;
+      return;
+    }
+    if (!node->contains(key) || (*node)[key].is_null()) (*node)[key] = Json::object();
+    node = &(*node)[key];
+    begin = dot + 1;
+  }
+}
+
+}  // namespace trainsim

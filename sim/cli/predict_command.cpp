@@ -1,0 +1,46 @@
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "sim/cli/commands.hpp"
+#include "sim/cli/overrides.hpp"
+#include "sim/core/data_dir.hpp"
+#include "sim/core/errors.hpp"
+#include "sim/parallel/predict.hpp"
+#include "sim/reports/reports.hpp"
+
+namespace trainsim::cli {
+
+int run_predict(const PredictArgs& args) {
+  const std::filesystem::path file = args.scenario_file.empty()
+                                         ? data_root() / "scenarios" / "default.json"
+                                         : std::filesystem::path(args.scenario_file);
+  Json json = load_json_file(file);
+  for (const std::string& assignment : args.overrides) apply_override(json, assignment);
+  const Scenario scenario = parse_scenario(json, file.parent_path());
+
+  PredictOptions options;
+  options.keep_timeline = !args.trace_file.empty();
+  if (options.keep_timeline || args.detailed) options.granularity = TaskGranularity::layer;
+  const StepPrediction prediction = predict_step(scenario, options);
+
+  if (args.format == "json") {
+    std::cout << prediction_to_json(prediction).dump(2) << "\n";
+  } else if (args.format == "csv") {
+    std::cout << prediction_to_csv(prediction);
+  } else {
+    std::cout << prediction_to_table(prediction);
+  }
+  if (!args.trace_file.empty()) {
+    std::ofstream out(args.trace_file, std::ios::binary);
+    if (!out) throw InputError("--trace", fmt::format("cannot write '{}'", args.trace_file));
+    out << prediction_to_trace(prediction).dump() << "\n";
+    std::cerr << fmt::format("trace written to {} (open it in https://ui.perfetto.dev)\n",
+                             args.trace_file);
+  }
+  return 0;
+}
+
+}  // namespace trainsim::cli

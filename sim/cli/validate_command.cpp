@@ -1,0 +1,274 @@
+// `trainsim validate RECORDS.json`: turns published measurements (the format of
+// tests/data/validation/published-dev.json) into scenarios, predicts each one it can model and
+// reports predicted vs measured iteration time, per record and as MAPE per group. Records it
+// cannot model are listed with the reason. Every assumption made for a field the source leaves
+// unstated is printed with the record.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <variant>
+
+#include "sim/cli/commands.hpp"
+#include "sim/cli/overrides.hpp"
+#include "sim/core/data_dir.hpp"
+#include "sim/core/errors.hpp"
+#include "sim/parallel/predict.hpp"
+#include "sim/reports/reports.hpp"
+
+namespace trainsim::cli {
+namespace {
+
+struct Skip {
+  std::string reason;
+};
+
+struct Conversion {
+  Json scenario;
+  double measured_s = 0;
+  std::string measured_from;
+  std::vector<std::string> assumptions;
+};
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+const Json* field(const Json& obj, const char* key) {
+  if (!obj.is_object()) return nullptr;
+  const auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return nullptr;
+  return &*it;
+}
+
+std::optional<double> number(const Json& obj, const char* key) {
+  const Json* v = field(obj, key);
+  if (!v || !v->is_number()) return std::nullopt;
+  return v->get<double>();
+}
+
+std::string group_of(const std::string& id) {
+  if (id.rfind("mlm-sc21-t1", 0) == 0) return "Megatron SC'21 Table 1 (A100)";
+  if (id.rfind("mlm-sc21-t2-zero3", 0) == 0) return "Megatron SC'21 Table 2 ZeRO-3 (A100)";
+  if (id.rfind("mlm-sc21-t2-ptdp", 0) == 0) return "Megatron SC'21 Table 2 PTD-P (A100)";
+  if (id.rfind("dgxc-gpt3", 0) == 0) return "H100 GPT-3 175B recipes";
+  if (id.rfind("dgxc-llama31", 0) == 0) return "H100 Llama 3.1 recipes";
+  const auto dash = id.find('-');
+  return id.substr(0, dash);
+}
+
+// The Megatron SC'21 FLOP count (eq. 3, includes the recomputation forward pass).
+double megatron_eq3_flops(const Json& model, double global_batch) {
+  const double s = model["seq_len"].get<double>(), l = model["layers"].get<double>(),
+               h = model["hidden"].get<double>(), v = model["vocab"].get<double>();
+  return 96.0 * global_batch * s * l * h * h * (1.0 + s / (6.0 * h) + v / (16.0 * l * h));
+}
+
+std::variant<Conversion, Skip> convert(const Json& record) {
+  Conversion c;
+  const std::string type = record.value("type", "");
+  if (type != "training_step")
+    return Skip{fmt::format("a '{}' record, not a training step", type)};
+  const Json& model = record["model"];
+  const Json& hw = record["hardware"];
+  const Json& par = record["parallel"];
+  const Json& batch = record["batch"];
+  const Json& measured = record["measured"];
+  for (const char* key : {"layers", "hidden", "heads", "vocab", "seq_len"})
+    if (!number(model, key))
+      return Skip{fmt::format("model.{} is not stated", key)};
+  for (const char* key : {"tp", "pp"})
+    if (!number(par, key)) return Skip{fmt::format("parallel.{} is not stated", key)};
+  if (!number(batch, "global")) return Skip{"batch.global is not stated"};
+
+  // --- measured iteration time ---
+  if (auto t = number(measured, "iter_time_s")) {
+    c.measured_s = *t;
+    c.measured_from = "measured.iter_time_s";
+  } else if (auto x = number(measured, "tflops_per_gpu");
+             x && record.value("source", "").find("SC'21") != std::string::npos) {
+    const double gpus = number(hw, "gpus").value_or(0);
+    c.measured_s = megatron_eq3_flops(model, *number(batch, "global")) / (gpus * *x * 1e12);
+    c.measured_from = "tflops_per_gpu with the paper's eq. 3 FLOP count";
+  } else {
+    return Skip{"no iteration time, and no throughput with a stated FLOP convention"};
+  }
+
+  // --- model ---
+  Json m = Json::object();
+  for (const char* key : {"layers", "hidden", "heads", "vocab"}) m[key] = model[key];
+  if (auto kv = number(model, "kv_heads")) m["kv_heads"] = *kv;
+  if (auto f = number(model, "ffn_hidden")) m["ffn_hidden"] = *f;
+  const bool swiglu = lower(model.value("mlp", "")) == "swiglu" || field(model, "moe");
+  if (swiglu) {
+    m["activation"] = "swiglu";
+    m["norm"] = "rmsnorm";
+  } else {
+    m["activation"] = "gelu";
+    m["norm"] = "layernorm";
+  }
+  if (const Json* moe = field(model, "moe")) {
+    m["moe"] = {{"experts", (*moe)["experts"]}, {"top_k", (*moe)["top_k"]}};
+    if (auto f = number(model, "ffn_hidden")) m["moe"]["expert_ffn_hidden"] = *f;
+    m.erase("ffn_hidden");
+  }
+
+  // --- cluster ---
+  const std::string gpu = lower(hw.value("gpu", ""));
+  Json cluster;
+  if (gpu.find("a100") != std::string::npos) {
+    cluster = {{"gpu", gpu.find("40") != std::string::npos ? "a100-sxm4-40gb" : "a100-sxm4-80gb"},
+               {"node", "dgx-a100"},
+               {"network", "ib-hdr200-rail-fattree"}};
+  } else if (gpu.find("h100") != std::string::npos) {
+    cluster = {{"gpu", "h100-sxm5-80gb"}, {"node", "dgx-h100"}, {"network", "ib-ndr400-rail-fattree"}};
+  } else if (gpu.find("h200") != std::string::npos) {
+    cluster = {{"gpu", "h200-sxm-141gb"}, {"node", "hgx-h200"}, {"network", "ib-ndr400-rail-fattree"}};
+  } else {
+    return Skip{fmt::format("no preset for GPU '{}'", hw.value("gpu", ""))};
+  }
+  const auto gpus = number(hw, "gpus");
+  if (!gpus) return Skip{"hardware.gpus is not stated"};
+  cluster["gpus"] = *gpus;
+
+  // --- strategy, with the frameworks' defaults where the source is silent ---
+  const bool nemo = record.value("id", "").rfind("dgxc-", 0) == 0;
+  Json p = {{"tp", par["tp"]}, {"pp", par["pp"]}};
+  for (const char* key : {"dp", "cp", "ep"})
+    if (auto v = number(par, key)) p[key] = *v;
+  if (auto vpp = number(par, "vpp"); vpp && *vpp > 1) {
+    p["vpp"] = *vpp;
+    p["schedule"] = "interleaved";
+  } else {
+    p["schedule"] = "1f1b";
+    if (!field(par, "vpp") && par["pp"].get<double>() > 1)
+      c.assumptions.push_back("vpp unstated: plain 1F1B");
+  }
+  if (const Json* sp = field(par, "sp"); sp && sp->is_boolean()) {
+    p["sequence_parallel"] = sp->get<bool>();
+  } else {
+    p["sequence_parallel"] = nemo && par["tp"].get<double>() > 1;
+    c.assumptions.push_back(fmt::format("sequence_parallel unstated: {}", nemo ? "on (NeMo)" : "off"));
+  }
+  if (auto z = number(par, "zero")) {
+    p["zero"] = *z;
+  } else {
+    p["zero"] = nemo ? 1 : 0;
+    if (nemo) c.assumptions.push_back("distributed optimizer (zero 1), NeMo's default");
+  }
+  std::string recompute = "none";
+  if (const Json* r = field(par, "recompute"); r && r->is_string()) {
+    const std::string text = lower(r->get<std::string>());
+    if (text.rfind("full", 0) == 0) recompute = "full";
+    else if (text.rfind("selective", 0) == 0) recompute = "selective";
+  } else {
+    c.assumptions.push_back("recompute unstated: none");
+  }
+
+  // --- training ---
+  const std::string precision_text = lower(record.value("precision", ""));
+  std::string precision = "bf16";
+  if (precision_text.find("fp8") != std::string::npos) precision = "fp8";
+  else if (precision_text.find("fp16") != std::string::npos) precision = "fp16";
+  Json training = {{"global_batch", batch["global"]},
+                   {"seq_len", model["seq_len"]},
+                   {"precision", precision},
+                   {"recompute", recompute}};
+  if (auto mb = number(batch, "micro")) {
+    training["micro_batch"] = *mb;
+  } else {
+    training["micro_batch"] = 1;
+    c.assumptions.push_back("micro_batch unstated: 1");
+  }
+  c.scenario = {{"name", record.value("id", "record")},
+                {"model", m},
+                {"cluster", cluster},
+                {"parallel", p},
+                {"training", training}};
+  return c;
+}
+
+}  // namespace
+
+int run_validate(const ValidateArgs& args) {
+  const Json records = load_json_file(args.records_file);
+  if (!records.is_array()) throw InputError(args.records_file, "expected a JSON array of records");
+
+  struct Row {
+    std::string id, group;
+    double predicted_s = 0, measured_s = 0, error = 0;
+    std::vector<std::string> assumptions;
+  };
+  std::vector<Row> rows;
+  std::vector<std::pair<std::string, std::string>> skipped;
+  for (const Json& record : records) {
+    const std::string id = record.is_object() ? record.value("id", "?") : "?";
+    auto converted = convert(record);
+    if (auto* skip = std::get_if<Skip>(&converted)) {
+      skipped.emplace_back(id, skip->reason);
+      continue;
+    }
+    Conversion& c = std::get<Conversion>(converted);
+    for (const std::string& assignment : args.overrides) apply_override(c.scenario, assignment);
+    try {
+      const Scenario scenario = parse_scenario(c.scenario, data_root());
+      const StepPrediction p = predict_step(scenario);
+      Row row{id, group_of(id), p.step_time_s, c.measured_s,
+              (p.step_time_s - c.measured_s) / c.measured_s, c.assumptions};
+      row.assumptions.push_back("measured from " + c.measured_from);
+      rows.push_back(std::move(row));
+    } catch (const InputError& e) {
+      skipped.emplace_back(id, fmt::format("cannot be modelled: {}", e.what()));
+    } catch (const InfeasibleError& e) {
+      skipped.emplace_back(id, fmt::format("infeasible: {}", e.what()));
+    }
+  }
+
+  std::map<std::string, std::vector<double>> by_group;
+  for (const Row& r : rows) by_group[r.group].push_back(std::fabs(r.error));
+
+  if (args.format == "json") {
+    OrderedJson out;
+    OrderedJson list = OrderedJson::array();
+    for (const Row& r : rows)
+      list.push_back({{"id", r.id}, {"group", r.group}, {"predicted_s", r.predicted_s},
+                      {"measured_s", r.measured_s}, {"error", r.error},
+                      {"assumptions", r.assumptions}});
+    out["records"] = list;
+    OrderedJson groups = OrderedJson::object();
+    for (const auto& [g, errors] : by_group) {
+      double sum = 0, worst = 0;
+      for (double e : errors) sum += e, worst = std::max(worst, e);
+      groups[g] = {{"records", errors.size()}, {"mape", sum / errors.size()}, {"max_abs_error", worst}};
+    }
+    out["groups"] = groups;
+    OrderedJson skips = OrderedJson::array();
+    for (const auto& [id, reason] : skipped) skips.push_back({{"id", id}, {"reason", reason}});
+    out["skipped"] = skips;
+    std::cout << out.dump(2) << "\n";
+    return 0;
+  }
+  std::cout << fmt::format("{:<32} {:>12} {:>12} {:>8}  {}\n", "record", "predicted s",
+                           "measured s", "error", "assumptions");
+  for (const Row& r : rows)
+    std::cout << fmt::format("{:<32} {:>12.3f} {:>12.3f} {:>+7.1f}%  {}\n", r.id, r.predicted_s,
+                             r.measured_s, 100.0 * r.error, fmt::join(r.assumptions, "; "));
+  std::cout << "\nMAPE per group:\n";
+  for (const auto& [g, errors] : by_group) {
+    double sum = 0, worst = 0;
+    for (double e : errors) sum += e, worst = std::max(worst, e);
+    std::cout << fmt::format("  {:<40} {:>3} records  MAPE {:5.1f}%  worst {:5.1f}%\n", g,
+                             errors.size(), 100.0 * sum / errors.size(), 100.0 * worst);
+  }
+  if (!skipped.empty()) {
+    std::cout << "\nskipped:\n";
+    for (const auto& [id, reason] : skipped) std::cout << fmt::format("  {:<36} {}\n", id, reason);
+  }
+  return 0;
+}
+
+}  // namespace trainsim::cli

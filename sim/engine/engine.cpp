@@ -1,0 +1,77 @@
+#include "sim/engine/engine.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
+#include "sim/engine/event_queue.hpp"
+
+namespace trainsim {
+
+Timeline run_engine(TaskGraph& graph) {
+  graph.freeze();
+  const std::size_t n = graph.task_count();
+  Timeline timeline;
+  timeline.timing.assign(n, TaskTiming{});
+  timeline.stream_previous.assign(n, -1);
+
+  // Program order per stream: link each task to the next one on its stream.
+  std::vector<std::int64_t> stream_next(n, -1);
+  std::vector<std::int64_t> last_on_stream(graph.streams().size(), -1);
+  for (TaskId id = 0; id < n; ++id) {
+    const StreamId s = graph.task(id).stream;
+    if (last_on_stream[s] >= 0) {
+      stream_next[static_cast<std::size_t>(last_on_stream[s])] = id;
+      timeline.stream_previous[id] = last_on_stream[s];
+    }
+    last_on_stream[s] = id;
+  }
+
+  std::vector<std::uint32_t> pending(n, 0);
+  std::vector<double> ready_s(n, 0.0);
+  for (TaskId id = 0; id < n; ++id)
+    pending[id] = static_cast<std::uint32_t>(graph.predecessors(id).size()) +
+                  (timeline.stream_previous[id] >= 0 ? 1u : 0u);
+
+  EventQueue<TaskId> queue;
+  auto start = [&](TaskId id, double now) {
+    timeline.timing[id].start_s = now;
+    timeline.timing[id].end_s = now + graph.task(id).duration_s;
+    queue.push(timeline.timing[id].end_s, id);
+  };
+  for (TaskId id = 0; id < n; ++id)
+    if (pending[id] == 0) start(id, 0.0);
+
+  std::size_t finished = 0;
+  auto release = [&](TaskId successor, double now) {
+    ready_s[successor] = std::max(ready_s[successor], now);
+    if (--pending[successor] == 0) start(successor, ready_s[successor]);
+  };
+  while (!queue.empty()) {
+    const auto event = queue.pop();
+    ++finished;
+    timeline.makespan_s = std::max(timeline.makespan_s, event.time_s);
+    for (TaskId successor : graph.successors(event.payload)) release(successor, event.time_s);
+    if (stream_next[event.payload] >= 0)
+      release(static_cast<TaskId>(stream_next[event.payload]), event.time_s);
+  }
+  timeline.events = finished;
+  if (finished != n)
+    throw std::logic_error("engine: " + std::to_string(n - finished) +
+                           " tasks never became ready (the task graph has a cycle)");
+  return timeline;
+}
+
+std::int64_t Timeline::critical_predecessor(const TaskGraph& graph, TaskId task) const {
+  std::int64_t best = stream_previous[task];
+  double best_end = best >= 0 ? timing[static_cast<std::size_t>(best)].end_s : -1.0;
+  for (TaskId p : graph.predecessors(task)) {
+    if (timing[p].end_s > best_end) {
+      best = p;
+      best_end = timing[p].end_s;
+    }
+  }
+  return best;
+}
+
+}  // namespace trainsim

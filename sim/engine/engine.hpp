@@ -1,0 +1,32 @@
+#pragma once
+// The fast discrete-event engine. Each stream executes its tasks in program order, one at a
+// time; a task starts when its stream is free and every predecessor has finished. Completions are
+// events in a time-ordered queue.
+#include <cstdint>
+#include <vector>
+
+#include "sim/engine/task_graph.hpp"
+
+namespace trainsim {
+
+struct TaskTiming {
+  double start_s = 0;
+  double end_s = 0;
+};
+
+struct Timeline {
+  std::vector<TaskTiming> timing;  // indexed by TaskId
+  double makespan_s = 0;
+  std::uint64_t events = 0;        // completion events processed
+
+  // The predecessor (explicit edge or previous task on the same stream) that finished last,
+  // i.e. the one that released `task`; -1 for a task that started at time 0 with none.
+  std::int64_t critical_predecessor(const TaskGraph& graph, TaskId task) const;
+  // Previous task on the same stream, or -1.
+  std::vector<std::int64_t> stream_previous;
+};
+
+// Runs the graph (freezing it first). Throws std::logic_error if the graph has a cycle.
+Timeline run_engine(TaskGraph& graph);
+
+}  // namespace trainsim

@@ -1,0 +1,87 @@
+#include "sim/parallel/breakdown.hpp"
+
+#include <algorithm>
+#include <numeric>
+
+namespace trainsim {
+
+double Breakdown::total_s() const {
+  return compute_s + optimizer_s + bubble_s +
+         std::accumulate(exposed_comm_s.begin(), exposed_comm_s.end(), 0.0);
+}
+
+namespace {
+
+constexpr std::size_t idx(TimeCategory c) { return static_cast<std::size_t>(c); }
+
+// Attributes [gap_start, gap_end) by following, backwards from `next`, the predecessors that
+// released each task.
+void explain_gap(const TaskGraph& graph, const Timeline& timeline, RankId rank, TaskId next,
+                 double gap_start, double gap_end, Breakdown& out) {
+  double cursor = gap_end;
+  std::int64_t current = next;
+  while (cursor > gap_start) {
+    const std::int64_t pred = timeline.critical_predecessor(graph, static_cast<TaskId>(current));
+    if (pred < 0) {  // nothing released it: it started at time 0 with nothing to wait for
+      out.bubble_s += cursor - gap_start;
+      return;
+    }
+    const Task& task = graph.task(static_cast<TaskId>(pred));
+    const TaskTiming& t = timeline.timing[static_cast<std::size_t>(pred)];
+    const double from = std::max(t.start_s, gap_start);
+    const double covered = std::max(0.0, std::min(t.end_s, cursor) - from);
+    const bool own = graph.streams()[task.stream].rank == rank;
+    if (task.category == TimeCategory::pp_comm) {
+      out.exposed_comm_s[idx(TimeCategory::pp_comm)] += covered;
+    } else if (own && is_communication(task.category)) {
+      out.exposed_comm_s[idx(task.category)] += covered;
+    } else {
+      out.bubble_s += covered;  // another stage's work (or this stage's, which cannot happen)
+    }
+    cursor = from;
+    current = pred;
+  }
+}
+
+}  // namespace
+
+Breakdown explain_rank(const TaskGraph& graph, const Timeline& timeline, StreamId compute_stream,
+                       double step_end_s) {
+  Breakdown out;
+  const RankId rank = graph.streams()[compute_stream].rank;
+  double busy_until = 0;
+  std::int64_t last_on_rank = -1;
+  double last_end = -1;
+  for (TaskId id = 0; id < graph.task_count(); ++id) {
+    const Task& task = graph.task(id);
+    if (graph.streams()[task.stream].rank == rank && timeline.timing[id].end_s > last_end) {
+      last_end = timeline.timing[id].end_s;
+      last_on_rank = id;
+    }
+    if (task.stream != compute_stream) continue;
+    const TaskTiming& t = timeline.timing[id];
+    if (t.start_s > busy_until) explain_gap(graph, timeline, rank, id, busy_until, t.start_s, out);
+    out.compute_s += task.parts_s[idx(TimeCategory::compute)];
+    out.optimizer_s += task.parts_s[idx(TimeCategory::optimizer)];
+    for (std::size_t c = idx(TimeCategory::tp_comm); c < kTimeCategoryCount; ++c)
+      out.exposed_comm_s[c] += task.parts_s[c];
+    busy_until = std::max(busy_until, t.end_s);
+  }
+  // After the last compute task: the rank's trailing collectives (e.g. a parameter all-gather),
+  // then waiting for the slowest rank.
+  if (last_on_rank >= 0 && last_end > busy_until) {
+    const Task& tail = graph.task(static_cast<TaskId>(last_on_rank));
+    const TaskTiming& t = timeline.timing[static_cast<std::size_t>(last_on_rank)];
+    const double own = t.end_s - std::max(t.start_s, busy_until);
+    out.exposed_comm_s[idx(tail.category == TimeCategory::compute ? TimeCategory::dp_comm
+                                                                 : tail.category)] += own;
+    if (t.start_s > busy_until)
+      explain_gap(graph, timeline, rank, static_cast<TaskId>(last_on_rank), busy_until,
+                  t.start_s, out);
+    busy_until = last_end;
+  }
+  if (step_end_s > busy_until) out.bubble_s += step_end_s - busy_until;
+  return out;
+}
+
+}  // namespace trainsim

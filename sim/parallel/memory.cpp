@@ -1,0 +1,159 @@
+#include "sim/parallel/memory.hpp"
+
+#include <algorithm>
+
+namespace trainsim {
+namespace {
+
+// CUDA context (~0.5 GB), NCCL channel buffers (~0.5 GB at 8+ peers) and the cuBLAS workspace
+// plus allocator slack: a fixed budget every training process pays.
+constexpr double kRuntimeReservedBytes = 1.5e9;
+
+double expert_params_per_layer(const ModelSpec& model) {
+  if (!model.moe) return 0;
+  return static_cast<double>(model.moe->experts) * model.mlp_matrices() * model.hidden *
+         model.moe->expert_ffn_hidden;
+}
+
+}  // namespace
+
+double layer_activation_bytes(const ModelSpec& model, const ShardContext& ctx,
+                              RecomputeKind recompute, bool attention_stores_scores) {
+  const double e = bytes_per_element(ctx.activation_precision);
+  const double t = ctx.tp;
+  const double sb = static_cast<double>(ctx.micro_batch) * ctx.local_seq_len();
+  const double h = static_cast<double>(model.hidden);
+  const double sp_divisor = ctx.sequence_parallel ? t : 1.0;
+  if (recompute == RecomputeKind::full) return e * sb * h / sp_divisor;  // the layer input only
+
+  // Tensors TP does not split unless sequence parallelism shards them: the inputs of the two
+  // norms, of the QKV and FC1 GEMMs, and two 1-byte dropout masks (Korthikanti's "10").
+  const double replicated = (4.0 * e + 2.0) * sb * h;
+  // Tensors TP splits: Q, K, V, the attention output, FC1 output and the activation output.
+  double ffn_width = static_cast<double>(model.ffn_hidden);
+  double routed_copies = 0;
+  if (model.moe) {
+    ffn_width = static_cast<double>(model.moe->expert_ffn_hidden) *
+                static_cast<double>(model.moe->top_k + model.moe->shared_experts);
+    routed_copies = e * sb * h * model.moe->top_k;  // permuted tokens kept for the combine
+  }
+  const double gate = model.activation == Activation::swiglu ? 2.0 : 1.0;
+  double split = e * sb * (h + 2.0 * model.kv_hidden()) + e * sb * h +
+                 e * sb * ffn_width * gate + e * sb * ffn_width + routed_copies;
+  if (ctx.framework == Framework::pytorch) {
+    // Eager mode keeps the bias-add output before the activation and the pre-dropout tensors.
+    split += e * sb * ffn_width * gate;
+  }
+  const double heads = static_cast<double>(model.heads);
+  const double seq_kv = static_cast<double>(ctx.seq_len);
+  double attention_scores = 0;
+  if (attention_stores_scores && recompute == RecomputeKind::none) {
+    // softmax output (e), dropout mask (1 B), dropout output (e) per score: 5·a·s²·b for e = 2.
+    attention_scores = (2.0 * e + 1.0) * heads * sb * seq_kv;
+  } else if (!attention_stores_scores) {
+    attention_scores = 4.0 * heads * sb;  // fp32 log-sum-exp per query row
+  }
+  double pytorch_extra = 0;
+  if (ctx.framework == Framework::pytorch) pytorch_extra = 2.0 * e * sb * h;
+  return replicated / sp_divisor + (split + attention_scores) / t + pytorch_extra / sp_divisor;
+}
+
+double in_flight_micro_batches(ScheduleKind schedule, int pp, int stage,
+                               std::int64_t micro_batches, int vpp) {
+  const double m = static_cast<double>(micro_batches);
+  switch (schedule) {
+    case ScheduleKind::gpipe: return m;
+    case ScheduleKind::one_f_one_b:
+    case ScheduleKind::zb_h1: return std::min<double>(pp - stage, m);
+    case ScheduleKind::interleaved: {
+      // Megatron's warm-up: (pp - stage - 1)·2 + (vpp - 1)·pp forward chunks, plus the one in
+      // flight; each chunk holds 1/vpp of the stage's layers.
+      const double chunks = std::min<double>(m * vpp, (pp - stage - 1) * 2.0 + (vpp - 1.0) * pp + 1);
+      return chunks / vpp;
+    }
+  }
+  return m;
+}
+
+std::int64_t layers_per_stage(const ModelSpec& model, int pp) { return model.layers / pp; }
+
+double stage_params_per_rank(const Scenario& scenario, int stage) {
+  const ModelSpec& model = scenario.model;
+  const Strategy& p = scenario.parallel;
+  const double experts = expert_params_per_layer(model);
+  const double dense = model.layer_params() - experts;
+  double params = static_cast<double>(layers_per_stage(model, p.pp)) *
+                  (dense / p.tp + experts / (static_cast<double>(p.tp) * p.ep));
+  if (stage == 0) params += model.embedding_params() / p.tp;
+  if (stage == p.pp - 1) {
+    const double final_norm = model.total_params() - model.layers * model.layer_params() -
+                              model.embedding_params() - model.lm_head_params();
+    params += (model.lm_head_params() + final_norm) / p.tp;
+    // A tied LM head on a stage without the embedding keeps its own copy of the matrix.
+    if (model.tied_embeddings && p.pp > 1)
+      params += static_cast<double>(model.vocab) * model.hidden / p.tp;
+  }
+  return params;
+}
+
+ModelStateBytes model_state_bytes_per_param(Framework framework, Precision precision) {
+  if (precision == Precision::fp32) return {4.0, 4.0, 8.0};
+  if (framework == Framework::pytorch) {
+    // Autocast keeps fp32 weights (they are the master copy) and fp32 gradients; Adam m and v.
+    return {4.0, 4.0, 8.0};
+  }
+  // Megatron mixed precision: 16-bit weights, fp32 main gradients, fp32 master weights + m + v
+  // ("18 bytes per parameter"); FP8 adds a 1-byte transposed weight cache (Transformer Engine).
+  return {precision == Precision::fp8 ? 3.0 : 2.0, 4.0, 12.0};
+}
+
+MemoryEstimate estimate_stage_memory(const Scenario& scenario, int stage) {
+  const Strategy& p = scenario.parallel;
+  const ShardContext ctx = scenario.shard_context();
+  const double params = stage_params_per_rank(scenario, stage);
+  const ModelStateBytes per_param =
+      model_state_bytes_per_param(scenario.training.framework, scenario.training.precision);
+  const double shards = static_cast<double>(p.dp) * p.cp;  // the distributed optimizer's group
+
+  MemoryEstimate m;
+  m.stage = stage;
+  m.params_bytes = params * per_param.weights / (p.zero >= 3 ? shards : 1.0);
+  m.grads_bytes = params * per_param.grads / (p.zero >= 2 ? shards : 1.0);
+  m.optimizer_bytes = params * per_param.optimizer / (p.zero >= 1 ? shards : 1.0);
+  if (p.zero >= 3) {
+    // FSDP/ZeRO-3 materializes the current and the prefetched layer in full.
+    m.params_bytes += 2.0 * scenario.model.layer_params() / p.tp * per_param.weights;
+  }
+
+  const double per_layer = layer_activation_bytes(scenario.model, ctx, scenario.training.recompute);
+  const double in_flight = in_flight_micro_batches(p.schedule, p.pp, stage,
+                                                   scenario.micro_batches(), p.vpp);
+  const double layers = static_cast<double>(layers_per_stage(scenario.model, p.pp));
+  m.activations_bytes = per_layer * layers * in_flight;
+  if (scenario.training.recompute == RecomputeKind::full) {
+    // Recomputing a layer materializes its full activations once more.
+    m.activations_bytes += layer_activation_bytes(scenario.model, ctx, RecomputeKind::none);
+  }
+  if (stage == p.pp - 1) {
+    // Logits (16-bit) and the fp32 softmax of the vocab-parallel cross-entropy.
+    const double logits = static_cast<double>(ctx.gemm_tokens()) * scenario.model.vocab / p.tp;
+    m.activations_bytes += logits * (bytes_per_element(ctx.activation_precision) + 4.0);
+  }
+  m.runtime_reserved_bytes = kRuntimeReservedBytes;
+  m.peak_bytes = m.params_bytes + m.grads_bytes + m.optimizer_bytes + m.activations_bytes +
+                 m.runtime_reserved_bytes;
+  m.capacity_bytes = scenario.cluster.gpu.hbm_capacity_bytes;
+  m.fits = m.peak_bytes <= m.capacity_bytes;
+  return m;
+}
+
+MemoryEstimate estimate_peak_memory(const Scenario& scenario) {
+  MemoryEstimate worst = estimate_stage_memory(scenario, 0);
+  for (int stage = 1; stage < scenario.parallel.pp; ++stage) {
+    MemoryEstimate m = estimate_stage_memory(scenario, stage);
+    if (m.peak_bytes > worst.peak_bytes) worst = m;
+  }
+  return worst;
+}
+
+}  // namespace trainsim

@@ -1,0 +1,52 @@
+#pragma once
+// Memory per GPU: model states (weights, gradients, optimizer) under ZeRO 0-3 split over DP, TP
+// and PP, and activations in flight for the pipeline schedule (Korthikanti et al. 2022, with the
+// TP, SP, selective and full recomputation variants).
+#include <cstdint>
+#include <vector>
+
+#include "sim/parallel/scenario.hpp"
+
+namespace trainsim {
+
+// Activation bytes one transformer layer keeps for its backward pass, per micro-batch, on one
+// rank. With `attention_stores_scores` (no flash attention) this is Korthikanti's
+// s·b·h·(34 + 5·a·s/h) for a GPT layer without parallelism; flash attention drops the 5as/h term
+// and keeps softmax statistics instead.
+double layer_activation_bytes(const ModelSpec& model, const ShardContext& ctx,
+                              RecomputeKind recompute, bool attention_stores_scores = false);
+
+// Micro-batches whose activations a pipeline stage holds at its peak.
+double in_flight_micro_batches(ScheduleKind schedule, int pp, int stage, std::int64_t micro_batches,
+                               int vpp);
+
+// Layers (of the model's transformer layers) held by a pipeline stage.
+std::int64_t layers_per_stage(const ModelSpec& model, int pp);
+
+// Parameters a pipeline stage holds on one of its TP/EP ranks (before ZeRO sharding).
+double stage_params_per_rank(const Scenario& scenario, int stage);
+
+struct MemoryEstimate {
+  int stage = 0;
+  double params_bytes = 0;
+  double grads_bytes = 0;
+  double optimizer_bytes = 0;
+  double activations_bytes = 0;
+  double runtime_reserved_bytes = 0;  // CUDA context, NCCL buffers, cuBLAS workspace
+  double peak_bytes = 0;
+  double capacity_bytes = 0;
+  bool fits = true;
+};
+
+// Bytes per parameter of weights / gradients / optimizer states for a framework and precision,
+// before ZeRO sharding.
+struct ModelStateBytes {
+  double weights = 2, grads = 4, optimizer = 12;
+};
+ModelStateBytes model_state_bytes_per_param(Framework framework, Precision precision);
+
+MemoryEstimate estimate_stage_memory(const Scenario& scenario, int stage);
+// The stage with the highest peak (ties: the lowest stage).
+MemoryEstimate estimate_peak_memory(const Scenario& scenario);
+
+}  // namespace trainsim

@@ -1,0 +1,43 @@
+#pragma once
+// Scenario → predicted step: builds the cost models and the step's task graph, runs the fast
+// engine, and explains the slowest GPU.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sim/engine/engine.hpp"
+#include "sim/parallel/breakdown.hpp"
+#include "sim/parallel/memory.hpp"
+#include "sim/parallel/scenario.hpp"
+#include "sim/parallel/step_builder.hpp"
+
+namespace trainsim {
+
+struct PredictOptions {
+  TaskGranularity granularity = TaskGranularity::pass;
+  bool keep_timeline = false;  // keep the task graph and timeline (for traces)
+};
+
+struct StepPrediction {
+  std::string scenario;
+  int gpus = 0;
+  double step_time_s = 0;
+  double tokens_per_s = 0;
+  double model_flops_per_step = 0;
+  double mfu = 0;
+  Breakdown breakdown;
+  int critical_stage = 0;  // the pipeline stage whose GPU the breakdown explains
+  MemoryEstimate memory;
+  std::vector<std::string> warnings;
+  std::size_t tasks = 0;
+  std::uint64_t events = 0;
+  // Present with keep_timeline.
+  std::shared_ptr<const StepWorkload> workload;
+  std::shared_ptr<const Timeline> timeline;
+};
+
+// Throws InfeasibleError when the scenario asks for strict memory and does not fit.
+StepPrediction predict_step(const Scenario& scenario, const PredictOptions& options = {});
+
+}  // namespace trainsim

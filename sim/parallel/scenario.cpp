@@ -1,0 +1,285 @@
+#include "sim/parallel/scenario.hpp"
+
+#include <fmt/format.h>
+
+#include "hardware/presets.hpp"
+#include "models/model_presets.hpp"
+#include "sim/core/errors.hpp"
+
+namespace trainsim {
+
+std::string_view name_of(ScheduleKind kind) {
+  switch (kind) {
+    case ScheduleKind::gpipe: return "gpipe";
+    case ScheduleKind::one_f_one_b: return "1f1b";
+    case ScheduleKind::interleaved: return "interleaved";
+    case ScheduleKind::zb_h1: return "zb-h1";
+  }
+  return "?";
+}
+
+std::string_view name_of(RecomputeKind kind) {
+  switch (kind) {
+    case RecomputeKind::none: return "none";
+    case RecomputeKind::selective: return "selective";
+    case RecomputeKind::full: return "full";
+  }
+  return "?";
+}
+
+ShardContext Scenario::shard_context() const {
+  ShardContext ctx;
+  ctx.micro_batch = training.micro_batch;
+  ctx.seq_len = training.seq_len;
+  ctx.tp = parallel.tp;
+  ctx.sequence_parallel = parallel.sequence_parallel && parallel.tp > 1;
+  ctx.cp = parallel.cp;
+  ctx.ep = parallel.ep;
+  ctx.gemm_precision = training.precision;
+  ctx.activation_precision =
+      training.precision == Precision::fp32 ? Precision::fp32
+      : training.precision == Precision::fp16 ? Precision::fp16
+                                              : Precision::bf16;
+  ctx.framework = training.framework;
+  return ctx;
+}
+
+namespace {
+
+template <typename Enum, std::size_t N>
+Enum parse_choice(const Json& obj, std::string_view key, std::string_view path, Enum fallback,
+                  const std::array<std::pair<std::string_view, Enum>, N>& choices) {
+  const auto text = optional_string(obj, key, path);
+  if (!text) return fallback;
+  std::vector<std::string> names;
+  for (const auto& [name, value] : choices) {
+    if (name == *text) return value;
+    names.emplace_back(name);
+  }
+  throw InputError(join_path(path, key),
+                   fmt::format("unknown value '{}'; allowed: {}", *text, fmt::join(names, ", ")));
+}
+
+ClusterSpec parse_cluster(const Json& root, const std::filesystem::path& base_dir, int& gpus_out) {
+  const Json& cluster = require_field(root, "cluster", "");
+  require_object(cluster, "cluster");
+  reject_unknown_fields(cluster, "cluster", {"gpu", "node", "nodes", "gpus", "network", "profile"});
+  ClusterSpec spec;
+  spec.node = resolve_node(require_field(cluster, "node", "cluster"), "cluster.node");
+  if (cluster.contains("gpu") && !cluster["gpu"].is_null())
+    spec.gpu = resolve_gpu(cluster["gpu"], "cluster.gpu");
+  else
+    spec.gpu = resolve_gpu(Json(spec.node.default_gpu), "cluster.node.default_gpu");
+
+  const auto nodes = optional_positive_int(cluster, "nodes", "cluster");
+  const auto gpus = optional_positive_int(cluster, "gpus", "cluster");
+  const int per_node = spec.node.gpus_per_node;
+  if (!nodes && !gpus)
+    throw InputError("cluster.nodes", "give the cluster size as cluster.nodes or cluster.gpus");
+  if (nodes && gpus && *gpus != *nodes * per_node)
+    throw InputError("cluster.gpus",
+                     fmt::format("{} GPUs disagrees with cluster.nodes = {} x {} GPUs per node; "
+                                 "give one of the two",
+                                 *gpus, *nodes, per_node));
+  if (gpus && *gpus > per_node && *gpus % per_node != 0)
+    throw InputError("cluster.gpus",
+                     fmt::format("{} GPUs is not a whole number of {}-GPU nodes", *gpus, per_node));
+  if ((nodes && *nodes > 1'000'000) || (gpus && *gpus > 8'000'000))
+    throw InputError("cluster", "cluster larger than 8 million GPUs is not supported");
+  const std::int64_t total = gpus ? *gpus : *nodes * per_node;
+  spec.nodes = static_cast<int>((total + per_node - 1) / per_node);
+  gpus_out = static_cast<int>(total);
+
+  if (cluster.contains("network") && !cluster["network"].is_null())
+    spec.network = resolve_network(cluster["network"], "cluster.network");
+  else if (spec.nodes > 1)
+    throw InputError("cluster.network",
+                     "required when the cluster has more than one node (e.g. "
+                     "\"ib-ndr400-rail-fattree\"; see `trainsim presets networks`)");
+  else
+    spec.network = resolve_network(Json("ib-ndr400-rail-fattree"), "cluster.network");
+
+  if (const auto profile = optional_string(cluster, "profile", "cluster")) {
+    std::filesystem::path file = *profile;
+    if (file.is_relative()) file = base_dir / file;
+    try {
+      spec.profile = load_profile(file);
+    } catch (const InputError& e) {
+      throw InputError("cluster.profile", e.what());
+    }
+  } else {
+    spec.profile = default_profile_for(spec.gpu);
+  }
+  return spec;
+}
+
+int optional_degree(const Json& obj, std::string_view key, int fallback) {
+  const auto v = optional_positive_int(obj, key, "parallel");
+  if (v && *v > 1'000'000) throw InputError(join_path("parallel", key), "unreasonably large");
+  return v ? static_cast<int>(*v) : fallback;
+}
+
+}  // namespace
+
+Scenario parse_scenario(const Json& root, const std::filesystem::path& base_dir) {
+  require_object(root, "");
+  reject_unknown_fields(root, "", {"name", "description", "model", "cluster", "parallel",
+                                   "training", "comm", "engine", "strict_memory"});
+  Scenario s;
+  s.name = optional_string(root, "name", "").value_or("unnamed scenario");
+  s.strict_memory = optional_bool(root, "strict_memory", "").value_or(false);
+  s.model = resolve_model(require_field(root, "model", ""), "model", base_dir);
+  s.cluster = parse_cluster(root, base_dir, s.gpus);
+
+  // --- training ---
+  const Json& training = require_field(root, "training", "");
+  require_object(training, "training");
+  reject_unknown_fields(training, "training", {"global_batch", "micro_batch", "seq_len",
+                                               "precision", "recompute", "framework"});
+  TrainingConfig& t = s.training;
+  t.global_batch = require_positive_int(training, "global_batch", "training");
+  t.micro_batch = optional_positive_int(training, "micro_batch", "training").value_or(1);
+  t.seq_len = optional_positive_int(training, "seq_len", "training")
+                  .value_or(s.model.max_seq_len > 0 ? s.model.max_seq_len : 2048);
+  if (const auto p = optional_string(training, "precision", "training")) {
+    const auto parsed = parse_precision(*p);
+    if (!parsed || *parsed == Precision::tf32)
+      throw InputError("training.precision",
+                       fmt::format("unknown value '{}'; allowed: bf16, fp16, fp8, fp32", *p));
+    t.precision = *parsed;
+  }
+  if (s.cluster.gpu.peak_flops_per_s(t.precision) <= 0)
+    throw InputError("training.precision",
+                     fmt::format("GPU '{}' has no {} tensor throughput; choose another precision",
+                                 s.cluster.gpu.name, name_of(t.precision)));
+  t.recompute = parse_choice<RecomputeKind, 3>(
+      training, "recompute", "training", RecomputeKind::none,
+      {{{"none", RecomputeKind::none},
+        {"selective", RecomputeKind::selective},
+        {"full", RecomputeKind::full}}});
+  t.framework = parse_choice<Framework, 2>(
+      training, "framework", "training", Framework::megatron,
+      {{{"megatron", Framework::megatron}, {"pytorch", Framework::pytorch}}});
+
+  // --- parallel ---
+  static const Json empty = Json::object();
+  const Json& parallel = root.contains("parallel") ? root["parallel"] : empty;
+  require_object(parallel, "parallel");
+  reject_unknown_fields(parallel, "parallel",
+                        {"tp", "pp", "dp", "cp", "ep", "vpp", "sequence_parallel", "zero",
+                         "schedule", "overlap_grad_reduce", "bucket_params"});
+  Strategy& p = s.parallel;
+  p.tp = optional_degree(parallel, "tp", 1);
+  p.pp = optional_degree(parallel, "pp", 1);
+  p.cp = optional_degree(parallel, "cp", 1);
+  p.ep = optional_degree(parallel, "ep", 1);
+  p.vpp = optional_degree(parallel, "vpp", 1);
+  p.sequence_parallel = optional_bool(parallel, "sequence_parallel", "parallel").value_or(false);
+  p.overlap_grad_reduce =
+      optional_bool(parallel, "overlap_grad_reduce", "parallel").value_or(true);
+  p.bucket_params = optional_positive_number(parallel, "bucket_params", "parallel").value_or(0);
+  const auto zero = optional_non_negative_int(parallel, "zero", "parallel").value_or(0);
+  if (zero > 3) throw InputError("parallel.zero", fmt::format("must be 0, 1, 2 or 3, got {}", zero));
+  p.zero = static_cast<int>(zero);
+  p.schedule = parse_choice<ScheduleKind, 4>(
+      parallel, "schedule", "parallel",
+      p.vpp > 1 ? ScheduleKind::interleaved : ScheduleKind::one_f_one_b,
+      {{{"gpipe", ScheduleKind::gpipe},
+        {"1f1b", ScheduleKind::one_f_one_b},
+        {"interleaved", ScheduleKind::interleaved},
+        {"zb-h1", ScheduleKind::zb_h1}}});
+
+  const std::int64_t model_parallel = std::int64_t{p.tp} * p.pp * p.cp;
+  if (s.gpus % model_parallel != 0)
+    throw InputError("parallel",
+                     fmt::format("tp x pp x cp = {} x {} x {} = {} does not divide the {} GPUs",
+                                 p.tp, p.pp, p.cp, model_parallel, s.gpus));
+  const int derived_dp = static_cast<int>(s.gpus / model_parallel);
+  p.dp = optional_degree(parallel, "dp", derived_dp);
+  if (p.dp != derived_dp)
+    throw InputError("parallel.dp",
+                     fmt::format("tp x pp x dp x cp = {} x {} x {} x {} = {} but the cluster has {} "
+                                 "GPUs; omit dp to derive it ({})",
+                                 p.tp, p.pp, p.dp, p.cp, model_parallel * p.dp, s.gpus,
+                                 derived_dp));
+
+  // --- divisibility the frameworks require ---
+  const ModelSpec& m = s.model;
+  if (m.heads % p.tp != 0)
+    throw InputError("parallel.tp", fmt::format("tp = {} must divide the model's {} attention heads",
+                                                p.tp, m.heads));
+  if (m.kv_heads % p.tp != 0 && p.tp % m.kv_heads != 0)
+    throw InputError("parallel.tp",
+                     fmt::format("tp = {} and the model's {} key/value heads must divide one "
+                                 "another",
+                                 p.tp, m.kv_heads));
+  if (m.layers % (std::int64_t{p.pp} * p.vpp) != 0)
+    throw InputError(p.vpp > 1 ? "parallel.vpp" : "parallel.pp",
+                     fmt::format("pp x vpp = {} x {} must divide the model's {} layers", p.pp,
+                                 p.vpp, m.layers));
+  if (t.seq_len % p.cp != 0)
+    throw InputError("parallel.cp", fmt::format("cp = {} must divide training.seq_len = {}", p.cp,
+                                                t.seq_len));
+  if (p.ep > 1) {
+    if (!m.moe)
+      throw InputError("parallel.ep", "expert parallelism (ep > 1) needs a mixture-of-experts model");
+    if (m.moe->experts % p.ep != 0)
+      throw InputError("parallel.ep", fmt::format("ep = {} must divide the model's {} experts",
+                                                  p.ep, m.moe->experts));
+    if ((std::int64_t{p.dp} * p.cp) % p.ep != 0)
+      throw InputError("parallel.ep",
+                       fmt::format("ep = {} must divide dp x cp = {} (experts are spread over the "
+                                   "data-parallel ranks)",
+                                   p.ep, p.dp * p.cp));
+  }
+  if (t.global_batch % (t.micro_batch * p.dp) != 0)
+    throw InputError("training.global_batch",
+                     fmt::format("global_batch = {} must be a multiple of micro_batch x dp = {} x "
+                                 "{} = {}",
+                                 t.global_batch, t.micro_batch, p.dp, t.micro_batch * p.dp));
+  if (p.schedule == ScheduleKind::interleaved) {
+    if (p.vpp < 2)
+      throw InputError("parallel.vpp", "the interleaved schedule needs vpp >= 2 model chunks");
+    if (p.pp < 2) throw InputError("parallel.pp", "the interleaved schedule needs pp >= 2");
+    if (s.micro_batches() % p.pp != 0)
+      throw InputError("training.global_batch",
+                       fmt::format("the interleaved schedule needs the {} micro-batches per "
+                                   "pipeline to be a multiple of pp = {}",
+                                   s.micro_batches(), p.pp));
+  } else if (p.schedule == ScheduleKind::zb_h1) {
+    throw InputError("parallel.schedule",
+                     "zb-h1 (zero bubble) is not implemented yet; allowed now: gpipe, 1f1b, "
+                     "interleaved");
+  } else if (p.vpp > 1) {
+    throw InputError("parallel.vpp",
+                     fmt::format("vpp = {} needs \"schedule\": \"interleaved\"", p.vpp));
+  }
+  if (p.sequence_parallel && p.tp == 1)
+    s.warnings.push_back("sequence_parallel has no effect with tp = 1");
+  if (p.tp > s.cluster.node.gpus_per_node)
+    s.warnings.push_back(fmt::format("tp = {} spans nodes: TP collectives cross the network",
+                                     p.tp));
+
+  // --- communication model options ---
+  if (root.contains("comm")) {
+    const Json& comm = root["comm"];
+    require_object(comm, "comm");
+    reject_unknown_fields(comm, "comm", {"algorithm", "protocol"});
+    s.comm.algorithm = optional_string(comm, "algorithm", "comm").value_or("");
+    s.comm.protocol = optional_string(comm, "protocol", "comm").value_or("");
+  }
+  if (root.contains("engine")) {
+    const Json& engine = root["engine"];
+    require_object(engine, "engine");
+    reject_unknown_fields(engine, "engine", {"network"});
+    const auto network = optional_string(engine, "network", "engine").value_or("analytic");
+    if (network != "analytic")
+      throw InputError("engine.network",
+                       fmt::format("unknown value '{}'; allowed: analytic (the flow-level engine "
+                                   "is not available in this build)",
+                                   network));
+  }
+  return s;
+}
+
+}  // namespace trainsim

@@ -1,0 +1,71 @@
+#pragma once
+// A validated scenario: model, cluster, parallel strategy and training settings, with presets
+// resolved. Built from JSON (interface.md) once, at the edge; everything downstream works on these
+// typed values.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "hardware/cluster.hpp"
+#include "models/layer_ops.hpp"
+#include "models/model_spec.hpp"
+#include "sim/collectives/collective_cost.hpp"
+#include "sim/core/json_fields.hpp"
+
+namespace trainsim {
+
+enum class ScheduleKind { gpipe, one_f_one_b, interleaved, zb_h1 };
+enum class RecomputeKind { none, selective, full };
+
+std::string_view name_of(ScheduleKind kind);
+std::string_view name_of(RecomputeKind kind);
+
+struct Strategy {
+  int tp = 1;
+  int pp = 1;
+  int dp = 1;
+  int cp = 1;
+  int ep = 1;
+  int vpp = 1;  // model chunks per pipeline rank (interleaved schedule)
+  bool sequence_parallel = false;
+  int zero = 0;  // 0: DDP; 1: optimizer states sharded (Megatron distributed optimizer); 2; 3
+  ScheduleKind schedule = ScheduleKind::one_f_one_b;
+  bool overlap_grad_reduce = true;   // DP gradient reduction in buckets during backward
+  double bucket_params = 0;          // 0 = Megatron default max(40M, 1M x dp)
+};
+
+struct TrainingConfig {
+  std::int64_t global_batch = 1;
+  std::int64_t micro_batch = 1;
+  std::int64_t seq_len = 2048;
+  Precision precision = Precision::bf16;
+  RecomputeKind recompute = RecomputeKind::none;
+  Framework framework = Framework::megatron;
+};
+
+struct Scenario {
+  std::string name;
+  ModelSpec model;
+  ClusterSpec cluster;
+  int gpus = 1;  // GPUs used (= tp·pp·dp·cp)
+  Strategy parallel;
+  TrainingConfig training;
+  CollectiveOptions comm;
+  bool strict_memory = false;
+  std::vector<std::string> warnings;  // accepted but questionable choices, reported to the user
+
+  // Micro-batches each pipeline processes per step: global / (micro · dp).
+  std::int64_t micro_batches() const {
+    return training.global_batch / (training.micro_batch * parallel.dp);
+  }
+  // GPUs of one node that this job uses (less than the node's count for a sub-node job).
+  int gpus_per_node_used() const { return std::min(gpus, cluster.node.gpus_per_node); }
+  ShardContext shard_context() const;
+};
+
+// Validates and resolves. `base_dir` is where relative paths (hf_config, profile) start.
+// Throws InputError naming the JSON path of the first problem found.
+Scenario parse_scenario(const Json& json, const std::filesystem::path& base_dir);
+
+}  // namespace trainsim

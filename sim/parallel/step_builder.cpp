@@ -1,0 +1,516 @@
+#include "sim/parallel/step_builder.hpp"
+
+#include <algorithm>
+#include <deque>
+#include <numeric>
+#include <string>
+#include <stdexcept>
+
+#include "models/layer_ops.hpp"
+#include "sim/parallel/memory.hpp"
+#include "sim/parallel/pipeline_schedule.hpp"
+
+namespace trainsim {
+namespace {
+
+constexpr std::size_t idx(TimeCategory c) { return static_cast<std::size_t>(c); }
+
+double total_of(const CategoryTimes& parts) {
+  return std::accumulate(parts.begin(), parts.end(), 0.0);
+}
+
+CategoryTimes& operator+=(CategoryTimes& a, const CategoryTimes& b) {
+  for (std::size_t i = 0; i < kTimeCategoryCount; ++i) a[i] += b[i];
+  return a;
+}
+
+// `size` ranks, consecutive members `stride` global ranks apart, nodes of `gpus_per_node`.
+CommGroup make_group(int size, int stride, int gpus_per_node) {
+  if (size <= 1) return CommGroup{1, 1, 1};
+  int per_node = stride >= gpus_per_node ? 1 : std::min(size, gpus_per_node / stride);
+  per_node = std::max(1, per_node);
+  return CommGroup{size, (size + per_node - 1) / per_node, per_node};
+}
+
+// The cost of one model piece (a transformer layer, the embedding, the LM head) in each pass.
+struct PieceCost {
+  CategoryTimes forward{}, backward{};
+  double forward_flops = 0, backward_flops = 0;
+  double params = 0;  // parameters on one rank, for gradient buckets
+};
+
+double sum_time(const std::vector<Op>& ops, const ComputeCost& compute, double* flops) {
+  double seconds = 0;
+  for (const Op& op : ops) {
+    seconds += compute.estimate_s(op);
+    if (flops) *flops += op.flops;
+  }
+  return seconds;
+}
+
+double attention_time(const std::vector<Op>& ops, const ComputeCost& compute) {
+  double seconds = 0;
+  for (const Op& op : ops)
+    if (op.kind == OpKind::attention) seconds += compute.estimate_s(op);
+  return seconds;
+}
+
+struct CostTable {
+  PieceCost layer, embedding, head;
+  double p2p_s = 0;
+};
+
+CostTable build_costs(const Scenario& sc, const ComputeCost& compute,
+                      const CollectiveCost& coll, const ParallelGroups& groups) {
+  const ShardContext ctx = sc.shard_context();
+  const Strategy& p = sc.parallel;
+  const ModelSpec& model = sc.model;
+  const double e = bytes_per_element(ctx.activation_precision);
+  const double activation_bytes = static_cast<double>(ctx.gemm_tokens()) * model.hidden * e;
+  const bool sp = ctx.sequence_parallel;
+  auto tp = [&](CollectiveKind kind, double bytes) {
+    return coll.estimate_s(kind, groups.tp, bytes);
+  };
+  // The two blocking TP collectives around each of attention and MLP (Megatron's f/g).
+  const double tp_pair =
+      p.tp == 1 ? 0.0
+      : sp      ? 2.0 * (tp(CollectiveKind::all_gather, activation_bytes) +
+                    tp(CollectiveKind::reduce_scatter, activation_bytes))
+                : 2.0 * tp(CollectiveKind::all_reduce, activation_bytes);
+
+  CostTable t;
+  {  // transformer layer
+    const PassOps ops = build_transformer_layer_ops(model, ctx);
+    PieceCost& c = t.layer;
+    c.forward[idx(TimeCategory::compute)] = sum_time(ops.forward, compute, &c.forward_flops);
+    c.backward[idx(TimeCategory::compute)] = sum_time(ops.backward, compute, &c.backward_flops);
+    c.forward[idx(TimeCategory::tp_comm)] = tp_pair;
+    c.backward[idx(TimeCategory::tp_comm)] = tp_pair;
+    if (p.cp > 1) {
+      // Ring attention: K and V blocks travel around the CP ring, overlapped with attention on
+      // the blocks already present; backward moves K, V and their gradients (twice the bytes).
+      const double kv_bytes = 2.0 * ctx.micro_batch * ctx.seq_len *
+                              std::max<std::int64_t>(1, model.kv_heads / p.tp) *
+                              model.head_dim() * e;
+      const double ring_s = coll.estimate_s(CollectiveKind::all_gather, groups.cp, kv_bytes);
+      const double overlap = (p.cp - 1.0) / p.cp;
+      c.forward[idx(TimeCategory::cp_comm)] =
+          std::max(0.0, ring_s - overlap * attention_time(ops.forward, compute));
+      c.backward[idx(TimeCategory::cp_comm)] =
+          std::max(0.0, 2.0 * ring_s - overlap * attention_time(ops.backward, compute));
+    }
+    if (model.moe && p.ep > 1) {
+      // Dispatch and combine all-to-alls, mirrored in backward.
+      const double routed_bytes =
+          static_cast<double>(ctx.gemm_tokens()) * model.moe->top_k * model.hidden * e;
+      const double a2a = coll.estimate_s(CollectiveKind::all_to_all, groups.ep, routed_bytes);
+      c.forward[idx(TimeCategory::ep_comm)] = 2.0 * a2a;
+      c.backward[idx(TimeCategory::ep_comm)] = 2.0 * a2a;
+    }
+    switch (sc.training.recompute) {
+      case RecomputeKind::none: break;
+      case RecomputeKind::selective:
+        c.backward[idx(TimeCategory::compute)] += attention_time(ops.forward, compute);
+        break;
+      case RecomputeKind::full:
+        c.backward += c.forward;
+        c.backward_flops += c.forward_flops;
+        break;
+    }
+  }
+  {  // embedding
+    const PassOps ops = build_embedding_ops(model, ctx);
+    PieceCost& c = t.embedding;
+    c.forward[idx(TimeCategory::compute)] = sum_time(ops.forward, compute, &c.forward_flops);
+    c.backward[idx(TimeCategory::compute)] = sum_time(ops.backward, compute, &c.backward_flops);
+    if (p.tp > 1) {
+      c.forward[idx(TimeCategory::tp_comm)] =
+          tp(sp ? CollectiveKind::reduce_scatter : CollectiveKind::all_reduce, activation_bytes);
+      if (sp) c.backward[idx(TimeCategory::tp_comm)] = tp(CollectiveKind::all_gather, activation_bytes);
+    }
+    c.params = model.embedding_params() / p.tp;
+  }
+  {  // final norm, LM head, cross-entropy
+    const PassOps ops = build_lm_head_ops(model, ctx);
+    PieceCost& c = t.head;
+    c.forward[idx(TimeCategory::compute)] = sum_time(ops.forward, compute, &c.forward_flops);
+    c.backward[idx(TimeCategory::compute)] = sum_time(ops.backward, compute, &c.backward_flops);
+    if (p.tp > 1) {
+      // Vocab-parallel cross-entropy: three all-reduces of one fp32 value per token.
+      const double ce = 3.0 * tp(CollectiveKind::all_reduce, ctx.gemm_tokens() * 4.0);
+      c.forward[idx(TimeCategory::tp_comm)] =
+          ce + (sp ? tp(CollectiveKind::all_gather, activation_bytes) : 0.0);
+      c.backward[idx(TimeCategory::tp_comm)] =
+          tp(sp ? CollectiveKind::reduce_scatter : CollectiveKind::all_reduce, activation_bytes);
+    }
+    const double final_norm = model.total_params() - model.layers * model.layer_params() -
+                              model.embedding_params() - model.lm_head_params();
+    c.params = (model.lm_head_params() + final_norm) / p.tp;
+    if (model.tied_embeddings && p.pp > 1) c.params += double(model.vocab) * model.hidden / p.tp;
+  }
+  if (p.pp > 1) {
+    // Megatron's scatter-gather optimization sends 1/tp of the activation between stages.
+    const double p2p_bytes = activation_bytes / p.tp;
+    t.p2p_s = coll.estimate_s(CollectiveKind::send_recv, groups.pp_neighbour, p2p_bytes);
+  }
+  return t;
+}
+
+struct Segment {
+  std::string_view label;
+  std::int32_t layer = -1;
+  CategoryTimes parts{};
+  double flops = 0;
+  double params = 0;
+};
+
+class StepBuilder {
+ public:
+  StepBuilder(const Scenario& sc, const ComputeCost& compute, const CollectiveCost& coll,
+              const StepBuildOptions& options)
+      : sc_(sc), compute_(compute), coll_(coll), options_(options),
+        groups_(parallel_groups(sc)), costs_(build_costs(sc, compute, coll, groups_)) {
+    const Strategy& p = sc.parallel;
+    pp_ = p.pp;
+    vpp_ = p.schedule == ScheduleKind::interleaved ? p.vpp : 1;
+    vstages_ = pp_ * vpp_;
+    m_ = static_cast<std::int32_t>(sc.micro_batches());
+    layers_per_chunk_ = static_cast<std::int32_t>(sc.model.layers / vstages_);
+    // Megatron-Core DDP buckets: max(40M, 1M x dp) parameters.
+    bucket_params_ = p.bucket_params > 0
+                         ? p.bucket_params
+                         : std::max(40e6, 1e6 * static_cast<double>(groups_.dp.ranks));
+    costs_.layer.params = sc.model.layer_params() / p.tp;
+    if (sc.model.moe && p.ep > 1) {
+      const double experts = static_cast<double>(sc.model.moe->experts) *
+                             sc.model.mlp_matrices() * sc.model.hidden *
+                             sc.model.moe->expert_ffn_hidden;
+      costs_.layer.params -= experts / p.tp * (1.0 - 1.0 / p.ep);
+    }
+    const std::size_t slots = static_cast<std::size_t>(vstages_) * m_ * 2;
+    first_.assign(slots, 0);
+    blocking_comm_.assign(static_cast<std::size_t>(pp_), -1);
+    last_.assign(slots, 0);
+  }
+
+  StepWorkload build() {
+    for (int stage = 0; stage < pp_; ++stage) {
+      RankStreams r;
+      r.stage = stage;
+      const RankId rank = static_cast<RankId>(stage);
+      r.compute = w_.graph.add_stream(rank, StreamKind::compute);
+      r.tp = w_.graph.add_stream(rank, StreamKind::tp_comm);
+      r.pp = w_.graph.add_stream(rank, StreamKind::pp_comm);
+      r.dp = w_.graph.add_stream(rank, StreamKind::dp_comm);
+      r.cp = w_.graph.add_stream(rank, StreamKind::cp_comm);
+      r.ep = w_.graph.add_stream(rank, StreamKind::ep_comm);
+      w_.ranks.push_back(r);
+    }
+    for (int stage = 0; stage < pp_; ++stage) build_rank(stage);
+    for (int stage = 0; stage < pp_; ++stage) add_pipeline_sends(stage);
+    return std::move(w_);
+  }
+
+ private:
+  std::size_t slot(int vs, std::int32_t mb, PassKind pass) const {
+    return (static_cast<std::size_t>(vs) * m_ + mb) * 2 + (pass == PassKind::backward ? 1 : 0);
+  }
+
+  std::vector<Segment> segments(int vs, PassKind pass) const {
+    std::vector<Segment> out;
+    const bool forward = pass == PassKind::forward;
+    auto piece = [&](std::string_view label, std::int32_t layer, const PieceCost& c) {
+      out.push_back(Segment{label, layer, forward ? c.forward : c.backward,
+                            forward ? c.forward_flops : c.backward_flops, c.params});
+    };
+    const bool first = vs == 0, last = vs == vstages_ - 1;
+    const std::int32_t first_layer = vs * layers_per_chunk_;
+    if (forward) {
+      if (first) piece("embedding", -1, costs_.embedding);
+      for (std::int32_t l = 0; l < layers_per_chunk_; ++l)
+        piece("layer forward", first_layer + l, costs_.layer);
+      if (last) piece("lm head + loss", -1, costs_.head);
+    } else {
+      if (last) piece("lm head + loss backward", -1, costs_.head);
+      for (std::int32_t l = layers_per_chunk_ - 1; l >= 0; --l)
+        piece("layer backward", first_layer + l, costs_.layer);
+      if (first) piece("embedding backward", -1, costs_.embedding);
+    }
+    return out;
+  }
+
+  // Emits one pass; returns the task that completes each segment.
+  std::vector<TaskId> emit_pass(const RankStreams& r, int vs, std::int32_t mb, PassKind pass,
+                                bool per_layer) {
+    const std::vector<Segment> segs = segments(vs, pass);
+    std::vector<TaskId> done;
+    const std::size_t s = slot(vs, mb, pass);
+    const int chunk = vs / pp_;
+    if (!per_layer) {
+      CategoryTimes parts{};
+      double flops = 0;
+      for (const Segment& g : segs) {
+        parts += g.parts;
+        flops += g.flops;
+      }
+      TaskSpec spec;
+      spec.label = pass == PassKind::forward ? "forward" : "backward";
+      if (vpp_ > 1) spec.label = pass == PassKind::forward ? chunk_label(chunk, "forward")
+                                                           : chunk_label(chunk, "backward");
+      spec.category = TimeCategory::compute;
+      spec.duration_s = total_of(parts);
+      spec.parts_s = &parts;
+      spec.micro_batch = mb;
+      spec.flops = flops;
+      const TaskId id = w_.graph.add_task(r.compute, spec);
+      first_[s] = last_[s] = id;
+      done.assign(segs.size(), id);
+      return done;
+    }
+    const bool detail = options_.granularity == TaskGranularity::layer;
+    // A blocking collective the rank's next compute task waits for, across passes too.
+    std::int64_t& pending_comm = blocking_comm_[static_cast<std::size_t>(r.stage)];
+    bool first_task = true;
+    for (const Segment& g : segs) {
+      CategoryTimes compute_parts = g.parts;
+      if (detail) {
+        for (TimeCategory c : {TimeCategory::tp_comm, TimeCategory::cp_comm,
+                               TimeCategory::ep_comm})
+          compute_parts[idx(c)] = 0;
+      }
+      TaskSpec spec;
+      spec.label = g.label;
+      spec.category = TimeCategory::compute;
+      spec.duration_s = total_of(compute_parts);
+      spec.parts_s = &compute_parts;
+      spec.micro_batch = mb;
+      spec.layer = g.layer;
+      spec.flops = g.flops;
+      TaskId last = w_.graph.add_task(r.compute, spec);
+      if (pending_comm >= 0) w_.graph.add_edge(static_cast<TaskId>(pending_comm), last);
+      pending_comm = -1;
+      if (first_task) first_[s] = last;
+      first_task = false;
+      if (detail) {
+        const std::pair<TimeCategory, StreamId> comms[] = {{TimeCategory::cp_comm, r.cp},
+                                                           {TimeCategory::ep_comm, r.ep},
+                                                           {TimeCategory::tp_comm, r.tp}};
+        for (const auto& [category, stream] : comms) {
+          const double seconds = g.parts[idx(category)];
+          if (seconds <= 0) continue;
+          TaskSpec comm;
+          comm.label = category == TimeCategory::tp_comm   ? "tp collectives"
+                       : category == TimeCategory::cp_comm ? "cp ring exchange (exposed)"
+                                                           : "ep all-to-all";
+          comm.category = category;
+          comm.duration_s = seconds;
+          comm.micro_batch = mb;
+          comm.layer = g.layer;
+          const TaskId id = w_.graph.add_task(stream, comm);
+          w_.graph.add_edge(last, id);
+          last = id;
+          pending_comm = id;
+        }
+      }
+      done.push_back(last);
+    }
+    last_[s] = done.back();
+    return done;
+  }
+
+  std::string_view chunk_label(int chunk, std::string_view pass) {
+    labels_.push_back(std::string(pass) + " chunk " + std::to_string(chunk));
+    return labels_.back();
+  }
+
+  TaskId add_collective(StreamId stream, std::string_view label, TimeCategory category,
+                        CollectiveKind kind, const CommGroup& group, double bytes) {
+    TaskSpec spec;
+    spec.label = label;
+    spec.category = category;
+    spec.duration_s = coll_.estimate_s(kind, group, bytes);
+    spec.bytes = bytes;
+    return w_.graph.add_task(stream, spec);
+  }
+
+  void build_rank(int stage) {
+    const RankStreams r = w_.ranks[static_cast<std::size_t>(stage)];
+    const Strategy& p = sc_.parallel;
+    const bool has_dp = groups_.dp.ranks > 1;
+    const bool zero3 = p.zero >= 3;
+    const double grad_bytes_per_param = 4.0;  // fp32 main gradients are reduced
+    const double weight_bytes_per_param =
+        model_state_bytes_per_param(sc_.training.framework, sc_.training.precision).weights;
+    const CollectiveKind grad_collective =
+        p.zero == 0 ? CollectiveKind::all_reduce : CollectiveKind::reduce_scatter;
+    const std::string_view grad_label =
+        p.zero == 0 ? "dp grad all-reduce" : "dp grad reduce-scatter";
+
+    // ZeRO-1/2 with overlap: the parameter all-gather of the previous optimizer step overlaps
+    // this step's first forward of each chunk (Megatron's overlap_param_gather).
+    std::vector<double> chunk_params(static_cast<std::size_t>(vpp_), 0.0);
+    for (int c = 0; c < vpp_; ++c)
+      for (const Segment& g : segments(c * pp_ + stage, PassKind::forward))
+        chunk_params[static_cast<std::size_t>(c)] += g.params;
+    std::vector<std::int64_t> chunk_gather(static_cast<std::size_t>(vpp_), -1);
+    if (has_dp && (p.zero == 1 || p.zero == 2) && p.overlap_grad_reduce) {
+      for (int c = 0; c < vpp_; ++c)
+        chunk_gather[static_cast<std::size_t>(c)] = add_collective(
+            r.dp, "dp param all-gather", TimeCategory::dp_comm, CollectiveKind::all_gather,
+            groups_.dp, chunk_params[static_cast<std::size_t>(c)] * weight_bytes_per_param);
+    }
+
+    std::vector<double> deferred_buckets;  // without overlap: reduced after the last backward
+    std::vector<TaskId> recent_compute;    // for ZeRO-3 prefetch depth
+    TaskId last_compute = 0;
+    bool any_compute = false;
+    const auto order = pipeline_order(p.schedule, pp_, stage, m_, vpp_);
+    for (const ScheduleStep& step : order) {
+      const int vs = step.chunk * pp_ + stage;
+      const bool last_backward = step.pass == PassKind::backward && step.micro_batch == m_ - 1;
+      const bool per_layer = options_.granularity == TaskGranularity::layer ||
+                             (last_backward && has_dp && p.overlap_grad_reduce && !zero3);
+      std::int64_t gather = -1;
+      if (zero3 && has_dp) {
+        // ZeRO-3 gathers the chunk's parameters for every forward and backward, one pass ahead.
+        gather = add_collective(r.dp, "zero-3 param all-gather", TimeCategory::dp_comm,
+                                CollectiveKind::all_gather, groups_.dp,
+                                chunk_params[static_cast<std::size_t>(step.chunk)] *
+                                    weight_bytes_per_param);
+        if (recent_compute.size() >= 2)
+          w_.graph.add_edge(recent_compute[recent_compute.size() - 2],
+                            static_cast<TaskId>(gather));
+      }
+      const std::vector<TaskId> done = emit_pass(r, vs, step.micro_batch, step.pass, per_layer);
+      const TaskId first = first_[slot(vs, step.micro_batch, step.pass)];
+      if (gather >= 0) w_.graph.add_edge(static_cast<TaskId>(gather), first);
+      const std::int64_t pre = chunk_gather[static_cast<std::size_t>(step.chunk)];
+      if (pre >= 0 && step.pass == PassKind::forward && step.micro_batch == 0)
+        w_.graph.add_edge(static_cast<TaskId>(pre), first);
+      last_compute = done.back();
+      any_compute = true;
+      recent_compute.push_back(first);
+
+      if (zero3 && has_dp && step.pass == PassKind::backward) {
+        const TaskId rs = add_collective(
+            r.dp, "zero-3 grad reduce-scatter", TimeCategory::dp_comm,
+            CollectiveKind::reduce_scatter, groups_.dp,
+            chunk_params[static_cast<std::size_t>(step.chunk)] * weight_bytes_per_param);
+        w_.graph.add_edge(done.back(), rs);
+      }
+      if (!last_backward || !has_dp || zero3) continue;
+      // Gradient buckets fill in backward order; each is reduced once its last layer is done.
+      const std::vector<Segment> segs = segments(vs, PassKind::backward);
+      double filled = 0;
+      for (std::size_t i = 0; i < segs.size(); ++i) {
+        filled += segs[i].params;
+        const bool flush = filled >= bucket_params_ || i + 1 == segs.size();
+        if (!flush || filled <= 0) continue;
+        if (p.overlap_grad_reduce) {
+          const TaskId bucket = add_collective(r.dp, grad_label, TimeCategory::dp_comm,
+                                               grad_collective, groups_.dp,
+                                               filled * grad_bytes_per_param);
+          w_.graph.add_edge(done[i], bucket);
+        } else {
+          deferred_buckets.push_back(filled);
+        }
+        filled = 0;
+      }
+    }
+    for (double params : deferred_buckets) {
+      const TaskId bucket = add_collective(r.dp, grad_label, TimeCategory::dp_comm,
+                                           grad_collective, groups_.dp,
+                                           params * grad_bytes_per_param);
+      if (any_compute) w_.graph.add_edge(last_compute, bucket);
+    }
+
+    // Optimizer step over this rank's shard, after its gradients are reduced.
+    const double stage_params = stage_params_per_rank(sc_, stage);
+    const double optimizer_params = stage_params / (p.zero >= 1 ? groups_.dp.ranks : 1);
+    double optimizer_s = 0, optimizer_bytes = 0;
+    for (const Op& op : build_optimizer_ops(optimizer_params, sc_.training.framework)) {
+      optimizer_s += compute_.estimate_s(op);
+      optimizer_bytes += op.bytes;
+    }
+    TaskSpec opt;
+    const std::int64_t blocking = blocking_comm_[static_cast<std::size_t>(stage)];
+    opt.label = "optimizer step";
+    opt.category = TimeCategory::optimizer;
+    opt.duration_s = optimizer_s;
+    opt.bytes = optimizer_bytes;
+    const TaskId optimizer = w_.graph.add_task(r.compute, opt);
+    if (blocking >= 0) w_.graph.add_edge(static_cast<TaskId>(blocking), optimizer);
+    // The dp stream runs in order, so waiting for its last task waits for every reduction.
+    if (has_dp) {
+      TaskSpec fence;
+      fence.label = "dp sync";
+      fence.category = TimeCategory::dp_comm;
+      const TaskId sync = w_.graph.add_task(r.dp, fence);
+      w_.graph.add_edge(sync, optimizer);
+      if (any_compute) w_.graph.add_edge(last_compute, sync);
+    }
+    if (has_dp && (p.zero == 1 || p.zero == 2) && !p.overlap_grad_reduce) {
+      for (int c = 0; c < vpp_; ++c) {
+        const TaskId gather = add_collective(
+            r.dp, "dp param all-gather", TimeCategory::dp_comm, CollectiveKind::all_gather,
+            groups_.dp, chunk_params[static_cast<std::size_t>(c)] * weight_bytes_per_param);
+        w_.graph.add_edge(optimizer, gather);
+      }
+    }
+  }
+
+  void add_pipeline_sends(int stage) {
+    if (vstages_ == 1) return;
+    const RankStreams r = w_.ranks[static_cast<std::size_t>(stage)];
+    for (const ScheduleStep& step : pipeline_order(sc_.parallel.schedule, pp_, stage, m_, vpp_)) {
+      const int vs = step.chunk * pp_ + stage;
+      const bool forward = step.pass == PassKind::forward;
+      const int peer = forward ? vs + 1 : vs - 1;
+      if (peer < 0 || peer >= vstages_) continue;
+      TaskSpec spec;
+      spec.label = forward ? "pp send activations" : "pp send gradients";
+      spec.category = TimeCategory::pp_comm;
+      spec.duration_s = costs_.p2p_s;
+      spec.micro_batch = step.micro_batch;
+      const TaskId send = w_.graph.add_task(r.pp, spec);
+      w_.graph.add_edge(last_[slot(vs, step.micro_batch, step.pass)], send);
+      w_.graph.add_edge(send, first_[slot(peer, step.micro_batch, step.pass)]);
+    }
+  }
+
+  const Scenario& sc_;
+  const ComputeCost& compute_;
+  const CollectiveCost& coll_;
+  StepBuildOptions options_;
+  ParallelGroups groups_;
+  CostTable costs_;
+  int pp_ = 1, vpp_ = 1, vstages_ = 1;
+  std::int32_t m_ = 1, layers_per_chunk_ = 1;
+  double bucket_params_ = 40e6;
+  std::vector<TaskId> first_, last_;
+  std::vector<std::int64_t> blocking_comm_;
+  std::deque<std::string> labels_;
+  StepWorkload w_;
+};
+
+}  // namespace
+
+ParallelGroups parallel_groups(const Scenario& sc) {
+  const Strategy& p = sc.parallel;
+  const int gpn = sc.gpus_per_node_used();
+  ParallelGroups g;
+  g.tp = make_group(p.tp, 1, gpn);
+  g.cp = make_group(p.cp, p.tp, gpn);
+  g.dp = make_group(p.dp * p.cp, p.tp, gpn);  // gradients are reduced over DP x CP
+  g.ep = make_group(p.ep, p.tp * p.cp, gpn);
+  const int stage_stride = p.tp * p.cp * p.dp;
+  g.pp_neighbour = stage_stride >= gpn ? CommGroup{2, 2, 1} : CommGroup{2, 1, 2};
+  return g;
+}
+
+StepWorkload build_step(const Scenario& scenario, const ComputeCost& compute,
+                        const CollectiveCost& collectives, const StepBuildOptions& options) {
+  return StepBuilder(scenario, compute, collectives, options).build();
+}
+
+}  // namespace trainsim

@@ -1,0 +1,175 @@
+#include "sim/reports/reports.hpp"
+
+#include <fmt/format.h>
+
+#include <stdexcept>
+
+namespace trainsim {
+namespace {
+
+constexpr std::size_t idx(TimeCategory c) { return static_cast<std::size_t>(c); }
+
+constexpr TimeCategory kCommKinds[] = {TimeCategory::tp_comm, TimeCategory::pp_comm,
+                                       TimeCategory::dp_comm, TimeCategory::cp_comm,
+                                       TimeCategory::ep_comm};
+
+std::string human_bytes(double bytes) {
+  if (bytes >= 1e12) return fmt::format("{:.2f} TB", bytes / 1e12);
+  if (bytes >= 1e9) return fmt::format("{:.2f} GB", bytes / 1e9);
+  if (bytes >= 1e6) return fmt::format("{:.2f} MB", bytes / 1e6);
+  return fmt::format("{:.0f} B", bytes);
+}
+
+std::string human_seconds(double s) {
+  if (s >= 1.0) return fmt::format("{:.3f} s", s);
+  if (s >= 1e-3) return fmt::format("{:.3f} ms", s * 1e3);
+  return fmt::format("{:.1f} us", s * 1e6);
+}
+
+}  // namespace
+
+OrderedJson prediction_to_json(const StepPrediction& p) {
+  OrderedJson j;
+  j["scenario"] = p.scenario;
+  j["gpus"] = p.gpus;
+  j["step_time_s"] = p.step_time_s;
+  j["tokens_per_s"] = p.tokens_per_s;
+  j["model_flops_per_step"] = p.model_flops_per_step;
+  j["mfu"] = p.mfu;
+  OrderedJson breakdown;
+  breakdown["compute_s"] = p.breakdown.compute_s;
+  breakdown["bubble_s"] = p.breakdown.bubble_s;
+  breakdown["optimizer_s"] = p.breakdown.optimizer_s;
+  OrderedJson exposed;
+  for (TimeCategory c : kCommKinds) exposed[std::string(name_of(c))] = p.breakdown.exposed(c);
+  breakdown["exposed_comm_s"] = exposed;
+  breakdown["critical_stage"] = p.critical_stage;
+  j["breakdown"] = breakdown;
+  OrderedJson memory;
+  memory["peak_bytes"] = p.memory.peak_bytes;
+  memory["capacity_bytes"] = p.memory.capacity_bytes;
+  memory["fits"] = p.memory.fits;
+  memory["params_bytes"] = p.memory.params_bytes;
+  memory["grads_bytes"] = p.memory.grads_bytes;
+  memory["optimizer_bytes"] = p.memory.optimizer_bytes;
+  memory["activations_bytes"] = p.memory.activations_bytes;
+  memory["runtime_reserved_bytes"] = p.memory.runtime_reserved_bytes;
+  memory["stage"] = p.memory.stage;
+  j["memory"] = memory;
+  j["warnings"] = p.warnings;
+  OrderedJson sim;
+  sim["tasks"] = p.tasks;
+  sim["events"] = p.events;
+  j["simulation"] = sim;
+  return j;
+}
+
+std::string prediction_to_table(const StepPrediction& p) {
+  std::string out;
+  auto line = [&](std::string_view label, const std::string& value) {
+    out += fmt::format("  {:<28} {}\n", label, value);
+  };
+  auto share = [&](double s) {
+    return fmt::format("{:>12}  {:5.1f}%", human_seconds(s),
+                       p.step_time_s > 0 ? 100.0 * s / p.step_time_s : 0.0);
+  };
+  out += fmt::format("trainsim prediction: {}\n", p.scenario);
+  line("GPUs", fmt::format("{}", p.gpus));
+  line("step time", human_seconds(p.step_time_s));
+  line("tokens/s", fmt::format("{:.0f}", p.tokens_per_s));
+  line("MFU", fmt::format("{:.1f}%", 100.0 * p.mfu));
+  line("model FLOPs per step", fmt::format("{:.3e}", p.model_flops_per_step));
+  out += fmt::format("breakdown (critical path of pipeline stage {}):\n", p.critical_stage);
+  line("compute", share(p.breakdown.compute_s));
+  line("pipeline bubble", share(p.breakdown.bubble_s));
+  line("optimizer", share(p.breakdown.optimizer_s));
+  for (TimeCategory c : kCommKinds)
+    line(fmt::format("exposed {} comm", name_of(c)), share(p.breakdown.exposed(c)));
+  out += fmt::format("memory per GPU (stage {}):\n", p.memory.stage);
+  line("parameters", human_bytes(p.memory.params_bytes));
+  line("gradients", human_bytes(p.memory.grads_bytes));
+  line("optimizer states", human_bytes(p.memory.optimizer_bytes));
+  line("activations", human_bytes(p.memory.activations_bytes));
+  line("runtime reserved", human_bytes(p.memory.runtime_reserved_bytes));
+  line("peak / capacity", fmt::format("{} / {} ({})", human_bytes(p.memory.peak_bytes),
+                                      human_bytes(p.memory.capacity_bytes),
+                                      p.memory.fits ? "fits" : "DOES NOT FIT"));
+  for (const std::string& w : p.warnings) out += fmt::format("warning: {}\n", w);
+  return out;
+}
+
+std::string prediction_to_csv(const StepPrediction& p) {
+  std::string header =
+      "scenario,gpus,step_time_s,tokens_per_s,model_flops_per_step,mfu,compute_s,bubble_s,"
+      "optimizer_s,exposed_tp_s,exposed_pp_s,exposed_dp_s,exposed_cp_s,exposed_ep_s,peak_bytes,"
+      "capacity_bytes,fits\n";
+  std::string name = p.scenario;
+  if (name.find_first_of(",\"\n") != std::string::npos) {
+    std::string quoted = "\"";
+    for (char c : name) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+    name = quoted + "\"";
+  }
+  std::string row = fmt::format("{},{},{:.9g},{:.9g},{:.9g},{:.9g},{:.9g},{:.9g},{:.9g}", name,
+                                p.gpus, p.step_time_s, p.tokens_per_s, p.model_flops_per_step,
+                                p.mfu, p.breakdown.compute_s, p.breakdown.bubble_s,
+                                p.breakdown.optimizer_s);
+  for (TimeCategory c : kCommKinds) row += fmt::format(",{:.9g}", p.breakdown.exposed(c));
+  row += fmt::format(",{:.0f},{:.0f},{}\n", p.memory.peak_bytes, p.memory.capacity_bytes,
+                     p.memory.fits ? "true" : "false");
+  return header + row;
+}
+
+OrderedJson prediction_to_trace(const StepPrediction& p) {
+  if (!p.workload || !p.timeline)
+    throw std::logic_error("prediction_to_trace needs a prediction made with keep_timeline");
+  const TaskGraph& graph = p.workload->graph;
+  OrderedJson events = OrderedJson::array();
+  for (const RankStreams& r : p.workload->ranks) {
+    events.push_back({{"name", "process_name"},
+                      {"ph", "M"},
+                      {"pid", r.stage},
+                      {"args", {{"name", fmt::format("GPU stage {} (representative rank)", r.stage)}}}});
+    events.push_back(
+        {{"name", "process_sort_index"}, {"ph", "M"}, {"pid", r.stage}, {"args", {{"sort_index", r.stage}}}});
+  }
+  for (StreamId s = 0; s < graph.streams().size(); ++s) {
+    const Stream& stream = graph.streams()[s];
+    events.push_back({{"name", "thread_name"},
+                      {"ph", "M"},
+                      {"pid", stream.rank},
+                      {"tid", static_cast<int>(stream.kind)},
+                      {"args", {{"name", std::string(name_of(stream.kind))}}}});
+  }
+  for (TaskId id = 0; id < graph.task_count(); ++id) {
+    const Task& task = graph.task(id);
+    if (task.duration_s <= 0) continue;
+    const Stream& stream = graph.streams()[task.stream];
+    const TaskTiming& t = p.timeline->timing[id];
+    std::string name = graph.label(task.label);
+    if (task.micro_batch >= 0) name += fmt::format(" mb{}", task.micro_batch);
+    if (task.layer >= 0) name += fmt::format(" L{}", task.layer);
+    OrderedJson args;
+    if (task.micro_batch >= 0) args["micro_batch"] = task.micro_batch;
+    if (task.layer >= 0) args["layer"] = task.layer;
+    if (task.flops > 0) args["flops"] = task.flops;
+    if (task.bytes > 0) args["bytes"] = task.bytes;
+    for (std::size_t c = 0; c < kTimeCategoryCount; ++c)
+      if (task.parts_s[c] > 0 && task.parts_s[c] < task.duration_s)
+        args[fmt::format("{}_s", name_of(static_cast<TimeCategory>(c)))] = task.parts_s[c];
+    events.push_back({{"name", name},
+                      {"cat", std::string(name_of(task.category))},
+                      {"ph", "X"},
+                      {"pid", stream.rank},
+                      {"tid", static_cast<int>(stream.kind)},
+                      {"ts", t.start_s * 1e6},
+                      {"dur", task.duration_s * 1e6},
+                      {"args", args}});
+  }
+  OrderedJson trace;
+  trace["displayTimeUnit"] = "ms";
+  trace["otherData"] = {{"scenario", p.scenario}, {"step_time_s", p.step_time_s}};
+  trace["traceEvents"] = events;
+  return trace;
+}
+
+}  // namespace trainsim

@@ -1,0 +1,187 @@
+// The `trainsim` program as users and scripts see it: exit statuses, one-line errors naming the
+// JSON path, output formats, determinism and traces.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <array>
+#include <set>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace {
+
+struct CliRun {
+  int status = -1;
+  std::string out, err;
+};
+
+std::string slurp(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+CliRun trainsim(const std::string& args) {
+  static int counter = 0;
+  const auto dir = std::filesystem::temp_directory_path();
+  const auto out = dir / ("trainsim_cli_out_" + std::to_string(::getpid()) + "_" +
+                          std::to_string(counter));
+  const auto err = dir / ("trainsim_cli_err_" + std::to_string(::getpid()) + "_" +
+                          std::to_string(counter++));
+  const std::string command = std::string(TRAINSIM_CLI) + " " + args + " >" + out.string() +
+                              " 2>" + err.string();
+  const int raw = std::system(command.c_str());
+  CliRun r;
+  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  r.out = slurp(out);
+  r.err = slurp(err);
+  std::filesystem::remove(out);
+  std::filesystem::remove(err);
+  return r;
+}
+
+const std::string kData = TRAINSIM_TEST_DATA_DIR;
+
+TEST(Cli, PredictsTheDefaultScenarioAsJsonWithTheContractFields) {
+  const CliRun r = trainsim("predict --format json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  for (const char* key : {"scenario", "gpus", "step_time_s", "tokens_per_s",
+                          "model_flops_per_step", "mfu", "breakdown", "memory", "warnings"})
+    EXPECT_TRUE(j.contains(key)) << key;
+  for (const char* key : {"compute_s", "bubble_s", "optimizer_s", "exposed_comm_s"})
+    EXPECT_TRUE(j["breakdown"].contains(key)) << key;
+  for (const char* key : {"tp", "pp", "dp", "cp", "ep"})
+    EXPECT_TRUE(j["breakdown"]["exposed_comm_s"].contains(key)) << key;
+  for (const char* key : {"peak_bytes", "capacity_bytes", "fits", "params_bytes", "grads_bytes",
+                          "optimizer_bytes", "activations_bytes"})
+    EXPECT_TRUE(j["memory"].contains(key)) << key;
+  EXPECT_EQ(j["gpus"], 1024);
+  double sum = j["breakdown"]["compute_s"].get<double>() +
+               j["breakdown"]["bubble_s"].get<double>() +
+               j["breakdown"]["optimizer_s"].get<double>();
+  for (const auto& [k, v] : j["breakdown"]["exposed_comm_s"].items()) sum += v.get<double>();
+  EXPECT_NEAR(sum, j["step_time_s"].get<double>(), 0.01 * j["step_time_s"].get<double>());
+}
+
+TEST(Cli, SameInputGivesByteIdenticalJson) {
+  const CliRun a = trainsim("predict --format json --set parallel.pp=8 --set parallel.dp=16");
+  const CliRun b = trainsim("predict --format json --set parallel.pp=8 --set parallel.dp=16");
+  ASSERT_EQ(a.status, 0) << a.err;
+  EXPECT_EQ(a.out, b.out);
+}
+
+TEST(Cli, SetOverridesFieldsByJsonPath) {
+  const CliRun r = trainsim(
+      "predict --format json --set cluster.nodes=64 --set parallel.dp=4 --set name=halved");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["gpus"], 512);
+  EXPECT_EQ(j["scenario"], "halved");
+}
+
+TEST(Cli, CsvHasAHeaderAndOneRow) {
+  const CliRun r = trainsim("predict --format csv");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 2);
+  EXPECT_EQ(r.out.rfind("scenario,gpus,step_time_s", 0), 0u);
+}
+
+TEST(Cli, TableIsTheDefaultFormat) {
+  const CliRun r = trainsim("predict");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("step time"), std::string::npos);
+  EXPECT_NE(r.out.find("pipeline bubble"), std::string::npos);
+}
+
+TEST(Cli, TraceHasOneProcessPerSimulatedGpuAndSlicesWithArgs) {
+  const auto trace = std::filesystem::temp_directory_path() /
+                     ("trainsim_trace_" + std::to_string(::getpid()) + ".json");
+  const std::string scenario = kData + "/../../scenarios/gpt3-13b-gpipe-vs-1f1b.json";
+  const CliRun run = trainsim("predict " + scenario + " --format json --trace " + trace.string());
+  ASSERT_EQ(run.status, 0) << run.err;
+  const auto j = nlohmann::json::parse(slurp(trace));
+  std::set<int> pids;
+  std::size_t slices = 0, with_flops = 0;
+  for (const auto& e : j["traceEvents"]) {
+    if (e["ph"] == "M" && e["name"] == "process_name") pids.insert(e["pid"].get<int>());
+    if (e["ph"] == "X") {
+      ++slices;
+      if (e["args"].contains("flops")) ++with_flops;
+    }
+  }
+  EXPECT_EQ(pids.size(), 8u);  // pp = 8 stages
+  EXPECT_GT(slices, 100u);
+  EXPECT_GT(with_flops, 0u);
+  // The traced (per-layer) simulation predicts the same step as the fast one.
+  const CliRun fast = trainsim("predict " + scenario + " --format json");
+  EXPECT_NEAR(nlohmann::json::parse(run.out)["step_time_s"].get<double>(),
+              nlohmann::json::parse(fast.out)["step_time_s"].get<double>(), 1e-9);
+  std::filesystem::remove(trace);
+}
+
+TEST(Cli, EveryBadScenarioFailsWithExitTwoAndOneLineNamingTheField) {
+  const auto expected = nlohmann::json::parse(slurp(kData + "/bad_scenarios/expected.json"));
+  std::size_t checked = 0;
+  for (const auto& [file, path] : expected.items()) {
+    if (file == "_comment") continue;
+    const CliRun r = trainsim("predict " + kData + "/bad_scenarios/" + file);
+    EXPECT_EQ(r.status, 2) << file << ": " << r.err << r.out;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << file << ": " << r.err;
+    EXPECT_NE(r.err.find(path.get<std::string>()), std::string::npos)
+        << file << " should name " << path << ": " << r.err;
+    EXPECT_EQ(r.err.find("internal error"), std::string::npos) << file;
+    ++checked;
+  }
+  EXPECT_GE(checked, 20u);
+}
+
+TEST(Cli, UnknownPresetSuggestsTheNearestNames) {
+  const CliRun r = trainsim("predict --set cluster.gpu=h100");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("h100-sxm5-80gb"), std::string::npos) << r.err;
+}
+
+TEST(Cli, InfeasibleUnderStrictMemoryExitsThree) {
+  const CliRun r = trainsim("predict --set parallel.pp=1 --set parallel.dp=128 --set strict_memory=true");
+  EXPECT_EQ(r.status, 3) << r.err;
+  EXPECT_NE(r.err.find("memory"), std::string::npos);
+}
+
+TEST(Cli, BadArgumentsExitTwo) {
+  EXPECT_EQ(trainsim("predict --format yaml").status, 2);
+  EXPECT_EQ(trainsim("predict --set nonsense").status, 2);
+  EXPECT_EQ(trainsim("predict no/such/file.json").status, 2);
+  EXPECT_EQ(trainsim("presets colours").status, 2);
+}
+
+TEST(Cli, PresetsListTheContractNames) {
+  const CliRun models = trainsim("presets models");
+  ASSERT_EQ(models.status, 0);
+  for (const char* name : {"gpt3-175b", "llama3.1-405b", "mixtral-8x7b", "nemotron4-340b",
+                           "bloom-176b", "gpt-neox-20b"})
+    EXPECT_NE(models.out.find(name), std::string::npos) << name;
+  EXPECT_NE(trainsim("presets gpus").out.find("h200-sxm-141gb"), std::string::npos);
+  EXPECT_NE(trainsim("presets nodes").out.find("dgx-b200"), std::string::npos);
+  EXPECT_NE(trainsim("presets networks").out.find("roce400-rail-fattree"), std::string::npos);
+}
+
+TEST(Cli, ValidateReportsPerRecordErrorsAndGroupMape) {
+  const CliRun r = trainsim("validate " + kData + "/validation/published-dev.json --format json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_GT(j["records"].size(), 20u);
+  EXPECT_TRUE(j["groups"].contains("Megatron SC'21 Table 1 (A100)"));
+  EXPECT_FALSE(j["skipped"].empty());
+  for (const auto& s : j["skipped"]) EXPECT_FALSE(s["reason"].get<std::string>().empty());
+}
+
+}  // namespace

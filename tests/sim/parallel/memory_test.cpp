@@ -1,0 +1,133 @@
+// Memory per GPU follows Korthikanti et al. (activations) and the ZeRO paper (model states).
+#include "sim/parallel/memory.hpp"
+
+#include <gtest/gtest.h>
+
+#include "scenario_fixture.hpp"
+
+namespace trainsim {
+namespace {
+
+ModelSpec gpt(std::int64_t h, std::int64_t heads) {
+  ModelSpec m;
+  m.layers = 24;
+  m.hidden = h;
+  m.heads = heads;
+  m.kv_heads = heads;
+  m.ffn_hidden = 4 * h;
+  m.vocab = 50257;
+  return m;
+}
+
+class Korthikanti : public ::testing::Test {
+ protected:
+  const ModelSpec model = gpt(4096, 32);
+  const double s = 2048, b = 4, h = 4096, a = 32;
+  ShardContext ctx(int tp, bool sp) const {
+    ShardContext c;
+    c.micro_batch = 4;
+    c.seq_len = 2048;
+    c.tp = tp;
+    c.sequence_parallel = sp;
+    return c;
+  }
+  double sbh() const { return s * b * h; }
+};
+
+TEST_F(Korthikanti, NoParallelism) {
+  EXPECT_DOUBLE_EQ(layer_activation_bytes(model, ctx(1, false), RecomputeKind::none, true),
+                   sbh() * (34 + 5 * a * s / h));
+}
+
+TEST_F(Korthikanti, TensorParallel) {
+  const double t = 8;
+  EXPECT_DOUBLE_EQ(layer_activation_bytes(model, ctx(8, false), RecomputeKind::none, true),
+                   sbh() * (10 + 24 / t + 5 * a * s / (h * t)));
+}
+
+TEST_F(Korthikanti, TensorAndSequenceParallel) {
+  const double t = 8;
+  EXPECT_DOUBLE_EQ(layer_activation_bytes(model, ctx(8, true), RecomputeKind::none, true),
+                   sbh() * (34 / t + 5 * a * s / (h * t)));
+}
+
+TEST_F(Korthikanti, SelectiveRecomputeDropsTheAttentionScores) {
+  const double t = 8;
+  EXPECT_DOUBLE_EQ(layer_activation_bytes(model, ctx(8, false), RecomputeKind::selective, true),
+                   sbh() * (10 + 24 / t));
+  EXPECT_DOUBLE_EQ(layer_activation_bytes(model, ctx(8, true), RecomputeKind::selective, true),
+                   sbh() * 34 / t);
+}
+
+TEST_F(Korthikanti, FullRecomputeKeepsOnlyTheLayerInput) {
+  EXPECT_DOUBLE_EQ(layer_activation_bytes(model, ctx(8, false), RecomputeKind::full), 2 * sbh());
+}
+
+TEST_F(Korthikanti, FlashAttentionKeepsSoftmaxStatisticsInsteadOfScores) {
+  EXPECT_DOUBLE_EQ(layer_activation_bytes(model, ctx(1, false), RecomputeKind::none, false),
+                   sbh() * 34 + 4 * a * s * b);
+}
+
+TEST(InFlightMicroBatches, FollowEachSchedule) {
+  EXPECT_DOUBLE_EQ(in_flight_micro_batches(ScheduleKind::gpipe, 8, 0, 64, 1), 64);
+  EXPECT_DOUBLE_EQ(in_flight_micro_batches(ScheduleKind::one_f_one_b, 8, 0, 64, 1), 8);
+  EXPECT_DOUBLE_EQ(in_flight_micro_batches(ScheduleKind::one_f_one_b, 8, 5, 64, 1), 3);
+  EXPECT_DOUBLE_EQ(in_flight_micro_batches(ScheduleKind::one_f_one_b, 8, 0, 4, 1), 4);
+  // Megatron's interleaving penalty: p·(1 + (p−1)/(p·v)) = p + (p−1)/v.
+  EXPECT_DOUBLE_EQ(in_flight_micro_batches(ScheduleKind::interleaved, 8, 0, 64, 4), 8 + 7.0 / 4);
+}
+
+TEST(ModelStates, MegatronMixedPrecisionIs18BytesPerParameter) {
+  const ModelStateBytes b = model_state_bytes_per_param(Framework::megatron, Precision::bf16);
+  EXPECT_DOUBLE_EQ(b.weights + b.grads + b.optimizer, 18.0);
+}
+
+class ZeroStages : public ::testing::TestWithParam<int> {};
+
+TEST_P(ZeroStages, ShardModelStatesOverDataParallelRanks) {
+  Json json = testing::small_gpt_scenario();
+  json["parallel"] = {{"tp", 1}, {"pp", 1}, {"zero", GetParam()}};
+  json["cluster"]["nodes"] = 1;  // 8 GPUs: dp = 8
+  const Scenario s = testing::scenario_from(json);
+  ASSERT_EQ(s.parallel.dp, 8);
+  const double n = s.model.total_params();
+  const int zero = GetParam();
+  const MemoryEstimate m = estimate_stage_memory(s, 0);
+  const double d = 8;
+  EXPECT_NEAR(m.optimizer_bytes, n * 12 / (zero >= 1 ? d : 1), 1.0);
+  EXPECT_NEAR(m.grads_bytes, n * 4 / (zero >= 2 ? d : 1), 1.0);
+  const double gathered = zero >= 3 ? 2.0 * s.model.layer_params() * 2 : 0.0;
+  EXPECT_NEAR(m.params_bytes, n * 2 / (zero >= 3 ? d : 1) + gathered, 1.0);
+  EXPECT_NEAR(m.peak_bytes,
+              m.params_bytes + m.grads_bytes + m.optimizer_bytes + m.activations_bytes +
+                  m.runtime_reserved_bytes,
+              1.0);
+}
+
+INSTANTIATE_TEST_SUITE_P(AllStages, ZeroStages, ::testing::Values(0, 1, 2, 3));
+
+TEST(StageMemory, HandComputedPipelineCase) {
+  // 8 layers over pp = 4 stages, tp = 2, 1F1B with 16 micro-batches (64 / (2 x 2)).
+  const Scenario s = testing::scenario_from(testing::small_gpt_scenario());
+  ASSERT_EQ(s.parallel.dp, 2);
+  ASSERT_EQ(s.micro_batches(), 16);
+  const MemoryEstimate first = estimate_stage_memory(s, 0);
+  const ShardContext ctx = s.shard_context();
+  const double per_layer = layer_activation_bytes(s.model, ctx, RecomputeKind::none);
+  EXPECT_DOUBLE_EQ(first.activations_bytes, per_layer * 2 /*layers*/ * 4 /*in flight*/);
+  const double params = (2 * s.model.layer_params() + s.model.embedding_params()) / 2;
+  EXPECT_NEAR(first.params_bytes, params * 2, 1.0);
+  const MemoryEstimate last = estimate_stage_memory(s, 3);
+  const double logits = 2.0 * 1024 * 32000 / 2;  // tokens x vocab / tp
+  EXPECT_DOUBLE_EQ(last.activations_bytes, per_layer * 2 * 1 + logits * (2 + 4));
+}
+
+TEST(StageMemory, PeakPicksTheFullestStage) {
+  const Scenario s = testing::scenario_from(testing::small_gpt_scenario());
+  const MemoryEstimate peak = estimate_peak_memory(s);
+  for (int stage = 0; stage < 4; ++stage)
+    EXPECT_GE(peak.peak_bytes, estimate_stage_memory(s, stage).peak_bytes);
+}
+
+}  // namespace
+}  // namespace trainsim

@@ -1,0 +1,22 @@
+#pragma once
+// Small scenarios for the parallel-layer tests, written as the JSON a user would write.
+#include "sim/core/data_dir.hpp"
+#include "sim/parallel/scenario.hpp"
+
+namespace trainsim::testing {
+
+inline Json small_gpt_scenario() {
+  return parse_json_text(R"({
+    "name": "small gpt",
+    "model": {"layers": 8, "hidden": 1024, "heads": 16, "vocab": 32000, "activation": "gelu"},
+    "cluster": {"gpu": "a100-sxm4-80gb", "node": "dgx-a100", "nodes": 2,
+                "network": "ib-hdr200-rail-fattree"},
+    "parallel": {"tp": 2, "pp": 4, "schedule": "1f1b"},
+    "training": {"global_batch": 64, "micro_batch": 2, "seq_len": 1024, "precision": "bf16"}
+  })",
+                         "fixture");
+}
+
+inline Scenario scenario_from(const Json& json) { return parse_scenario(json, data_root()); }
+
+}  // namespace trainsim::testing
