@@ -15,15 +15,20 @@ class OpListBuilder {
   // Forward GEMM Y[m,n] = X[m,k] · W[k,n], with its dgrad and wgrad in the backward list.
   void gemm(const std::string& name, std::int64_t m, std::int64_t n, std::int64_t k,
             std::int64_t batch = 1) {
+    gemm_in(ctx_.gemm_precision, name, m, n, k, batch);
+  }
+
+  void gemm_in(Precision precision, const std::string& name, std::int64_t m, std::int64_t n,
+               std::int64_t k, std::int64_t batch = 1) {
     if (m <= 0 || n <= 0 || k <= 0 || batch <= 0) return;
-    const double e = bytes_per_element(ctx_.gemm_precision);
+    const double e = bytes_per_element(precision);
     const double out = bytes_per_element(ctx_.activation_precision);
     auto make = [&](std::string op_name, Pass pass, GemmShape shape, double out_elem_bytes) {
       Op op;
       op.name = std::move(op_name);
       op.kind = OpKind::gemm;
       op.pass = pass;
-      op.precision = ctx_.gemm_precision;
+      op.precision = precision;
       op.gemm = shape;
       const double mm = shape.m, nn = shape.n, kk = shape.k, bb = shape.batch;
       op.flops = 2.0 * mm * nn * kk * bb;
@@ -31,6 +36,15 @@ class OpListBuilder {
       op.bytes = bb * (mm * kk + kk * nn) * e + op.output_bytes;
       return op;
     };
+    if (precision == Precision::fp8) {
+      // Transformer Engine: the 16-bit input is cast to FP8 (with an amax reduction) before the
+      // forward GEMM; backward casts the output gradient and transposes the FP8 input for the
+      // weight gradient. Weights are cast once per step and cached across micro-batches.
+      const double act = bytes_per_element(ctx_.activation_precision);
+      const double input = double(m) * k * batch, grad = double(m) * n * batch;
+      elementwise(name + "_fp8_cast", input * (act + 1.0), grad * (act + 1.0) + input * 2.0, 0,
+                  1, 2);
+    }
     forward_.push_back(make(name, Pass::forward, {m, n, k, batch}, out));
     // dX[m,k] = dY[m,n] · W^T[n,k]; dW[n,k] = dY^T[n,m] · X[m,k] accumulated in fp32.
     backward_.push_back(make(name + "_dgrad", Pass::backward, {m, k, n, batch}, out));
@@ -156,7 +170,20 @@ PassOps build_transformer_layer_ops(const ModelSpec& model, const ShardContext& 
   shape.seq_kv = ctx.seq_len;  // context parallelism: local queries attend over all keys
   shape.head_dim = d;
   shape.causal = true;
-  ops.attention("attention", shape);
+  if (ctx.flash_attention) {
+    ops.attention("attention", shape);
+  } else {
+    // Materialized scores [b·heads, s_q, s_kv] in 16-bit: QK^T, fused scale-mask-softmax,
+    // dropout (1-byte mask), then probabilities x V. Masking does not skip work here.
+    const Precision p16 = ctx.activation_precision;
+    const std::int64_t bh = shape.batch * shape.heads;
+    const double scores = double(bh) * shape.seq_q * shape.seq_kv;
+    ops.gemm_in(p16, "attention_scores", shape.seq_q, shape.seq_kv, d, bh);
+    ops.elementwise("scale_mask_softmax", 2.0 * scores * e, 3.0 * scores * e, scores * e);
+    ops.elementwise("attention_dropout", scores * (2.0 * e + 1.0), scores * (2.0 * e + 1.0),
+                    scores * e);
+    ops.gemm_in(p16, "attention_values", shape.seq_q, d, shape.seq_kv, bh);
+  }
   weight_cast("attn_proj", double(h / t) * h);
   ops.gemm("attn_proj", T, h, h / t);
   bias_add("attn_proj", double(T) * h);

@@ -24,6 +24,9 @@ struct ShardContext {
   Precision gemm_precision = Precision::bf16;        // fp8 runs GEMMs in fp8 (Transformer Engine)
   Precision activation_precision = Precision::bf16;  // storage of activations
   Framework framework = Framework::megatron;
+  // Fused flash attention (default); false = the scores are materialized: batched QK^T and PV
+  // GEMMs around a fused scale-mask-softmax and dropout (Megatron-LM before FlashAttention).
+  bool flash_attention = true;
 
   std::int64_t local_seq_len() const { return seq_len / cp; }
   // Tokens a GEMM on this rank processes (the full sequence shard; TP splits the weights).

@@ -174,10 +174,28 @@ std::variant<Conversion, Skip> convert(const Json& record) {
   std::string precision = "bf16";
   if (precision_text.find("fp8") != std::string::npos) precision = "fp8";
   else if (precision_text.find("fp16") != std::string::npos) precision = "fp16";
+  const std::string id = record.value("id", "");
+  const bool megatron_2021 = id.rfind("mlm-sc21", 0) == 0 || id.rfind("bloom", 0) == 0;
+  if (megatron_2021) {
+    // Megatron-LM of 2021/22 had neither FlashAttention nor gradient reduction overlapped with
+    // the backward pass (both came with Megatron-Core).
+    p["overlap_grad_reduce"] = false;
+    c.assumptions.push_back("2021 Megatron: unfused attention, no grad-reduce overlap");
+  }
+  {
+    const double layers = model["layers"].get<double>();
+    const double chunks = par["pp"].get<double>() * number(par, "vpp").value_or(1.0);
+    const auto whole = [](double x) { return std::floor(x) == x; };
+    if (!whole(layers / chunks) && whole((layers + 2) / chunks)) {
+      p["layer_split"] = "embedding_and_loss";
+      c.assumptions.push_back("embedding and loss count as a layer in the pipeline split");
+    }
+  }
   Json training = {{"global_batch", batch["global"]},
                    {"seq_len", model["seq_len"]},
                    {"precision", precision},
                    {"recompute", recompute}};
+  if (megatron_2021) training["flash_attention"] = false;
   if (auto mb = number(batch, "micro")) {
     training["micro_batch"] = *mb;
   } else {

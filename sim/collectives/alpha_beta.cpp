@@ -7,19 +7,28 @@ namespace trainsim {
 
 namespace {
 
-double ceil_log2(int p) { return p <= 1 ? 0.0 : std::ceil(std::log2(static_cast<double>(p))); }
+double ceil_log2(int p) {
+  return p <= 1 ? 0.0 : std::ceil(std::log2(static_cast<double>(p)));
+}
 
 }  // namespace
 
 std::string_view name_of(TextbookAlgorithm algorithm) {
   switch (algorithm) {
-    case TextbookAlgorithm::ring: return "ring";
-    case TextbookAlgorithm::double_binary_tree: return "double_binary_tree";
-    case TextbookAlgorithm::recursive_doubling: return "recursive_doubling";
-    case TextbookAlgorithm::rabenseifner: return "rabenseifner";
-    case TextbookAlgorithm::binomial_tree: return "binomial_tree";
-    case TextbookAlgorithm::scatter_allgather: return "scatter_allgather";
-    case TextbookAlgorithm::direct: return "direct";
+    case TextbookAlgorithm::ring:
+      return "ring";
+    case TextbookAlgorithm::double_binary_tree:
+      return "double_binary_tree";
+    case TextbookAlgorithm::recursive_doubling:
+      return "recursive_doubling";
+    case TextbookAlgorithm::rabenseifner:
+      return "rabenseifner";
+    case TextbookAlgorithm::binomial_tree:
+      return "binomial_tree";
+    case TextbookAlgorithm::scatter_allgather:
+      return "scatter_allgather";
+    case TextbookAlgorithm::direct:
+      return "direct";
   }
   return "?";
 }
@@ -33,39 +42,50 @@ std::optional<AlphaBetaShape> textbook_shape(CollectiveKind kind, TextbookAlgori
   switch (kind) {
     case CollectiveKind::all_reduce:
       switch (algorithm) {
-        case A::ring: return AlphaBetaShape{2 * (p - 1), 2 * spread};
-        case A::double_binary_tree: return AlphaBetaShape{2 * lg, p > 1 ? 2.0 : 0.0};
-        case A::recursive_doubling: return AlphaBetaShape{lg, lg};
-        case A::rabenseifner: return AlphaBetaShape{2 * lg, 2 * spread};
+        case A::ring:
+          return AlphaBetaShape{2 * (p - 1), 2 * spread};
+        case A::double_binary_tree:
+          return AlphaBetaShape{2 * lg, p > 1 ? 2.0 : 0.0};
+        case A::recursive_doubling:
+          return AlphaBetaShape{lg, lg};
+        case A::rabenseifner:
+          return AlphaBetaShape{2 * lg, 2 * spread};
         case A::binomial_tree:
         case A::scatter_allgather:
-        case A::direct: return std::nullopt;
+        case A::direct:
+          return std::nullopt;
       }
       return std::nullopt;
     case CollectiveKind::all_gather:
     case CollectiveKind::reduce_scatter:
       switch (algorithm) {
-        case A::ring: return AlphaBetaShape{p - 1, spread};
-        case A::recursive_doubling: return AlphaBetaShape{lg, spread};
+        case A::ring:
+          return AlphaBetaShape{p - 1, spread};
+        case A::recursive_doubling:
+          return AlphaBetaShape{lg, spread};
         case A::double_binary_tree:
         case A::rabenseifner:
         case A::binomial_tree:
         case A::scatter_allgather:
-        case A::direct: return std::nullopt;
+        case A::direct:
+          return std::nullopt;
       }
       return std::nullopt;
     case CollectiveKind::broadcast:
     case CollectiveKind::reduce:
       switch (algorithm) {
-        case A::binomial_tree: return AlphaBetaShape{lg, lg};
+        case A::binomial_tree:
+          return AlphaBetaShape{lg, lg};
         case A::scatter_allgather:
           if (kind == CollectiveKind::broadcast) return AlphaBetaShape{lg + p - 1, 2 * spread};
           return std::nullopt;
-        case A::ring: return AlphaBetaShape{p - 1, p > 1 ? 1.0 : 0.0};  // pipelined chain
+        case A::ring:
+          return AlphaBetaShape{p - 1, p > 1 ? 1.0 : 0.0};  // pipelined chain
         case A::double_binary_tree:
         case A::recursive_doubling:
         case A::rabenseifner:
-        case A::direct: return std::nullopt;
+        case A::direct:
+          return std::nullopt;
       }
       return std::nullopt;
     case CollectiveKind::all_to_all:
@@ -93,8 +113,8 @@ double estimate_hierarchical_all_reduce_s(int nodes, int ranks_per_node, double 
   return t;
 }
 
-double estimate_two_level_all_to_all_s(int nodes, int ranks_per_node, double bytes,
-                                       double alpha_s, double nic_per_gpu_Bps, double nvlink_Bps) {
+double estimate_two_level_all_to_all_s(int nodes, int ranks_per_node, double bytes, double alpha_s,
+                                       double nic_per_gpu_Bps, double nvlink_Bps) {
   const double n = nodes, g = ranks_per_node, p = n * g;
   const double inter = nodes > 1 ? (n - 1) / n * bytes / nic_per_gpu_Bps : 0.0;
   const double intra = ranks_per_node > 1 ? (g - 1) / g * bytes / nvlink_Bps : 0.0;

@@ -48,7 +48,7 @@ double estimate_hierarchical_all_reduce_s(int nodes, int ranks_per_node, double 
 
 // §3.4 all_to_all on a two-level machine, n = per-rank send buffer, rail-aligned NICs with PXN:
 // (p−1)·α + max((N−1)/N·n / B_nic_per_gpu, (G−1)/G·n / B_nvl).
-double estimate_two_level_all_to_all_s(int nodes, int ranks_per_node, double bytes,
-                                       double alpha_s, double nic_per_gpu_Bps, double nvlink_Bps);
+double estimate_two_level_all_to_all_s(int nodes, int ranks_per_node, double bytes, double alpha_s,
+                                       double nic_per_gpu_Bps, double nvlink_Bps);
 
 }  // namespace trainsim

@@ -70,7 +70,8 @@ unsigned parse_selection(const std::string& text, const std::array<Enum, N>& all
     }
     start = comma + 1;
   }
-  if (mask == 0) throw InputError(std::string(path), fmt::format("no {} named in '{}'", what, text));
+  if (mask == 0)
+    throw InputError(std::string(path), fmt::format("no {} named in '{}'", what, text));
   return exclude ? (every & ~mask) : mask;
 }
 
@@ -153,18 +154,17 @@ struct CollectiveCost::Impl {
 
   void check_group(CollectiveKind kind, const CommGroup& g) const {
     if (g.ranks < 1 || g.nodes < 1 || g.ranks_per_node < 1)
-      throw std::invalid_argument(
-          fmt::format("CommGroup needs ranks, nodes, ranks_per_node >= 1 ({})",
-                      describe_group(kind, g)));
+      throw std::invalid_argument(fmt::format(
+          "CommGroup needs ranks, nodes, ranks_per_node >= 1 ({})", describe_group(kind, g)));
     if (kind == CollectiveKind::send_recv) return;
     if (g.ranks != g.nodes * g.ranks_per_node)
       throw std::invalid_argument(fmt::format(
           "CommGroup ranks must equal nodes x ranks_per_node ({})", describe_group(kind, g)));
     if (g.ranks_per_node > machine.gpus_per_node)
-      throw std::invalid_argument(fmt::format("CommGroup has {} ranks per node but a node has {} "
-                                              "GPUs ({})",
-                                              g.ranks_per_node, machine.gpus_per_node,
-                                              describe_group(kind, g)));
+      throw std::invalid_argument(
+          fmt::format("CommGroup has {} ranks per node but a node has {} "
+                      "GPUs ({})",
+                      g.ranks_per_node, machine.gpus_per_node, describe_group(kind, g)));
   }
 
   void check_network(const CommGroup& g) const {
@@ -216,12 +216,12 @@ struct CollectiveCost::Impl {
   }
 };
 
-CollectiveCost::CollectiveCost(const GpuSpec& gpu, const NodeSpec& node,
-                               const NetworkSpec& network, CollectiveOptions options)
+CollectiveCost::CollectiveCost(const GpuSpec& gpu, const NodeSpec& node, const NetworkSpec& network,
+                               CollectiveOptions options)
     : CollectiveCost(gpu, node, network, std::move(options), nullptr) {}
 
-CollectiveCost::CollectiveCost(const GpuSpec& gpu, const NodeSpec& node,
-                               const NetworkSpec& network, CollectiveOptions options,
+CollectiveCost::CollectiveCost(const GpuSpec& gpu, const NodeSpec& node, const NetworkSpec& network,
+                               CollectiveOptions options,
                                std::shared_ptr<const NcclConstants> constants) {
   auto impl = std::make_shared<Impl>();
   impl->constants_owner = std::move(constants);
@@ -242,14 +242,14 @@ CollectiveCost::CollectiveCost(const GpuSpec& gpu, const NodeSpec& node,
   const unsigned algos_possible = machine_algorithms(c, impl->machine);
   if (impl->algo_forced && !trim(impl->options.algorithm).starts_with("^") &&
       (impl->algo_mask & ~algos_possible))
-    throw InputError(std::string(kAlgorithmPath),
-                     fmt::format("algorithm(s) {} cannot run on this cluster ({}, {}{}); "
-                                 "possible here: {}",
-                                 join_names(kNcclAlgos, impl->algo_mask & ~algos_possible),
-                                 gpu.name.empty() ? "gpu" : gpu.name,
-                                 node.name.empty() ? "node" : node.name,
-                                 network.in_network_reduction ? ", in-network reduction" : "",
-                                 join_names(kNcclAlgos, algos_possible)));
+    throw InputError(
+        std::string(kAlgorithmPath),
+        fmt::format("algorithm(s) {} cannot run on this cluster ({}, {}{}); "
+                    "possible here: {}",
+                    join_names(kNcclAlgos, impl->algo_mask & ~algos_possible),
+                    gpu.name.empty() ? "gpu" : gpu.name, node.name.empty() ? "node" : node.name,
+                    network.in_network_reduction ? ", in-network reduction" : "",
+                    join_names(kNcclAlgos, algos_possible)));
   const unsigned protos_possible = machine_protocols(impl->machine);
   if (impl->proto_forced && !trim(impl->options.protocol).starts_with("^") &&
       (impl->proto_mask & ~protos_possible))
@@ -273,9 +273,8 @@ CollectiveEstimate CollectiveCost::estimate(CollectiveKind kind, const CommGroup
 
   switch (kind) {
     case CollectiveKind::all_to_all:
-      return CollectiveEstimate{
-          1e-6 * estimate_all_to_all_us(impl.p2p, impl.machine, group, bytes), "direct",
-          std::string(name_of(NcclProto::simple))};
+      return CollectiveEstimate{1e-6 * estimate_all_to_all_us(impl.p2p, impl.machine, group, bytes),
+                                "direct", std::string(name_of(NcclProto::simple))};
     case CollectiveKind::send_recv:
       return CollectiveEstimate{1e-6 * estimate_send_recv_us(impl.p2p, group, bytes), "p2p",
                                 std::string(name_of(NcclProto::simple))};
@@ -283,7 +282,8 @@ CollectiveEstimate CollectiveCost::estimate(CollectiveKind kind, const CommGroup
     case CollectiveKind::all_gather:
     case CollectiveKind::reduce_scatter:
     case CollectiveKind::broadcast:
-    case CollectiveKind::reduce: break;
+    case CollectiveKind::reduce:
+      break;
   }
   const Impl::Choice choice = impl.choose(kind, group, bytes);
   return CollectiveEstimate{1e-6 * choice.time_us, std::string(name_of(choice.algo)),
@@ -301,8 +301,8 @@ std::string CollectiveCost::explain(CollectiveKind kind, const CommGroup& group)
       m.nvlink_links, m.pci_GBps, m.nics_per_node, m.nic_GBps);
   if (group.ranks <= 1) return out + "a group of one rank costs nothing\n";
   if (traits_of(kind).nccl_algos == 0)
-    return out + fmt::format("{} is point-to-point: alpha-beta per path (p2p_cost.hpp)\n",
-                             name_of(kind));
+    return out +
+           fmt::format("{} is point-to-point: alpha-beta per path (p2p_cost.hpp)\n", name_of(kind));
   impl.check_network(group);
   const NcclCommTopology topo = derive_nccl_topology(*impl.c, m, group);
   const auto graph_line = [](std::string_view name, const NcclGraph& g) {

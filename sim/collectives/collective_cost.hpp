@@ -1,10 +1,11 @@
 #pragma once
 // Analytical collective times, NCCL-faithful: the search graphs NCCL would build for the group
 // (nccl_topology.hpp), NCCL's latency/bandwidth table per (algorithm, protocol)
-// (nccl_tuning.hpp: ring, tree, NVLS, NVLSTree, CollNet, PAT × LL, LL128, Simple), and the fastest
-// enabled (algorithm, protocol), as NCCL's tuner picks. all_to_all and send_recv, which NCCL does
-// not model, are α-β per path (p2p_cost.hpp). Constants are versioned data
-// (sim/collectives/data/nccl-<version>.json); the plain textbook α-β model is alpha_beta.hpp.
+// (nccl_tuning.hpp: ring, tree, NVLS, NVLSTree, CollNet, PAT × LL, LL128, Simple) with trainsim's
+// refinements of what the hardware achieves, and the fastest enabled (algorithm, protocol), as
+// NCCL's tuner picks. all_to_all and send_recv, which NCCL does not model, are α-β per path
+// (p2p_cost.hpp). Constants are versioned data (sim/collectives/data/nccl-<version>.json); the
+// plain textbook α-β model is alpha_beta.hpp. Overview: sim/collectives/README.md.
 #include <memory>
 #include <string>
 #include <string_view>
@@ -15,8 +16,15 @@
 
 namespace trainsim {
 
-enum class CollectiveKind { all_reduce, all_gather, reduce_scatter, broadcast, reduce, all_to_all,
-                            send_recv };
+enum class CollectiveKind {
+  all_reduce,
+  all_gather,
+  reduce_scatter,
+  broadcast,
+  reduce,
+  all_to_all,
+  send_recv
+};
 
 std::string_view name_of(CollectiveKind kind);
 

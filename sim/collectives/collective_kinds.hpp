@@ -15,8 +15,12 @@ namespace trainsim {
 // Bit i set = NcclAlgo with index i.
 using NcclAlgoMask = std::uint8_t;
 using NcclProtoMask = std::uint8_t;
-constexpr NcclAlgoMask bit(NcclAlgo a) { return static_cast<NcclAlgoMask>(1u << index_of(a)); }
-constexpr NcclProtoMask bit(NcclProto p) { return static_cast<NcclProtoMask>(1u << index_of(p)); }
+constexpr NcclAlgoMask bit(NcclAlgo a) {
+  return static_cast<NcclAlgoMask>(1u << index_of(a));
+}
+constexpr NcclProtoMask bit(NcclProto p) {
+  return static_cast<NcclProtoMask>(1u << index_of(p));
+}
 inline constexpr NcclAlgoMask kAllNcclAlgos = 0x7f;
 inline constexpr NcclProtoMask kAllNcclProtos = 0x7;
 
@@ -34,7 +38,7 @@ struct CollectiveTraits {
   // inter-node steps = ring_passes * (N-1).
   int ring_passes;
   bool rooted;
-  bool reduces;            // carries a reduction
+  bool reduces;             // carries a reduction
   NcclAlgoMask nccl_algos;  // algorithms tuning.cc models for it (0 = not an NCCL-tuned op)
   BusBwFactor busbw;
 };

@@ -234,20 +234,20 @@ NcclConstants parse_document(const Json& doc) {
     f.ring_plateau_latency_factor = v("ring_plateau_latency_factor");
     f.ring_plateau_latency_factor_pre_sm80 = v("ring_plateau_latency_factor_pre_sm80");
     f.ring_plateau_min_bytes_per_channel_rank = v("ring_plateau_min_bytes_per_channel_rank");
-    for (double x : {f.ring_ll_bw_frac, f.ring_ll128_bw_frac, f.tree_bw_frac, f.tree_ll_bw_divisor,
-                     f.tree_ll128_1node_bw_frac, f.tree_ll128_multinode_bw_frac,
-                     f.tree_pattern_bw_frac, f.pat_bw_frac, f.collnet_direct_sm90_bw_frac,
-                     f.collnet_direct_inter_bw_frac, f.tree_collnet_algbw_ratio,
-                     f.nvls_allreduce_pipeline_factor, f.nvls_tree_2node_inter_factor,
-                     f.pat_log_latency_divisor, f.ring_plateau_latency_factor,
-                     f.ring_plateau_latency_factor_pre_sm80})
+    for (double x :
+         {f.ring_ll_bw_frac, f.ring_ll128_bw_frac, f.tree_bw_frac, f.tree_ll_bw_divisor,
+          f.tree_ll128_1node_bw_frac, f.tree_ll128_multinode_bw_frac, f.tree_pattern_bw_frac,
+          f.pat_bw_frac, f.collnet_direct_sm90_bw_frac, f.collnet_direct_inter_bw_frac,
+          f.tree_collnet_algbw_ratio, f.nvls_allreduce_pipeline_factor,
+          f.nvls_tree_2node_inter_factor, f.pat_log_latency_divisor, f.ring_plateau_latency_factor,
+          f.ring_plateau_latency_factor_pre_sm80})
       if (!(x > 0)) throw InputError("refinements", "bandwidth and latency factors must be > 0");
   }
   {
     const Json& t = object_at(doc, "tree_correction_factor", "");
     for (std::size_t p = 0; p < kNcclProtoCount; ++p) {
-      const auto row = numbers_at(t, kProtoNames[p], "tree_correction_factor",
-                                  kTreeCorrectionCount);
+      const auto row =
+          numbers_at(t, kProtoNames[p], "tree_correction_factor", kTreeCorrectionCount);
       for (std::size_t i = 0; i < kTreeCorrectionCount; ++i) {
         if (!(row[i] > 0 && row[i] <= 1))
           throw InputError(fmt::format("tree_correction_factor.{}[{}]", kProtoNames[p], i),
@@ -268,8 +268,9 @@ NcclConstants parse_document(const Json& doc) {
   // Topology and search.
   {
     const Json& t = object_at(doc, "topology", "");
-    c.nvlink_per_link_GBps_by_sm = by_sm_table(object_at(t, "nvlink_per_link_GBps_by_sm", "topology"),
-                                               "topology.nvlink_per_link_GBps_by_sm");
+    c.nvlink_per_link_GBps_by_sm =
+        by_sm_table(object_at(t, "nvlink_per_link_GBps_by_sm", "topology"),
+                    "topology.nvlink_per_link_GBps_by_sm");
     c.nvlink_datasheet_link_GBps_by_sm =
         by_sm_table(object_at(t, "nvlink_datasheet_link_GBps_by_sm", "topology"),
                     "topology.nvlink_datasheet_link_GBps_by_sm");
@@ -281,6 +282,7 @@ NcclConstants parse_document(const Json& doc) {
     c.speeds_pre_hopper = speed_arrays(speeds, "pre_hopper", "topology.speed_arrays_GBps");
     c.speeds_hopper = speed_arrays(speeds, "hopper", "topology.speed_arrays_GBps");
     c.speeds_blackwell = speed_arrays(speeds, "blackwell", "topology.speed_arrays_GBps");
+    c.search_min_speed_ratio = sourced_value(t, "search_min_speed_ratio", "topology");
     c.max_channels = static_cast<int>(sourced_value(t, "max_channels", "topology"));
     c.ring_search_max_channels =
         static_cast<int>(sourced_value(t, "ring_search_max_channels", "topology"));
@@ -338,7 +340,8 @@ NcclConstants parse_document(const Json& doc) {
           require_positive_number(per_thread, kProtoNames[p], join_path(sp, "bytes_per_thread"));
     }
     const auto times_ranks = optional_bool(small, "ring_ll_times_ranks", sp);
-    if (!times_ranks) throw InputError(join_path(sp, "ring_ll_times_ranks"), "required field is missing");
+    if (!times_ranks)
+      throw InputError(join_path(sp, "ring_ll_times_ranks"), "required field is missing");
     c.small_message_channels.ring_ll_times_ranks = *times_ranks;
 
     const Json& p2p = object_at(t, "point_to_point", "trainsim_refinements");
@@ -354,10 +357,18 @@ NcclConstants parse_document(const Json& doc) {
 
 }  // namespace
 
-std::string_view name_of(NcclAlgo algo) { return kAlgoNames[index_of(algo)]; }
-std::string_view name_of(NcclProto proto) { return kProtoNames[index_of(proto)]; }
-std::string_view name_of(NcclHw hw) { return kHwNames[index_of(hw)]; }
-std::string_view name_of(NcclArch arch) { return kArchNames[index_of(arch)]; }
+std::string_view name_of(NcclAlgo algo) {
+  return kAlgoNames[index_of(algo)];
+}
+std::string_view name_of(NcclProto proto) {
+  return kProtoNames[index_of(proto)];
+}
+std::string_view name_of(NcclHw hw) {
+  return kHwNames[index_of(hw)];
+}
+std::string_view name_of(NcclArch arch) {
+  return kArchNames[index_of(arch)];
+}
 
 std::optional<NcclAlgo> parse_nccl_algo(std::string_view name) {
   const std::string wanted = squash(name);

@@ -31,16 +31,28 @@ inline constexpr std::size_t kNcclArchCount = 4;
 inline constexpr std::size_t kNodesColumnCount = 3;  // N1, N2, N4+ (NCCL's index2)
 inline constexpr std::size_t kTreeCorrectionCount = 24;
 
-inline constexpr std::array<NcclAlgo, kNcclAlgoCount> kNcclAlgos = {
-    NcclAlgo::tree, NcclAlgo::ring,      NcclAlgo::collnet_direct, NcclAlgo::collnet_chain,
-    NcclAlgo::nvls, NcclAlgo::nvls_tree, NcclAlgo::pat};
+inline constexpr std::array<NcclAlgo, kNcclAlgoCount> kNcclAlgos = {NcclAlgo::tree,
+                                                                    NcclAlgo::ring,
+                                                                    NcclAlgo::collnet_direct,
+                                                                    NcclAlgo::collnet_chain,
+                                                                    NcclAlgo::nvls,
+                                                                    NcclAlgo::nvls_tree,
+                                                                    NcclAlgo::pat};
 inline constexpr std::array<NcclProto, kNcclProtoCount> kNcclProtos = {
     NcclProto::ll, NcclProto::ll128, NcclProto::simple};
 
-constexpr std::size_t index_of(NcclAlgo a) { return static_cast<std::size_t>(a); }
-constexpr std::size_t index_of(NcclProto p) { return static_cast<std::size_t>(p); }
-constexpr std::size_t index_of(NcclHw h) { return static_cast<std::size_t>(h); }
-constexpr std::size_t index_of(NcclArch g) { return static_cast<std::size_t>(g); }
+constexpr std::size_t index_of(NcclAlgo a) {
+  return static_cast<std::size_t>(a);
+}
+constexpr std::size_t index_of(NcclProto p) {
+  return static_cast<std::size_t>(p);
+}
+constexpr std::size_t index_of(NcclHw h) {
+  return static_cast<std::size_t>(h);
+}
+constexpr std::size_t index_of(NcclArch g) {
+  return static_cast<std::size_t>(g);
+}
 
 // Names as trainsim writes them (data-file keys, CollectiveEstimate, comm.algorithm values):
 // "tree", "ring", "collnet_direct", "collnet_chain", "nvls", "nvls_tree", "pat";
@@ -65,9 +77,9 @@ struct SpeedArrays {
 };
 
 struct NcclConstants {
-  std::string nccl_version;     // "2.30.7"
-  std::filesystem::path file;   // where it was read from
-  std::string source;           // one line: repository, commit and files
+  std::string nccl_version;    // "2.30.7"
+  std::filesystem::path file;  // where it was read from
+  std::string source;          // one line: repository, commit and files
 
   std::array<int, kNcclArchCount> arch_min_sm{};  // 70, 80, 90, 100
 
@@ -80,7 +92,7 @@ struct NcclConstants {
   double net_overhead_simple_multiplier = 3;
 
   // ---- bandwidth caps (GB/s) ----
-  ArchNodesTable ll_max_bw_GBps{};  // rows: see data file ("volta" row = Intel multi-node)
+  ArchNodesTable ll_max_bw_GBps{};          // rows: see data file ("volta" row = Intel multi-node)
   std::size_t ll_max_bw_multinode_row = 0;  // row for multi-node (CPU vendor: intel 0, amd 1)
   ArchNodesTable per_ch_max_ring_ll128_GBps{};
   ArchNodesTable per_ch_max_tree_ll128_GBps{};
@@ -123,12 +135,13 @@ struct NcclConstants {
   TreeEnvelope nvls_tree_envelope_bytes{};
 
   // ---- topology / search ----
-  std::vector<std::pair<int, double>> nvlink_per_link_GBps_by_sm;       // ascending SM
+  std::vector<std::pair<int, double>> nvlink_per_link_GBps_by_sm;        // ascending SM
   std::vector<std::pair<int, double>> nvlink_datasheet_link_GBps_by_sm;  // ascending SM
   double unknown_gpu_link_efficiency_frac = 0.8;
   double pci_datasheet_frac = 0.75;
   double pci_default_GBps = 12;
   SpeedArrays speeds_pre_hopper, speeds_hopper, speeds_blackwell;
+  double search_min_speed_ratio = 0.49;
   int max_channels = 32;
   int ring_search_max_channels = 16;
   double dup_min_bw_intra_GBps = 25;

@@ -37,16 +37,16 @@ void dup_channels(const NcclConstants& c, int sm, NcclGraph& g) {
 }
 
 // ncclTopoCompute's speed loop (search.cc), pass 1: start at the first speed <= limit, keep
-// lowering it while the next speed is more than 0.49× the best graph's, and keep the graph with
-// the most nChannels × speed (ncclTopoCompareGraphs; ties keep the faster channels). Stops early
-// at max channels ("optimal solution") or once nChannels × speed reaches total_GBps.
+// lowering it while the next speed is more than min_ratio (0.49) × the best graph's, keep the one
+// with the most nChannels × speed (ncclTopoCompareGraphs; ties keep the faster channels). Stops
+// early at max channels ("optimal solution") or once nChannels × speed reaches total_GBps.
 template <typename ChannelsAt>
 NcclGraph search_speeds(const std::vector<double>& speeds, double limit_GBps, double total_GBps,
-                        int max_channels, ChannelsAt channels_at) {
+                        int max_channels, double min_ratio, ChannelsAt channels_at) {
   NcclGraph best;
   for (double s : speeds) {
     if (s > limit_GBps + kEps) continue;
-    if (best.n_channels > 0 && s / best.bw_intra_GBps <= 0.49) break;
+    if (best.n_channels > 0 && s / best.bw_intra_GBps <= min_ratio) break;
     const int n = std::min(channels_at(s), max_channels);
     if (n > 0 && n * s > best.n_channels * best.bw_intra_GBps + kEps) {
       best.n_channels = n;
@@ -166,8 +166,9 @@ NcclCommTopology derive_nccl_topology(const NcclConstants& c, const NcclMachine&
   const std::vector<double>& ring_speeds = multi_node ? speeds.inter : speeds.intra;
   double ring_limit = multi_node ? nic_path_GBps : m.intra_peer_GBps;
   if (!multi_node || ppn > 1) ring_limit = std::min(ring_limit, m.intra_total_GBps);
-  NcclGraph ring = search_speeds(ring_speeds, ring_limit, m.intra_total_GBps,
-                                 c.ring_search_max_channels, ring_channels_at);
+  NcclGraph ring =
+      search_speeds(ring_speeds, ring_limit, m.intra_total_GBps, c.ring_search_max_channels,
+                    c.search_min_speed_ratio, ring_channels_at);
   dup_channels(c, m.sm, ring);
   raise_ring_speed(ring_speeds, ring_limit, c.ring_search_max_channels, ring_channels_at, ring);
   t.ring = ring;
@@ -175,12 +176,12 @@ NcclCommTopology derive_nccl_topology(const NcclConstants& c, const NcclMachine&
 
   // ---- NVLS ----
   const bool nvls_hw = m.nvidia && m.nvls_switch && m.nvlink_GBps > 0 &&
-                       m.arch >= NcclArch::hopper &&
-                       c.nvls_efficiency_frac[index_of(m.arch)] > 0 && ppn >= 2;
+                       m.arch >= NcclArch::hopper && c.nvls_efficiency_frac[index_of(m.arch)] > 0 &&
+                       ppn >= 2;
   if (nvls_hw) {
     NcclGraph g;
-    const int heads = multi_node ? std::min({ppn, t.nics, c.nvls_max_arity})
-                                 : std::min(ppn, c.nvls_max_arity);
+    const int heads =
+        multi_node ? std::min({ppn, t.nics, c.nvls_max_arity}) : std::min(ppn, c.nvls_max_arity);
     const int heads_per_gpu = (heads + ppn - 1) / ppn;
     const double per_port_limit = m.intra_total_GBps / (heads + heads_per_gpu);
     g.n_channels = heads;
@@ -192,11 +193,10 @@ NcclCommTopology derive_nccl_topology(const NcclConstants& c, const NcclMachine&
       g.bw_inter_GBps = first_speed_at_most(speeds.inter, nic_path_GBps);
     }
     t.nvls = g;
-    t.nvls_runtime_channels =
-        m.arch == NcclArch::blackwell
-            ? (multi_node ? c.nvls_runtime_channels_blackwell_multi
-                          : c.nvls_runtime_channels_blackwell_single)
-            : c.nvls_runtime_channels_hopper;
+    t.nvls_runtime_channels = m.arch == NcclArch::blackwell
+                                  ? (multi_node ? c.nvls_runtime_channels_blackwell_multi
+                                                : c.nvls_runtime_channels_blackwell_single)
+                                  : c.nvls_runtime_channels_hopper;
     // Multi-node NVLS needs CollNet (IB SHARP); NVLSTree is off on a single node.
     t.nvls_available = !multi_node || m.in_network_reduction;
     t.nvls_tree_available = multi_node;

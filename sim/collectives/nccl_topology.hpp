@@ -32,29 +32,29 @@ namespace trainsim {
 
 // One search graph (ncclTopoGraph): what the tuner reads.
 struct NcclGraph {
-  int n_channels = 0;          // 0 = pattern not available
-  double bw_intra_GBps = 0;    // per channel
-  double bw_inter_GBps = 0;    // per channel
-  bool tree_pattern = false;   // search ended with pattern TREE (×0.85 for Tree)
-  bool same_channels = true;   // all channels use the same ring order
+  int n_channels = 0;         // 0 = pattern not available
+  double bw_intra_GBps = 0;   // per channel
+  double bw_inter_GBps = 0;   // per channel
+  bool tree_pattern = false;  // search ended with pattern TREE (×0.85 for Tree)
+  bool same_channels = true;  // all channels use the same ring order
 };
 
 // The machine as NCCL's topology sees it; independent of the communicator.
 struct NcclMachine {
-  int sm = 0;                  // compute capability used for the tables (80 for unknown GPUs)
+  int sm = 0;  // compute capability used for the tables (80 for unknown GPUs)
   NcclArch arch = NcclArch::ampere;
   bool nvidia = true;
   int gpus_per_node = 1;
   bool nvswitch = false;
-  bool nvls_switch = false;    // NVSwitch with NVLink SHARP
+  bool nvls_switch = false;  // NVSwitch with NVLink SHARP
   NcclHw intra_hw = NcclHw::nvlink;
   int nvlink_links = 0;
-  double nvlink_GBps = 0;      // per GPU per direction, NCCL units (links × per-link); 0 = none
-  double pci_GBps = 0;         // GPU PCIe link, NCCL units
-  double intra_total_GBps = 0; // NVLink if present, else PCIe
-  double intra_peer_GBps = 0;  // GPU→GPU path bandwidth (maxBw on one node)
+  double nvlink_GBps = 0;       // per GPU per direction, NCCL units (links × per-link); 0 = none
+  double pci_GBps = 0;          // GPU PCIe link, NCCL units
+  double intra_total_GBps = 0;  // NVLink if present, else PCIe
+  double intra_peer_GBps = 0;   // GPU→GPU path bandwidth (maxBw on one node)
   int nics_per_node = 0;
-  double nic_GBps = 0;         // one NIC, per direction (capped at the switch port speed)
+  double nic_GBps = 0;  // one NIC, per direction (capped at the switch port speed)
   int nodes_per_leaf_group = 1;
   double oversubscription = 1;
   bool in_network_reduction = false;
@@ -68,8 +68,8 @@ struct NcclCommTopology {
   int ranks = 1;
   int nodes = 1;
   int ranks_per_node = 1;
-  int nics = 0;                  // NICs per node the group's traffic uses
-  double nic_GBps = 0;           // per NIC as the group sees it (shared, oversubscribed)
+  int nics = 0;         // NICs per node the group's traffic uses
+  double nic_GBps = 0;  // per NIC as the group sees it (shared, oversubscribed)
   bool multi_leaf = false;
   NcclGraph ring, tree, nvls, collnet;
   bool nvls_available = false;       // NVLS (single node, or multi-node with in-network reduction)

@@ -31,13 +31,18 @@ int size_bucket(double bytes) {
 
 const NcclGraph& graph_for(const NcclCommTopology& t, NcclAlgo a) {
   switch (a) {
-    case NcclAlgo::tree: return t.tree;
-    case NcclAlgo::ring: return t.ring;
+    case NcclAlgo::tree:
+      return t.tree;
+    case NcclAlgo::ring:
+      return t.ring;
     case NcclAlgo::collnet_direct:
-    case NcclAlgo::collnet_chain: return t.collnet;
+    case NcclAlgo::collnet_chain:
+      return t.collnet;
     case NcclAlgo::nvls:
-    case NcclAlgo::nvls_tree: return t.nvls;
-    case NcclAlgo::pat: return t.ring;
+    case NcclAlgo::nvls_tree:
+      return t.nvls;
+    case NcclAlgo::pat:
+      return t.ring;
   }
   return t.ring;
 }
@@ -45,23 +50,30 @@ const NcclGraph& graph_for(const NcclCommTopology& t, NcclAlgo a) {
 bool algo_available(const NcclCommTopology& t, NcclAlgo a, CollectiveKind kind) {
   const bool ag_rs = kind == CollectiveKind::all_gather || kind == CollectiveKind::reduce_scatter;
   switch (a) {
-    case NcclAlgo::ring: return true;
-    case NcclAlgo::tree: return true;
+    case NcclAlgo::ring:
+      return true;
+    case NcclAlgo::tree:
+      return true;
     case NcclAlgo::collnet_direct:
       // AG/RS over CollNet need a plugin with iallgather/ireducescatter: not assumed.
       return t.collnet_direct_available && !ag_rs;
-    case NcclAlgo::collnet_chain: return t.collnet_available;
+    case NcclAlgo::collnet_chain:
+      return t.collnet_available;
     case NcclAlgo::nvls:
       // Multi-node NVLS AG/RS likewise need the CollNet plugin's collectives; AG/RS need
       // local ranks <= NCCL_MAX_NVLS_ARITY (checked by the graph's head count).
       return t.nvls_available && !(ag_rs && t.nodes > 1);
-    case NcclAlgo::nvls_tree: return t.nvls_tree_available;
-    case NcclAlgo::pat: return t.pat_available;
+    case NcclAlgo::nvls_tree:
+      return t.nvls_tree_available;
+    case NcclAlgo::pat:
+      return t.pat_available;
   }
   return false;
 }
 
-bool simple_only(NcclAlgo a) { return a != NcclAlgo::tree && a != NcclAlgo::ring; }
+bool simple_only(NcclAlgo a) {
+  return a != NcclAlgo::tree && a != NcclAlgo::ring;
+}
 
 double nvls_ops(const NcclCommTopology& t) {
   return static_cast<double>(t.nvls_runtime_channels) * t.nvls.n_channels;
@@ -92,9 +104,10 @@ double nvls_pipeline_time_us(const NcclConstants& c, const NcclCommTopology& t, 
 
 double nvls_time_us(const NcclConstants& c, const NcclCommTopology& t, double lat_us,
                     double bw_GBps, double bytes) {
-  if (t.nvls_runtime_channels <= 0 || t.nvls.n_channels <= 0) return lat_us + bytes / (1000 * bw_GBps);
-  double time = nvls_pipeline_time_us(c, t, lat_us, bw_GBps, bytes,
-                                      nvls_chunk_bytes(c, t, bw_GBps, bytes));
+  if (t.nvls_runtime_channels <= 0 || t.nvls.n_channels <= 0)
+    return lat_us + bytes / (1000 * bw_GBps);
+  double time =
+      nvls_pipeline_time_us(c, t, lat_us, bw_GBps, bytes, nvls_chunk_bytes(c, t, bw_GBps, bytes));
   // Envelope: at each regime boundary at or below `bytes`, the time just below it.
   const auto& q = c.nvls_pipeline;
   double chunk = q.max_chunk_bytes;
@@ -108,7 +121,7 @@ double nvls_time_us(const NcclConstants& c, const NcclCommTopology& t, double la
     if (boundary <= bytes) {
       const double below = std::nextafter(boundary, 0.0);
       time = std::max(time, nvls_pipeline_time_us(c, t, lat_us, bw_GBps, below,
-                                                   nvls_chunk_bytes(c, t, bw_GBps, below)));
+                                                  nvls_chunk_bytes(c, t, bw_GBps, below)));
     }
   }
   return time;
@@ -122,23 +135,22 @@ bool tree_corrected(const NcclMachine& m, const NcclTuning& tuning, NcclAlgo a) 
 }
 
 double base_time_us(const NcclConstants& c, const NcclMachine& m, const NcclCommTopology& t,
-                    const NcclTuning& tuning, NcclAlgo a, NcclProto p, double bytes,
-                    bool refined) {
+                    const NcclTuning& tuning, NcclAlgo a, NcclProto p, double bytes, bool refined) {
   double bw = tuning.bandwidth_GBps[index_of(a)][index_of(p)];
   double lat = tuning.latency_us[index_of(a)][index_of(p)];
   if (!(bw > 0)) return -1.0;
 
   double bytes_term = bytes;
   if (tree_corrected(m, tuning, a)) {
-    const int max_index = a == NcclAlgo::tree ? c.tree_correction_max_index
-                                              : c.nvls_tree_correction_max_index;
+    const int max_index =
+        a == NcclAlgo::tree ? c.tree_correction_max_index : c.nvls_tree_correction_max_index;
     const auto& env = a == NcclAlgo::tree ? c.tree_envelope_bytes : c.nvls_tree_envelope_bytes;
     const int bucket = size_bucket(bytes);
     if (bucket >= 0 && bucket <= max_index)
       bytes_term = bytes / c.tree_correction[index_of(p)][static_cast<std::size_t>(bucket)];
     if (refined && bucket >= 0)
-      bytes_term = std::max(bytes_term, env[index_of(p)][static_cast<std::size_t>(
-                                            std::min(bucket, max_index + 1))]);
+      bytes_term = std::max(
+          bytes_term, env[index_of(p)][static_cast<std::size_t>(std::min(bucket, max_index + 1))]);
   }
   if (a == NcclAlgo::ring && p == NcclProto::simple && tuning.kind == CollectiveKind::all_reduce &&
       t.nodes > 1 &&
@@ -151,8 +163,7 @@ double base_time_us(const NcclConstants& c, const NcclMachine& m, const NcclComm
     // Small messages run on fewer channels: the bandwidth term is at least one channel's share
     // of min(bytes, one channel's worth of work) (trainsim_refinements.small_message_channels).
     const auto& smc = c.small_message_channels;
-    double per_channel_bytes =
-        smc.threads[index_of(p)] * smc.bytes_per_thread[index_of(p)];
+    double per_channel_bytes = smc.threads[index_of(p)] * smc.bytes_per_thread[index_of(p)];
     if (p == NcclProto::ll && smc.ring_ll_times_ranks) per_channel_bytes *= t.ranks;
     bytes_term = std::max(bytes_term, std::min(bytes, per_channel_bytes) * t.ring.n_channels);
   }
@@ -212,8 +223,9 @@ NcclTuning build_nccl_tuning(const NcclConstants& c, const NcclMachine& m,
                                                        : (ppn_d - 1) / ppn_d;
         double inter_bw = kInf;
         if (n_nodes > 1)
-          inter_bw = g.bw_inter_GBps *
-                     (a == NcclAlgo::nvls_tree && n_nodes <= 2 ? r.nvls_tree_2node_inter_factor : 1.0);
+          inter_bw =
+              g.bw_inter_GBps *
+              (a == NcclAlgo::nvls_tree && n_nodes <= 2 ? r.nvls_tree_2node_inter_factor : 1.0);
         bw = std::min(intra_bw, inter_bw);
         if (a == NcclAlgo::nvls_tree) bw = std::min(bw, per_ch_nvls_tree);
       }
@@ -234,11 +246,13 @@ NcclTuning build_nccl_tuning(const NcclConstants& c, const NcclMachine& m,
                               n_ch * per_ch_tree_ll128);
           if (g.tree_pattern) bus_bw *= r.tree_pattern_bw_frac;
           break;
-        case NcclAlgo::pat: bus_bw *= r.pat_bw_frac; break;
+        case NcclAlgo::pat:
+          bus_bw *= r.pat_bw_frac;
+          break;
         case NcclAlgo::collnet_direct:
           if (ag_rs) {
-            bus_bw = ppn_d * std::min(g.bw_intra_GBps,
-                                      r.collnet_direct_inter_bw_frac * g.bw_inter_GBps);
+            bus_bw =
+                ppn_d * std::min(g.bw_intra_GBps, r.collnet_direct_inter_bw_frac * g.bw_inter_GBps);
           } else {
             double f = ppn_d / n_ch;  // GPU/NIC ratio
             f -= (f - 1) / 2;
@@ -248,7 +262,8 @@ NcclTuning build_nccl_tuning(const NcclConstants& c, const NcclMachine& m,
           break;
         case NcclAlgo::collnet_chain:
         case NcclAlgo::nvls:
-        case NcclAlgo::nvls_tree: break;
+        case NcclAlgo::nvls_tree:
+          break;
       }
 
       // busBw → algBw (skipped for non-ring AG/RS).
@@ -298,12 +313,16 @@ NcclTuning build_nccl_tuning(const NcclConstants& c, const NcclMachine& m,
                      (ppn_d - 1) * r.collnet_arity_serialization_us) +
                 inter_lat;
           break;
-        case NcclAlgo::collnet_chain: lat = base + 2 * (ppn_d - 1) * intra_lat + inter_lat; break;
+        case NcclAlgo::collnet_chain:
+          lat = base + 2 * (ppn_d - 1) * intra_lat + inter_lat;
+          break;
         case NcclAlgo::nvls:
           lat = intra_lat;  // replaces the base latency
           if (n_nodes > 1) lat += inter_lat;
           break;
-        case NcclAlgo::nvls_tree: lat = base + intra_lat + 2 * log2_nodes * inter_lat; break;
+        case NcclAlgo::nvls_tree:
+          lat = base + intra_lat + 2 * log2_nodes * inter_lat;
+          break;
         case NcclAlgo::pat:
           lat = base + log2_nodes * inter_lat / r.pat_log_latency_divisor +
                 r.pat_per_rank_latency_us * p_ranks;
@@ -319,8 +338,8 @@ NcclTuning build_nccl_tuning(const NcclConstants& c, const NcclMachine& m,
 }
 
 double nccl_time_us(const NcclConstants& c, const NcclMachine& machine,
-                    const NcclCommTopology& topo, const NcclTuning& tuning, NcclAlgo a,
-                    NcclProto p, double bytes) {
+                    const NcclCommTopology& topo, const NcclTuning& tuning, NcclAlgo a, NcclProto p,
+                    double bytes) {
   return base_time_us(c, machine, topo, tuning, a, p, bytes, /*refined=*/true);
 }
 

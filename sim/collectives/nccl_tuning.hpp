@@ -39,8 +39,8 @@ NcclTuning build_nccl_tuning(const NcclConstants& c, const NcclMachine& machine,
 // Time of one call in µs; negative when (a, p) is not available. `bytes` as NCCL counts them
 // (all_gather/reduce_scatter: the whole gathered buffer).
 double nccl_time_us(const NcclConstants& c, const NcclMachine& machine,
-                    const NcclCommTopology& topo, const NcclTuning& tuning, NcclAlgo a,
-                    NcclProto p, double bytes);
+                    const NcclCommTopology& topo, const NcclTuning& tuning, NcclAlgo a, NcclProto p,
+                    double bytes);
 
 // NCCL's own prediction without the trainsim refinements (no NVLS pipeline, no envelope).
 double nccl_model_time_us(const NcclConstants& c, const NcclMachine& machine,

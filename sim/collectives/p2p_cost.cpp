@@ -13,8 +13,7 @@ P2pPaths describe_p2p_paths(const NcclConstants& c, const NcclMachine& m) {
   paths.intra_GBps = m.intra_hw == NcclHw::nvlink ? m.nvlink_GBps * c.nvlink_p2p_frac
                                                   : m.pci_GBps * c.pci_p2p_frac;
   paths.nic_GBps = m.nic_GBps * c.net_p2p_frac;
-  paths.nic_per_gpu_GBps =
-      m.nic_GBps * m.nics_per_node / m.gpus_per_node * c.net_p2p_frac;
+  paths.nic_per_gpu_GBps = m.nic_GBps * m.nics_per_node / m.gpus_per_node * c.net_p2p_frac;
   return paths;
 }
 

@@ -8,7 +8,8 @@
 //                                    + n / (NCCL NVLink bw × nvlink_p2p_frac)
 //  send_recv, peer on another node:  hw_latency[net][ring][Simple] + n / (NIC bw × net_p2p_frac)
 //  all_to_all (§3.4):  (p−1)·α_eff + max((N−1)/N·n / B_nic_per_gpu, (G−1)/G·n / B_nvl), with
-//    (p−1)·α_eff = (G−1)·hw_latency[nvlink][ring][Simple]           (one NVLink step per local peer)
+//    (p−1)·α_eff = (G−1)·hw_latency[nvlink][ring][Simple]           (one NVLink step per local
+//    peer)
 //                + (p−G)·net_overhead × simple_multiplier          (one proxy post per remote peer)
 //                + hw_latency[net][ring][Simple] once if N > 1      (the transfers overlap)
 //    B_nic_per_gpu = nics_per_node × NIC bw / gpus_per_node × net_p2p_frac, ÷ oversubscription when
@@ -20,12 +21,12 @@
 namespace trainsim {
 
 struct P2pPaths {
-  double intra_alpha_us = 0;   // one message over NVLink (or PCIe)
-  double net_alpha_us = 0;     // one message over the network
-  double net_post_us = 0;      // proxy cost per additional remote peer
-  double intra_GBps = 0;       // achieved GPU↔GPU bandwidth inside a node
-  double nic_GBps = 0;         // achieved bandwidth of one NIC
-  double nic_per_gpu_GBps = 0; // achieved NIC bandwidth per GPU (all NICs / GPUs per node)
+  double intra_alpha_us = 0;    // one message over NVLink (or PCIe)
+  double net_alpha_us = 0;      // one message over the network
+  double net_post_us = 0;       // proxy cost per additional remote peer
+  double intra_GBps = 0;        // achieved GPU↔GPU bandwidth inside a node
+  double nic_GBps = 0;          // achieved bandwidth of one NIC
+  double nic_per_gpu_GBps = 0;  // achieved NIC bandwidth per GPU (all NICs / GPUs per node)
 };
 
 P2pPaths describe_p2p_paths(const NcclConstants& c, const NcclMachine& machine);

@@ -75,14 +75,12 @@ double in_flight_micro_batches(ScheduleKind schedule, int pp, int stage,
   return m;
 }
 
-std::int64_t layers_per_stage(const ModelSpec& model, int pp) { return model.layers / pp; }
-
 double stage_params_per_rank(const Scenario& scenario, int stage) {
   const ModelSpec& model = scenario.model;
   const Strategy& p = scenario.parallel;
   const double experts = expert_params_per_layer(model);
   const double dense = model.layer_params() - experts;
-  double params = static_cast<double>(layers_per_stage(model, p.pp)) *
+  double params = static_cast<double>(scenario.layers_on_stage(stage)) *
                   (dense / p.tp + experts / (static_cast<double>(p.tp) * p.ep));
   if (stage == 0) params += model.embedding_params() / p.tp;
   if (stage == p.pp - 1) {
@@ -125,14 +123,16 @@ MemoryEstimate estimate_stage_memory(const Scenario& scenario, int stage) {
     m.params_bytes += 2.0 * scenario.model.layer_params() / p.tp * per_param.weights;
   }
 
-  const double per_layer = layer_activation_bytes(scenario.model, ctx, scenario.training.recompute);
+  const double per_layer = layer_activation_bytes(scenario.model, ctx, scenario.training.recompute,
+                                                  !ctx.flash_attention);
   const double in_flight = in_flight_micro_batches(p.schedule, p.pp, stage,
                                                    scenario.micro_batches(), p.vpp);
-  const double layers = static_cast<double>(layers_per_stage(scenario.model, p.pp));
+  const double layers = static_cast<double>(scenario.layers_on_stage(stage));
   m.activations_bytes = per_layer * layers * in_flight;
   if (scenario.training.recompute == RecomputeKind::full) {
     // Recomputing a layer materializes its full activations once more.
-    m.activations_bytes += layer_activation_bytes(scenario.model, ctx, RecomputeKind::none);
+    m.activations_bytes +=
+        layer_activation_bytes(scenario.model, ctx, RecomputeKind::none, !ctx.flash_attention);
   }
   if (stage == p.pp - 1) {
     // Logits (16-bit) and the fp32 softmax of the vocab-parallel cross-entropy.

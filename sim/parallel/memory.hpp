@@ -20,9 +20,6 @@ double layer_activation_bytes(const ModelSpec& model, const ShardContext& ctx,
 double in_flight_micro_batches(ScheduleKind schedule, int pp, int stage, std::int64_t micro_batches,
                                int vpp);
 
-// Layers (of the model's transformer layers) held by a pipeline stage.
-std::int64_t layers_per_stage(const ModelSpec& model, int pp);
-
 // Parameters a pipeline stage holds on one of its TP/EP ranks (before ZeRO sharding).
 double stage_params_per_rank(const Scenario& scenario, int stage);
 

@@ -41,7 +41,32 @@ ShardContext Scenario::shard_context() const {
       : training.precision == Precision::fp16 ? Precision::fp16
                                               : Precision::bf16;
   ctx.framework = training.framework;
+  ctx.flash_attention = training.flash_attention;
   return ctx;
+}
+
+std::vector<std::int64_t> Scenario::layers_per_virtual_stage() const {
+  const int vpp = parallel.schedule == ScheduleKind::interleaved ? parallel.vpp : 1;
+  const std::int64_t chunks = std::int64_t{parallel.pp} * vpp;
+  std::vector<std::int64_t> layers(static_cast<std::size_t>(chunks));
+  if (parallel.layer_split == LayerSplit::embedding_and_loss && chunks > 1) {
+    const std::int64_t per_chunk = (model.layers + 2) / chunks;
+    std::fill(layers.begin(), layers.end(), per_chunk);
+    layers.front() -= 1;
+    layers.back() -= 1;
+  } else {
+    std::fill(layers.begin(), layers.end(), model.layers / chunks);
+  }
+  return layers;
+}
+
+std::int64_t Scenario::layers_on_stage(int stage) const {
+  const auto layers = layers_per_virtual_stage();
+  std::int64_t total = 0;
+  for (std::size_t vs = static_cast<std::size_t>(stage); vs < layers.size();
+       vs += static_cast<std::size_t>(parallel.pp))
+    total += layers[vs];
+  return total;
 }
 
 namespace {
@@ -135,7 +160,8 @@ Scenario parse_scenario(const Json& root, const std::filesystem::path& base_dir)
   const Json& training = require_field(root, "training", "");
   require_object(training, "training");
   reject_unknown_fields(training, "training", {"global_batch", "micro_batch", "seq_len",
-                                               "precision", "recompute", "framework"});
+                                               "precision", "recompute", "framework",
+                                               "flash_attention"});
   TrainingConfig& t = s.training;
   t.global_batch = require_positive_int(training, "global_batch", "training");
   t.micro_batch = optional_positive_int(training, "micro_batch", "training").value_or(1);
@@ -161,13 +187,15 @@ Scenario parse_scenario(const Json& root, const std::filesystem::path& base_dir)
       training, "framework", "training", Framework::megatron,
       {{{"megatron", Framework::megatron}, {"pytorch", Framework::pytorch}}});
 
+  t.flash_attention = optional_bool(training, "flash_attention", "training").value_or(true);
+
   // --- parallel ---
   static const Json empty = Json::object();
   const Json& parallel = root.contains("parallel") ? root["parallel"] : empty;
   require_object(parallel, "parallel");
   reject_unknown_fields(parallel, "parallel",
                         {"tp", "pp", "dp", "cp", "ep", "vpp", "sequence_parallel", "zero",
-                         "schedule", "overlap_grad_reduce", "bucket_params"});
+                         "schedule", "overlap_grad_reduce", "bucket_params", "layer_split"});
   Strategy& p = s.parallel;
   p.tp = optional_degree(parallel, "tp", 1);
   p.pp = optional_degree(parallel, "pp", 1);
@@ -213,10 +241,23 @@ Scenario parse_scenario(const Json& root, const std::filesystem::path& base_dir)
                      fmt::format("tp = {} and the model's {} key/value heads must divide one "
                                  "another",
                                  p.tp, m.kv_heads));
-  if (m.layers % (std::int64_t{p.pp} * p.vpp) != 0)
+  p.layer_split = parse_choice<LayerSplit, 2>(
+      parallel, "layer_split", "parallel", LayerSplit::even,
+      {{{"even", LayerSplit::even}, {"embedding_and_loss", LayerSplit::embedding_and_loss}}});
+  const std::int64_t chunks = std::int64_t{p.pp} * p.vpp;
+  if (p.layer_split == LayerSplit::even && m.layers % chunks != 0)
     throw InputError(p.vpp > 1 ? "parallel.vpp" : "parallel.pp",
-                     fmt::format("pp x vpp = {} x {} must divide the model's {} layers", p.pp,
-                                 p.vpp, m.layers));
+                     fmt::format("pp x vpp = {} x {} must divide the model's {} layers{}", p.pp,
+                                 p.vpp, m.layers,
+                                 chunks > 1 && (m.layers + 2) % chunks == 0
+                                     ? " (or set parallel.layer_split to \"embedding_and_loss\")"
+                                     : ""));
+  if (p.layer_split == LayerSplit::embedding_and_loss &&
+      (chunks < 2 || (m.layers + 2) % chunks != 0))
+    throw InputError("parallel.layer_split",
+                     fmt::format("embedding_and_loss needs pp x vpp = {} to divide layers + 2 = "
+                                 "{}",
+                                 chunks, m.layers + 2));
   if (t.seq_len % p.cp != 0)
     throw InputError("parallel.cp", fmt::format("cp = {} must divide training.seq_len = {}", p.cp,
                                                 t.seq_len));

@@ -18,6 +18,14 @@ namespace trainsim {
 enum class ScheduleKind { gpipe, one_f_one_b, interleaved, zb_h1 };
 enum class RecomputeKind { none, selective, full };
 
+// How transformer layers are spread over the pp·vpp model chunks.
+enum class LayerSplit {
+  even,                // every chunk holds layers / (pp·vpp) layers (must divide)
+  embedding_and_loss,  // the embedding and the loss count as one layer each: the first and last
+                       // chunks hold one layer fewer ((layers + 2) must divide; NeMo's
+                       // account_for_embedding/loss_in_pipeline_split)
+};
+
 std::string_view name_of(ScheduleKind kind);
 std::string_view name_of(RecomputeKind kind);
 
@@ -33,6 +41,7 @@ struct Strategy {
   ScheduleKind schedule = ScheduleKind::one_f_one_b;
   bool overlap_grad_reduce = true;   // DP gradient reduction in buckets during backward
   double bucket_params = 0;          // 0 = Megatron default max(40M, 1M x dp)
+  LayerSplit layer_split = LayerSplit::even;
 };
 
 struct TrainingConfig {
@@ -42,6 +51,7 @@ struct TrainingConfig {
   Precision precision = Precision::bf16;
   RecomputeKind recompute = RecomputeKind::none;
   Framework framework = Framework::megatron;
+  bool flash_attention = true;
 };
 
 struct Scenario {
@@ -62,6 +72,10 @@ struct Scenario {
   // GPUs of one node that this job uses (less than the node's count for a sub-node job).
   int gpus_per_node_used() const { return std::min(gpus, cluster.node.gpus_per_node); }
   ShardContext shard_context() const;
+  // Layers of each model chunk, indexed by virtual stage = chunk·pp + stage.
+  std::vector<std::int64_t> layers_per_virtual_stage() const;
+  // Layers held by one pipeline stage (all its chunks).
+  std::int64_t layers_on_stage(int stage) const;
 };
 
 // Validates and resolves. `base_dir` is where relative paths (hf_config, profile) start.

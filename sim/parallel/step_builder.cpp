@@ -50,8 +50,11 @@ double sum_time(const std::vector<Op>& ops, const ComputeCost& compute, double* 
 
 double attention_time(const std::vector<Op>& ops, const ComputeCost& compute) {
   double seconds = 0;
+  // Core attention: the flash kernel, or the materialized-score ops around it.
   for (const Op& op : ops)
-    if (op.kind == OpKind::attention) seconds += compute.estimate_s(op);
+    if (op.kind == OpKind::attention || op.name.rfind("attention_", 0) == 0 ||
+        op.name.rfind("scale_mask_softmax", 0) == 0)
+      seconds += compute.estimate_s(op);
   return seconds;
 }
 
@@ -175,7 +178,10 @@ class StepBuilder {
     vpp_ = p.schedule == ScheduleKind::interleaved ? p.vpp : 1;
     vstages_ = pp_ * vpp_;
     m_ = static_cast<std::int32_t>(sc.micro_batches());
-    layers_per_chunk_ = static_cast<std::int32_t>(sc.model.layers / vstages_);
+    chunk_layers_ = sc.layers_per_virtual_stage();
+    chunk_first_layer_.assign(chunk_layers_.size(), 0);
+    for (std::size_t vs = 1; vs < chunk_layers_.size(); ++vs)
+      chunk_first_layer_[vs] = chunk_first_layer_[vs - 1] + chunk_layers_[vs - 1];
     // Megatron-Core DDP buckets: max(40M, 1M x dp) parameters.
     bucket_params_ = p.bucket_params > 0
                          ? p.bucket_params
@@ -224,15 +230,16 @@ class StepBuilder {
                             forward ? c.forward_flops : c.backward_flops, c.params});
     };
     const bool first = vs == 0, last = vs == vstages_ - 1;
-    const std::int32_t first_layer = vs * layers_per_chunk_;
+    const auto first_layer = static_cast<std::int32_t>(chunk_first_layer_[vs]);
+    const auto layers = static_cast<std::int32_t>(chunk_layers_[vs]);
     if (forward) {
       if (first) piece("embedding", -1, costs_.embedding);
-      for (std::int32_t l = 0; l < layers_per_chunk_; ++l)
+      for (std::int32_t l = 0; l < layers; ++l)
         piece("layer forward", first_layer + l, costs_.layer);
       if (last) piece("lm head + loss", -1, costs_.head);
     } else {
       if (last) piece("lm head + loss backward", -1, costs_.head);
-      for (std::int32_t l = layers_per_chunk_ - 1; l >= 0; --l)
+      for (std::int32_t l = layers - 1; l >= 0; --l)
         piece("layer backward", first_layer + l, costs_.layer);
       if (first) piece("embedding backward", -1, costs_.embedding);
     }
@@ -485,7 +492,8 @@ class StepBuilder {
   ParallelGroups groups_;
   CostTable costs_;
   int pp_ = 1, vpp_ = 1, vstages_ = 1;
-  std::int32_t m_ = 1, layers_per_chunk_ = 1;
+  std::int32_t m_ = 1;
+  std::vector<std::int64_t> chunk_layers_, chunk_first_layer_;
   double bucket_params_ = 40e6;
   std::vector<TaskId> first_, last_;
   std::vector<std::int64_t> blocking_comm_;

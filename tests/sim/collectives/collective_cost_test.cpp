@@ -177,9 +177,11 @@ TEST(CollectiveCost, InNetworkReductionOffersCollNet) {
 TEST(CollectiveCost, ForcedAlgorithmAndProtocolAreUsed) {
   const auto tree = h100_cost({"tree", ""}).estimate(CollectiveKind::all_reduce, one_node(8), 1e9);
   EXPECT_EQ(tree.algorithm, "tree");
-  const auto ll128 = h100_cost({"", "LL128"}).estimate(CollectiveKind::all_reduce, one_node(8), 1e9);
+  const auto ll128 =
+      h100_cost({"", "LL128"}).estimate(CollectiveKind::all_reduce, one_node(8), 1e9);
   EXPECT_EQ(ll128.protocol, "LL128");
-  const auto both = h100_cost({"Ring", "simple"}).estimate(CollectiveKind::all_reduce, one_node(8), 8);
+  const auto both =
+      h100_cost({"Ring", "simple"}).estimate(CollectiveKind::all_reduce, one_node(8), 8);
   EXPECT_EQ(both.algorithm, "ring");
   EXPECT_EQ(both.protocol, "Simple");
   // Forcing never makes a call faster than the free choice.
@@ -187,29 +189,48 @@ TEST(CollectiveCost, ForcedAlgorithmAndProtocolAreUsed) {
 }
 
 TEST(CollectiveCost, ForcingAcceptsNcclStyleListsAndExclusions) {
-  const auto list = h100_cost({"tree, ring", ""}).estimate(CollectiveKind::all_reduce, one_node(8), 1e9);
+  const auto list =
+      h100_cost({"tree, ring", ""}).estimate(CollectiveKind::all_reduce, one_node(8), 1e9);
   EXPECT_EQ(list.algorithm, "ring");
-  const auto excluded = h100_cost({"^nvls", ""}).estimate(CollectiveKind::all_reduce, one_node(8), 1e9);
+  const auto excluded =
+      h100_cost({"^nvls", ""}).estimate(CollectiveKind::all_reduce, one_node(8), 1e9);
   EXPECT_EQ(excluded.algorithm, "ring");
-  const auto simple = h100_cost({"", "^LL,LL128"}).estimate(CollectiveKind::all_reduce, one_node(8), 1e3);
+  const auto simple =
+      h100_cost({"", "^LL,LL128"}).estimate(CollectiveKind::all_reduce, one_node(8), 1e3);
   EXPECT_EQ(simple.protocol, "Simple");
 }
 
 TEST(CollectiveCost, UnknownForcedNamesAreInputErrorsListingTheAllowedNames) {
-  expect_input_error([] { h100_cost({"hierarchical", ""}); }, "comm.algorithm",
-                     "allowed: tree, ring, collnet_direct, collnet_chain, nvls, nvls_tree, pat");
-  expect_input_error([] { h100_cost({"", "LL64"}); }, "comm.protocol", "allowed: LL, LL128, Simple");
+  expect_input_error(
+      [] {
+        h100_cost({"hierarchical", ""});
+      },
+      "comm.algorithm", "allowed: tree, ring, collnet_direct, collnet_chain, nvls, nvls_tree, pat");
+  expect_input_error(
+      [] {
+        h100_cost({"", "LL64"});
+      },
+      "comm.protocol", "allowed: LL, LL128, Simple");
   expect_input_error([] { h100_cost({",", ""}); }, "comm.algorithm", "no algorithm named");
   EXPECT_NO_THROW(h100_cost({"ring,", ""}));  // a trailing comma is harmless
 }
 
 TEST(CollectiveCost, ForcedNamesTheHardwareCannotRunAreInputErrors) {
-  expect_input_error([] { CollectiveCost(a100(), dgx_a100(), ib_hdr200(), {"nvls", ""}); },
-                     "comm.algorithm", "possible here: tree, ring, pat");
-  expect_input_error([] { CollectiveCost(h100(), dgx_h100(), ib_ndr400(), {"collnet_chain", ""}); },
-                     "comm.algorithm", "cannot run on this cluster");
-  expect_input_error([] { CollectiveCost(pcie_gpu(), pcie_node(), ib_hdr200(), {"", "LL128"}); },
-                     "comm.protocol", "possible here: LL, Simple");
+  expect_input_error(
+      [] {
+        CollectiveCost(a100(), dgx_a100(), ib_hdr200(), {"nvls", ""});
+      },
+      "comm.algorithm", "possible here: tree, ring, pat");
+  expect_input_error(
+      [] {
+        CollectiveCost(h100(), dgx_h100(), ib_ndr400(), {"collnet_chain", ""});
+      },
+      "comm.algorithm", "cannot run on this cluster");
+  expect_input_error(
+      [] {
+        CollectiveCost(pcie_gpu(), pcie_node(), ib_hdr200(), {"", "LL128"});
+      },
+      "comm.protocol", "possible here: LL, Simple");
 }
 
 TEST(CollectiveCost, ForcedAlgorithmMissingForACollectiveIsAnInputErrorAtTheCall) {
@@ -272,7 +293,7 @@ TEST(CollectiveCost, TimeNeverDecreasesWithSize) {
                                          {"a100", a100(), dgx_a100(), ib_hdr200()},
                                          {"b200", b200(), dgx_b200(), ib_ndr400()},
                                          {"pcie", pcie_gpu(), pcie_node(), ib_hdr200()}};
-  const std::vector<CommGroup> groups = {one_node(2), one_node(8),   nodes_of(2, 8),
+  const std::vector<CommGroup> groups = {one_node(2),     one_node(8),     nodes_of(2, 8),
                                          nodes_of(16, 8), nodes_of(64, 1), nodes_of(128, 4)};
   for (const Machine& m : machines) {
     const CollectiveCost cost(m.gpu, m.node, m.net);
@@ -348,7 +369,8 @@ TEST(CollectiveCost, CopiesShareTheModelAndAreSafeAcrossThreads) {
   for (int i = 0; i < 4; ++i)
     results.push_back(std::async(std::launch::async, [copy = cost] {
       double t = 0;
-      for (int k = 0; k < 1000; ++k) t = copy.estimate_s(CollectiveKind::all_reduce, nodes_of(8, 8), 123e6);
+      for (int k = 0; k < 1000; ++k)
+        t = copy.estimate_s(CollectiveKind::all_reduce, nodes_of(8, 8), 123e6);
       return t;
     }));
   for (auto& r : results) EXPECT_DOUBLE_EQ(r.get(), expected);

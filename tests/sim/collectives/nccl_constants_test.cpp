@@ -17,9 +17,13 @@ namespace {
 
 using ::testing::HasSubstr;
 
-std::filesystem::path shipped_file() { return data_root() / kDefaultNcclConstantsFile; }
+std::filesystem::path shipped_file() {
+  return data_root() / kDefaultNcclConstantsFile;
+}
 
-Json shipped_json() { return load_json_file(shipped_file()); }
+Json shipped_json() {
+  return load_json_file(shipped_file());
+}
 
 // Writes `text` to a fresh file under the test temp dir and returns its path.
 std::filesystem::path write_temp(const std::string& name, const std::string& text) {
@@ -51,9 +55,9 @@ TEST(NcclConstants, LatencyTablesMatchTuningCc) {
   EXPECT_DOUBLE_EQ(c.hw_latency(NcclHw::net, NcclAlgo::nvls_tree, NcclProto::simple), 20.9);
   EXPECT_DOUBLE_EQ(c.hw_latency(NcclHw::net, NcclAlgo::collnet_direct, NcclProto::simple), 31.0);
   // NCCL prints '-' for protocols an algorithm does not run: null in the file.
-  EXPECT_FALSE(c.hw_latency_us[index_of(NcclHw::nvlink)][index_of(NcclAlgo::nvls)]
-                              [index_of(NcclProto::ll)]
-                                  .has_value());
+  EXPECT_FALSE(
+      c.hw_latency_us[index_of(NcclHw::nvlink)][index_of(NcclAlgo::nvls)][index_of(NcclProto::ll)]
+          .has_value());
   EXPECT_DOUBLE_EQ(c.net_overhead_us, 1.0);  // Intel host assumed
   EXPECT_DOUBLE_EQ(c.latency_inter_us, 0.0);
 }

@@ -12,7 +12,9 @@ namespace {
 
 using namespace test;
 
-const NcclConstants& constants() { return default_nccl_constants(); }
+const NcclConstants& constants() {
+  return default_nccl_constants();
+}
 
 NcclCommTopology topology(const GpuSpec& gpu, const NodeSpec& node, const NetworkSpec& net,
                           const CommGroup& group) {

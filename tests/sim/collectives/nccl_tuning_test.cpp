@@ -58,9 +58,9 @@ TEST(NcclTuning, WorkedExampleRingBandwidths) {
 
 TEST(NcclTuning, WorkedExampleRingLatencies) {
   const Model m = h100_node();
-  EXPECT_NEAR(m.lat(NcclAlgo::ring, NcclProto::ll), 6.6 + 14 * 0.6, 1e-9);       // 15.0
-  EXPECT_NEAR(m.lat(NcclAlgo::ring, NcclProto::ll128), 14.0 + 14 * 1.9, 1e-9);   // 40.6
-  EXPECT_NEAR(m.lat(NcclAlgo::ring, NcclProto::simple), 8.4 + 14 * 3.4, 1e-9);   // 56.0
+  EXPECT_NEAR(m.lat(NcclAlgo::ring, NcclProto::ll), 6.6 + 14 * 0.6, 1e-9);      // 15.0
+  EXPECT_NEAR(m.lat(NcclAlgo::ring, NcclProto::ll128), 14.0 + 14 * 1.9, 1e-9);  // 40.6
+  EXPECT_NEAR(m.lat(NcclAlgo::ring, NcclProto::simple), 8.4 + 14 * 3.4, 1e-9);  // 56.0
 }
 
 // Tree on one node: chain of 8, busBw min(0.92·360, 12·38.7) = 331.2, algBw × 0.5.
@@ -112,9 +112,9 @@ TEST(NcclTuning, WorkedExampleRingProtocolCrossovers) {
 // §1.6 multi-node latency terms, 16 nodes × 8 H100 (p = 128, Intel host).
 TEST(NcclTuning, MultiNodeLatencyExample) {
   const Model m(h100(), dgx_h100(), ib_ndr400(), nodes_of(16, 8), CollectiveKind::all_reduce);
-  EXPECT_NEAR(m.lat(NcclAlgo::ring, NcclProto::simple), 8.4 + 224 * 3.4 + 30 * 14, 1e-9);  // 1190
-  EXPECT_NEAR(m.lat(NcclAlgo::ring, NcclProto::ll), 6.6 + 224 * 1.0 + 30 * 2.7, 1e-9);     // 312
-  EXPECT_NEAR(m.lat(NcclAlgo::ring, NcclProto::ll128), 14.0 + 224 * 1.9 + 30 * 4.0, 1e-9); // 560
+  EXPECT_NEAR(m.lat(NcclAlgo::ring, NcclProto::simple), 8.4 + 224 * 3.4 + 30 * 14, 1e-9);   // 1190
+  EXPECT_NEAR(m.lat(NcclAlgo::ring, NcclProto::ll), 6.6 + 224 * 1.0 + 30 * 2.7, 1e-9);      // 312
+  EXPECT_NEAR(m.lat(NcclAlgo::ring, NcclProto::ll128), 14.0 + 224 * 1.9 + 30 * 4.0, 1e-9);  // 560
   EXPECT_NEAR(m.lat(NcclAlgo::tree, NcclProto::simple), 8.4 + 2 * (7 * 4.0 + 4 * 14), 1e-9);  // 176
   EXPECT_NEAR(m.lat(NcclAlgo::tree, NcclProto::ll), 6.8 + 2 * (7 * 0.6 + 4 * 5.0), 1e-9);     // 55
   EXPECT_NEAR(m.lat(NcclAlgo::tree, NcclProto::ll128), 14.0 + 2 * (7 * 1.25 + 4 * 8.5), 1e-9);
@@ -127,8 +127,8 @@ TEST(NcclTuning, RingPlateauAppliesToLargeMultiNodeAllReduce) {
   const double small = 8.0 * 128 * 32;  // 32 bytes per channel and rank
   const double large = 1e9;
   const double bw = m.alg_bw(NcclAlgo::ring, NcclProto::simple);
-  EXPECT_NEAR(m.model_time_us(NcclAlgo::ring, NcclProto::simple, small), 1190.0 + small / (1000 * bw),
-              1e-6);
+  EXPECT_NEAR(m.model_time_us(NcclAlgo::ring, NcclProto::simple, small),
+              1190.0 + small / (1000 * bw), 1e-6);
   EXPECT_NEAR(m.model_time_us(NcclAlgo::ring, NcclProto::simple, large),
               1190.0 * 1.4 + large / (1000 * bw), 1e-6);
 }
@@ -202,10 +202,11 @@ TEST(NcclTuning, TreeTimeNeverDecreasesWithSize) {
 TEST(NcclTuning, NvlsAchievedTimeAddsChunkRoundsAndPipelineFill) {
   const Model m = h100_node();
   const auto& q = m.c.nvls_pipeline;
-  const double ops = 16.0 * 8;  // runtime channels × heads
+  const double ops = 16.0 * 8;    // runtime channels × heads
   const double bytes = 2 * kGiB;  // 128 KiB chunks
   const double bw = 272.0;
-  const double expected = 25.0 + bytes / (1000 * bw) + bytes / (ops * 131072) * q.per_round_overhead_us +
+  const double expected = 25.0 + bytes / (1000 * bw) +
+                          bytes / (ops * 131072) * q.per_round_overhead_us +
                           q.fill_depth_chunks * 131072 / (1000 * bw / 16);
   EXPECT_NEAR(m.time_us(NcclAlgo::nvls, NcclProto::simple, bytes), expected, 1e-6);
   EXPECT_NEAR(m.model_time_us(NcclAlgo::nvls, NcclProto::simple, bytes), 25.0 + bytes / (1000 * bw),

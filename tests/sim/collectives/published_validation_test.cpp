@@ -43,9 +43,9 @@ TEST(PublishedValidation, NcclTestsAllReduceSweepOn8H100) {
   const CollectiveCost cost(h100(), dgx_h100(), ib_ndr400());
   const CommGroup group = one_node(8);
 
-  std::string table = fmt::format("{:>12} {:>11} {:>11} {:>12} {:>12} {:>8}  {}\n", "size_B",
-                                  "meas_us", "pred_us", "meas_busbw", "pred_busbw", "error",
-                                  "choice");
+  std::string table =
+      fmt::format("{:>12} {:>11} {:>11} {:>12} {:>12} {:>8}  {}\n", "size_B", "meas_us", "pred_us",
+                  "meas_busbw", "pred_busbw", "error", "choice");
   int checked = 0;
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const double bytes = rows[i][0].get<double>();
@@ -58,8 +58,7 @@ TEST(PublishedValidation, NcclTestsAllReduceSweepOn8H100) {
     // A row measured more than 20% slower than the next larger size is a measurement glitch (the
     // record notes the 32-byte point as an outlier; 4 KiB is the other one): reported, not
     // checked.
-    const bool glitch =
-        i + 1 < rows.size() && measured_us > 1.2 * rows[i + 1][1].get<double>();
+    const bool glitch = i + 1 < rows.size() && measured_us > 1.2 * rows[i + 1][1].get<double>();
     table += fmt::format("{:>12.0f} {:>11.2f} {:>11.2f} {:>12.2f} {:>12.2f} {:>+7.1f}%  {}/{}{}\n",
                          bytes, measured_us, predicted_us, measured, predicted, 100 * error,
                          e.algorithm, e.protocol, glitch ? "  (glitch, not checked)" : "");
@@ -101,8 +100,9 @@ TEST(PublishedValidation, A100AllReducePeakBusBandwidth) {
   const double measured = record("nccl-a100-8gpu-allreduce")["measured"]["value"].get<double>();
   const CollectiveCost cost(a100(), dgx_a100(), ib_hdr200());
   const double bytes = 4 * kGiB;
-  const double predicted = busbw_GBps(CollectiveKind::all_reduce, 8, bytes,
-                                      cost.estimate_s(CollectiveKind::all_reduce, one_node(8), bytes) * 1e6);
+  const double predicted =
+      busbw_GBps(CollectiveKind::all_reduce, 8, bytes,
+                 cost.estimate_s(CollectiveKind::all_reduce, one_node(8), bytes) * 1e6);
   std::printf("A100 all_reduce busbw at 4 GiB: measured %.2f, predicted %.2f (%+.1f%%)\n", measured,
               predicted, 100 * (predicted / measured - 1));
   EXPECT_NEAR(predicted / measured, 1.0, 0.10);
@@ -116,9 +116,9 @@ TEST(PublishedValidation, A100SendRecvBandwidth) {
   for (const Json& row : rows) {
     const double bytes = row[0].get<double>();
     const double measured = busbw_GBps(CollectiveKind::send_recv, 2, bytes, row[1].get<double>());
-    const double predicted = busbw_GBps(
-        CollectiveKind::send_recv, 2, bytes,
-        cost.estimate_s(CollectiveKind::send_recv, CommGroup{2, 1, 2}, bytes) * 1e6);
+    const double predicted =
+        busbw_GBps(CollectiveKind::send_recv, 2, bytes,
+                   cost.estimate_s(CollectiveKind::send_recv, CommGroup{2, 1, 2}, bytes) * 1e6);
     std::printf("A100 sendrecv %10.0f B: measured %.1f GB/s, predicted %.1f GB/s (%+.1f%%)\n",
                 bytes, measured, predicted, 100 * (predicted / measured - 1));
     if (bytes >= 256 * kMiB) {

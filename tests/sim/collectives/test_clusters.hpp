@@ -60,9 +60,15 @@ inline NodeSpec dgx(const char* name, double nic_Bps, bool nvls) {
   n.nic_Bps = nic_Bps;
   return n;
 }
-inline NodeSpec dgx_a100() { return dgx("dgx-a100", 25e9, false); }   // 8 × HDR 200 Gb/s
-inline NodeSpec dgx_h100() { return dgx("dgx-h100", 50e9, true); }    // 8 × NDR 400 Gb/s
-inline NodeSpec dgx_b200() { return dgx("dgx-b200", 50e9, true); }    // 8 × 400 Gb/s
+inline NodeSpec dgx_a100() {
+  return dgx("dgx-a100", 25e9, false);
+}  // 8 × HDR 200 Gb/s
+inline NodeSpec dgx_h100() {
+  return dgx("dgx-h100", 50e9, true);
+}  // 8 × NDR 400 Gb/s
+inline NodeSpec dgx_b200() {
+  return dgx("dgx-b200", 50e9, true);
+}  // 8 × 400 Gb/s
 
 inline NodeSpec pcie_node() {
   NodeSpec n;
@@ -83,10 +89,16 @@ inline NetworkSpec ib(double link_Bps) {
   n.oversubscription = 1.0;
   return n;
 }
-inline NetworkSpec ib_ndr400() { return ib(50e9); }
-inline NetworkSpec ib_hdr200() { return ib(25e9); }
+inline NetworkSpec ib_ndr400() {
+  return ib(50e9);
+}
+inline NetworkSpec ib_hdr200() {
+  return ib(25e9);
+}
 
-inline CommGroup one_node(int ranks) { return CommGroup{ranks, 1, ranks}; }
+inline CommGroup one_node(int ranks) {
+  return CommGroup{ranks, 1, ranks};
+}
 inline CommGroup nodes_of(int nodes, int per_node) {
   return CommGroup{nodes * per_node, nodes, per_node};
 }

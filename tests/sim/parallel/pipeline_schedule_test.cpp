@@ -44,8 +44,9 @@ TEST(PipelineOrder, EveryStageRunsEachPassOfEachMicroBatchOnceForwardFirst) {
       ASSERT_EQ(order.size(), 16u);
       std::set<std::pair<int, int>> seen;
       for (const ScheduleStep& step : order) {
-        if (step.pass == PassKind::backward)
+        if (step.pass == PassKind::backward) {
           EXPECT_TRUE(seen.count({0, step.micro_batch})) << "backward before forward";
+        }
         EXPECT_TRUE(seen.insert({static_cast<int>(step.pass), step.micro_batch}).second);
       }
     }
