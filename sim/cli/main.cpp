@@ -40,6 +40,26 @@ int main(int argc, char** argv) {
   validate_cmd->add_option("--set", validate.overrides,
                            "override a field of every generated scenario: PATH=VALUE");
 
+  cli::CollectiveArgs collective;
+  auto* collective_cmd = app.add_subcommand(
+      "collective", "simulate an nccl-tests sweep of one collective (nccl-tests' table layout)");
+  collective_cmd->add_option("--op", collective.op,
+                             "all_reduce | all_gather | reduce_scatter | broadcast | reduce | "
+                             "all_to_all | send_recv");
+  collective_cmd->add_option("--gpus", collective.gpus, "ranks in the communicator");
+  collective_cmd->add_option("--cluster", collective.cluster, "node preset, e.g. dgx-h100");
+  collective_cmd->add_option("--network", collective.network, "network preset between nodes");
+  collective_cmd->add_option("--min-bytes,-b", collective.min_bytes, "smallest size (e.g. 8, 1M)");
+  collective_cmd->add_option("--max-bytes,-e", collective.max_bytes, "largest size (e.g. 8G)");
+  collective_cmd->add_option("--step-factor,-f", collective.step_factor, "size multiplier");
+  collective_cmd->add_option("--dtype,-d", collective.dtype, "float | half | bfloat16 | double | int8...");
+  collective_cmd->add_option("--compare", collective.compare_log,
+                             "an nccl-tests log: print the error per size against it");
+  collective_cmd->add_option("--algorithm", collective.algorithm, "force: ring | tree | nvls ...");
+  collective_cmd->add_option("--protocol", collective.protocol, "force: LL | LL128 | Simple");
+  collective_cmd->add_option("--format", collective.format, "table | json")
+      ->check(CLI::IsMember({"table", "json"}));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -51,6 +71,7 @@ int main(int argc, char** argv) {
     if (*predict_cmd) return cli::run_predict(predict);
     if (*presets_cmd) return cli::run_presets(preset_kind);
     if (*validate_cmd) return cli::run_validate(validate);
+    if (*collective_cmd) return cli::run_collective(collective);
   } catch (const InputError& e) {
     std::cerr << fmt::format("trainsim: invalid input: {}\n", e.what());
     return 2;

@@ -9,7 +9,10 @@
 
 namespace trainsim {
 
-enum class PassKind : std::uint8_t { forward, backward };
+// `backward` is the whole backward pass, except under zero-bubble schedules, which split it into
+// `backward` (input gradients, on the critical path between stages) and `weight` (weight
+// gradients, free to fill bubbles).
+enum class PassKind : std::uint8_t { forward, backward, weight };
 
 struct ScheduleStep {
   PassKind pass = PassKind::forward;

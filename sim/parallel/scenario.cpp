@@ -287,10 +287,6 @@ Scenario parse_scenario(const Json& root, const std::filesystem::path& base_dir)
                        fmt::format("the interleaved schedule needs the {} micro-batches per "
                                    "pipeline to be a multiple of pp = {}",
                                    s.micro_batches(), p.pp));
-  } else if (p.schedule == ScheduleKind::zb_h1) {
-    throw InputError("parallel.schedule",
-                     "zb-h1 (zero bubble) is not implemented yet; allowed now: gpipe, 1f1b, "
-                     "interleaved");
   } else if (p.vpp > 1) {
     throw InputError("parallel.vpp",
                      fmt::format("vpp = {} needs \"schedule\": \"interleaved\"", p.vpp));

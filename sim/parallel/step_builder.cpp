@@ -36,6 +36,8 @@ CommGroup make_group(int size, int stride, int gpus_per_node) {
 struct PieceCost {
   CategoryTimes forward{}, backward{};
   double forward_flops = 0, backward_flops = 0;
+  // The weight-gradient GEMMs inside `backward`, split out under zero-bubble schedules.
+  double weight_s = 0, weight_flops = 0;
   double params = 0;  // parameters on one rank, for gradient buckets
 };
 
@@ -44,6 +46,19 @@ double sum_time(const std::vector<Op>& ops, const ComputeCost& compute, double* 
   for (const Op& op : ops) {
     seconds += compute.estimate_s(op);
     if (flops) *flops += op.flops;
+  }
+  return seconds;
+}
+
+double weight_gradient_time(const std::vector<Op>& ops, const ComputeCost& compute,
+                            double* flops) {
+  double seconds = 0;
+  for (const Op& op : ops) {
+    const std::string_view name = op.name;
+    if (name.size() >= 6 && name.substr(name.size() - 6) == "_wgrad") {
+      seconds += compute.estimate_s(op);
+      *flops += op.flops;
+    }
   }
   return seconds;
 }
@@ -87,6 +102,7 @@ CostTable build_costs(const Scenario& sc, const ComputeCost& compute,
     PieceCost& c = t.layer;
     c.forward[idx(TimeCategory::compute)] = sum_time(ops.forward, compute, &c.forward_flops);
     c.backward[idx(TimeCategory::compute)] = sum_time(ops.backward, compute, &c.backward_flops);
+    c.weight_s = weight_gradient_time(ops.backward, compute, &c.weight_flops);
     c.forward[idx(TimeCategory::tp_comm)] = tp_pair;
     c.backward[idx(TimeCategory::tp_comm)] = tp_pair;
     if (p.cp > 1) {
@@ -126,6 +142,7 @@ CostTable build_costs(const Scenario& sc, const ComputeCost& compute,
     PieceCost& c = t.embedding;
     c.forward[idx(TimeCategory::compute)] = sum_time(ops.forward, compute, &c.forward_flops);
     c.backward[idx(TimeCategory::compute)] = sum_time(ops.backward, compute, &c.backward_flops);
+    c.weight_s = weight_gradient_time(ops.backward, compute, &c.weight_flops);
     if (p.tp > 1) {
       c.forward[idx(TimeCategory::tp_comm)] =
           tp(sp ? CollectiveKind::reduce_scatter : CollectiveKind::all_reduce, activation_bytes);
@@ -138,6 +155,7 @@ CostTable build_costs(const Scenario& sc, const ComputeCost& compute,
     PieceCost& c = t.head;
     c.forward[idx(TimeCategory::compute)] = sum_time(ops.forward, compute, &c.forward_flops);
     c.backward[idx(TimeCategory::compute)] = sum_time(ops.backward, compute, &c.backward_flops);
+    c.weight_s = weight_gradient_time(ops.backward, compute, &c.weight_flops);
     if (p.tp > 1) {
       // Vocab-parallel cross-entropy: three all-reduces of one fp32 value per token.
       const double ce = 3.0 * tp(CollectiveKind::all_reduce, ctx.gemm_tokens() * 4.0);
@@ -193,7 +211,8 @@ class StepBuilder {
                              sc.model.moe->expert_ffn_hidden;
       costs_.layer.params -= experts / p.tp * (1.0 - 1.0 / p.ep);
     }
-    const std::size_t slots = static_cast<std::size_t>(vstages_) * m_ * 2;
+    split_weight_ = p.schedule == ScheduleKind::zb_h1;
+    const std::size_t slots = static_cast<std::size_t>(vstages_) * m_ * 3;
     first_.assign(slots, 0);
     blocking_comm_.assign(static_cast<std::size_t>(pp_), -1);
     last_.assign(slots, 0);
@@ -219,15 +238,24 @@ class StepBuilder {
 
  private:
   std::size_t slot(int vs, std::int32_t mb, PassKind pass) const {
-    return (static_cast<std::size_t>(vs) * m_ + mb) * 2 + (pass == PassKind::backward ? 1 : 0);
+    return (static_cast<std::size_t>(vs) * m_ + mb) * 3 + static_cast<std::size_t>(pass);
   }
 
   std::vector<Segment> segments(int vs, PassKind pass) const {
     std::vector<Segment> out;
     const bool forward = pass == PassKind::forward;
     auto piece = [&](std::string_view label, std::int32_t layer, const PieceCost& c) {
-      out.push_back(Segment{label, layer, forward ? c.forward : c.backward,
-                            forward ? c.forward_flops : c.backward_flops, c.params});
+      Segment g{label, layer, forward ? c.forward : c.backward,
+                forward ? c.forward_flops : c.backward_flops, c.params};
+      if (split_weight_ && pass == PassKind::backward) {
+        g.parts[idx(TimeCategory::compute)] -= c.weight_s;
+        g.flops -= c.weight_flops;
+      } else if (pass == PassKind::weight) {
+        g.parts = CategoryTimes{};
+        g.parts[idx(TimeCategory::compute)] = c.weight_s;
+        g.flops = c.weight_flops;
+      }
+      out.push_back(g);
     };
     const bool first = vs == 0, last = vs == vstages_ - 1;
     const auto first_layer = static_cast<std::int32_t>(chunk_first_layer_[vs]);
@@ -237,11 +265,16 @@ class StepBuilder {
       for (std::int32_t l = 0; l < layers; ++l)
         piece("layer forward", first_layer + l, costs_.layer);
       if (last) piece("lm head + loss", -1, costs_.head);
-    } else {
+    } else if (pass == PassKind::backward) {
       if (last) piece("lm head + loss backward", -1, costs_.head);
       for (std::int32_t l = layers - 1; l >= 0; --l)
         piece("layer backward", first_layer + l, costs_.layer);
       if (first) piece("embedding backward", -1, costs_.embedding);
+    } else {
+      if (last) piece("lm head weight gradients", -1, costs_.head);
+      for (std::int32_t l = layers - 1; l >= 0; --l)
+        piece("layer weight gradients", first_layer + l, costs_.layer);
+      if (first) piece("embedding weight gradients", -1, costs_.embedding);
     }
     return out;
   }
@@ -261,9 +294,10 @@ class StepBuilder {
         flops += g.flops;
       }
       TaskSpec spec;
-      spec.label = pass == PassKind::forward ? "forward" : "backward";
-      if (vpp_ > 1) spec.label = pass == PassKind::forward ? chunk_label(chunk, "forward")
-                                                           : chunk_label(chunk, "backward");
+      const std::string_view pass_name = pass == PassKind::forward    ? "forward"
+                                         : pass == PassKind::backward ? "backward"
+                                                                      : "weight gradients";
+      spec.label = vpp_ > 1 ? chunk_label(chunk, pass_name) : pass_name;
       spec.category = TimeCategory::compute;
       spec.duration_s = total_of(parts);
       spec.parts_s = &parts;
@@ -374,11 +408,13 @@ class StepBuilder {
     const auto order = pipeline_order(p.schedule, pp_, stage, m_, vpp_);
     for (const ScheduleStep& step : order) {
       const int vs = step.chunk * pp_ + stage;
-      const bool last_backward = step.pass == PassKind::backward && step.micro_batch == m_ - 1;
+      // The pass after which this chunk's gradients are complete.
+      const PassKind gradient_pass = split_weight_ ? PassKind::weight : PassKind::backward;
+      const bool last_backward = step.pass == gradient_pass && step.micro_batch == m_ - 1;
       const bool per_layer = options_.granularity == TaskGranularity::layer ||
                              (last_backward && has_dp && p.overlap_grad_reduce && !zero3);
       std::int64_t gather = -1;
-      if (zero3 && has_dp) {
+      if (zero3 && has_dp && step.pass != PassKind::weight) {
         // ZeRO-3 gathers the chunk's parameters for every forward and backward, one pass ahead.
         gather = add_collective(r.dp, "zero-3 param all-gather", TimeCategory::dp_comm,
                                 CollectiveKind::all_gather, groups_.dp,
@@ -398,7 +434,7 @@ class StepBuilder {
       any_compute = true;
       recent_compute.push_back(first);
 
-      if (zero3 && has_dp && step.pass == PassKind::backward) {
+      if (zero3 && has_dp && step.pass == gradient_pass) {
         const TaskId rs = add_collective(
             r.dp, "zero-3 grad reduce-scatter", TimeCategory::dp_comm,
             CollectiveKind::reduce_scatter, groups_.dp,
@@ -407,7 +443,7 @@ class StepBuilder {
       }
       if (!last_backward || !has_dp || zero3) continue;
       // Gradient buckets fill in backward order; each is reduced once its last layer is done.
-      const std::vector<Segment> segs = segments(vs, PassKind::backward);
+      const std::vector<Segment> segs = segments(vs, gradient_pass);
       double filled = 0;
       for (std::size_t i = 0; i < segs.size(); ++i) {
         filled += segs[i].params;
@@ -470,6 +506,7 @@ class StepBuilder {
     if (vstages_ == 1) return;
     const RankStreams r = w_.ranks[static_cast<std::size_t>(stage)];
     for (const ScheduleStep& step : pipeline_order(sc_.parallel.schedule, pp_, stage, m_, vpp_)) {
+      if (step.pass == PassKind::weight) continue;  // nothing to send
       const int vs = step.chunk * pp_ + stage;
       const bool forward = step.pass == PassKind::forward;
       const int peer = forward ? vs + 1 : vs - 1;
@@ -497,6 +534,7 @@ class StepBuilder {
   double bucket_params_ = 40e6;
   std::vector<TaskId> first_, last_;
   std::vector<std::int64_t> blocking_comm_;
+  bool split_weight_ = false;
   std::deque<std::string> labels_;
   StepWorkload w_;
 };

@@ -185,3 +185,22 @@ TEST(Cli, ValidateReportsPerRecordErrorsAndGroupMape) {
 }
 
 }  // namespace
+
+namespace {
+
+// Issue targets, held as a regression guard: MAPE <= 15% per group on the Megatron SC'21
+// Table 1 rows and the H100 recipe rows, and no row in those groups off by more than 30%.
+TEST(Accuracy, PublishedTrainingStepsWithinTheTargets) {
+  const CliRun r = trainsim("validate " + kData + "/validation/published-dev.json --format json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  for (const char* group : {"Megatron SC'21 Table 1 (A100)", "H100 GPT-3 175B recipes",
+                            "H100 Llama 3.1 recipes"}) {
+    ASSERT_TRUE(j["groups"].contains(group)) << group;
+    EXPECT_LE(j["groups"][group]["mape"].get<double>(), 0.15) << group;
+    EXPECT_LE(j["groups"][group]["max_abs_error"].get<double>(), 0.30) << group;
+    EXPECT_GE(j["groups"][group]["records"].get<int>(), 10) << group;
+  }
+}
+
+}  // namespace

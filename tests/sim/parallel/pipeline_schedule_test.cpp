@@ -10,11 +10,14 @@
 namespace trainsim {
 namespace {
 
-// Runs the schedule alone on the engine: forward t_f, backward t_b per stage and chunk, free p2p.
-double makespan(ScheduleKind kind, int pp, int m, int vpp, double t_f, double t_b) {
+// Runs the schedule alone on the engine: forward t_f, backward t_b (input gradients; plus t_w of
+// weight gradients, a separate pass under zero-bubble schedules) per stage and chunk, free p2p.
+double makespan(ScheduleKind kind, int pp, int m, int vpp, double t_f, double t_b,
+                double t_w = 0) {
   TaskGraph g;
   const int vstages = pp * vpp;
   std::vector<TaskId> fwd(vstages * m), bwd(vstages * m);
+  const bool split = kind == ScheduleKind::zb_h1;
   std::vector<std::vector<ScheduleStep>> orders;
   for (int stage = 0; stage < pp; ++stage) {
     const StreamId s = g.add_stream(stage, StreamKind::compute);
@@ -22,10 +25,14 @@ double makespan(ScheduleKind kind, int pp, int m, int vpp, double t_f, double t_
     for (const ScheduleStep& step : orders.back()) {
       const int vs = step.chunk * pp + stage;
       TaskSpec spec;
-      spec.label = step.pass == PassKind::forward ? "F" : "B";
-      spec.duration_s = (step.pass == PassKind::forward ? t_f : t_b) / vpp;
+      spec.label = step.pass == PassKind::forward ? "F" : step.pass == PassKind::backward ? "B" : "W";
+      spec.duration_s = step.pass == PassKind::forward    ? t_f / vpp
+                        : step.pass == PassKind::weight   ? t_w
+                        : split                           ? t_b
+                                                          : (t_b + t_w) / vpp;
       const TaskId id = g.add_task(s, spec);
-      (step.pass == PassKind::forward ? fwd : bwd)[vs * m + step.micro_batch] = id;
+      if (step.pass != PassKind::weight)
+        (step.pass == PassKind::forward ? fwd : bwd)[vs * m + step.micro_batch] = id;
     }
   }
   for (int vs = 0; vs < vstages; ++vs)
@@ -88,6 +95,31 @@ TEST_P(Bubble, InterleavingDividesTheBubbleByTheChunkCount) {
   for (int v : {2, 4}) {
     const double bubble = makespan(ScheduleKind::interleaved, pp, m, v, t_f, t_b) - ideal;
     EXPECT_NEAR(bubble / ideal, (pp - 1.0) / (v * m), 1e-9) << "v = " << v;
+  }
+}
+
+TEST_P(Bubble, ZeroBubbleH1CutsTheBubbleToPMinusOneTimesFPlusBMinusW) {
+  const auto [pp, m] = GetParam();
+  if (m < pp) GTEST_SKIP();
+  // Qi et al. 2023: with t_f = t_b = t_w the ZB-H1 bubble is a third of 1F1B's.
+  const double t = 1.0, ideal = m * 3 * t;
+  const double zb = makespan(ScheduleKind::zb_h1, pp, m, 1, t, t, t) - ideal;
+  const double one_f_one_b = makespan(ScheduleKind::one_f_one_b, pp, m, 1, t, t, t) - ideal;
+  EXPECT_NEAR(zb, (pp - 1) * (t + t - t), 1e-9);
+  EXPECT_NEAR(one_f_one_b, (pp - 1) * 3 * t, 1e-9);
+}
+
+TEST(PipelineOrder, ZeroBubbleRunsEveryWeightPassAfterItsBackward) {
+  for (int stage = 0; stage < 4; ++stage) {
+    const auto order = pipeline_order(ScheduleKind::zb_h1, 4, stage, 8, 1);
+    ASSERT_EQ(order.size(), 24u);
+    std::set<int> backward_done;
+    for (const ScheduleStep& s : order) {
+      if (s.pass == PassKind::backward) backward_done.insert(s.micro_batch);
+      if (s.pass == PassKind::weight) {
+        EXPECT_TRUE(backward_done.count(s.micro_batch));
+      }
+    }
   }
 }
 
