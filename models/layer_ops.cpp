@@ -193,8 +193,8 @@ PassOps build_transformer_layer_ops(const ModelSpec& model, const ShardContext& 
   norm("post_attn_norm");
   const std::int64_t gate_factor = model.activation == Activation::swiglu ? 2 : 1;
   auto mlp = [&](const std::string& prefix, std::int64_t tokens, std::int64_t ffn,
-                 std::int64_t batch) {
-    const std::int64_t ffn_local = ffn / t;
+                 std::int64_t batch, std::int64_t ffn_split) {
+    const std::int64_t ffn_local = ffn / ffn_split;
     weight_cast(prefix + "fc1", double(h) * ffn_local * gate_factor * batch);
     ops.gemm(prefix + "fc1", tokens, ffn_local * gate_factor, h, batch);
     bias_add(prefix + "fc1", double(tokens) * ffn_local * gate_factor * batch);
@@ -214,15 +214,18 @@ PassOps build_transformer_layer_ops(const ModelSpec& model, const ShardContext& 
     const double routed_bytes = double(T) * moe.top_k * h * e;
     ops.elementwise("token_permute", 2.0 * routed_bytes, 2.0 * routed_bytes, routed_bytes);
     // Under uniform routing each of the experts/ep local experts receives T·top_k/experts tokens
-    // from each of the ep ranks of its expert-parallel group.
+    // from each of the ep ranks of its expert-parallel group; capacity padding and imbalance
+    // (the busiest rank sets the pace) scale that.
     const std::int64_t local_experts = std::max<std::int64_t>(1, moe.experts / ctx.ep);
-    const std::int64_t tokens_per_expert =
-        std::max<std::int64_t>(1, T * moe.top_k * ctx.ep / std::max<std::int64_t>(1, moe.experts));
-    mlp("expert_", tokens_per_expert, moe.expert_ffn_hidden, local_experts);
+    const double routed = routed_tokens_per_rank(model, ctx);
+    const std::int64_t tokens_per_expert = std::max<std::int64_t>(
+        1, static_cast<std::int64_t>(routed * ctx.ep / std::max<std::int64_t>(1, moe.experts)));
+    mlp("expert_", tokens_per_expert, moe.expert_ffn_hidden, local_experts, ctx.etp);
     ops.elementwise("token_unpermute", 2.0 * routed_bytes, 2.0 * routed_bytes, routed_bytes);
-    if (moe.shared_experts > 0) mlp("shared_", T, moe.expert_ffn_hidden * moe.shared_experts, 1);
+    if (moe.shared_experts > 0)
+      mlp("shared_", T, moe.expert_ffn_hidden * moe.shared_experts, 1, t);
   } else {
-    mlp("", T, model.ffn_hidden, 1);
+    mlp("", T, model.ffn_hidden, 1, t);
   }
   bias_add("fc2", double(T) * h);
   residual_block_end("mlp");
@@ -275,6 +278,13 @@ std::vector<Op> build_optimizer_ops(double params_on_rank, Framework framework) 
   clip.kernels = 2;
   if (params_on_rank <= 0) return {};
   return {clip, adam};
+}
+
+double routed_tokens_per_rank(const ModelSpec& model, const ShardContext& ctx) {
+  if (!model.moe) return 0;
+  const double copies = static_cast<double>(ctx.gemm_tokens()) * model.moe->top_k;
+  const double padding = model.moe->capacity_factor > 0 ? model.moe->capacity_factor : 1.0;
+  return copies * padding * std::max(1.0, ctx.expert_load_imbalance);
 }
 
 double model_flops_per_token(const ModelSpec& model, std::int64_t seq_len) {

@@ -21,6 +21,9 @@ struct ShardContext {
   bool sequence_parallel = false;
   int cp = 1;
   int ep = 1;  // expert parallel: experts are split over ep ranks, tokens exchanged all-to-all
+  int etp = 1;  // tensor parallelism inside the experts (Megatron-Core expert TP)
+  // Tokens the busiest expert receives relative to uniform routing (>= 1; a what-if knob).
+  double expert_load_imbalance = 1.0;
   Precision gemm_precision = Precision::bf16;        // fp8 runs GEMMs in fp8 (Transformer Engine)
   Precision activation_precision = Precision::bf16;  // storage of activations
   Framework framework = Framework::megatron;
@@ -53,5 +56,9 @@ std::vector<Op> build_optimizer_ops(double params_on_rank, Framework framework);
 // FLOPs of one full model forward+backward per token, without recomputation and without causal
 // discount (the MFU numerator convention, interface.md): 6 · matmul params + 12 · L · h · s.
 double model_flops_per_token(const ModelSpec& model, std::int64_t seq_len);
+
+// Routed token copies the busiest rank of an expert-parallel group sends (and receives) per
+// all-to-all: T·top_k, padded to the capacity factor, scaled by the load imbalance.
+double routed_tokens_per_rank(const ModelSpec& model, const ShardContext& ctx);
 
 }  // namespace trainsim

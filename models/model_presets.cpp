@@ -45,7 +45,8 @@ NormKind parse_norm(const std::string& text, std::string_view path) {
 
 MoeSpec parse_moe(const Json& obj, std::string_view path, std::int64_t default_expert_ffn) {
   require_object(obj, path);
-  reject_unknown_fields(obj, path, {"experts", "top_k", "expert_ffn_hidden", "shared_experts"});
+  reject_unknown_fields(obj, path, {"experts", "top_k", "expert_ffn_hidden", "shared_experts",
+                                    "capacity_factor"});
   MoeSpec moe;
   moe.experts = require_positive_int(obj, "experts", path);
   moe.top_k = require_positive_int(obj, "top_k", path);
@@ -55,6 +56,10 @@ MoeSpec parse_moe(const Json& obj, std::string_view path, std::int64_t default_e
   moe.expert_ffn_hidden =
       optional_positive_int(obj, "expert_ffn_hidden", path).value_or(default_expert_ffn);
   moe.shared_experts = optional_non_negative_int(obj, "shared_experts", path).value_or(0);
+  moe.capacity_factor = optional_non_negative_number(obj, "capacity_factor", path).value_or(0.0);
+  if (moe.capacity_factor > 0 && moe.capacity_factor < 1.0)
+    throw InputError(join_path(path, "capacity_factor"),
+                     fmt::format("must be 0 (dropless) or >= 1, got {}", moe.capacity_factor));
   return moe;
 }
 

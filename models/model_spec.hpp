@@ -13,6 +13,9 @@ struct MoeSpec {
   std::int64_t top_k = 1;
   std::int64_t expert_ffn_hidden = 0;  // FFN width of one expert
   std::int64_t shared_experts = 0;     // always-active experts (DeepSeek style)
+  // Token slots per expert = capacity_factor · tokens · top_k / experts (buffers are padded to
+  // it); 0 = dropless (variable-size groups, Megatron-Core's default).
+  double capacity_factor = 0;
 };
 
 // A decoder-only transformer. Parameter counts are derived, never stored.

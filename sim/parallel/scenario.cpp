@@ -35,6 +35,8 @@ ShardContext Scenario::shard_context() const {
   ctx.sequence_parallel = parallel.sequence_parallel && parallel.tp > 1;
   ctx.cp = parallel.cp;
   ctx.ep = parallel.ep;
+  ctx.etp = parallel.etp > 0 ? parallel.etp : parallel.tp;
+  ctx.expert_load_imbalance = parallel.expert_load_imbalance;
   ctx.gemm_precision = training.precision;
   ctx.activation_precision =
       training.precision == Precision::fp32 ? Precision::fp32
@@ -195,7 +197,8 @@ Scenario parse_scenario(const Json& root, const std::filesystem::path& base_dir)
   require_object(parallel, "parallel");
   reject_unknown_fields(parallel, "parallel",
                         {"tp", "pp", "dp", "cp", "ep", "vpp", "sequence_parallel", "zero",
-                         "schedule", "overlap_grad_reduce", "bucket_params", "layer_split"});
+                         "schedule", "overlap_grad_reduce", "bucket_params", "layer_split",
+                         "etp", "expert_load_imbalance"});
   Strategy& p = s.parallel;
   p.tp = optional_degree(parallel, "tp", 1);
   p.pp = optional_degree(parallel, "pp", 1);
@@ -203,6 +206,13 @@ Scenario parse_scenario(const Json& root, const std::filesystem::path& base_dir)
   p.ep = optional_degree(parallel, "ep", 1);
   p.vpp = optional_degree(parallel, "vpp", 1);
   p.sequence_parallel = optional_bool(parallel, "sequence_parallel", "parallel").value_or(false);
+  p.etp = optional_degree(parallel, "etp", 0);
+  p.expert_load_imbalance =
+      optional_positive_number(parallel, "expert_load_imbalance", "parallel").value_or(1.0);
+  if (p.expert_load_imbalance < 1.0)
+    throw InputError("parallel.expert_load_imbalance",
+                     fmt::format("must be >= 1 (1 = uniform routing), got {}",
+                                 p.expert_load_imbalance));
   p.overlap_grad_reduce =
       optional_bool(parallel, "overlap_grad_reduce", "parallel").value_or(true);
   p.bucket_params = optional_positive_number(parallel, "bucket_params", "parallel").value_or(0);
@@ -267,6 +277,9 @@ Scenario parse_scenario(const Json& root, const std::filesystem::path& base_dir)
     if (m.moe->experts % p.ep != 0)
       throw InputError("parallel.ep", fmt::format("ep = {} must divide the model's {} experts",
                                                   p.ep, m.moe->experts));
+    if (p.etp > 0 && m.moe->expert_ffn_hidden % p.etp != 0)
+      throw InputError("parallel.etp", fmt::format("etp = {} must divide the expert FFN width {}",
+                                                   p.etp, m.moe->expert_ffn_hidden));
     if ((std::int64_t{p.dp} * p.cp) % p.ep != 0)
       throw InputError("parallel.ep",
                        fmt::format("ep = {} must divide dp x cp = {} (experts are spread over the "

@@ -42,6 +42,8 @@ struct Strategy {
   bool overlap_grad_reduce = true;   // DP gradient reduction in buckets during backward
   double bucket_params = 0;          // 0 = Megatron default max(40M, 1M x dp)
   LayerSplit layer_split = LayerSplit::even;
+  int etp = 0;                         // expert tensor parallel; 0 = same as tp
+  double expert_load_imbalance = 1.0;  // busiest expert's tokens / uniform share (what-if)
 };
 
 struct TrainingConfig {

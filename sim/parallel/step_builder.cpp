@@ -120,8 +120,7 @@ CostTable build_costs(const Scenario& sc, const ComputeCost& compute,
     }
     if (model.moe && p.ep > 1) {
       // Dispatch and combine all-to-alls, mirrored in backward.
-      const double routed_bytes =
-          static_cast<double>(ctx.gemm_tokens()) * model.moe->top_k * model.hidden * e;
+      const double routed_bytes = routed_tokens_per_rank(model, ctx) * model.hidden * e;
       const double a2a = coll.estimate_s(CollectiveKind::all_to_all, groups.ep, routed_bytes);
       c.forward[idx(TimeCategory::ep_comm)] = 2.0 * a2a;
       c.backward[idx(TimeCategory::ep_comm)] = 2.0 * a2a;

@@ -153,3 +153,51 @@ TEST(Predict, MfuAndThroughputAreConsistent) {
 
 }  // namespace
 }  // namespace trainsim
+
+namespace trainsim {
+namespace {
+
+Json moe_scenario() {
+  return parse_json_text(R"({
+    "model": {"layers": 4, "hidden": 1024, "heads": 16, "kv_heads": 4, "vocab": 1024,
+              "activation": "swiglu", "norm": "rmsnorm",
+              "moe": {"experts": 8, "top_k": 2, "expert_ffn_hidden": 2048}},
+    "cluster": {"gpu": "h100-sxm5-80gb", "node": "dgx-h100", "nodes": 2,
+                "network": "ib-ndr400-rail-fattree"},
+    "parallel": {"tp": 1, "pp": 1, "ep": 8, "zero": 1},
+    "training": {"global_batch": 64, "micro_batch": 1, "seq_len": 2048}
+  })",
+                         "moe fixture");
+}
+
+TEST(MixtureOfExperts, AllToAllVolumeIsTokensTimesTopKPaddedToCapacity) {
+  const Scenario s = testing::scenario_from(moe_scenario());
+  ShardContext ctx = s.shard_context();
+  EXPECT_DOUBLE_EQ(routed_tokens_per_rank(s.model, ctx), 2048.0 * 2);
+  ModelSpec padded = s.model;
+  padded.moe->capacity_factor = 1.25;
+  EXPECT_DOUBLE_EQ(routed_tokens_per_rank(padded, ctx), 2048.0 * 2 * 1.25);
+  ctx.expert_load_imbalance = 1.5;
+  EXPECT_DOUBLE_EQ(routed_tokens_per_rank(padded, ctx), 2048.0 * 2 * 1.25 * 1.5);
+}
+
+TEST(MixtureOfExperts, ExpertParallelExposesAllToAllAndImbalanceSlowsTheStep) {
+  const StepPrediction even = predict_step(testing::scenario_from(moe_scenario()));
+  EXPECT_GT(even.breakdown.exposed(TimeCategory::ep_comm), 0);
+  Json skewed = moe_scenario();
+  skewed["parallel"]["expert_load_imbalance"] = 2.0;
+  const StepPrediction slow = predict_step(testing::scenario_from(skewed));
+  EXPECT_GT(slow.step_time_s, 1.1 * even.step_time_s);
+  EXPECT_GT(slow.breakdown.exposed(TimeCategory::ep_comm),
+            1.4 * even.breakdown.exposed(TimeCategory::ep_comm));  // bytes double, latency stays
+}
+
+TEST(MixtureOfExperts, ExpertParallelMustDivideTheExperts) {
+  Json json = moe_scenario();
+  json["parallel"]["ep"] = 3;
+  json["cluster"]["nodes"] = 3;  // 24 GPUs so that ep divides dp
+  EXPECT_THROW(testing::scenario_from(json), InputError);
+}
+
+}  // namespace
+}  // namespace trainsim
