@@ -198,7 +198,7 @@ Scenario parse_scenario(const Json& root, const std::filesystem::path& base_dir)
   reject_unknown_fields(parallel, "parallel",
                         {"tp", "pp", "dp", "cp", "ep", "vpp", "sequence_parallel", "zero",
                          "schedule", "overlap_grad_reduce", "bucket_params", "layer_split",
-                         "etp", "expert_load_imbalance"});
+                         "etp", "expert_load_imbalance", "zero3_bucket_params"});
   Strategy& p = s.parallel;
   p.tp = optional_degree(parallel, "tp", 1);
   p.pp = optional_degree(parallel, "pp", 1);
@@ -216,6 +216,8 @@ Scenario parse_scenario(const Json& root, const std::filesystem::path& base_dir)
   p.overlap_grad_reduce =
       optional_bool(parallel, "overlap_grad_reduce", "parallel").value_or(true);
   p.bucket_params = optional_positive_number(parallel, "bucket_params", "parallel").value_or(0);
+  p.zero3_bucket_params =
+      optional_positive_number(parallel, "zero3_bucket_params", "parallel").value_or(5e7);
   const auto zero = optional_non_negative_int(parallel, "zero", "parallel").value_or(0);
   if (zero > 3) throw InputError("parallel.zero", fmt::format("must be 0, 1, 2 or 3, got {}", zero));
   p.zero = static_cast<int>(zero);

@@ -41,6 +41,9 @@ struct Strategy {
   ScheduleKind schedule = ScheduleKind::one_f_one_b;
   bool overlap_grad_reduce = true;   // DP gradient reduction in buckets during backward
   double bucket_params = 0;          // 0 = Megatron default max(40M, 1M x dp)
+  // ZeRO-3 / FSDP parameter-gather and gradient-reduce granularity (DeepSpeed's
+  // stage3_prefetch_bucket_size, 5e7 parameters by default).
+  double zero3_bucket_params = 5e7;
   LayerSplit layer_split = LayerSplit::even;
   int etp = 0;                         // expert tensor parallel; 0 = same as tp
   double expert_load_imbalance = 1.0;  // busiest expert's tokens / uniform share (what-if)

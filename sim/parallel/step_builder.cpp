@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <deque>
+#include <cmath>
 #include <numeric>
+#include <optional>
 #include <string>
 #include <stdexcept>
 
@@ -211,6 +213,7 @@ class StepBuilder {
       costs_.layer.params -= experts / p.tp * (1.0 - 1.0 / p.ep);
     }
     split_weight_ = p.schedule == ScheduleKind::zb_h1;
+    if (p.zero3_bucket_params > 0) zero3_bucket_params_ = p.zero3_bucket_params;
     const std::size_t slots = static_cast<std::size_t>(vstages_) * m_ * 3;
     first_.assign(slots, 0);
     blocking_comm_.assign(static_cast<std::size_t>(pp_), -1);
@@ -373,6 +376,35 @@ class StepBuilder {
     return w_.graph.add_task(stream, spec);
   }
 
+  struct BucketedTasks {
+    TaskId first, last;
+  };
+
+  // A collective over `params` parameters issued in buckets of `zero3_bucket_params_`, one after
+  // the other on `stream`: the first bucket as its own task (compute may wait for it alone), the
+  // remaining ones as one task of their summed duration.
+  BucketedTasks add_bucketed_collective(StreamId stream, std::string_view label,
+                                        CollectiveKind kind, double params,
+                                        double bytes_per_param) {
+    const double bucket = std::min(params, zero3_bucket_params_);
+    const TaskId first = add_collective(stream, label, TimeCategory::dp_comm, kind, groups_.dp,
+                                        bucket * bytes_per_param);
+    const double rest = params - bucket;
+    if (rest <= 0) return {first, first};
+    const double full_buckets = std::floor(rest / bucket);
+    const double remainder = rest - full_buckets * bucket;
+    TaskSpec spec;
+    labels_.push_back(std::string(label) + " (further buckets)");
+    spec.label = labels_.back();
+    spec.category = TimeCategory::dp_comm;
+    spec.duration_s = full_buckets * coll_.estimate_s(kind, groups_.dp, bucket * bytes_per_param) +
+                      (remainder > 0 ? coll_.estimate_s(kind, groups_.dp, remainder * bytes_per_param)
+                                     : 0.0);
+    spec.bytes = rest * bytes_per_param;
+    const TaskId last = w_.graph.add_task(stream, spec);
+    return {first, last};
+  }
+
   void build_rank(int stage) {
     const RankStreams r = w_.ranks[static_cast<std::size_t>(stage)];
     const Strategy& p = sc_.parallel;
@@ -412,20 +444,28 @@ class StepBuilder {
       const bool last_backward = step.pass == gradient_pass && step.micro_batch == m_ - 1;
       const bool per_layer = options_.granularity == TaskGranularity::layer ||
                              (last_backward && has_dp && p.overlap_grad_reduce && !zero3);
-      std::int64_t gather = -1;
+      std::optional<BucketedTasks> gather;
       if (zero3 && has_dp && step.pass != PassKind::weight) {
-        // ZeRO-3 gathers the chunk's parameters for every forward and backward, one pass ahead.
-        gather = add_collective(r.dp, "zero-3 param all-gather", TimeCategory::dp_comm,
-                                CollectiveKind::all_gather, groups_.dp,
-                                chunk_params[static_cast<std::size_t>(step.chunk)] *
-                                    weight_bytes_per_param);
+        // ZeRO-3 gathers the chunk's parameters for every forward and backward, bucket by
+        // bucket, prefetching one pass ahead: the pass starts with the first bucket and cannot
+        // finish before the last one has arrived.
+        gather = add_bucketed_collective(r.dp, "zero-3 param all-gather",
+                                         CollectiveKind::all_gather,
+                                         chunk_params[static_cast<std::size_t>(step.chunk)],
+                                         weight_bytes_per_param);
         if (recent_compute.size() >= 2)
-          w_.graph.add_edge(recent_compute[recent_compute.size() - 2],
-                            static_cast<TaskId>(gather));
+          w_.graph.add_edge(recent_compute[recent_compute.size() - 2], gather->first);
       }
       const std::vector<TaskId> done = emit_pass(r, vs, step.micro_batch, step.pass, per_layer);
       const TaskId first = first_[slot(vs, step.micro_batch, step.pass)];
-      if (gather >= 0) w_.graph.add_edge(static_cast<TaskId>(gather), first);
+      if (gather) {
+        w_.graph.add_edge(gather->first, first);
+        TaskSpec join;
+        join.label = "zero-3 wait for gathered parameters";
+        join.category = TimeCategory::dp_comm;
+        const TaskId wait = w_.graph.add_task(r.compute, join);
+        w_.graph.add_edge(gather->last, wait);
+      }
       const std::int64_t pre = chunk_gather[static_cast<std::size_t>(step.chunk)];
       if (pre >= 0 && step.pass == PassKind::forward && step.micro_batch == 0)
         w_.graph.add_edge(static_cast<TaskId>(pre), first);
@@ -434,11 +474,10 @@ class StepBuilder {
       recent_compute.push_back(first);
 
       if (zero3 && has_dp && step.pass == gradient_pass) {
-        const TaskId rs = add_collective(
-            r.dp, "zero-3 grad reduce-scatter", TimeCategory::dp_comm,
-            CollectiveKind::reduce_scatter, groups_.dp,
-            chunk_params[static_cast<std::size_t>(step.chunk)] * weight_bytes_per_param);
-        w_.graph.add_edge(done.back(), rs);
+        const BucketedTasks rs = add_bucketed_collective(
+            r.dp, "zero-3 grad reduce-scatter", CollectiveKind::reduce_scatter,
+            chunk_params[static_cast<std::size_t>(step.chunk)], weight_bytes_per_param);
+        w_.graph.add_edge(done.back(), rs.first);
       }
       if (!last_backward || !has_dp || zero3) continue;
       // Gradient buckets fill in backward order; each is reduced once its last layer is done.
@@ -534,6 +573,7 @@ class StepBuilder {
   std::vector<TaskId> first_, last_;
   std::vector<std::int64_t> blocking_comm_;
   bool split_weight_ = false;
+  double zero3_bucket_params_ = 5e7;
   std::deque<std::string> labels_;
   StepWorkload w_;
 };
