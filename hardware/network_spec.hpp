@@ -7,14 +7,14 @@ enum class FabricKind { infiniband, roce };
 
 // The scale-out network between nodes (presets/networks/<name>.json): a rail-optimized fat tree.
 struct NetworkSpec {
-  std::string name;               // "ib-ndr400-rail-fattree"
+  std::string name;  // "ib-ndr400-rail-fattree"
   FabricKind fabric = FabricKind::infiniband;
-  double link_Bps = 0;            // port speed, per direction
-  double nic_latency_s = 0;       // NIC + PCIe traversal, one end
-  double switch_latency_s = 0;    // per switch hop
-  int nodes_per_leaf_group = 32;  // scalable unit: nodes whose rail i shares leaf switch i
-  double oversubscription = 1.0;  // leaf downlink : uplink bandwidth (1 = non-blocking)
-  int tiers = 2;                  // leaf/spine (2) or leaf/spine/core (3)
+  double link_Bps = 0;                // port speed, per direction
+  double nic_latency_s = 0;           // NIC + PCIe traversal, one end
+  double switch_latency_s = 0;        // per switch hop
+  int nodes_per_leaf_group = 32;      // scalable unit: nodes whose rail i shares leaf switch i
+  double oversubscription = 1.0;      // leaf downlink : uplink bandwidth (1 = non-blocking)
+  int tiers = 2;                      // leaf/spine (2) or leaf/spine/core (3)
   bool in_network_reduction = false;  // SHARP-capable switches
 };
 

@@ -6,13 +6,13 @@ namespace trainsim {
 // A server: its GPUs, the NVLink/NVSwitch fabric inside it and its scale-out NICs
 // (presets/nodes/<name>.json).
 struct NodeSpec {
-  std::string name;          // "dgx-h100"
-  std::string default_gpu;   // GPU preset the node ships with
+  std::string name;         // "dgx-h100"
+  std::string default_gpu;  // GPU preset the node ships with
   int gpus_per_node = 8;
-  bool nvswitch = false;     // all-to-all NVLink through NVSwitch (non-blocking crossbar)
-  bool nvls = false;         // NVLink SHARP (in-switch reduction, Hopper and later)
-  int nics_per_node = 0;     // compute-fabric NICs (storage NICs excluded)
-  double nic_Bps = 0;        // per NIC, per direction
+  bool nvswitch = false;  // all-to-all NVLink through NVSwitch (non-blocking crossbar)
+  bool nvls = false;      // NVLink SHARP (in-switch reduction, Hopper and later)
+  int nics_per_node = 0;  // compute-fabric NICs (storage NICs excluded)
+  double nic_Bps = 0;     // per NIC, per direction
 };
 
 }  // namespace trainsim

@@ -42,8 +42,8 @@ class OpListBuilder {
       // weight gradient. Weights are cast once per step and cached across micro-batches.
       const double act = bytes_per_element(ctx_.activation_precision);
       const double input = double(m) * k * batch, grad = double(m) * n * batch;
-      elementwise(name + "_fp8_cast", input * (act + 1.0), grad * (act + 1.0) + input * 2.0, 0,
-                  1, 2);
+      elementwise(name + "_fp8_cast", input * (act + 1.0), grad * (act + 1.0) + input * 2.0, 0, 1,
+                  2);
     }
     forward_.push_back(make(name, Pass::forward, {m, n, k, batch}, out));
     // dX[m,k] = dY[m,n] · W^T[n,k]; dW[n,k] = dY^T[n,m] · X[m,k] accumulated in fp32.
@@ -55,11 +55,11 @@ class OpListBuilder {
   void elementwise(const std::string& name, double forward_bytes, double backward_bytes,
                    double output_bytes, int kernels_forward = 1, int kernels_backward = 1) {
     if (forward_bytes > 0)
-      forward_.push_back(memory_op(name, Pass::forward, forward_bytes, output_bytes,
-                                   kernels_forward));
+      forward_.push_back(
+          memory_op(name, Pass::forward, forward_bytes, output_bytes, kernels_forward));
     if (backward_bytes > 0)
-      backward_.push_back(memory_op(name + "_bwd", Pass::backward, backward_bytes, output_bytes,
-                                    kernels_backward));
+      backward_.push_back(
+          memory_op(name + "_bwd", Pass::backward, backward_bytes, output_bytes, kernels_backward));
   }
 
   void attention(const std::string& name, const AttentionShape& shape) {
@@ -68,8 +68,7 @@ class OpListBuilder {
     const double score_flops = 4.0 * shape.batch * shape.heads * static_cast<double>(shape.seq_q) *
                                shape.seq_kv * shape.head_dim * causal_share;
     const double q_bytes = double(shape.batch) * shape.seq_q * shape.heads * shape.head_dim * e;
-    const double kv_bytes =
-        2.0 * shape.batch * shape.seq_kv * shape.kv_heads * shape.head_dim * e;
+    const double kv_bytes = 2.0 * shape.batch * shape.seq_kv * shape.kv_heads * shape.head_dim * e;
     Op fwd;
     fwd.name = name;
     fwd.kind = OpKind::attention;
@@ -222,8 +221,7 @@ PassOps build_transformer_layer_ops(const ModelSpec& model, const ShardContext& 
         1, static_cast<std::int64_t>(routed * ctx.ep / std::max<std::int64_t>(1, moe.experts)));
     mlp("expert_", tokens_per_expert, moe.expert_ffn_hidden, local_experts, ctx.etp);
     ops.elementwise("token_unpermute", 2.0 * routed_bytes, 2.0 * routed_bytes, routed_bytes);
-    if (moe.shared_experts > 0)
-      mlp("shared_", T, moe.expert_ffn_hidden * moe.shared_experts, 1, t);
+    if (moe.shared_experts > 0) mlp("shared_", T, moe.expert_ffn_hidden * moe.shared_experts, 1, t);
   } else {
     mlp("", T, model.ffn_hidden, 1, t);
   }
@@ -255,8 +253,8 @@ PassOps build_lm_head_ops(const ModelSpec& model, const ShardContext& ctx) {
   ops.gemm("lm_head", T, vocab_local, model.hidden);
   // Vocab-parallel cross-entropy upcasts logits to fp32: read logits, write/read fp32 softmax.
   const double logits = double(T) * vocab_local;
-  ops.elementwise("cross_entropy", logits * (e + 4.0 + 4.0), logits * (4.0 + e), logits * 4.0,
-                  3, 2);
+  ops.elementwise("cross_entropy", logits * (e + 4.0 + 4.0), logits * (4.0 + e), logits * 4.0, 3,
+                  2);
   return ops.take();
 }
 

@@ -20,7 +20,7 @@ struct ShardContext {
   int tp = 1;
   bool sequence_parallel = false;
   int cp = 1;
-  int ep = 1;  // expert parallel: experts are split over ep ranks, tokens exchanged all-to-all
+  int ep = 1;   // expert parallel: experts are split over ep ranks, tokens exchanged all-to-all
   int etp = 1;  // tensor parallelism inside the experts (Megatron-Core expert TP)
   // Tokens the busiest expert receives relative to uniform routing (>= 1; a what-if knob).
   double expert_load_imbalance = 1.0;

@@ -24,14 +24,14 @@ struct ModelSpec {
   std::int64_t layers = 0;
   std::int64_t hidden = 0;
   std::int64_t heads = 0;
-  std::int64_t kv_heads = 0;      // = heads without GQA
-  std::int64_t ffn_hidden = 0;    // dense MLP width (4h for GPT; 8/3 h-ish for SwiGLU)
+  std::int64_t kv_heads = 0;    // = heads without GQA
+  std::int64_t ffn_hidden = 0;  // dense MLP width (4h for GPT; 8/3 h-ish for SwiGLU)
   std::int64_t vocab = 0;
-  std::int64_t max_seq_len = 0;   // 0 = unknown; informational
+  std::int64_t max_seq_len = 0;  // 0 = unknown; informational
   Activation activation = Activation::gelu;
   NormKind norm = NormKind::layernorm;
   bool tied_embeddings = false;
-  bool linear_bias = true;        // GPT-style biases on linear layers
+  bool linear_bias = true;                   // GPT-style biases on linear layers
   bool learned_position_embeddings = false;  // GPT-2/3 style absolute positions
   std::optional<MoeSpec> moe;
 
@@ -44,10 +44,10 @@ struct ModelSpec {
   double layer_params() const;
   // Parameters of one layer that every token uses (MoE: shared experts + top_k experts).
   double layer_active_params() const;
-  double embedding_params() const;   // input embedding (+ learned positions)
-  double lm_head_params() const;     // 0 when tied
+  double embedding_params() const;  // input embedding (+ learned positions)
+  double lm_head_params() const;    // 0 when tied
   double total_params() const;
-  double active_params() const;      // per token
+  double active_params() const;  // per token
 };
 
 }  // namespace trainsim

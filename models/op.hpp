@@ -43,7 +43,7 @@ struct Op {
   double saved_bytes = 0;   // activation bytes kept for the backward pass
   GemmShape gemm{};
   AttentionShape attention{};
-  int kernels = 1;          // kernel launches this op stands for
+  int kernels = 1;  // kernel launches this op stands for
 };
 
 }  // namespace trainsim

@@ -44,16 +44,6 @@ auto at_row(const fs::path& file, const JsonlRow& row, F&& read) {
   }
 }
 
-std::optional<Precision> precision_from_dtype(std::string_view dtype) {
-  if (auto p = parse_precision(dtype)) return p;
-  if (dtype == "bfloat16") return Precision::bf16;
-  if (dtype == "float16" || dtype == "half") return Precision::fp16;
-  if (dtype == "float32" || dtype == "float") return Precision::fp32;
-  if (dtype == "float8_e4m3fn" || dtype == "float8_e5m2" || dtype == "e4m3" || dtype == "e5m2")
-    return Precision::fp8;
-  return std::nullopt;
-}
-
 // Kernel time of a measurement: the measured time minus the one launch ComputeCost adds back.
 double kernel_time_s(double measured_s, double launch_s) {
   return measured_s - launch_s;
@@ -105,6 +95,8 @@ struct CopyData {
   double host_to_device_bytes = 0;
   // DRAM traffic (bytes read + written) → measured times, with labels.
   std::map<double, std::vector<std::pair<double, std::string>>> traffic;
+  // Read-only and write-only kernels: bytes moved → measured times (validation only).
+  std::vector<std::tuple<double, double, std::string>> one_way;
   std::size_t rows = 0;
 };
 
@@ -133,9 +125,14 @@ CopyData read_copy(const fs::path& file) {
         }
       } else if (op == "d2h_pinned") {
         require_positive_number(v, "s_med", "");  // not used by the profile
+      } else if (op == "d2d_read" || op == "d2d_write") {
+        const double bytes = require_positive_number(v, "bytes", "");
+        const double s = require_positive_number(v, "s_med", "");
+        out.one_way.emplace_back(bytes, s, fmt::format("{} {} bytes", op, bytes));
       } else {
         throw InputError("op", unknown_name_message("copy benchmark", op,
-                                                    {"d2d_copy", "add", "h2d_pinned", "d2h_pinned",
+                                                    {"d2d_copy", "add", "d2d_read", "d2d_write",
+                                                     "h2d_pinned", "d2h_pinned",
                                                      "launch_100_tiny"}));
       }
       return 0;
@@ -294,6 +291,16 @@ std::vector<NormRow> read_norm(const fs::path& file) {
 }
 
 }  // namespace
+
+std::optional<Precision> precision_from_dtype(std::string_view dtype) {
+  if (auto p = parse_precision(dtype)) return p;
+  if (dtype == "bfloat16") return Precision::bf16;
+  if (dtype == "float16" || dtype == "half") return Precision::fp16;
+  if (dtype == "float32" || dtype == "float") return Precision::fp32;
+  if (dtype == "float8_e4m3fn" || dtype == "float8_e5m2" || dtype == "e4m3" || dtype == "e5m2")
+    return Precision::fp8;
+  return std::nullopt;
+}
 
 std::vector<JsonlRow> read_jsonl(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);
@@ -498,6 +505,9 @@ MicrobenchImport import_microbench(const fs::path& dir, const GpuPeaks& peaks,
     out.gemm_shapes.add(sum / data.rows.size(), predicted,
                         fmt::format("{}x{}x{} {} ({} runs)", m, n, k,
                                     name_of(static_cast<Precision>(p_index)), data.rows.size()));
+    out.gemm_shape_residuals.push_back({static_cast<Precision>(p_index), m, n, k,
+                                        data.rows.size(), sum / data.rows.size(), predicted, 0,
+                                        data.rows.front().label});
   }
   {
     const auto& bf16 = profile.gemm_tables[index_of(Precision::bf16)];
@@ -514,8 +524,12 @@ MicrobenchImport import_microbench(const fs::path& dir, const GpuPeaks& peaks,
       const auto m = static_cast<std::int64_t>(bf16[i].m), n = static_cast<std::int64_t>(bf16[i].n),
                  k = static_cast<std::int64_t>(bf16[i].k);
       const Op op = gemm_op(Precision::bf16, m, n, k);
-      out.gemm_bf16_leave_one_out.add(cost.estimate_s(op), loo.estimate_s(op),
+      const double loo_s = loo.estimate_s(op);
+      out.gemm_bf16_leave_one_out.add(cost.estimate_s(op), loo_s,
                                       fmt::format("{}x{}x{} bf16", m, n, k));
+      for (GemmShapeResidual& r : out.gemm_shape_residuals)
+        if (r.precision == Precision::bf16 && r.m == m && r.n == n && r.k == k)
+          r.leave_one_out_s = loo_s;
     }
   }
   for (const SdpaRow& r : sdpa) {
@@ -530,6 +544,8 @@ MicrobenchImport import_microbench(const fs::path& dir, const GpuPeaks& peaks,
   for (const auto& [traffic, runs] : copy.traffic)
     for (const auto& [measured_s, label] : runs)
       out.copy.add(measured_s, cost.estimate_s(memory_op(traffic)), label);
+  for (const auto& [bytes, measured_s, label] : copy.one_way)
+    out.memory_validation.add(measured_s, cost.estimate_s(memory_op(bytes)), label);
   for (const NormRow& r : norm)
     out.norm_by_op[r.op].add(r.measured_s, cost.estimate_s(memory_op(r.bytes)), r.label);
 
@@ -549,6 +565,8 @@ MicrobenchImport import_microbench(const fs::path& dir, const GpuPeaks& peaks,
     agreement["attention_forward_backward"] = out.attention_forward_backward.to_json();
   }
   if (out.copy.count) agreement["copy"] = out.copy.to_json();
+  if (out.memory_validation.count)
+    agreement["read_write_only_validation"] = out.memory_validation.to_json();
   if (!out.norm_by_op.empty()) {
     Json by_op = Json::object();
     for (const auto& [op, a] : out.norm_by_op) by_op[op] = a.to_json();
@@ -559,8 +577,11 @@ MicrobenchImport import_microbench(const fs::path& dir, const GpuPeaks& peaks,
       "imported from recorded microbenchmarks{} by trainsim-calibrate import-microbench: "
       "efficiency = achieved rate / datasheet peak, each time less one kernel launch",
       environment.is_object() && environment.contains("gpu")
-          ? fmt::format(" ({}, torch {}, CUDA {})", environment.value("gpu", ""),
-                        environment.value("torch", "?"), environment.value("cuda", "?"))
+          ? (environment.contains("torch") || !environment.contains("tool")
+                 ? fmt::format(" ({}, torch {}, CUDA {})", environment.value("gpu", ""),
+                               environment.value("torch", "?"), environment.value("cuda", "?"))
+                 : fmt::format(" ({}, {}, CUDA {})", environment.value("gpu", ""),
+                               environment.value("tool", "?"), environment.value("cuda", "?")))
           : "");
   Json source = Json::object();
   source["description"] = profile.source;

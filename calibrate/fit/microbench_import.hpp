@@ -6,6 +6,8 @@
 //   copy.jsonl  d2d_copy/add by bytes, h2d_pinned, launch_100_tiny
 //                                                  → HBM efficiency by bytes, launch overhead,
 //                                                    host-to-device bandwidth
+//               d2d_read/d2d_write (read-only / write-only kernels, `bytes` moved)
+//                                                  → validation only (not fitted)
 //   norm.jsonl  layernorm/gelu/softmax bandwidth    → validation only (not fitted)
 //   env.jsonl   GPU name, SM count, software        → recorded in the profile's source block
 //
@@ -19,11 +21,18 @@
 #include <string_view>
 #include <vector>
 
+#include <optional>
+
 #include "calibrate/fit/gpu_peaks.hpp"
 #include "hardware/profile.hpp"
 #include "sim/core/json_fields.hpp"
+#include "sim/core/precision.hpp"
 
 namespace trainsim::calibrate {
+
+// "bf16"/"bfloat16", "fp16"/"float16"/"half", "fp32"/"float32"/"float", "tf32",
+// "fp8"/"float8_e4m3fn"/"float8_e5m2"/"e4m3"/"e5m2"; nullopt otherwise.
+std::optional<Precision> precision_from_dtype(std::string_view dtype);
 
 // One JSON object per non-blank line. Malformed lines throw InputError whose path is
 // "<file>:<line>".
@@ -56,6 +65,17 @@ struct MicrobenchImportOptions {
   double fp8_max_efficiency_frac = 0.709;
 };
 
+// One GEMM shape of gemm.jsonl against ComputeCost with the imported profile.
+struct GemmShapeResidual {
+  Precision precision = Precision::bf16;
+  std::int64_t m = 0, n = 0, k = 0;
+  std::size_t runs = 0;      // gemm.jsonl rows of this shape (layouts, repeats)
+  double measured_s = 0;     // mean of the rows
+  double predicted_s = 0;    // in sample
+  double leave_one_out_s = 0;  // bf16 only: predicted without this shape's point (0 = n/a)
+  std::string label;         // the first row's label (layer, kind, h, tokens)
+};
+
 struct MicrobenchImport {
   HardwareProfile profile;
   // How well ComputeCost with `profile` reproduces the inputs:
@@ -68,6 +88,8 @@ struct MicrobenchImport {
   Agreement attention_backward;          // s_fwd_bwd - s_fwd
   Agreement attention_forward_backward;  // s_fwd_bwd
   Agreement copy;                        // copy.jsonl d2d_copy/add
+  Agreement memory_validation;           // copy.jsonl d2d_read/d2d_write (not fitted)
+  std::vector<GemmShapeResidual> gemm_shape_residuals;  // by precision, m, n, k
   // norm.jsonl by op (layernorm_fwd, gelu_fwd, softmax_fwd), predicted as memory-bound ops:
   // validation only, not used in the fit.
   std::map<std::string, Agreement> norm_by_op;

@@ -39,9 +39,9 @@ const std::map<std::string, OpInfo, std::less<>>& ops() {
 
 double element_bytes(const std::string& dtype) {
   static const std::map<std::string, double, std::less<>> sizes = {
-      {"int8", 1}, {"uint8", 1}, {"char", 1},     {"float8", 1}, {"fp8", 1},  {"half", 2},
-      {"float16", 2}, {"bfloat16", 2}, {"bf16", 2}, {"int32", 4}, {"uint32", 4}, {"int", 4},
-      {"float", 4}, {"float32", 4}, {"int64", 8}, {"uint64", 8}, {"double", 8}, {"float64", 8}};
+      {"int8", 1},    {"uint8", 1},    {"char", 1},  {"float8", 1}, {"fp8", 1},    {"half", 2},
+      {"float16", 2}, {"bfloat16", 2}, {"bf16", 2},  {"int32", 4},  {"uint32", 4}, {"int", 4},
+      {"float", 4},   {"float32", 4},  {"int64", 8}, {"uint64", 8}, {"double", 8}, {"float64", 8}};
   const auto it = sizes.find(dtype);
   if (it == sizes.end()) {
     std::vector<std::string> names;
@@ -58,30 +58,39 @@ double parse_size(const std::string& text, std::string_view flag) {
   try {
     value = std::stod(text, &used);
   } catch (const std::exception&) {
-    throw InputError(std::string(flag), fmt::format("expected a size such as 8, 64K, 1M or 8G; got '{}'", text));
+    throw InputError(std::string(flag),
+                     fmt::format("expected a size such as 8, 64K, 1M or 8G; got '{}'", text));
   }
   const std::string suffix = text.substr(used);
   double scale = 1;
-  if (suffix.empty() || suffix == "B") scale = 1;
-  else if (suffix == "K" || suffix == "KB" || suffix == "k") scale = 1024.0;
-  else if (suffix == "M" || suffix == "MB") scale = 1024.0 * 1024;
-  else if (suffix == "G" || suffix == "GB") scale = 1024.0 * 1024 * 1024;
+  if (suffix.empty() || suffix == "B")
+    scale = 1;
+  else if (suffix == "K" || suffix == "KB" || suffix == "k")
+    scale = 1024.0;
+  else if (suffix == "M" || suffix == "MB")
+    scale = 1024.0 * 1024;
+  else if (suffix == "G" || suffix == "GB")
+    scale = 1024.0 * 1024 * 1024;
   else
-    throw InputError(std::string(flag),
-                     fmt::format("unknown size suffix '{}' in '{}'; allowed: K, M, G", suffix, text));
+    throw InputError(
+        std::string(flag),
+        fmt::format("unknown size suffix '{}' in '{}'; allowed: K, M, G", suffix, text));
   if (!(value > 0)) throw InputError(std::string(flag), fmt::format("must be > 0, got '{}'", text));
   return std::floor(value * scale);
 }
 
 double bus_factor(CollectiveKind kind, int n) {
   switch (kind) {
-    case CollectiveKind::all_reduce: return 2.0 * (n - 1) / n;
+    case CollectiveKind::all_reduce:
+      return 2.0 * (n - 1) / n;
     case CollectiveKind::all_gather:
     case CollectiveKind::reduce_scatter:
-    case CollectiveKind::all_to_all: return static_cast<double>(n - 1) / n;
+    case CollectiveKind::all_to_all:
+      return static_cast<double>(n - 1) / n;
     case CollectiveKind::broadcast:
     case CollectiveKind::reduce:
-    case CollectiveKind::send_recv: return 1.0;
+    case CollectiveKind::send_recv:
+      return 1.0;
   }
   return 1.0;
 }
@@ -114,7 +123,7 @@ int run_collective(const CollectiveArgs& args) {
 
   const NodeSpec node = resolve_node(Json(args.cluster), "--cluster");
   const GpuSpec gpu = resolve_gpu(Json(node.default_gpu), "--cluster (its default gpu)");
-  const std::string network_name = !args.network.empty() ? args.network
+  const std::string network_name = !args.network.empty()  ? args.network
                                    : node.nic_Bps <= 25e9 ? "ib-hdr200-rail-fattree"
                                                           : "ib-ndr400-rail-fattree";
   const NetworkSpec network = resolve_network(Json(network_name), "--network");
@@ -135,8 +144,8 @@ int run_collective(const CollectiveArgs& args) {
   if (gpus < 1) throw InputError("--gpus", "must be at least 1");
   const int per_node = node.gpus_per_node;
   if (gpus > per_node && gpus % per_node != 0)
-    throw InputError("--gpus", fmt::format("{} GPUs is not a whole number of {}-GPU nodes", gpus,
-                                           per_node));
+    throw InputError("--gpus",
+                     fmt::format("{} GPUs is not a whole number of {}-GPU nodes", gpus, per_node));
   CommGroup group{gpus, (gpus + per_node - 1) / per_node, std::min(gpus, per_node)};
   if (op.kind == CollectiveKind::send_recv) {
     // nccl-tests' sendrecv shifts data to rank+1: the ring crosses nodes when there are several.
@@ -166,8 +175,15 @@ int run_collective(const CollectiveArgs& args) {
   for (std::size_t i = 0; i < sizes.size(); ++i) {
     const double size = sizes[i];
     const CollectiveEstimate e = cost.estimate(op.kind, group, size);
-    Line l{size, count_of(op.kind, size, elem, gpus), e.time_s * 1e6, 0, 0, e.algorithm,
-           e.protocol, std::nullopt, std::nullopt};
+    Line l{size,
+           count_of(op.kind, size, elem, gpus),
+           e.time_s * 1e6,
+           0,
+           0,
+           e.algorithm,
+           e.protocol,
+           std::nullopt,
+           std::nullopt};
     l.algbw = l.time_us > 0 ? size / (l.time_us * 1e3) : 0;
     l.busbw = l.algbw * bus_factor(op.kind, gpus);
     if (log) {
@@ -185,9 +201,10 @@ int run_collective(const CollectiveArgs& args) {
     out["network"] = network.name;
     OrderedJson rows = OrderedJson::array();
     for (const Line& l : lines) {
-      OrderedJson row = {{"size_bytes", l.size}, {"count", l.count},  {"time_us", l.time_us},
-                         {"algbw_GBps", l.algbw}, {"busbw_GBps", l.busbw},
-                         {"algorithm", l.algorithm}, {"protocol", l.protocol}};
+      OrderedJson row = {{"size_bytes", l.size},  {"count", l.count},
+                         {"time_us", l.time_us},  {"algbw_GBps", l.algbw},
+                         {"busbw_GBps", l.busbw}, {"algorithm", l.algorithm},
+                         {"protocol", l.protocol}};
       if (l.measured_time_us) {
         row["measured_time_us"] = *l.measured_time_us;
         row["error"] = (l.time_us - *l.measured_time_us) / *l.measured_time_us;
@@ -199,10 +216,10 @@ int run_collective(const CollectiveArgs& args) {
     return 0;
   }
 
-  std::cout << fmt::format("# trainsim collective: {} on {} GPUs ({} node{} of {}, {})\n",
-                           args.op, gpus, group.nodes, group.nodes > 1 ? "s" : "", node.name,
-                           network.name);
-  std::cout << "# predicted by the analytical NCCL model (sim/collectives/data/nccl-2.30.7.json)\n#\n";
+  std::cout << fmt::format("# trainsim collective: {} on {} GPUs ({} node{} of {}, {})\n", args.op,
+                           gpus, group.nodes, group.nodes > 1 ? "s" : "", node.name, network.name);
+  std::cout
+      << "# predicted by the analytical NCCL model (sim/collectives/data/nccl-2.30.7.json)\n#\n";
   if (!log) {
     std::cout << fmt::format("# {:>10} {:>12} {:>8} {:>6} {:>6} {:>8} {:>7} {:>7}  {}\n", "size",
                              "count", "type", "redop", "root", "time", "algbw", "busbw",
@@ -216,7 +233,8 @@ int run_collective(const CollectiveArgs& args) {
                                format_value(l.busbw), l.algorithm, l.protocol);
     double sum = 0;
     for (const Line& l : lines) sum += l.busbw;
-    std::cout << fmt::format("# Avg bus bandwidth    : {:g}\n", lines.empty() ? 0.0 : sum / lines.size());
+    std::cout << fmt::format("# Avg bus bandwidth    : {:g}\n",
+                             lines.empty() ? 0.0 : sum / lines.size());
     return 0;
   }
   std::cout << fmt::format("# {:>10} {:>10} {:>10} {:>8} {:>8} {:>8}  {}\n", "size", "measured",

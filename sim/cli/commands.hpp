@@ -25,18 +25,18 @@ struct ValidateArgs {
 int run_validate(const ValidateArgs& args);
 
 struct CollectiveArgs {
-  std::string op = "all_reduce";       // all_reduce | all_gather | reduce_scatter | broadcast |
-                                       // reduce | all_to_all | send_recv
+  std::string op = "all_reduce";  // all_reduce | all_gather | reduce_scatter | broadcast |
+                                  // reduce | all_to_all | send_recv
   int gpus = 8;
-  std::string cluster = "dgx-h100";    // node preset (or a scenario-style cluster JSON file)
-  std::string network;                 // network preset; default: the node's usual fabric
-  std::string min_bytes = "8";         // sizes accept K/M/G suffixes (powers of 1024)
+  std::string cluster = "dgx-h100";  // node preset (or a scenario-style cluster JSON file)
+  std::string network;               // network preset; default: the node's usual fabric
+  std::string min_bytes = "8";       // sizes accept K/M/G suffixes (powers of 1024)
   std::string max_bytes = "8G";
   double step_factor = 2;
   std::string dtype = "float";
-  std::string compare_log;             // nccl-tests output to compare against
-  std::string algorithm, protocol;     // force (as comm.algorithm / comm.protocol)
-  std::string format = "table";        // table | json
+  std::string compare_log;          // nccl-tests output to compare against
+  std::string algorithm, protocol;  // force (as comm.algorithm / comm.protocol)
+  std::string format = "table";     // table | json
 };
 int run_collective(const CollectiveArgs& args);
 

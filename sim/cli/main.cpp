@@ -1,7 +1,7 @@
 // trainsim command-line entry point: parses arguments and is the one place that prints errors
 // and maps them to exit statuses (0 ok, 2 invalid input, 3 infeasible, 1 internal error).
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include <iostream>
 
@@ -26,14 +26,16 @@ int main(int argc, char** argv) {
                         "simulate one task per layer (as --trace does)");
 
   std::string preset_kind;
-  auto* presets_cmd = app.add_subcommand("presets", "list presets: models | gpus | nodes | networks");
+  auto* presets_cmd =
+      app.add_subcommand("presets", "list presets: models | gpus | nodes | networks");
   presets_cmd->add_option("kind", preset_kind, "models | gpus | nodes | networks")->required();
 
   cli::ValidateArgs validate;
   auto* validate_cmd = app.add_subcommand(
       "validate", "predict published measurements and report the error per record and group");
-  validate_cmd->add_option("records", validate.records_file,
-                           "records JSON (format of tests/data/validation/published-dev.json)")
+  validate_cmd
+      ->add_option("records", validate.records_file,
+                   "records JSON (format of tests/data/validation/published-dev.json)")
       ->required();
   validate_cmd->add_option("--format", validate.format, "table | json")
       ->check(CLI::IsMember({"table", "json"}));
@@ -52,7 +54,8 @@ int main(int argc, char** argv) {
   collective_cmd->add_option("--min-bytes,-b", collective.min_bytes, "smallest size (e.g. 8, 1M)");
   collective_cmd->add_option("--max-bytes,-e", collective.max_bytes, "largest size (e.g. 8G)");
   collective_cmd->add_option("--step-factor,-f", collective.step_factor, "size multiplier");
-  collective_cmd->add_option("--dtype,-d", collective.dtype, "float | half | bfloat16 | double | int8...");
+  collective_cmd->add_option("--dtype,-d", collective.dtype,
+                             "float | half | bfloat16 | double | int8...");
   collective_cmd->add_option("--compare", collective.compare_log,
                              "an nccl-tests log: print the error per size against it");
   collective_cmd->add_option("--algorithm", collective.algorithm, "force: ring | tree | nvls ...");

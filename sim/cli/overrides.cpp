@@ -26,9 +26,9 @@ void apply_override(Json& scenario, std::string_view assignment) {
   std::size_t begin = 0;
   while (true) {
     const std::size_t dot = path.find('.', begin);
-    const std::string key(path.substr(begin, dot == std::string_view::npos ? path.npos : dot - begin));
-    if (key.empty())
-      throw InputError(origin, fmt::format("empty field name in path '{}'", path));
+    const std::string key(
+        path.substr(begin, dot == std::string_view::npos ? path.npos : dot - begin));
+    if (key.empty()) throw InputError(origin, fmt::format("empty field name in path '{}'", path));
     if (!node->is_object()) {
       throw InputError(origin,
                        fmt::format("'{}' is {}, not an object, so it has no field '{}'"

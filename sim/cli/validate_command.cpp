@@ -71,16 +71,14 @@ double megatron_eq3_flops(const Json& model, double global_batch) {
 std::variant<Conversion, Skip> convert(const Json& record) {
   Conversion c;
   const std::string type = record.value("type", "");
-  if (type != "training_step")
-    return Skip{fmt::format("a '{}' record, not a training step", type)};
+  if (type != "training_step") return Skip{fmt::format("a '{}' record, not a training step", type)};
   const Json& model = record["model"];
   const Json& hw = record["hardware"];
   const Json& par = record["parallel"];
   const Json& batch = record["batch"];
   const Json& measured = record["measured"];
   for (const char* key : {"layers", "hidden", "heads", "vocab", "seq_len"})
-    if (!number(model, key))
-      return Skip{fmt::format("model.{} is not stated", key)};
+    if (!number(model, key)) return Skip{fmt::format("model.{} is not stated", key)};
   for (const char* key : {"tp", "pp"})
     if (!number(par, key)) return Skip{fmt::format("parallel.{} is not stated", key)};
   if (!number(batch, "global")) return Skip{"batch.global is not stated"};
@@ -125,9 +123,11 @@ std::variant<Conversion, Skip> convert(const Json& record) {
                {"node", "dgx-a100"},
                {"network", "ib-hdr200-rail-fattree"}};
   } else if (gpu.find("h100") != std::string::npos) {
-    cluster = {{"gpu", "h100-sxm5-80gb"}, {"node", "dgx-h100"}, {"network", "ib-ndr400-rail-fattree"}};
+    cluster = {
+        {"gpu", "h100-sxm5-80gb"}, {"node", "dgx-h100"}, {"network", "ib-ndr400-rail-fattree"}};
   } else if (gpu.find("h200") != std::string::npos) {
-    cluster = {{"gpu", "h200-sxm-141gb"}, {"node", "hgx-h200"}, {"network", "ib-ndr400-rail-fattree"}};
+    cluster = {
+        {"gpu", "h200-sxm-141gb"}, {"node", "hgx-h200"}, {"network", "ib-ndr400-rail-fattree"}};
   } else {
     return Skip{fmt::format("no preset for GPU '{}'", hw.value("gpu", ""))};
   }
@@ -152,7 +152,8 @@ std::variant<Conversion, Skip> convert(const Json& record) {
     p["sequence_parallel"] = sp->get<bool>();
   } else {
     p["sequence_parallel"] = nemo && par["tp"].get<double>() > 1;
-    c.assumptions.push_back(fmt::format("sequence_parallel unstated: {}", nemo ? "on (NeMo)" : "off"));
+    c.assumptions.push_back(
+        fmt::format("sequence_parallel unstated: {}", nemo ? "on (NeMo)" : "off"));
   }
   if (auto z = number(par, "zero")) {
     p["zero"] = *z;
@@ -163,8 +164,10 @@ std::variant<Conversion, Skip> convert(const Json& record) {
   std::string recompute = "none";
   if (const Json* r = field(par, "recompute"); r && r->is_string()) {
     const std::string text = lower(r->get<std::string>());
-    if (text.rfind("full", 0) == 0) recompute = "full";
-    else if (text.rfind("selective", 0) == 0) recompute = "selective";
+    if (text.rfind("full", 0) == 0)
+      recompute = "full";
+    else if (text.rfind("selective", 0) == 0)
+      recompute = "selective";
   } else {
     c.assumptions.push_back("recompute unstated: none");
   }
@@ -172,8 +175,10 @@ std::variant<Conversion, Skip> convert(const Json& record) {
   // --- training ---
   const std::string precision_text = lower(record.value("precision", ""));
   std::string precision = "bf16";
-  if (precision_text.find("fp8") != std::string::npos) precision = "fp8";
-  else if (precision_text.find("fp16") != std::string::npos) precision = "fp16";
+  if (precision_text.find("fp8") != std::string::npos)
+    precision = "fp8";
+  else if (precision_text.find("fp16") != std::string::npos)
+    precision = "fp16";
   const std::string id = record.value("id", "");
   const bool megatron_2021 = id.rfind("mlm-sc21", 0) == 0 || id.rfind("bloom", 0) == 0;
   if (megatron_2021) {
@@ -235,8 +240,12 @@ int run_validate(const ValidateArgs& args) {
     try {
       const Scenario scenario = parse_scenario(c.scenario, data_root());
       const StepPrediction p = predict_step(scenario);
-      Row row{id, group_of(id), p.step_time_s, c.measured_s,
-              (p.step_time_s - c.measured_s) / c.measured_s, c.assumptions};
+      Row row{id,
+              group_of(id),
+              p.step_time_s,
+              c.measured_s,
+              (p.step_time_s - c.measured_s) / c.measured_s,
+              c.assumptions};
       row.assumptions.push_back("measured from " + c.measured_from);
       rows.push_back(std::move(row));
     } catch (const InputError& e) {
@@ -253,15 +262,19 @@ int run_validate(const ValidateArgs& args) {
     OrderedJson out;
     OrderedJson list = OrderedJson::array();
     for (const Row& r : rows)
-      list.push_back({{"id", r.id}, {"group", r.group}, {"predicted_s", r.predicted_s},
-                      {"measured_s", r.measured_s}, {"error", r.error},
+      list.push_back({{"id", r.id},
+                      {"group", r.group},
+                      {"predicted_s", r.predicted_s},
+                      {"measured_s", r.measured_s},
+                      {"error", r.error},
                       {"assumptions", r.assumptions}});
     out["records"] = list;
     OrderedJson groups = OrderedJson::object();
     for (const auto& [g, errors] : by_group) {
       double sum = 0, worst = 0;
       for (double e : errors) sum += e, worst = std::max(worst, e);
-      groups[g] = {{"records", errors.size()}, {"mape", sum / errors.size()}, {"max_abs_error", worst}};
+      groups[g] = {
+          {"records", errors.size()}, {"mape", sum / errors.size()}, {"max_abs_error", worst}};
     }
     out["groups"] = groups;
     OrderedJson skips = OrderedJson::array();

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -17,7 +18,8 @@
 //    row was interrupted by NCCL's own output) is joined with the line that continues it;
 //  - other text (launcher warnings, "NCCL version ...") is ignored.
 // Rows are split on whitespace, never on fixed columns. When a column-name header was seen, rows
-// must have exactly its columns; without one, the layout is inferred from the column count.
+// must have exactly its columns; without one, the layout is inferred from the first row's column
+// count, and later rows must have as many (so a truncated row is caught either way).
 
 namespace trainsim {
 
@@ -87,7 +89,8 @@ double half_ulp(std::string_view s) {
   const std::size_t e = s.find_first_of("eE");
   const std::string_view mantissa = s.substr(0, e);
   const std::size_t dot = mantissa.find('.');
-  const int decimals = dot == std::string_view::npos ? 0 : static_cast<int>(mantissa.size() - dot - 1);
+  const int decimals =
+      dot == std::string_view::npos ? 0 : static_cast<int>(mantissa.size() - dot - 1);
   int exponent = 0;
   if (e != std::string_view::npos) exponent = to_int(s.substr(e + 1)).value_or(0);
   return 0.5 * std::pow(10.0, exponent - decimals);
@@ -103,10 +106,9 @@ std::string_view strip_launcher_prefixes(std::string_view line) {
       if (close == std::string_view::npos) return s;
       const std::string_view inside = s.substr(1, close - 1);
       const std::size_t comma = inside.find(',');
-      const bool ranks = comma == std::string_view::npos
-                             ? all_digits(inside)
-                             : all_digits(inside.substr(0, comma)) &&
-                                   all_digits(inside.substr(comma + 1));
+      const bool ranks = comma == std::string_view::npos ? all_digits(inside)
+                                                         : all_digits(inside.substr(0, comma)) &&
+                                                               all_digits(inside.substr(comma + 1));
       if (!ranks) return s;
       std::string_view rest = s.substr(close + 1);
       for (std::string_view tag : {"<stdout>:", "<stderr>:", "<stdout>", "<stderr>"}) {
@@ -121,8 +123,7 @@ std::string_view strip_launcher_prefixes(std::string_view line) {
     // srun --label: "  0: ..." (a data row never has ':' right after its first number).
     std::size_t i = 0;
     while (i < s.size() && is_digit(s[i])) ++i;
-    if (i > 0 && i < s.size() && s[i] == ':' &&
-        (i + 1 == s.size() || is_space(s[i + 1]))) {
+    if (i > 0 && i < s.size() && s[i] == ':' && (i + 1 == s.size() || is_space(s[i + 1]))) {
       line = s.substr(i + 1);
       continue;
     }
@@ -131,8 +132,26 @@ std::string_view strip_launcher_prefixes(std::string_view line) {
   return trim_left(line);
 }
 
+bool is_letter(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+// The row text glued in front of a "host:pid:tid" token. nccl-tests prints a row with several
+// printf calls, none ending in a space, so NCCL output cutting in between sticks to the last
+// field: "-1gpu-node-3:22:28" (after root) or "0gpu-node-3:22:28" (after #wrong). Taken: the
+// longest number (or N/A) that a letter follows. A host name starting with a digit is not split;
+// the row then comes out a column short and is rejected.
+std::string_view glued_field(std::string_view token) {
+  if (token.starts_with("N/A") && token.size() > 3 && is_letter(token[3]))
+    return token.substr(0, 3);
+  for (std::size_t n = token.size() - 1; n > 0; --n)
+    if (is_letter(token[n]) && to_number(token.substr(0, n))) return token.substr(0, n);
+  return {};
+}
+
 // Where NCCL's own debug output starts in the line ("host:pid:tid [dev] NCCL INFO ..."), or npos.
-// Lines holding it are not nccl-tests output, but a row fragment may precede it.
+// Lines holding it are not nccl-tests output, but a row fragment may precede it: the text before
+// the returned position.
 std::size_t nccl_debug_start(std::string_view s) {
   std::size_t k = std::string_view::npos;
   for (std::string_view tag : {"NCCL INFO", "NCCL WARN", "NCCL TRACE", "NCCL ABORT"})
@@ -146,7 +165,9 @@ std::size_t nccl_debug_start(std::string_view s) {
     if (open != std::string_view::npos) {
       p = open;
       while (p > 0 && is_space(s[p - 1])) --p;
+      const std::size_t end = p;
       while (p > 0 && !is_space(s[p - 1])) --p;  // the host:pid:tid token
+      if (p < end) p += glued_field(s.substr(p, end - p)).size();
     }
   }
   return p;
@@ -174,7 +195,8 @@ struct Layout {
   bool root = true;
   int group_width = 4;
   int groups = 2;
-  int header_line = 0;  // the line of the column-name header it was read from; 0 when inferred
+  int header_line = 0;  // the line of the column-name header it was read from, or
+  int row_line = 0;     // the line of the first header-less row it was inferred from
 
   std::size_t columns() const {
     return 3 + (redop ? 1 : 0) + (root ? 1 : 0) + static_cast<std::size_t>(group_width * groups);
@@ -246,56 +268,80 @@ std::vector<Layout> inferred_layouts(const Tokens& t) {
     return l;
   };
   switch (rest) {
-    case 9: return {make(true, 4, 2)};  // current 13-column format
-    case 8: return {make(false, 4, 2)};  // 12 columns: no root (old "error" format)
-    case 7: return {make(true, 3, 2)};
-    case 6: return {make(false, 3, 2)};
-    case 5: return {make(true, 4, 1)};  // out-of-place only
-    case 4: return {make(false, 4, 1), make(true, 3, 1)};
-    case 3: return {make(false, 3, 1)};
-    default: return {};
+    case 9:
+      return {make(true, 4, 2)};  // current 13-column format
+    case 8:
+      return {make(false, 4, 2)};  // 12 columns: no root (old "error" format)
+    case 7:
+      return {make(true, 3, 2)};
+    case 6:
+      return {make(false, 3, 2)};
+    case 5:
+      return {make(true, 4, 1)};  // out-of-place only
+    case 4:
+      return {make(false, 4, 1), make(true, 3, 1)};
+    case 3:
+      return {make(false, 3, 1)};
+    default:
+      return {};
   }
 }
 
 struct RowResult {
   std::optional<NcclTestsRow> row;  // empty with an empty error: a row to skip (size 0)
   std::string error;
+  Layout layout;  // the layout it was read with
 };
 
-std::string quoted(std::string_view s) {
+std::string in_quotes(std::string_view s) {
   return "'" + std::string(s) + "'";
+}
+
+// The row as one line with single spaces, for error messages.
+std::string squeezed(std::string_view line) {
+  std::string out;
+  for (std::string_view token : split_ws(line)) {
+    if (!out.empty()) out += ' ';
+    out += token;
+  }
+  return out;
 }
 
 std::string fmt(double v) {
   std::ostringstream os;
-  os.precision(4);
+  os.precision(v == std::floor(v) && std::abs(v) < 1e15 ? 16 : 4);
   os << v;
   return os.str();
 }
 
 RowResult parse_row_with(const Tokens& t, const Layout& layout) {
   RowResult r;
+  r.layout = layout;
   const auto fail = [&](std::string message) {
     r.row.reset();
     r.error = std::move(message);
     return r;
   };
   if (t.size() != layout.columns()) {
-    std::string why = "expected " + std::to_string(layout.columns()) + " columns (" +
-                      layout.describe() + ")";
-    if (layout.header_line > 0) why += " as in the header on line " + std::to_string(layout.header_line);
+    std::string why =
+        "expected " + std::to_string(layout.columns()) + " columns (" + layout.describe() + ")";
+    if (layout.header_line > 0)
+      why += " as in the header on line " + std::to_string(layout.header_line);
+    if (layout.row_line > 0)
+      why += " as in the first row, on line " + std::to_string(layout.row_line);
     return fail(why + ", found " + std::to_string(t.size()) +
                 (t.size() < layout.columns() ? " (truncated row?)" : ""));
   }
   NcclTestsRow row;
   const auto size = to_number(t[0]);
-  if (!size) return fail("column 1 (size) is not a number: " + quoted(t[0]));
-  if (*size < 0) return fail("column 1 (size) must be >= 0, found " + quoted(t[0]));
+  if (!size) return fail("column 1 (size) is not a number: " + in_quotes(t[0]));
+  if (*size < 0) return fail("column 1 (size) must be >= 0, found " + in_quotes(t[0]));
   const auto count = to_number(t[1]);
-  if (!count) return fail("column 2 (count) is not a number: " + quoted(t[1]));
-  if (*count < 0) return fail("column 2 (count) must be >= 0, found " + quoted(t[1]));
+  if (!count) return fail("column 2 (count) is not a number: " + in_quotes(t[1]));
+  if (*count < 0) return fail("column 2 (count) must be >= 0, found " + in_quotes(t[1]));
   if (to_number(t[2]) || is_na(t[2]))
-    return fail("column 3 (type) should name a data type (float, half, ...), found " + quoted(t[2]));
+    return fail("column 3 (type) should name a data type (float, half, ...), found " +
+                in_quotes(t[2]));
   row.size_bytes = *size;
   row.count = *count;
   row.type = std::string(t[2]);
@@ -303,14 +349,14 @@ RowResult parse_row_with(const Tokens& t, const Layout& layout) {
   if (layout.redop) {
     if (to_number(t[col]) || is_na(t[col]))
       return fail("column 4 (redop) should name a reduction (sum, none, ...), found " +
-                  quoted(t[col]));
+                  in_quotes(t[col]));
     row.redop = std::string(t[col++]);
   }
   if (layout.root) {
     const auto root = to_int(t[col]);
     if (!root || *root < -1)
       return fail("column " + std::to_string(col + 1) + " (root) should be a rank or -1, found " +
-                  quoted(t[col]));
+                  in_quotes(t[col]));
     row.root = *root;
     ++col;
   }
@@ -330,9 +376,9 @@ RowResult parse_row_with(const Tokens& t, const Layout& layout) {
       std::string_view num = tok;
       if (k >= 3 && num.ends_with('*')) num.remove_suffix(1);  // rccl marks wrong counts with '*'
       const auto v = to_number(num);
-      if (!v) return fail(what + " is not a number: " + quoted(tok));
-      if (k == 0 && *v <= 0) return fail(what + " must be > 0 us, found " + quoted(tok));
-      if (k < 3 && *v < 0) return fail(what + " must be >= 0, found " + quoted(tok));
+      if (!v) return fail(what + " is not a number: " + in_quotes(tok));
+      if (k == 0 && *v <= 0) return fail(what + " must be > 0 us, found " + in_quotes(tok));
+      if (k < 3 && *v < 0) return fail(what + " must be >= 0, found " + in_quotes(tok));
       if (k < 3) value[k] = v;
     }
     // Every nccl-tests test defines algbw = size / time (comm-model.md §2.1). The tolerance
@@ -341,13 +387,13 @@ RowResult parse_row_with(const Tokens& t, const Layout& layout) {
     if (value[0] && value[1]) {
       const std::size_t time_col = col - static_cast<std::size_t>(layout.group_width);
       const double expected = row.size_bytes / (*value[0] * 1e3);
-      const double rounding = half_ulp(t[time_col + 1]) +
-                              expected * half_ulp(t[time_col]) / *value[0];
+      const double rounding =
+          half_ulp(t[time_col + 1]) + expected * half_ulp(t[time_col]) / *value[0];
       const double tolerance = std::max({0.02, 0.02 * expected, 1.5 * rounding});
       if (std::abs(*value[1] - expected) > tolerance)
-        return fail(group + " algbw " + fmt(*value[1]) + " GB/s disagrees with size/time = " +
-                    fmt(row.size_bytes) + " B / " + fmt(*value[0]) + " us = " + fmt(expected) +
-                    " GB/s (the log may be corrupted)");
+        return fail(group + " algbw " + fmt(*value[1]) +
+                    " GB/s disagrees with size/time = " + fmt(row.size_bytes) + " B / " +
+                    fmt(*value[0]) + " us = " + fmt(expected) + " GB/s (the log may be corrupted)");
     }
     if (in_place) {
       row.in_place_time_us = value[0];
@@ -372,17 +418,20 @@ bool is_clock(std::string_view s) {
          all_digits(s.substr(3, 2)) && all_digits(s.substr(6, 2));
 }
 
-RowResult parse_row(std::string_view text, const std::optional<Layout>& header) {
+// `layout`: the header's, or the one the first header-less row was read with; all rows of a
+// table have the same columns. Without one, the layout is inferred from the column count.
+RowResult parse_row(std::string_view text, const std::optional<Layout>& layout) {
   Tokens t = split_ws(text);
   // "-S 1" appends a "YYYY-MM-DD HH:MM:SS" timestamp.
   if (t.size() >= 2 && is_date(t[t.size() - 2]) && is_clock(t.back())) t.resize(t.size() - 2);
-  if (header) return parse_row_with(t, *header);
+  if (layout) return parse_row_with(t, *layout);
   const std::vector<Layout> layouts = inferred_layouts(t);
   if (layouts.empty()) {
     RowResult r;
-    r.error = "expected 12 or 13 columns (size count type redop root, then time algbw busbw "
-              "#wrong out-of-place and in-place), or the out-of-place half alone; found " +
-              std::to_string(t.size()) + (t.size() < 12 ? " (truncated row?)" : "");
+    r.error =
+        "expected 12 or 13 columns (size count type redop root, then time algbw busbw "
+        "#wrong out-of-place and in-place), or the out-of-place half alone; found " +
+        std::to_string(t.size()) + (t.size() < 12 ? " (truncated row?)" : "");
     return r;
   }
   RowResult first = parse_row_with(t, layouts.front());
@@ -391,17 +440,16 @@ RowResult parse_row(std::string_view text, const std::optional<Layout>& header) 
     if (other.error.empty()) return other;
   }
   if (!first.error.empty())
-    first.error += " (read as " + std::to_string(t.size()) + " columns: " +
-                   layouts.front().describe() + ")";
+    first.error +=
+        " (read as " + std::to_string(t.size()) + " columns: " + layouts.front().describe() + ")";
   return first;
 }
 
-// A data row starts with its size: digits (a negative size is still a row, to be rejected).
+// A data row starts with its size; the continuation of an interrupted row with a time. Either way
+// the first field is a number (a negative size is still a row, to be rejected).
 bool looks_like_row(std::string_view s) {
-  if (!s.empty() && (s.front() == '-' || s.front() == '+')) s.remove_prefix(1);
-  std::size_t i = 0;
-  while (i < s.size() && is_digit(s[i])) ++i;
-  return i > 0 && (i == s.size() || is_space(s[i]) || s[i] == '.' || s[i] == 'e' || s[i] == 'E');
+  const Tokens t = split_ws(s);
+  return !t.empty() && to_number(t.front()).has_value();
 }
 
 }  // namespace
@@ -414,17 +462,27 @@ NcclTestsLog parse_nccl_tests_log(std::string_view text, std::string_view origin
     return InputError(at(line), "malformed nccl-tests row: " + what);
   };
 
-  std::optional<Layout> header;
+  std::optional<Layout> layout;  // from the column-name header, or else from the first row
   int ranks_in_block = 0;
-  // A row fragment interrupted by NCCL debug output, waiting for the line that continues it.
+  const auto add = [&](RowResult r, int row_line) {
+    if (!layout) {  // the first header-less row fixes the columns of the rest
+      layout = r.layout;
+      layout->row_line = row_line;
+    }
+    if (r.row) log.rows.push_back(std::move(*r.row));
+  };
+  // A row printed up to where NCCL debug output cut in ("<row start>host:pid:tid [0] NCCL INFO").
+  // The next number-led line continues it; when none does, the fragment must be a whole row.
   std::string pending;
   int pending_line = 0;
-  const auto flush_pending = [&] {
+  const auto settle_pending = [&] {
     if (pending.empty()) return;
-    const RowResult r = parse_row(pending, header);
-    throw malformed(pending_line,
-                    "row interrupted by NCCL output and never continued: " +
-                        (r.error.empty() ? std::string("truncated row") : r.error));
+    RowResult r = parse_row(pending, layout);
+    if (!r.error.empty())
+      throw malformed(pending_line,
+                      r.error + " (row interrupted by NCCL output and not continued)");
+    add(std::move(r), pending_line);
+    pending.clear();
   };
 
   int line_no = 0;
@@ -442,8 +500,10 @@ NcclTestsLog parse_nccl_tests_log(std::string_view text, std::string_view origin
 
     if (const std::size_t debug = nccl_debug_start(line); debug != std::string_view::npos) {
       const std::string_view fragment = trim(line.substr(0, debug));
-      if (looks_like_row(fragment)) {
-        flush_pending();
+      if (!fragment.empty() && !pending.empty() && !parse_row(pending, layout).error.empty()) {
+        pending += " " + std::string(fragment);  // the same row, interrupted again
+      } else if (looks_like_row(fragment) && split_ws(fragment).size() >= 3) {
+        settle_pending();
         pending = std::string(fragment);
         pending_line = line_no;
       }
@@ -451,11 +511,12 @@ NcclTestsLog parse_nccl_tests_log(std::string_view text, std::string_view origin
     }
 
     if (line.front() == '#') {
-      flush_pending();
+      settle_pending();
       const std::string_view body = trim(line.substr(1));
       const Tokens names = split_ws(body);
       if (body.starts_with("Collective test starting:")) {
-        const Tokens words = split_ws(body.substr(std::string_view("Collective test starting:").size()));
+        const Tokens words =
+            split_ws(body.substr(std::string_view("Collective test starting:").size()));
         if (!words.empty()) {
           const std::string collective = collective_from_program(words.front());
           if (!log.collective.empty() && collective != log.collective && !log.rows.empty())
@@ -464,37 +525,44 @@ NcclTestsLog parse_nccl_tests_log(std::string_view text, std::string_view origin
                                               "); split it into one log per test");
           log.collective = collective;
         }
+        if (layout && layout->row_line > 0) layout.reset();  // a new run: infer again
       } else if (body.starts_with("Using devices")) {
         ranks_in_block = 0;
       } else if (names.size() >= 2 && names[0] == "Rank" && all_digits(names[1])) {
         log.ranks = std::max(log.ranks, ++ranks_in_block);
       } else if (body.starts_with("Avg bus bandwidth")) {
         const std::size_t colon = body.find(':');
-        const Tokens value = split_ws(colon == std::string_view::npos ? "" : body.substr(colon + 1));
+        const Tokens value =
+            split_ws(colon == std::string_view::npos ? "" : body.substr(colon + 1));
         log.average_busbw_GBps = value.empty() ? std::nullopt : to_number(value.front());
-      } else if (auto layout = layout_from_header(names, line_no)) {
-        header = layout;
+      } else if (auto from_header = layout_from_header(names, line_no)) {
+        layout = from_header;
       }
       continue;
     }
 
     if (!looks_like_row(line)) continue;  // launcher chatter, "NCCL version ...", ...
 
-    RowResult r;
     if (!pending.empty()) {
-      const std::string joined = pending + " " + std::string(line);
-      r = parse_row(joined, header);
-      if (!r.error.empty())
-        throw malformed(pending_line, r.error + " (row interrupted by NCCL output, joined with line " +
+      RowResult joined = parse_row(pending + " " + std::string(line), layout);
+      if (joined.error.empty()) {
+        add(std::move(joined), pending_line);
+        pending.clear();
+        continue;
+      }
+      // Not a continuation: the fragment was a whole row (the debug output cut in just before
+      // its newline), or a truncated one (settle_pending throws).
+      if (!parse_row(pending, layout).error.empty())
+        throw malformed(pending_line, joined.error +
+                                          " (row interrupted by NCCL output, joined with line " +
                                           std::to_string(line_no) + ")");
-      pending.clear();
-    } else {
-      r = parse_row(line, header);
-      if (!r.error.empty()) throw malformed(line_no, r.error + ": " + quoted(line));
+      settle_pending();
     }
-    if (r.row) log.rows.push_back(std::move(*r.row));
+    RowResult r = parse_row(line, layout);
+    if (!r.error.empty()) throw malformed(line_no, r.error + " in " + in_quotes(squeezed(line)));
+    add(std::move(r), line_no);
   }
-  flush_pending();
+  settle_pending();
 
   if (log.rows.empty())
     throw InputError(where, "no nccl-tests data rows found (is this an nccl-tests log?)");
@@ -502,6 +570,9 @@ NcclTestsLog parse_nccl_tests_log(std::string_view text, std::string_view origin
 }
 
 NcclTestsLog load_nccl_tests_log(const std::string& file) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(file, ec))
+    throw InputError(file, "cannot open nccl-tests log: it is a directory");
   std::ifstream in(file, std::ios::binary);
   if (!in) throw InputError(file, "cannot open nccl-tests log for reading");
   std::ostringstream buffer;

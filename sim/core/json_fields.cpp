@@ -34,9 +34,8 @@ Json parse_json_text(std::string_view text, std::string_view origin) {
         ++column;
       }
     }
-    throw InputError(std::string(origin),
-                     fmt::format("malformed JSON at line {}, column {}: {}", line, column,
-                                 e.what()));
+    throw InputError(std::string(origin), fmt::format("malformed JSON at line {}, column {}: {}",
+                                                      line, column, e.what()));
   }
 }
 
@@ -50,16 +49,23 @@ Json load_json_file(const std::filesystem::path& file) {
 
 std::string describe_json_type(const Json& value) {
   switch (value.type()) {
-    case Json::value_t::null: return "null";
-    case Json::value_t::object: return "an object";
-    case Json::value_t::array: return "an array";
-    case Json::value_t::string: return fmt::format("the string \"{}\"", value.get<std::string>());
-    case Json::value_t::boolean: return value.get<bool>() ? "true" : "false";
+    case Json::value_t::null:
+      return "null";
+    case Json::value_t::object:
+      return "an object";
+    case Json::value_t::array:
+      return "an array";
+    case Json::value_t::string:
+      return fmt::format("the string \"{}\"", value.get<std::string>());
+    case Json::value_t::boolean:
+      return value.get<bool>() ? "true" : "false";
     case Json::value_t::number_integer:
     case Json::value_t::number_unsigned:
-    case Json::value_t::number_float: return fmt::format("the number {}", value.dump());
+    case Json::value_t::number_float:
+      return fmt::format("the number {}", value.dump());
     case Json::value_t::binary:
-    case Json::value_t::discarded: return "an unsupported value";
+    case Json::value_t::discarded:
+      return "an unsupported value";
   }
   return "an unsupported value";
 }
@@ -97,8 +103,7 @@ double as_number(const Json& value, std::string_view key, std::string_view path)
 }
 
 double as_positive(double x, std::string_view key, std::string_view path) {
-  if (!(x > 0))
-    throw InputError(join_path(path, key), fmt::format("must be > 0, got {}", x));
+  if (!(x > 0)) throw InputError(join_path(path, key), fmt::format("must be > 0, got {}", x));
   return x;
 }
 
@@ -136,14 +141,14 @@ std::optional<double> optional_positive_number(const Json& obj, std::string_view
 std::optional<double> optional_non_negative_number(const Json& obj, std::string_view key,
                                                    std::string_view path) {
   auto x = optional_number(obj, key, path);
-  if (x && *x < 0)
-    throw InputError(join_path(path, key), fmt::format("must be >= 0, got {}", *x));
+  if (x && *x < 0) throw InputError(join_path(path, key), fmt::format("must be >= 0, got {}", *x));
   return x;
 }
 
 std::int64_t require_positive_int(const Json& obj, std::string_view key, std::string_view path) {
   const std::int64_t x = as_int(require_field(obj, key, path), key, path);
-  if (x <= 0) throw InputError(join_path(path, key), fmt::format("must be a positive integer, got {}", x));
+  if (x <= 0)
+    throw InputError(join_path(path, key), fmt::format("must be a positive integer, got {}", x));
   return x;
 }
 
@@ -152,7 +157,8 @@ std::optional<std::int64_t> optional_positive_int(const Json& obj, std::string_v
   const Json* v = find_present(obj, key, path);
   if (!v) return std::nullopt;
   const std::int64_t x = as_int(*v, key, path);
-  if (x <= 0) throw InputError(join_path(path, key), fmt::format("must be a positive integer, got {}", x));
+  if (x <= 0)
+    throw InputError(join_path(path, key), fmt::format("must be a positive integer, got {}", x));
   return x;
 }
 

@@ -17,7 +17,7 @@ struct TaskTiming {
 struct Timeline {
   std::vector<TaskTiming> timing;  // indexed by TaskId
   double makespan_s = 0;
-  std::uint64_t events = 0;        // completion events processed
+  std::uint64_t events = 0;  // completion events processed
 
   // The predecessor (explicit edge or previous task on the same stream) that finished last,
   // i.e. the one that released `task`; -1 for a task that started at time 0 with none.

@@ -16,7 +16,9 @@ class EventQueue {
     Payload payload;
   };
 
-  void push(double time_s, Payload payload) { heap_.push(Event{time_s, next_sequence_++, payload}); }
+  void push(double time_s, Payload payload) {
+    heap_.push(Event{time_s, next_sequence_++, payload});
+  }
   bool empty() const { return heap_.empty(); }
   std::size_t size() const { return heap_.size(); }
   const Event& top() const { return heap_.top(); }

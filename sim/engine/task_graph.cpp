@@ -6,25 +6,38 @@ namespace trainsim {
 
 std::string_view name_of(TimeCategory category) {
   switch (category) {
-    case TimeCategory::compute: return "compute";
-    case TimeCategory::optimizer: return "optimizer";
-    case TimeCategory::tp_comm: return "tp";
-    case TimeCategory::pp_comm: return "pp";
-    case TimeCategory::dp_comm: return "dp";
-    case TimeCategory::cp_comm: return "cp";
-    case TimeCategory::ep_comm: return "ep";
+    case TimeCategory::compute:
+      return "compute";
+    case TimeCategory::optimizer:
+      return "optimizer";
+    case TimeCategory::tp_comm:
+      return "tp";
+    case TimeCategory::pp_comm:
+      return "pp";
+    case TimeCategory::dp_comm:
+      return "dp";
+    case TimeCategory::cp_comm:
+      return "cp";
+    case TimeCategory::ep_comm:
+      return "ep";
   }
   return "?";
 }
 
 std::string_view name_of(StreamKind kind) {
   switch (kind) {
-    case StreamKind::compute: return "compute";
-    case StreamKind::tp_comm: return "tp comm";
-    case StreamKind::pp_comm: return "pp send/recv";
-    case StreamKind::dp_comm: return "dp comm";
-    case StreamKind::cp_comm: return "cp comm";
-    case StreamKind::ep_comm: return "ep comm";
+    case StreamKind::compute:
+      return "compute";
+    case StreamKind::tp_comm:
+      return "tp comm";
+    case StreamKind::pp_comm:
+      return "pp send/recv";
+    case StreamKind::dp_comm:
+      return "dp comm";
+    case StreamKind::cp_comm:
+      return "cp comm";
+    case StreamKind::ep_comm:
+      return "ep comm";
   }
   return "?";
 }

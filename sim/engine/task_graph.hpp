@@ -18,8 +18,15 @@ using StreamId = std::uint32_t;
 using RankId = std::uint32_t;
 
 // Where the time of a task goes in the step breakdown.
-enum class TimeCategory : std::uint8_t { compute, optimizer, tp_comm, pp_comm, dp_comm, cp_comm,
-                                         ep_comm };
+enum class TimeCategory : std::uint8_t {
+  compute,
+  optimizer,
+  tp_comm,
+  pp_comm,
+  dp_comm,
+  cp_comm,
+  ep_comm
+};
 inline constexpr std::size_t kTimeCategoryCount = 7;
 std::string_view name_of(TimeCategory category);
 constexpr bool is_communication(TimeCategory c) {
@@ -41,12 +48,12 @@ struct Stream {
 
 struct Task {
   StreamId stream = 0;
-  std::uint32_t label = 0;      // index into TaskGraph::labels()
-  std::int32_t micro_batch = -1;  // -1 when not tied to one micro-batch
-  std::int32_t layer = -1;        // -1 when not tied to one layer
+  std::uint32_t label = 0;                        // index into TaskGraph::labels()
+  std::int32_t micro_batch = -1;                  // -1 when not tied to one micro-batch
+  std::int32_t layer = -1;                        // -1 when not tied to one layer
   TimeCategory category = TimeCategory::compute;  // main category (for the trace colour)
   double duration_s = 0;
-  CategoryTimes parts_s{};      // sums to duration_s
+  CategoryTimes parts_s{};  // sums to duration_s
   double flops = 0;
   double bytes = 0;
 };

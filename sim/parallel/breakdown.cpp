@@ -12,7 +12,9 @@ double Breakdown::total_s() const {
 
 namespace {
 
-constexpr std::size_t idx(TimeCategory c) { return static_cast<std::size_t>(c); }
+constexpr std::size_t idx(TimeCategory c) {
+  return static_cast<std::size_t>(c);
+}
 
 // Attributes [gap_start, gap_end) by following, backwards from `next`, the predecessors that
 // released each task.
@@ -74,10 +76,10 @@ Breakdown explain_rank(const TaskGraph& graph, const Timeline& timeline, StreamI
     const TaskTiming& t = timeline.timing[static_cast<std::size_t>(last_on_rank)];
     const double own = t.end_s - std::max(t.start_s, busy_until);
     out.exposed_comm_s[idx(tail.category == TimeCategory::compute ? TimeCategory::dp_comm
-                                                                 : tail.category)] += own;
+                                                                  : tail.category)] += own;
     if (t.start_s > busy_until)
-      explain_gap(graph, timeline, rank, static_cast<TaskId>(last_on_rank), busy_until,
-                  t.start_s, out);
+      explain_gap(graph, timeline, rank, static_cast<TaskId>(last_on_rank), busy_until, t.start_s,
+                  out);
     busy_until = last_end;
   }
   if (step_end_s > busy_until) out.bubble_s += step_end_s - busy_until;

@@ -38,8 +38,8 @@ double layer_activation_bytes(const ModelSpec& model, const ShardContext& ctx,
     routed_copies = e * sb * h * model.moe->top_k;  // permuted tokens kept for the combine
   }
   const double gate = model.activation == Activation::swiglu ? 2.0 : 1.0;
-  double split = e * sb * (h + 2.0 * model.kv_hidden()) + e * sb * h +
-                 e * sb * ffn_width * gate + e * sb * ffn_width + routed_copies;
+  double split = e * sb * (h + 2.0 * model.kv_hidden()) + e * sb * h + e * sb * ffn_width * gate +
+                 e * sb * ffn_width + routed_copies;
   if (ctx.framework == Framework::pytorch) {
     // Eager mode keeps the bias-add output before the activation and the pre-dropout tensors.
     split += e * sb * ffn_width * gate;
@@ -58,17 +58,20 @@ double layer_activation_bytes(const ModelSpec& model, const ShardContext& ctx,
   return replicated / sp_divisor + (split + attention_scores) / t + pytorch_extra / sp_divisor;
 }
 
-double in_flight_micro_batches(ScheduleKind schedule, int pp, int stage,
-                               std::int64_t micro_batches, int vpp) {
+double in_flight_micro_batches(ScheduleKind schedule, int pp, int stage, std::int64_t micro_batches,
+                               int vpp) {
   const double m = static_cast<double>(micro_batches);
   switch (schedule) {
-    case ScheduleKind::gpipe: return m;
+    case ScheduleKind::gpipe:
+      return m;
     case ScheduleKind::one_f_one_b:
-    case ScheduleKind::zb_h1: return std::min<double>(pp - stage, m);
+    case ScheduleKind::zb_h1:
+      return std::min<double>(pp - stage, m);
     case ScheduleKind::interleaved: {
       // Megatron's warm-up: (pp - stage - 1)·2 + (vpp - 1)·pp forward chunks, plus the one in
       // flight; each chunk holds 1/vpp of the stage's layers.
-      const double chunks = std::min<double>(m * vpp, (pp - stage - 1) * 2.0 + (vpp - 1.0) * pp + 1);
+      const double chunks =
+          std::min<double>(m * vpp, (pp - stage - 1) * 2.0 + (vpp - 1.0) * pp + 1);
       return chunks / vpp;
     }
   }
@@ -125,8 +128,8 @@ MemoryEstimate estimate_stage_memory(const Scenario& scenario, int stage) {
 
   const double per_layer = layer_activation_bytes(scenario.model, ctx, scenario.training.recompute,
                                                   !ctx.flash_attention);
-  const double in_flight = in_flight_micro_batches(p.schedule, p.pp, stage,
-                                                   scenario.micro_batches(), p.vpp);
+  const double in_flight =
+      in_flight_micro_batches(p.schedule, p.pp, stage, scenario.micro_batches(), p.vpp);
   const double layers = static_cast<double>(scenario.layers_on_stage(stage));
   m.activations_bytes = per_layer * layers * in_flight;
   if (scenario.training.recompute == RecomputeKind::full) {

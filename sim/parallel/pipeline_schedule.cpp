@@ -41,8 +41,7 @@ std::vector<ScheduleStep> interleaved(int pp, int stage, std::int32_t m, int vpp
     if (pass == PassKind::backward) chunk = vpp - 1 - chunk;
     return ScheduleStep{pass, (k / group) * pp + k % pp, chunk};
   };
-  const std::int32_t warmup =
-      std::min<std::int32_t>(total, (pp - stage - 1) * 2 + (vpp - 1) * pp);
+  const std::int32_t warmup = std::min<std::int32_t>(total, (pp - stage - 1) * 2 + (vpp - 1) * pp);
   std::vector<ScheduleStep> order;
   std::int32_t next_forward = 0, next_backward = 0;
   for (; next_forward < warmup; ++next_forward)
@@ -87,10 +86,14 @@ std::vector<ScheduleStep> zb_h1(int pp, int stage, std::int32_t m) {
 std::vector<ScheduleStep> pipeline_order(ScheduleKind schedule, int pp, int stage,
                                          std::int32_t micro_batches, int vpp) {
   switch (schedule) {
-    case ScheduleKind::gpipe: return gpipe(micro_batches);
-    case ScheduleKind::one_f_one_b: return one_f_one_b(pp, stage, micro_batches);
-    case ScheduleKind::interleaved: return interleaved(pp, stage, micro_batches, vpp);
-    case ScheduleKind::zb_h1: return zb_h1(pp, stage, micro_batches);
+    case ScheduleKind::gpipe:
+      return gpipe(micro_batches);
+    case ScheduleKind::one_f_one_b:
+      return one_f_one_b(pp, stage, micro_batches);
+    case ScheduleKind::interleaved:
+      return interleaved(pp, stage, micro_batches, vpp);
+    case ScheduleKind::zb_h1:
+      return zb_h1(pp, stage, micro_batches);
   }
   throw std::logic_error("unknown schedule");
 }

@@ -13,9 +13,9 @@ StepPrediction predict_step(const Scenario& scenario, const PredictOptions& opti
   out.warnings = scenario.warnings;
   out.memory = estimate_peak_memory(scenario);
   if (!out.memory.fits) {
-    const std::string message = fmt::format(
-        "does not fit in GPU memory: stage {} needs {:.1f} GB of {:.1f} GB", out.memory.stage,
-        out.memory.peak_bytes / 1e9, out.memory.capacity_bytes / 1e9);
+    const std::string message =
+        fmt::format("does not fit in GPU memory: stage {} needs {:.1f} GB of {:.1f} GB",
+                    out.memory.stage, out.memory.peak_bytes / 1e9, out.memory.capacity_bytes / 1e9);
     if (scenario.strict_memory) throw InfeasibleError(message);
     out.warnings.push_back(message);
   }
@@ -40,14 +40,15 @@ StepPrediction predict_step(const Scenario& scenario, const PredictOptions& opti
 
   out.step_time_s = timeline->makespan_s;
   out.critical_stage = workload->ranks[critical].stage;
-  out.breakdown = explain_rank(workload->graph, *timeline, workload->ranks[critical].compute,
-                               out.step_time_s);
+  out.breakdown =
+      explain_rank(workload->graph, *timeline, workload->ranks[critical].compute, out.step_time_s);
   out.tasks = workload->graph.task_count();
   out.events = timeline->events;
 
   const double tokens =
       static_cast<double>(scenario.training.global_batch) * scenario.training.seq_len;
-  out.model_flops_per_step = tokens * model_flops_per_token(scenario.model, scenario.training.seq_len);
+  out.model_flops_per_step =
+      tokens * model_flops_per_token(scenario.model, scenario.training.seq_len);
   if (out.step_time_s > 0) {
     out.tokens_per_s = tokens / out.step_time_s;
     const double peak = scenario.cluster.gpu.peak_flops_per_s(scenario.training.precision);

@@ -10,19 +10,26 @@ namespace trainsim {
 
 std::string_view name_of(ScheduleKind kind) {
   switch (kind) {
-    case ScheduleKind::gpipe: return "gpipe";
-    case ScheduleKind::one_f_one_b: return "1f1b";
-    case ScheduleKind::interleaved: return "interleaved";
-    case ScheduleKind::zb_h1: return "zb-h1";
+    case ScheduleKind::gpipe:
+      return "gpipe";
+    case ScheduleKind::one_f_one_b:
+      return "1f1b";
+    case ScheduleKind::interleaved:
+      return "interleaved";
+    case ScheduleKind::zb_h1:
+      return "zb-h1";
   }
   return "?";
 }
 
 std::string_view name_of(RecomputeKind kind) {
   switch (kind) {
-    case RecomputeKind::none: return "none";
-    case RecomputeKind::selective: return "selective";
-    case RecomputeKind::full: return "full";
+    case RecomputeKind::none:
+      return "none";
+    case RecomputeKind::selective:
+      return "selective";
+    case RecomputeKind::full:
+      return "full";
   }
   return "?";
 }
@@ -38,10 +45,9 @@ ShardContext Scenario::shard_context() const {
   ctx.etp = parallel.etp > 0 ? parallel.etp : parallel.tp;
   ctx.expert_load_imbalance = parallel.expert_load_imbalance;
   ctx.gemm_precision = training.precision;
-  ctx.activation_precision =
-      training.precision == Precision::fp32 ? Precision::fp32
-      : training.precision == Precision::fp16 ? Precision::fp16
-                                              : Precision::bf16;
+  ctx.activation_precision = training.precision == Precision::fp32   ? Precision::fp32
+                             : training.precision == Precision::fp16 ? Precision::fp16
+                                                                     : Precision::bf16;
   ctx.framework = training.framework;
   ctx.flash_attention = training.flash_attention;
   return ctx;
@@ -150,8 +156,9 @@ int optional_degree(const Json& obj, std::string_view key, int fallback) {
 
 Scenario parse_scenario(const Json& root, const std::filesystem::path& base_dir) {
   require_object(root, "");
-  reject_unknown_fields(root, "", {"name", "description", "model", "cluster", "parallel",
-                                   "training", "comm", "engine", "strict_memory"});
+  reject_unknown_fields(root, "",
+                        {"name", "description", "model", "cluster", "parallel", "training", "comm",
+                         "engine", "strict_memory"});
   Scenario s;
   s.name = optional_string(root, "name", "").value_or("unnamed scenario");
   s.strict_memory = optional_bool(root, "strict_memory", "").value_or(false);
@@ -161,9 +168,9 @@ Scenario parse_scenario(const Json& root, const std::filesystem::path& base_dir)
   // --- training ---
   const Json& training = require_field(root, "training", "");
   require_object(training, "training");
-  reject_unknown_fields(training, "training", {"global_batch", "micro_batch", "seq_len",
-                                               "precision", "recompute", "framework",
-                                               "flash_attention"});
+  reject_unknown_fields(training, "training",
+                        {"global_batch", "micro_batch", "seq_len", "precision", "recompute",
+                         "framework", "flash_attention"});
   TrainingConfig& t = s.training;
   t.global_batch = require_positive_int(training, "global_batch", "training");
   t.micro_batch = optional_positive_int(training, "micro_batch", "training").value_or(1);
@@ -180,11 +187,11 @@ Scenario parse_scenario(const Json& root, const std::filesystem::path& base_dir)
     throw InputError("training.precision",
                      fmt::format("GPU '{}' has no {} tensor throughput; choose another precision",
                                  s.cluster.gpu.name, name_of(t.precision)));
-  t.recompute = parse_choice<RecomputeKind, 3>(
-      training, "recompute", "training", RecomputeKind::none,
-      {{{"none", RecomputeKind::none},
-        {"selective", RecomputeKind::selective},
-        {"full", RecomputeKind::full}}});
+  t.recompute =
+      parse_choice<RecomputeKind, 3>(training, "recompute", "training", RecomputeKind::none,
+                                     {{{"none", RecomputeKind::none},
+                                       {"selective", RecomputeKind::selective},
+                                       {"full", RecomputeKind::full}}});
   t.framework = parse_choice<Framework, 2>(
       training, "framework", "training", Framework::megatron,
       {{{"megatron", Framework::megatron}, {"pytorch", Framework::pytorch}}});
@@ -197,8 +204,8 @@ Scenario parse_scenario(const Json& root, const std::filesystem::path& base_dir)
   require_object(parallel, "parallel");
   reject_unknown_fields(parallel, "parallel",
                         {"tp", "pp", "dp", "cp", "ep", "vpp", "sequence_parallel", "zero",
-                         "schedule", "overlap_grad_reduce", "bucket_params", "layer_split",
-                         "etp", "expert_load_imbalance", "zero3_bucket_params"});
+                         "schedule", "overlap_grad_reduce", "bucket_params", "layer_split", "etp",
+                         "expert_load_imbalance", "zero3_bucket_params"});
   Strategy& p = s.parallel;
   p.tp = optional_degree(parallel, "tp", 1);
   p.pp = optional_degree(parallel, "pp", 1);
@@ -210,16 +217,16 @@ Scenario parse_scenario(const Json& root, const std::filesystem::path& base_dir)
   p.expert_load_imbalance =
       optional_positive_number(parallel, "expert_load_imbalance", "parallel").value_or(1.0);
   if (p.expert_load_imbalance < 1.0)
-    throw InputError("parallel.expert_load_imbalance",
-                     fmt::format("must be >= 1 (1 = uniform routing), got {}",
-                                 p.expert_load_imbalance));
-  p.overlap_grad_reduce =
-      optional_bool(parallel, "overlap_grad_reduce", "parallel").value_or(true);
+    throw InputError(
+        "parallel.expert_load_imbalance",
+        fmt::format("must be >= 1 (1 = uniform routing), got {}", p.expert_load_imbalance));
+  p.overlap_grad_reduce = optional_bool(parallel, "overlap_grad_reduce", "parallel").value_or(true);
   p.bucket_params = optional_positive_number(parallel, "bucket_params", "parallel").value_or(0);
   p.zero3_bucket_params =
       optional_positive_number(parallel, "zero3_bucket_params", "parallel").value_or(5e7);
   const auto zero = optional_non_negative_int(parallel, "zero", "parallel").value_or(0);
-  if (zero > 3) throw InputError("parallel.zero", fmt::format("must be 0, 1, 2 or 3, got {}", zero));
+  if (zero > 3)
+    throw InputError("parallel.zero", fmt::format("must be 0, 1, 2 or 3, got {}", zero));
   p.zero = static_cast<int>(zero);
   p.schedule = parse_choice<ScheduleKind, 4>(
       parallel, "schedule", "parallel",
@@ -237,17 +244,18 @@ Scenario parse_scenario(const Json& root, const std::filesystem::path& base_dir)
   const int derived_dp = static_cast<int>(s.gpus / model_parallel);
   p.dp = optional_degree(parallel, "dp", derived_dp);
   if (p.dp != derived_dp)
-    throw InputError("parallel.dp",
-                     fmt::format("tp x pp x dp x cp = {} x {} x {} x {} = {} but the cluster has {} "
-                                 "GPUs; omit dp to derive it ({})",
-                                 p.tp, p.pp, p.dp, p.cp, model_parallel * p.dp, s.gpus,
-                                 derived_dp));
+    throw InputError(
+        "parallel.dp",
+        fmt::format("tp x pp x dp x cp = {} x {} x {} x {} = {} but the cluster has {} "
+                    "GPUs; omit dp to derive it ({})",
+                    p.tp, p.pp, p.dp, p.cp, model_parallel * p.dp, s.gpus, derived_dp));
 
   // --- divisibility the frameworks require ---
   const ModelSpec& m = s.model;
   if (m.heads % p.tp != 0)
-    throw InputError("parallel.tp", fmt::format("tp = {} must divide the model's {} attention heads",
-                                                p.tp, m.heads));
+    throw InputError(
+        "parallel.tp",
+        fmt::format("tp = {} must divide the model's {} attention heads", p.tp, m.heads));
   if (m.kv_heads % p.tp != 0 && p.tp % m.kv_heads != 0)
     throw InputError("parallel.tp",
                      fmt::format("tp = {} and the model's {} key/value heads must divide one "
@@ -258,12 +266,12 @@ Scenario parse_scenario(const Json& root, const std::filesystem::path& base_dir)
       {{{"even", LayerSplit::even}, {"embedding_and_loss", LayerSplit::embedding_and_loss}}});
   const std::int64_t chunks = std::int64_t{p.pp} * p.vpp;
   if (p.layer_split == LayerSplit::even && m.layers % chunks != 0)
-    throw InputError(p.vpp > 1 ? "parallel.vpp" : "parallel.pp",
-                     fmt::format("pp x vpp = {} x {} must divide the model's {} layers{}", p.pp,
-                                 p.vpp, m.layers,
-                                 chunks > 1 && (m.layers + 2) % chunks == 0
-                                     ? " (or set parallel.layer_split to \"embedding_and_loss\")"
-                                     : ""));
+    throw InputError(
+        p.vpp > 1 ? "parallel.vpp" : "parallel.pp",
+        fmt::format("pp x vpp = {} x {} must divide the model's {} layers{}", p.pp, p.vpp, m.layers,
+                    chunks > 1 && (m.layers + 2) % chunks == 0
+                        ? " (or set parallel.layer_split to \"embedding_and_loss\")"
+                        : ""));
   if (p.layer_split == LayerSplit::embedding_and_loss &&
       (chunks < 2 || (m.layers + 2) % chunks != 0))
     throw InputError("parallel.layer_split",
@@ -271,11 +279,12 @@ Scenario parse_scenario(const Json& root, const std::filesystem::path& base_dir)
                                  "{}",
                                  chunks, m.layers + 2));
   if (t.seq_len % p.cp != 0)
-    throw InputError("parallel.cp", fmt::format("cp = {} must divide training.seq_len = {}", p.cp,
-                                                t.seq_len));
+    throw InputError("parallel.cp",
+                     fmt::format("cp = {} must divide training.seq_len = {}", p.cp, t.seq_len));
   if (p.ep > 1) {
     if (!m.moe)
-      throw InputError("parallel.ep", "expert parallelism (ep > 1) needs a mixture-of-experts model");
+      throw InputError("parallel.ep",
+                       "expert parallelism (ep > 1) needs a mixture-of-experts model");
     if (m.moe->experts % p.ep != 0)
       throw InputError("parallel.ep", fmt::format("ep = {} must divide the model's {} experts",
                                                   p.ep, m.moe->experts));
@@ -309,8 +318,8 @@ Scenario parse_scenario(const Json& root, const std::filesystem::path& base_dir)
   if (p.sequence_parallel && p.tp == 1)
     s.warnings.push_back("sequence_parallel has no effect with tp = 1");
   if (p.tp > s.cluster.node.gpus_per_node)
-    s.warnings.push_back(fmt::format("tp = {} spans nodes: TP collectives cross the network",
-                                     p.tp));
+    s.warnings.push_back(
+        fmt::format("tp = {} spans nodes: TP collectives cross the network", p.tp));
 
   // --- communication model options ---
   if (root.contains("comm")) {

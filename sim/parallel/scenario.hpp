@@ -39,8 +39,8 @@ struct Strategy {
   bool sequence_parallel = false;
   int zero = 0;  // 0: DDP; 1: optimizer states sharded (Megatron distributed optimizer); 2; 3
   ScheduleKind schedule = ScheduleKind::one_f_one_b;
-  bool overlap_grad_reduce = true;   // DP gradient reduction in buckets during backward
-  double bucket_params = 0;          // 0 = Megatron default max(40M, 1M x dp)
+  bool overlap_grad_reduce = true;  // DP gradient reduction in buckets during backward
+  double bucket_params = 0;         // 0 = Megatron default max(40M, 1M x dp)
   // ZeRO-3 / FSDP parameter-gather and gradient-reduce granularity (DeepSpeed's
   // stage3_prefetch_bucket_size, 5e7 parameters by default).
   double zero3_bucket_params = 5e7;

@@ -1,12 +1,12 @@
 #include "sim/parallel/step_builder.hpp"
 
 #include <algorithm>
-#include <deque>
 #include <cmath>
+#include <deque>
 #include <numeric>
 #include <optional>
-#include <string>
 #include <stdexcept>
+#include <string>
 
 #include "models/layer_ops.hpp"
 #include "sim/parallel/memory.hpp"
@@ -15,7 +15,9 @@
 namespace trainsim {
 namespace {
 
-constexpr std::size_t idx(TimeCategory c) { return static_cast<std::size_t>(c); }
+constexpr std::size_t idx(TimeCategory c) {
+  return static_cast<std::size_t>(c);
+}
 
 double total_of(const CategoryTimes& parts) {
   return std::accumulate(parts.begin(), parts.end(), 0.0);
@@ -52,8 +54,7 @@ double sum_time(const std::vector<Op>& ops, const ComputeCost& compute, double* 
   return seconds;
 }
 
-double weight_gradient_time(const std::vector<Op>& ops, const ComputeCost& compute,
-                            double* flops) {
+double weight_gradient_time(const std::vector<Op>& ops, const ComputeCost& compute, double* flops) {
   double seconds = 0;
   for (const Op& op : ops) {
     const std::string_view name = op.name;
@@ -80,8 +81,8 @@ struct CostTable {
   double p2p_s = 0;
 };
 
-CostTable build_costs(const Scenario& sc, const ComputeCost& compute,
-                      const CollectiveCost& coll, const ParallelGroups& groups) {
+CostTable build_costs(const Scenario& sc, const ComputeCost& compute, const CollectiveCost& coll,
+                      const ParallelGroups& groups) {
   const ShardContext ctx = sc.shard_context();
   const Strategy& p = sc.parallel;
   const ModelSpec& model = sc.model;
@@ -92,11 +93,10 @@ CostTable build_costs(const Scenario& sc, const ComputeCost& compute,
     return coll.estimate_s(kind, groups.tp, bytes);
   };
   // The two blocking TP collectives around each of attention and MLP (Megatron's f/g).
-  const double tp_pair =
-      p.tp == 1 ? 0.0
-      : sp      ? 2.0 * (tp(CollectiveKind::all_gather, activation_bytes) +
-                    tp(CollectiveKind::reduce_scatter, activation_bytes))
-                : 2.0 * tp(CollectiveKind::all_reduce, activation_bytes);
+  const double tp_pair = p.tp == 1 ? 0.0
+                         : sp      ? 2.0 * (tp(CollectiveKind::all_gather, activation_bytes) +
+                                       tp(CollectiveKind::reduce_scatter, activation_bytes))
+                                   : 2.0 * tp(CollectiveKind::all_reduce, activation_bytes);
 
   CostTable t;
   {  // transformer layer
@@ -111,8 +111,8 @@ CostTable build_costs(const Scenario& sc, const ComputeCost& compute,
       // Ring attention: K and V blocks travel around the CP ring, overlapped with attention on
       // the blocks already present; backward moves K, V and their gradients (twice the bytes).
       const double kv_bytes = 2.0 * ctx.micro_batch * ctx.seq_len *
-                              std::max<std::int64_t>(1, model.kv_heads / p.tp) *
-                              model.head_dim() * e;
+                              std::max<std::int64_t>(1, model.kv_heads / p.tp) * model.head_dim() *
+                              e;
       const double ring_s = coll.estimate_s(CollectiveKind::all_gather, groups.cp, kv_bytes);
       const double overlap = (p.cp - 1.0) / p.cp;
       c.forward[idx(TimeCategory::cp_comm)] =
@@ -128,7 +128,8 @@ CostTable build_costs(const Scenario& sc, const ComputeCost& compute,
       c.backward[idx(TimeCategory::ep_comm)] = 2.0 * a2a;
     }
     switch (sc.training.recompute) {
-      case RecomputeKind::none: break;
+      case RecomputeKind::none:
+        break;
       case RecomputeKind::selective:
         c.backward[idx(TimeCategory::compute)] += attention_time(ops.forward, compute);
         break;
@@ -147,7 +148,8 @@ CostTable build_costs(const Scenario& sc, const ComputeCost& compute,
     if (p.tp > 1) {
       c.forward[idx(TimeCategory::tp_comm)] =
           tp(sp ? CollectiveKind::reduce_scatter : CollectiveKind::all_reduce, activation_bytes);
-      if (sp) c.backward[idx(TimeCategory::tp_comm)] = tp(CollectiveKind::all_gather, activation_bytes);
+      if (sp)
+        c.backward[idx(TimeCategory::tp_comm)] = tp(CollectiveKind::all_gather, activation_bytes);
     }
     c.params = model.embedding_params() / p.tp;
   }
@@ -190,8 +192,12 @@ class StepBuilder {
  public:
   StepBuilder(const Scenario& sc, const ComputeCost& compute, const CollectiveCost& coll,
               const StepBuildOptions& options)
-      : sc_(sc), compute_(compute), coll_(coll), options_(options),
-        groups_(parallel_groups(sc)), costs_(build_costs(sc, compute, coll, groups_)) {
+      : sc_(sc),
+        compute_(compute),
+        coll_(coll),
+        options_(options),
+        groups_(parallel_groups(sc)),
+        costs_(build_costs(sc, compute, coll, groups_)) {
     const Strategy& p = sc.parallel;
     pp_ = p.pp;
     vpp_ = p.schedule == ScheduleKind::interleaved ? p.vpp : 1;
@@ -207,9 +213,8 @@ class StepBuilder {
                          : std::max(40e6, 1e6 * static_cast<double>(groups_.dp.ranks));
     costs_.layer.params = sc.model.layer_params() / p.tp;
     if (sc.model.moe && p.ep > 1) {
-      const double experts = static_cast<double>(sc.model.moe->experts) *
-                             sc.model.mlp_matrices() * sc.model.hidden *
-                             sc.model.moe->expert_ffn_hidden;
+      const double experts = static_cast<double>(sc.model.moe->experts) * sc.model.mlp_matrices() *
+                             sc.model.hidden * sc.model.moe->expert_ffn_hidden;
       costs_.layer.params -= experts / p.tp * (1.0 - 1.0 / p.ep);
     }
     split_weight_ = p.schedule == ScheduleKind::zb_h1;
@@ -317,8 +322,7 @@ class StepBuilder {
     for (const Segment& g : segs) {
       CategoryTimes compute_parts = g.parts;
       if (detail) {
-        for (TimeCategory c : {TimeCategory::tp_comm, TimeCategory::cp_comm,
-                               TimeCategory::ep_comm})
+        for (TimeCategory c : {TimeCategory::tp_comm, TimeCategory::cp_comm, TimeCategory::ep_comm})
           compute_parts[idx(c)] = 0;
       }
       TaskSpec spec;
@@ -397,9 +401,9 @@ class StepBuilder {
     labels_.push_back(std::string(label) + " (further buckets)");
     spec.label = labels_.back();
     spec.category = TimeCategory::dp_comm;
-    spec.duration_s = full_buckets * coll_.estimate_s(kind, groups_.dp, bucket * bytes_per_param) +
-                      (remainder > 0 ? coll_.estimate_s(kind, groups_.dp, remainder * bytes_per_param)
-                                     : 0.0);
+    spec.duration_s =
+        full_buckets * coll_.estimate_s(kind, groups_.dp, bucket * bytes_per_param) +
+        (remainder > 0 ? coll_.estimate_s(kind, groups_.dp, remainder * bytes_per_param) : 0.0);
     spec.bytes = rest * bytes_per_param;
     const TaskId last = w_.graph.add_task(stream, spec);
     return {first, last};
@@ -449,10 +453,9 @@ class StepBuilder {
         // ZeRO-3 gathers the chunk's parameters for every forward and backward, bucket by
         // bucket, prefetching one pass ahead: the pass starts with the first bucket and cannot
         // finish before the last one has arrived.
-        gather = add_bucketed_collective(r.dp, "zero-3 param all-gather",
-                                         CollectiveKind::all_gather,
-                                         chunk_params[static_cast<std::size_t>(step.chunk)],
-                                         weight_bytes_per_param);
+        gather = add_bucketed_collective(
+            r.dp, "zero-3 param all-gather", CollectiveKind::all_gather,
+            chunk_params[static_cast<std::size_t>(step.chunk)], weight_bytes_per_param);
         if (recent_compute.size() >= 2)
           w_.graph.add_edge(recent_compute[recent_compute.size() - 2], gather->first);
       }
@@ -488,9 +491,9 @@ class StepBuilder {
         const bool flush = filled >= bucket_params_ || i + 1 == segs.size();
         if (!flush || filled <= 0) continue;
         if (p.overlap_grad_reduce) {
-          const TaskId bucket = add_collective(r.dp, grad_label, TimeCategory::dp_comm,
-                                               grad_collective, groups_.dp,
-                                               filled * grad_bytes_per_param);
+          const TaskId bucket =
+              add_collective(r.dp, grad_label, TimeCategory::dp_comm, grad_collective, groups_.dp,
+                             filled * grad_bytes_per_param);
           w_.graph.add_edge(done[i], bucket);
         } else {
           deferred_buckets.push_back(filled);
@@ -499,9 +502,8 @@ class StepBuilder {
       }
     }
     for (double params : deferred_buckets) {
-      const TaskId bucket = add_collective(r.dp, grad_label, TimeCategory::dp_comm,
-                                           grad_collective, groups_.dp,
-                                           params * grad_bytes_per_param);
+      const TaskId bucket = add_collective(r.dp, grad_label, TimeCategory::dp_comm, grad_collective,
+                                           groups_.dp, params * grad_bytes_per_param);
       if (any_compute) w_.graph.add_edge(last_compute, bucket);
     }
 

@@ -7,7 +7,9 @@
 namespace trainsim {
 namespace {
 
-constexpr std::size_t idx(TimeCategory c) { return static_cast<std::size_t>(c); }
+constexpr std::size_t idx(TimeCategory c) {
+  return static_cast<std::size_t>(c);
+}
 
 constexpr TimeCategory kCommKinds[] = {TimeCategory::tp_comm, TimeCategory::pp_comm,
                                        TimeCategory::dp_comm, TimeCategory::cp_comm,
@@ -91,9 +93,9 @@ std::string prediction_to_table(const StepPrediction& p) {
   line("optimizer states", human_bytes(p.memory.optimizer_bytes));
   line("activations", human_bytes(p.memory.activations_bytes));
   line("runtime reserved", human_bytes(p.memory.runtime_reserved_bytes));
-  line("peak / capacity", fmt::format("{} / {} ({})", human_bytes(p.memory.peak_bytes),
-                                      human_bytes(p.memory.capacity_bytes),
-                                      p.memory.fits ? "fits" : "DOES NOT FIT"));
+  line("peak / capacity",
+       fmt::format("{} / {} ({})", human_bytes(p.memory.peak_bytes),
+                   human_bytes(p.memory.capacity_bytes), p.memory.fits ? "fits" : "DOES NOT FIT"));
   for (const std::string& w : p.warnings) out += fmt::format("warning: {}\n", w);
   return out;
 }
@@ -109,10 +111,10 @@ std::string prediction_to_csv(const StepPrediction& p) {
     for (char c : name) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
     name = quoted + "\"";
   }
-  std::string row = fmt::format("{},{},{:.9g},{:.9g},{:.9g},{:.9g},{:.9g},{:.9g},{:.9g}", name,
-                                p.gpus, p.step_time_s, p.tokens_per_s, p.model_flops_per_step,
-                                p.mfu, p.breakdown.compute_s, p.breakdown.bubble_s,
-                                p.breakdown.optimizer_s);
+  std::string row =
+      fmt::format("{},{},{:.9g},{:.9g},{:.9g},{:.9g},{:.9g},{:.9g},{:.9g}", name, p.gpus,
+                  p.step_time_s, p.tokens_per_s, p.model_flops_per_step, p.mfu,
+                  p.breakdown.compute_s, p.breakdown.bubble_s, p.breakdown.optimizer_s);
   for (TimeCategory c : kCommKinds) row += fmt::format(",{:.9g}", p.breakdown.exposed(c));
   row += fmt::format(",{:.0f},{:.0f},{}\n", p.memory.peak_bytes, p.memory.capacity_bytes,
                      p.memory.fits ? "true" : "false");
@@ -125,12 +127,15 @@ OrderedJson prediction_to_trace(const StepPrediction& p) {
   const TaskGraph& graph = p.workload->graph;
   OrderedJson events = OrderedJson::array();
   for (const RankStreams& r : p.workload->ranks) {
-    events.push_back({{"name", "process_name"},
+    events.push_back(
+        {{"name", "process_name"},
+         {"ph", "M"},
+         {"pid", r.stage},
+         {"args", {{"name", fmt::format("GPU stage {} (representative rank)", r.stage)}}}});
+    events.push_back({{"name", "process_sort_index"},
                       {"ph", "M"},
                       {"pid", r.stage},
-                      {"args", {{"name", fmt::format("GPU stage {} (representative rank)", r.stage)}}}});
-    events.push_back(
-        {{"name", "process_sort_index"}, {"ph", "M"}, {"pid", r.stage}, {"args", {{"sort_index", r.stage}}}});
+                      {"args", {{"sort_index", r.stage}}}});
   }
   for (StreamId s = 0; s < graph.streams().size(); ++s) {
     const Stream& stream = graph.streams()[s];

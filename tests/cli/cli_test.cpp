@@ -2,14 +2,14 @@
 // JSON path, output formats, determinism and traces.
 #include <gtest/gtest.h>
 
-#include <algorithm>
-#include <array>
-#include <set>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <algorithm>
+#include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <string>
 
@@ -32,12 +32,12 @@ std::string slurp(const std::filesystem::path& p) {
 CliRun trainsim(const std::string& args) {
   static int counter = 0;
   const auto dir = std::filesystem::temp_directory_path();
-  const auto out = dir / ("trainsim_cli_out_" + std::to_string(::getpid()) + "_" +
-                          std::to_string(counter));
-  const auto err = dir / ("trainsim_cli_err_" + std::to_string(::getpid()) + "_" +
-                          std::to_string(counter++));
-  const std::string command = std::string(TRAINSIM_CLI) + " " + args + " >" + out.string() +
-                              " 2>" + err.string();
+  const auto out =
+      dir / ("trainsim_cli_out_" + std::to_string(::getpid()) + "_" + std::to_string(counter));
+  const auto err =
+      dir / ("trainsim_cli_err_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
+  const std::string command =
+      std::string(TRAINSIM_CLI) + " " + args + " >" + out.string() + " 2>" + err.string();
   const int raw = std::system(command.c_str());
   CliRun r;
   r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
@@ -54,8 +54,8 @@ TEST(Cli, PredictsTheDefaultScenarioAsJsonWithTheContractFields) {
   const CliRun r = trainsim("predict --format json");
   ASSERT_EQ(r.status, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
-  for (const char* key : {"scenario", "gpus", "step_time_s", "tokens_per_s",
-                          "model_flops_per_step", "mfu", "breakdown", "memory", "warnings"})
+  for (const char* key : {"scenario", "gpus", "step_time_s", "tokens_per_s", "model_flops_per_step",
+                          "mfu", "breakdown", "memory", "warnings"})
     EXPECT_TRUE(j.contains(key)) << key;
   for (const char* key : {"compute_s", "bubble_s", "optimizer_s", "exposed_comm_s"})
     EXPECT_TRUE(j["breakdown"].contains(key)) << key;
@@ -151,7 +151,8 @@ TEST(Cli, UnknownPresetSuggestsTheNearestNames) {
 }
 
 TEST(Cli, InfeasibleUnderStrictMemoryExitsThree) {
-  const CliRun r = trainsim("predict --set parallel.pp=1 --set parallel.dp=128 --set strict_memory=true");
+  const CliRun r =
+      trainsim("predict --set parallel.pp=1 --set parallel.dp=128 --set strict_memory=true");
   EXPECT_EQ(r.status, 3) << r.err;
   EXPECT_NE(r.err.find("memory"), std::string::npos);
 }
@@ -194,8 +195,8 @@ TEST(Accuracy, PublishedTrainingStepsWithinTheTargets) {
   const CliRun r = trainsim("validate " + kData + "/validation/published-dev.json --format json");
   ASSERT_EQ(r.status, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
-  for (const char* group : {"Megatron SC'21 Table 1 (A100)", "H100 GPT-3 175B recipes",
-                            "H100 Llama 3.1 recipes"}) {
+  for (const char* group :
+       {"Megatron SC'21 Table 1 (A100)", "H100 GPT-3 175B recipes", "H100 Llama 3.1 recipes"}) {
     ASSERT_TRUE(j["groups"].contains(group)) << group;
     EXPECT_LE(j["groups"][group]["mape"].get<double>(), 0.15) << group;
     EXPECT_LE(j["groups"][group]["max_abs_error"].get<double>(), 0.30) << group;

@@ -12,8 +12,7 @@ namespace {
 
 // Runs the schedule alone on the engine: forward t_f, backward t_b (input gradients; plus t_w of
 // weight gradients, a separate pass under zero-bubble schedules) per stage and chunk, free p2p.
-double makespan(ScheduleKind kind, int pp, int m, int vpp, double t_f, double t_b,
-                double t_w = 0) {
+double makespan(ScheduleKind kind, int pp, int m, int vpp, double t_f, double t_b, double t_w = 0) {
   TaskGraph g;
   const int vstages = pp * vpp;
   std::vector<TaskId> fwd(vstages * m), bwd(vstages * m);
@@ -25,11 +24,13 @@ double makespan(ScheduleKind kind, int pp, int m, int vpp, double t_f, double t_
     for (const ScheduleStep& step : orders.back()) {
       const int vs = step.chunk * pp + stage;
       TaskSpec spec;
-      spec.label = step.pass == PassKind::forward ? "F" : step.pass == PassKind::backward ? "B" : "W";
-      spec.duration_s = step.pass == PassKind::forward    ? t_f / vpp
-                        : step.pass == PassKind::weight   ? t_w
-                        : split                           ? t_b
-                                                          : (t_b + t_w) / vpp;
+      spec.label = step.pass == PassKind::forward    ? "F"
+                   : step.pass == PassKind::backward ? "B"
+                                                     : "W";
+      spec.duration_s = step.pass == PassKind::forward  ? t_f / vpp
+                        : step.pass == PassKind::weight ? t_w
+                        : split                         ? t_b
+                                                        : (t_b + t_w) / vpp;
       const TaskId id = g.add_task(s, spec);
       if (step.pass != PassKind::weight)
         (step.pass == PassKind::forward ? fwd : bwd)[vs * m + step.micro_batch] = id;

@@ -63,7 +63,8 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(Predict, ZeroBubbleH1BeatsOneFOneBWithTheSameMemory) {
   Json json = with(small_gpt_scenario(), "model", "vocab", 256);
   const StepPrediction base = predict_step(scenario_from(json));
-  const StepPrediction zb = predict_step(scenario_from(with(json, "parallel", "schedule", "zb-h1")));
+  const StepPrediction zb =
+      predict_step(scenario_from(with(json, "parallel", "schedule", "zb-h1")));
   // Weight gradients are about a third of the backward work here (TP collectives stay in B), so
   // the bubble shrinks by (p-1)·2·t_w out of (p-1)(t_f + t_b + t_w): about a third.
   EXPECT_LT(zb.breakdown.bubble_s, 0.8 * base.breakdown.bubble_s);
@@ -147,7 +148,8 @@ TEST(Predict, MfuAndThroughputAreConsistent) {
   const double tokens = 64.0 * 1024;
   EXPECT_DOUBLE_EQ(p.tokens_per_s, tokens / p.step_time_s);
   EXPECT_NEAR(p.mfu,
-              p.model_flops_per_step / (p.step_time_s * 16 * s.cluster.gpu.peak_flops_per_s(Precision::bf16)),
+              p.model_flops_per_step /
+                  (p.step_time_s * 16 * s.cluster.gpu.peak_flops_per_s(Precision::bf16)),
               1e-12);
 }
 

@@ -17,6 +17,8 @@ inline Json small_gpt_scenario() {
                          "fixture");
 }
 
-inline Scenario scenario_from(const Json& json) { return parse_scenario(json, data_root()); }
+inline Scenario scenario_from(const Json& json) {
+  return parse_scenario(json, data_root());
+}
 
 }  // namespace trainsim::testing
