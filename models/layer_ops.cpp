@@ -278,6 +278,12 @@ std::vector<Op> build_optimizer_ops(double params_on_rank, Framework framework) 
   return {clip, adam};
 }
 
+double context_parallel_ring_step_bytes(const ModelSpec& model, const ShardContext& ctx) {
+  const double kv_heads_local = std::max<std::int64_t>(1, model.kv_heads / ctx.tp);
+  return 2.0 * ctx.micro_batch * ctx.local_seq_len() * kv_heads_local * model.head_dim() *
+         bytes_per_element(ctx.activation_precision);
+}
+
 double routed_tokens_per_rank(const ModelSpec& model, const ShardContext& ctx) {
   if (!model.moe) return 0;
   const double copies = static_cast<double>(ctx.gemm_tokens()) * model.moe->top_k;

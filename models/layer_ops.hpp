@@ -57,6 +57,10 @@ std::vector<Op> build_optimizer_ops(double params_on_rank, Framework framework);
 // discount (the MFU numerator convention, interface.md): 6 · matmul params + 12 · L · h · s.
 double model_flops_per_token(const ModelSpec& model, std::int64_t seq_len);
 
+// Bytes one ring-attention step passes to the next CP rank: the local K and V blocks,
+// 2·b·(s/cp)·h_kv/tp elements (comm-model.md §4.5).
+double context_parallel_ring_step_bytes(const ModelSpec& model, const ShardContext& ctx);
+
 // Routed token copies the busiest rank of an expert-parallel group sends (and receives) per
 // all-to-all: T·top_k, padded to the capacity factor, scaled by the load imbalance.
 double routed_tokens_per_rank(const ModelSpec& model, const ShardContext& ctx);

@@ -205,7 +205,8 @@ Scenario parse_scenario(const Json& root, const std::filesystem::path& base_dir)
   reject_unknown_fields(parallel, "parallel",
                         {"tp", "pp", "dp", "cp", "ep", "vpp", "sequence_parallel", "zero",
                          "schedule", "overlap_grad_reduce", "bucket_params", "layer_split", "etp",
-                         "expert_load_imbalance", "zero3_bucket_params"});
+                         "expert_load_imbalance", "zero3_bucket_params", "cp_kind",
+                         "tp_comm_overlap"});
   Strategy& p = s.parallel;
   p.tp = optional_degree(parallel, "tp", 1);
   p.pp = optional_degree(parallel, "pp", 1);
@@ -214,6 +215,10 @@ Scenario parse_scenario(const Json& root, const std::filesystem::path& base_dir)
   p.vpp = optional_degree(parallel, "vpp", 1);
   p.sequence_parallel = optional_bool(parallel, "sequence_parallel", "parallel").value_or(false);
   p.etp = optional_degree(parallel, "etp", 0);
+  p.cp_kind = parse_choice<ContextParallelKind, 2>(
+      parallel, "cp_kind", "parallel", ContextParallelKind::ring,
+      {{{"ring", ContextParallelKind::ring}, {"ulysses", ContextParallelKind::ulysses}}});
+  p.tp_comm_overlap = optional_bool(parallel, "tp_comm_overlap", "parallel").value_or(false);
   p.expert_load_imbalance =
       optional_positive_number(parallel, "expert_load_imbalance", "parallel").value_or(1.0);
   if (p.expert_load_imbalance < 1.0)
@@ -315,6 +320,14 @@ Scenario parse_scenario(const Json& root, const std::filesystem::path& base_dir)
     throw InputError("parallel.vpp",
                      fmt::format("vpp = {} needs \"schedule\": \"interleaved\"", p.vpp));
   }
+  if (p.cp_kind == ContextParallelKind::ulysses && p.cp > 1 && (m.heads / p.tp) % p.cp != 0)
+    throw InputError("parallel.cp", fmt::format("Ulysses needs cp = {} to divide the {} heads per "
+                                                "TP rank",
+                                                p.cp, m.heads / p.tp));
+  if (p.tp_comm_overlap && !p.sequence_parallel && p.tp > 1)
+    throw InputError("parallel.tp_comm_overlap",
+                     "TP communication overlap works on the sequence-parallel all-gathers and "
+                     "reduce-scatters: set parallel.sequence_parallel to true");
   if (p.sequence_parallel && p.tp == 1)
     s.warnings.push_back("sequence_parallel has no effect with tp = 1");
   if (p.tp > s.cluster.node.gpus_per_node)

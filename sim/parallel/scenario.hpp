@@ -16,6 +16,9 @@
 namespace trainsim {
 
 enum class ScheduleKind { gpipe, one_f_one_b, interleaved, zb_h1 };
+// Context parallelism: ring attention (K/V blocks passed around the CP ring, Megatron) or
+// Ulysses (all-to-all re-sharding from sequence to heads, DeepSpeed).
+enum class ContextParallelKind { ring, ulysses };
 enum class RecomputeKind { none, selective, full };
 
 // How transformer layers are spread over the pp·vpp model chunks.
@@ -45,6 +48,8 @@ struct Strategy {
   // stage3_prefetch_bucket_size, 5e7 parameters by default).
   double zero3_bucket_params = 5e7;
   LayerSplit layer_split = LayerSplit::even;
+  ContextParallelKind cp_kind = ContextParallelKind::ring;
+  bool tp_comm_overlap = false;        // TE comm-GEMM overlap of the SP all-gathers/reduce-scatters
   int etp = 0;                         // expert tensor parallel; 0 = same as tp
   double expert_load_imbalance = 1.0;  // busiest expert's tokens / uniform share (what-if)
 };

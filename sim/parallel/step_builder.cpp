@@ -66,6 +66,13 @@ double weight_gradient_time(const std::vector<Op>& ops, const ComputeCost& compu
   return seconds;
 }
 
+double gemm_time(const std::vector<Op>& ops, const ComputeCost& compute) {
+  double seconds = 0;
+  for (const Op& op : ops)
+    if (op.kind == OpKind::gemm) seconds += compute.estimate_s(op);
+  return seconds;
+}
+
 double attention_time(const std::vector<Op>& ops, const ComputeCost& compute) {
   double seconds = 0;
   // Core attention: the flash kernel, or the materialized-score ops around it.
@@ -107,12 +114,34 @@ CostTable build_costs(const Scenario& sc, const ComputeCost& compute, const Coll
     c.weight_s = weight_gradient_time(ops.backward, compute, &c.weight_flops);
     c.forward[idx(TimeCategory::tp_comm)] = tp_pair;
     c.backward[idx(TimeCategory::tp_comm)] = tp_pair;
-    if (p.cp > 1) {
+    if (p.tp_comm_overlap && p.tp > 1) {
+      // Transformer Engine's comm-GEMM overlap splits each all-gather / reduce-scatter into tp
+      // chunks pipelined with the adjacent GEMM: only what the GEMM cannot cover stays exposed,
+      // and never less than one chunk.
+      auto exposed = [&](double comm_s, const std::vector<Op>& pass_ops) {
+        const double gemm_s = gemm_time(pass_ops, compute);
+        const double chunks = p.tp;
+        return std::max(comm_s - gemm_s * (chunks - 1) / chunks, comm_s / chunks);
+      };
+      c.forward[idx(TimeCategory::tp_comm)] = exposed(tp_pair, ops.forward);
+      c.backward[idx(TimeCategory::tp_comm)] = exposed(tp_pair, ops.backward);
+    }
+    if (p.cp > 1 && p.cp_kind == ContextParallelKind::ulysses) {
+      // Ulysses (DeepSpeed): all-to-alls re-shard Q, K, V from sequence to heads before attention
+      // and the output back after it; backward mirrors them. K and V are smaller under GQA.
+      const double q_bytes = static_cast<double>(ctx.gemm_tokens()) * model.hidden / p.tp * e;
+      const double kv_bytes = static_cast<double>(ctx.gemm_tokens()) * model.kv_hidden() / p.tp * e;
+      auto a2a = [&](double bytes) {
+        return coll.estimate_s(CollectiveKind::all_to_all, groups.cp, bytes);
+      };
+      const double per_pass = 2.0 * a2a(q_bytes) + 2.0 * a2a(kv_bytes);  // q, k, v in; out back
+      c.forward[idx(TimeCategory::cp_comm)] = per_pass;
+      c.backward[idx(TimeCategory::cp_comm)] = per_pass;
+    } else if (p.cp > 1) {
       // Ring attention: K and V blocks travel around the CP ring, overlapped with attention on
       // the blocks already present; backward moves K, V and their gradients (twice the bytes).
-      const double kv_bytes = 2.0 * ctx.micro_batch * ctx.seq_len *
-                              std::max<std::int64_t>(1, model.kv_heads / p.tp) * model.head_dim() *
-                              e;
+      // The ring moves cp - 1 blocks to every rank: an all-gather of cp blocks in volume.
+      const double kv_bytes = p.cp * context_parallel_ring_step_bytes(model, ctx);
       const double ring_s = coll.estimate_s(CollectiveKind::all_gather, groups.cp, kv_bytes);
       const double overlap = (p.cp - 1.0) / p.cp;
       c.forward[idx(TimeCategory::cp_comm)] =

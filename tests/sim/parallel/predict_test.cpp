@@ -203,3 +203,45 @@ TEST(MixtureOfExperts, ExpertParallelMustDivideTheExperts) {
 
 }  // namespace
 }  // namespace trainsim
+
+namespace trainsim {
+namespace {
+
+TEST(ContextParallel, ARingStepMovesTheLocalKeyAndValueBlocks) {
+  Json json = testing::small_gpt_scenario();
+  json["parallel"]["cp"] = 2;
+  const Scenario s = testing::scenario_from(json);
+  const ShardContext ctx = s.shard_context();
+  // 2 · b · (s/c) · h_kv elements of 2 bytes, h_kv split over tp = 2.
+  EXPECT_DOUBLE_EQ(context_parallel_ring_step_bytes(s.model, ctx), 2.0 * 2 * (1024 / 2) * 512 * 2);
+}
+
+TEST(ContextParallel, UlyssesExchangesAllToAllsAndRingOverlapsWithAttention) {
+  Json ring = testing::small_gpt_scenario();
+  ring["parallel"] = {{"tp", 1}, {"pp", 1}, {"cp", 4}};
+  Json ulysses = ring;
+  ulysses["parallel"]["cp_kind"] = "ulysses";
+  const StepPrediction a = predict_step(testing::scenario_from(ring));
+  const StepPrediction b = predict_step(testing::scenario_from(ulysses));
+  EXPECT_GT(b.breakdown.exposed(TimeCategory::cp_comm), 0);
+  EXPECT_GE(b.breakdown.exposed(TimeCategory::cp_comm), a.breakdown.exposed(TimeCategory::cp_comm));
+  ulysses["parallel"]["cp"] = 16;  // 16 heads / 16: fine; 32 would not divide
+  ulysses["cluster"]["nodes"] = 2;
+  EXPECT_NO_THROW(testing::scenario_from(ulysses));
+}
+
+TEST(TensorParallel, CommGemmOverlapHidesMostOfTheSequenceParallelCollectives) {
+  Json json = testing::small_gpt_scenario();
+  json["parallel"] = {{"tp", 8}, {"pp", 1}, {"sequence_parallel", true}};
+  const StepPrediction plain = predict_step(testing::scenario_from(json));
+  json["parallel"]["tp_comm_overlap"] = true;
+  const StepPrediction overlapped = predict_step(testing::scenario_from(json));
+  EXPECT_LT(overlapped.breakdown.exposed(TimeCategory::tp_comm),
+            0.7 * plain.breakdown.exposed(TimeCategory::tp_comm));
+  EXPECT_LT(overlapped.step_time_s, plain.step_time_s);
+  json["parallel"]["sequence_parallel"] = false;
+  EXPECT_THROW(testing::scenario_from(json), InputError);
+}
+
+}  // namespace
+}  // namespace trainsim
