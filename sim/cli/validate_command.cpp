@@ -28,7 +28,8 @@ struct Skip {
 
 struct Conversion {
   Json scenario;
-  double measured_s = 0;
+  double measured_s = 0;  // 0 until known: then derived from `mcore_tflops_per_gpu`
+  double mcore_tflops_per_gpu = 0;
   std::string measured_from;
   std::vector<std::string> assumptions;
 };
@@ -57,6 +58,7 @@ std::string group_of(const std::string& id) {
   if (id.rfind("mlm-sc21-t2-ptdp", 0) == 0) return "Megatron SC'21 Table 2 PTD-P (A100)";
   if (id.rfind("dgxc-gpt3", 0) == 0) return "H100 GPT-3 175B recipes";
   if (id.rfind("dgxc-llama31", 0) == 0) return "H100 Llama 3.1 recipes";
+  if (id.rfind("mcore-mixtral", 0) == 0) return "H100 Mixtral (Megatron-Core)";
   const auto dash = id.find('-');
   return id.substr(0, dash);
 }
@@ -92,6 +94,12 @@ std::variant<Conversion, Skip> convert(const Json& record) {
     const double gpus = number(hw, "gpus").value_or(0);
     c.measured_s = megatron_eq3_flops(model, *number(batch, "global")) / (gpus * *x * 1e12);
     c.measured_from = "tflops_per_gpu with the paper's eq. 3 FLOP count";
+  } else if (auto y = number(measured, "tflops_per_gpu");
+             y && record.value("source", "").find("Megatron-LM") != std::string::npos) {
+    // Megatron-Core reports model TFLOP/s with its num_floating_point_operations(), which is
+    // 6·N_active_matmul + 12·l·h·s per token: the same count as model_flops_per_token().
+    c.mcore_tflops_per_gpu = *y;
+    c.measured_from = "tflops_per_gpu with Megatron-Core's FLOP count";
   } else {
     return Skip{"no iteration time, and no throughput with a stated FLOP convention"};
   }
@@ -240,6 +248,8 @@ int run_validate(const ValidateArgs& args) {
     try {
       const Scenario scenario = parse_scenario(c.scenario, data_root());
       const StepPrediction p = predict_step(scenario);
+      if (c.measured_s <= 0)
+        c.measured_s = p.model_flops_per_step / (scenario.gpus * c.mcore_tflops_per_gpu * 1e12);
       Row row{id,
               group_of(id),
               p.step_time_s,
