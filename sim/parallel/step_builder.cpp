@@ -8,6 +8,8 @@
 #include <stdexcept>
 #include <string>
 
+#include <fmt/format.h>
+
 #include "models/layer_ops.hpp"
 #include "sim/parallel/memory.hpp"
 #include "sim/parallel/pipeline_schedule.hpp"
@@ -251,6 +253,7 @@ class StepBuilder {
     const std::size_t slots = static_cast<std::size_t>(vstages_) * m_ * 3;
     first_.assign(slots, 0);
     blocking_comm_.assign(static_cast<std::size_t>(pp_), -1);
+    build_plans();
     last_.assign(slots, 0);
   }
 
@@ -277,7 +280,38 @@ class StepBuilder {
     return (static_cast<std::size_t>(vs) * m_ + mb) * 3 + static_cast<std::size_t>(pass);
   }
 
-  std::vector<Segment> segments(int vs, PassKind pass) const {
+  // The pieces of one pass of one model chunk; identical for every micro-batch, so built once.
+  struct PassPlan {
+    std::vector<Segment> segments;
+    CategoryTimes total{};
+    double flops = 0;
+    std::string label;
+  };
+
+  const std::vector<Segment>& segments(int vs, PassKind pass) const {
+    return plans_[static_cast<std::size_t>(vs) * 3 + static_cast<std::size_t>(pass)].segments;
+  }
+
+  void build_plans() {
+    plans_.resize(static_cast<std::size_t>(vstages_) * 3);
+    for (int vs = 0; vs < vstages_; ++vs) {
+      for (PassKind pass : {PassKind::forward, PassKind::backward, PassKind::weight}) {
+        PassPlan& plan = plans_[static_cast<std::size_t>(vs) * 3 + static_cast<std::size_t>(pass)];
+        plan.segments = build_segments(vs, pass);
+        for (const Segment& g : plan.segments) {
+          plan.total += g.parts;
+          plan.flops += g.flops;
+        }
+        const std::string_view pass_name = pass == PassKind::forward    ? "forward"
+                                           : pass == PassKind::backward ? "backward"
+                                                                        : "weight gradients";
+        plan.label = vpp_ > 1 ? fmt::format("{} chunk {}", pass_name, vs / pp_)
+                              : std::string(pass_name);
+      }
+    }
+  }
+
+  std::vector<Segment> build_segments(int vs, PassKind pass) const {
     std::vector<Segment> out;
     const bool forward = pass == PassKind::forward;
     auto piece = [&](std::string_view label, std::int32_t layer, const PieceCost& c) {
@@ -315,30 +349,23 @@ class StepBuilder {
     return out;
   }
 
-  // Emits one pass; returns the task that completes each segment.
-  std::vector<TaskId> emit_pass(const RankStreams& r, int vs, std::int32_t mb, PassKind pass,
-                                bool per_layer) {
-    const std::vector<Segment> segs = segments(vs, pass);
-    std::vector<TaskId> done;
+  // Emits one pass; returns the task that completes each segment (valid until the next call).
+  const std::vector<TaskId>& emit_pass(const RankStreams& r, int vs, std::int32_t mb,
+                                       PassKind pass, bool per_layer) {
+    const PassPlan& plan =
+        plans_[static_cast<std::size_t>(vs) * 3 + static_cast<std::size_t>(pass)];
+    const std::vector<Segment>& segs = plan.segments;
+    std::vector<TaskId>& done = done_;
+    done.clear();
     const std::size_t s = slot(vs, mb, pass);
-    const int chunk = vs / pp_;
     if (!per_layer) {
-      CategoryTimes parts{};
-      double flops = 0;
-      for (const Segment& g : segs) {
-        parts += g.parts;
-        flops += g.flops;
-      }
       TaskSpec spec;
-      const std::string_view pass_name = pass == PassKind::forward    ? "forward"
-                                         : pass == PassKind::backward ? "backward"
-                                                                      : "weight gradients";
-      spec.label = vpp_ > 1 ? chunk_label(chunk, pass_name) : pass_name;
+      spec.label = plan.label;
       spec.category = TimeCategory::compute;
-      spec.duration_s = total_of(parts);
-      spec.parts_s = &parts;
+      spec.duration_s = total_of(plan.total);
+      spec.parts_s = &plan.total;
       spec.micro_batch = mb;
-      spec.flops = flops;
+      spec.flops = plan.flops;
       const TaskId id = w_.graph.add_task(r.compute, spec);
       first_[s] = last_[s] = id;
       done.assign(segs.size(), id);
@@ -394,10 +421,6 @@ class StepBuilder {
     return done;
   }
 
-  std::string_view chunk_label(int chunk, std::string_view pass) {
-    labels_.push_back(std::string(pass) + " chunk " + std::to_string(chunk));
-    return labels_.back();
-  }
 
   TaskId add_collective(StreamId stream, std::string_view label, TimeCategory category,
                         CollectiveKind kind, const CommGroup& group, double bytes) {
@@ -488,7 +511,8 @@ class StepBuilder {
         if (recent_compute.size() >= 2)
           w_.graph.add_edge(recent_compute[recent_compute.size() - 2], gather->first);
       }
-      const std::vector<TaskId> done = emit_pass(r, vs, step.micro_batch, step.pass, per_layer);
+      const std::vector<TaskId>& done =
+          emit_pass(r, vs, step.micro_batch, step.pass, per_layer);
       const TaskId first = first_[slot(vs, step.micro_batch, step.pass)];
       if (gather) {
         w_.graph.add_edge(gather->first, first);
@@ -513,7 +537,7 @@ class StepBuilder {
       }
       if (!last_backward || !has_dp || zero3) continue;
       // Gradient buckets fill in backward order; each is reduced once its last layer is done.
-      const std::vector<Segment> segs = segments(vs, gradient_pass);
+      const std::vector<Segment>& segs = segments(vs, gradient_pass);
       double filled = 0;
       for (std::size_t i = 0; i < segs.size(); ++i) {
         filled += segs[i].params;
@@ -603,6 +627,8 @@ class StepBuilder {
   double bucket_params_ = 40e6;
   std::vector<TaskId> first_, last_;
   std::vector<std::int64_t> blocking_comm_;
+  std::vector<PassPlan> plans_;
+  std::vector<TaskId> done_;
   bool split_weight_ = false;
   double zero3_bucket_params_ = 5e7;
   std::deque<std::string> labels_;
