@@ -30,6 +30,39 @@ std::string human_seconds(double s) {
 
 }  // namespace
 
+std::string explain_bottleneck(const StepPrediction& p) {
+  struct Loss {
+    double seconds;
+    std::string_view what, remedy;
+  };
+  const Breakdown& b = p.breakdown;
+  const Loss losses[] = {
+      {b.bubble_s, "the pipeline bubble",
+       "more micro-batches per step, an interleaved schedule (vpp > 1), zb-h1, or fewer pipeline "
+       "stages"},
+      {b.exposed(TimeCategory::tp_comm), "exposed tensor-parallel communication",
+       "a smaller tp, keeping tp inside one NVLink domain, or sequence parallelism with "
+       "tp_comm_overlap"},
+      {b.exposed(TimeCategory::pp_comm), "exposed pipeline transfers",
+       "fewer pipeline stages or faster inter-node links"},
+      {b.exposed(TimeCategory::dp_comm), "exposed data-parallel communication",
+       "overlap_grad_reduce, larger micro-batches / more accumulation steps, or a faster network"},
+      {b.exposed(TimeCategory::cp_comm), "exposed context-parallel communication",
+       "a smaller cp or keeping the CP group inside a node"},
+      {b.exposed(TimeCategory::ep_comm), "exposed expert-parallel all-to-all",
+       "a smaller ep, keeping the EP group inside a node, or better expert load balance"},
+      {b.optimizer_s, "the optimizer step", "sharding the optimizer (zero >= 1)"},
+  };
+  const Loss* worst = &losses[0];
+  for (const Loss& l : losses)
+    if (l.seconds > worst->seconds) worst = &l;
+  if (p.step_time_s <= 0 || worst->seconds < 0.02 * p.step_time_s)
+    return fmt::format("compute-bound: {:.0f}% of the step is computation on the critical GPU",
+                       p.step_time_s > 0 ? 100.0 * b.compute_s / p.step_time_s : 0.0);
+  return fmt::format("largest loss: {} ({:.1f}% of the step); usually reduced by {}", worst->what,
+                     100.0 * worst->seconds / p.step_time_s, worst->remedy);
+}
+
 OrderedJson prediction_to_json(const StepPrediction& p) {
   OrderedJson j;
   j["scenario"] = p.scenario;
@@ -59,6 +92,7 @@ OrderedJson prediction_to_json(const StepPrediction& p) {
   memory["stage"] = p.memory.stage;
   j["memory"] = memory;
   j["warnings"] = p.warnings;
+  j["explanation"] = explain_bottleneck(p);
   OrderedJson sim;
   sim["tasks"] = p.tasks;
   sim["events"] = p.events;
@@ -96,6 +130,7 @@ std::string prediction_to_table(const StepPrediction& p) {
   line("peak / capacity",
        fmt::format("{} / {} ({})", human_bytes(p.memory.peak_bytes),
                    human_bytes(p.memory.capacity_bytes), p.memory.fits ? "fits" : "DOES NOT FIT"));
+  out += explain_bottleneck(p) + "\n";
   for (const std::string& w : p.warnings) out += fmt::format("warning: {}\n", w);
   return out;
 }

@@ -14,6 +14,9 @@ OrderedJson prediction_to_json(const StepPrediction& prediction);
 std::string prediction_to_table(const StepPrediction& prediction);
 std::string prediction_to_csv(const StepPrediction& prediction);
 
+// One sentence naming the largest loss against pure compute and what usually reduces it.
+std::string explain_bottleneck(const StepPrediction& prediction);
+
 // Chrome/Perfetto trace-event JSON: one process per simulated GPU, one thread per stream, each
 // task a complete ("X") slice with its FLOPs and bytes in args. Needs a prediction made with
 // keep_timeline.
