@@ -72,6 +72,22 @@ TEST(Cli, PredictsTheDefaultScenarioAsJsonWithTheContractFields) {
   EXPECT_NEAR(sum, j["step_time_s"].get<double>(), 0.01 * j["step_time_s"].get<double>());
 }
 
+TEST(Cli, EveryBundledScenarioPredictsAndFits) {
+  const auto dir = std::filesystem::path(kData) / ".." / ".." / "scenarios";
+  std::size_t count = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() != ".json") continue;
+    const CliRun r = trainsim("predict " + entry.path().string() + " --format json");
+    ASSERT_EQ(r.status, 0) << entry.path() << ": " << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    EXPECT_TRUE(j["memory"]["fits"].get<bool>()) << entry.path();
+    EXPECT_GT(j["mfu"].get<double>(), 0.1) << entry.path();
+    EXPECT_LT(j["mfu"].get<double>(), 0.8) << entry.path();
+    ++count;
+  }
+  EXPECT_GE(count, 5u);
+}
+
 TEST(Cli, SameInputGivesByteIdenticalJson) {
   const CliRun a = trainsim("predict --format json --set parallel.pp=8 --set parallel.dp=16");
   const CliRun b = trainsim("predict --format json --set parallel.pp=8 --set parallel.dp=16");
