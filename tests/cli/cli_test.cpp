@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <algorithm>
+#include <cmath>
 #include <array>
 #include <cstdio>
 #include <filesystem>
@@ -218,6 +219,40 @@ TEST(Accuracy, PublishedTrainingStepsWithinTheTargets) {
     EXPECT_LE(j["groups"][group]["max_abs_error"].get<double>(), 0.30) << group;
     EXPECT_GE(j["groups"][group]["records"].get<int>(), 10) << group;
   }
+}
+
+}  // namespace
+
+namespace {
+
+TEST(CollectiveCli, PrintsAnNcclTestsStyleSweep) {
+  const CliRun r = trainsim(
+      "collective --op all_reduce --gpus 16 --cluster dgx-h100 --min-bytes 8 --max-bytes 8G");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("busbw"), std::string::npos);
+  EXPECT_NE(r.out.find("8589934592"), std::string::npos);  // 8 GiB row
+  EXPECT_NE(r.out.find("# Avg bus bandwidth"), std::string::npos);
+}
+
+TEST(CollectiveCli, ComparesAgainstAnNcclTestsLog) {
+  const CliRun r = trainsim("collective --op all_reduce --gpus 8 --cluster dgx-h100 --format json"
+                            " --compare " + kData + "/nccl_tests/eight_rank_rows.log");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["rows"].size(), 3u);
+  for (const auto& row : j["rows"]) EXPECT_LT(std::fabs(row["error"].get<double>()), 0.10);
+}
+
+TEST(CollectiveCli, MalformedLogsAndBadArgumentsExitTwo) {
+  for (const char* log : {"random_text.log", "bad_truncated_row.log", "bad_algbw_mismatch.log"}) {
+    const CliRun r = trainsim("collective --compare " + kData + "/nccl_tests/" + log);
+    EXPECT_EQ(r.status, 2) << log;
+    EXPECT_NE(r.err.find(log), std::string::npos) << r.err;
+  }
+  EXPECT_EQ(trainsim("collective --op allreduce").status, 2);
+  EXPECT_EQ(trainsim("collective --max-bytes 8Q").status, 2);
+  EXPECT_EQ(trainsim("collective --gpus 12 --cluster dgx-h100").status, 2);
+  EXPECT_EQ(trainsim("collective --algorithm nvls --cluster dgx-a100").status, 2);
 }
 
 }  // namespace
