@@ -303,9 +303,8 @@ int run_run(const RunArgs& args) {
 #ifdef TRAINSIM_CALIBRATE_HAVE_CUDA
   std::string why;
   if (cuda::visible_device_count(why) <= 0) {
-    std::cerr << "trainsim-calibrate: no CUDA GPU found (no device)";
-    if (!why.empty() && why != "no device") std::cerr << ": " << why;
-    std::cerr << "\n";
+    std::cerr << "trainsim-calibrate: no CUDA GPU found (no device)\n";
+    if (!why.empty() && why != "no device") std::cerr << "  cudaGetDeviceCount: " << why << "\n";
     return 2;
   }
   cuda::RunOptions options;
@@ -345,10 +344,10 @@ int main(int argc, char** argv) {
 
   ImportArgs fit_args;
   auto* fit = app.add_subcommand(
-      "fit", "Measurements directory (from `run`) → hardware profile, with fit residuals; "
-             "nccl.jsonl, when present, → latency/bandwidth fit");
-  fit->add_option("dir", fit_args.dir, "Directory written by `trainsim-calibrate run`")
-      ->required();
+      "fit",
+      "Measurements directory (from `run`) → hardware profile, with fit residuals; "
+      "nccl.jsonl, when present, → latency/bandwidth fit");
+  fit->add_option("dir", fit_args.dir, "Directory written by `trainsim-calibrate run`")->required();
   add_peak_options(fit, fit_args.peaks, true);
   fit->add_option("-o,--output", fit_args.output, "Profile JSON to write ('-' = stdout)")
       ->required();

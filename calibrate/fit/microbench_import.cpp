@@ -9,6 +9,7 @@
 #include <utility>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "sim/compute/compute_cost.hpp"
 #include "sim/core/errors.hpp"
@@ -130,10 +131,10 @@ CopyData read_copy(const fs::path& file) {
         const double s = require_positive_number(v, "s_med", "");
         out.one_way.emplace_back(bytes, s, fmt::format("{} {} bytes", op, bytes));
       } else {
-        throw InputError("op", unknown_name_message("copy benchmark", op,
-                                                    {"d2d_copy", "add", "d2d_read", "d2d_write",
-                                                     "h2d_pinned", "d2h_pinned",
-                                                     "launch_100_tiny"}));
+        throw InputError(
+            "op", unknown_name_message("copy benchmark", op,
+                                       {"d2d_copy", "add", "d2d_read", "d2d_write", "h2d_pinned",
+                                        "d2h_pinned", "launch_100_tiny"}));
       }
       return 0;
     });
@@ -392,22 +393,37 @@ MicrobenchImport import_microbench(const fs::path& dir, const GpuPeaks& peaks,
     profile.host_to_device_Bps = round_sig(*copy.host_to_device_Bps / 1e9) * 1e9;
 
   if (!copy.traffic.empty()) {
+    const auto defaults = profile.memory_bandwidth;
     profile.memory_bandwidth.clear();
+    std::size_t within_launch = 0;
     for (const auto& [traffic, runs] : copy.traffic) {
       double sum = 0;
       for (const auto& run : runs) sum += run.first;
-      const double kernel_s = kernel_time_s(sum / runs.size(), launch_s);
-      const double eff = traffic / (kernel_s * peaks.hbm_Bps);
-      if (!(kernel_s > 0) || eff > 1)
+      const double measured_s = sum / runs.size();
+      if (traffic / (measured_s * peaks.hbm_Bps) > 1)
         throw InputError(copy_file.string(),
-                         fmt::format("{} bytes moved in {} s (less one {} s launch) exceeds the "
-                                     "HBM bandwidth {} GB/s",
-                                     traffic, sum / runs.size(), launch_s, peaks.hbm_Bps / 1e9));
+                         fmt::format("{} bytes moved in {} s exceeds the HBM bandwidth {} GB/s",
+                                     traffic, measured_s, peaks.hbm_Bps / 1e9));
+      const double kernel_s = kernel_time_s(measured_s, launch_s);
+      const double eff = traffic / (kernel_s * peaks.hbm_Bps);
+      if (!(kernel_s > 0) || eff > 1) {  // within one launch of the HBM time: no information
+        ++within_launch;
+        continue;
+      }
       profile.memory_bandwidth.push_back({traffic, round_sig(eff)});
     }
-    double best = 0;
-    for (const auto& p : profile.memory_bandwidth) best = std::max(best, p.efficiency_frac);
-    profile.memory_bandwidth_efficiency_frac = best;
+    if (within_launch)
+      out.notes.push_back(fmt::format(
+          "copy.jsonl: {} size(s) took less than one launch ({} s) more than HBM needs; left "
+          "out of the bandwidth curve",
+          within_launch, launch_s));
+    if (profile.memory_bandwidth.empty()) {
+      profile.memory_bandwidth = defaults;
+    } else {
+      double best = 0;
+      for (const auto& p : profile.memory_bandwidth) best = std::max(best, p.efficiency_frac);
+      profile.memory_bandwidth_efficiency_frac = best;
+    }
   }
 
   // GEMM tables.
@@ -415,6 +431,7 @@ MicrobenchImport import_microbench(const fs::path& dir, const GpuPeaks& peaks,
   std::size_t gemm_rows = 0;
   for (auto& table : profile.gemm_tables) table.clear();
   profile.gemm_max_efficiency_frac_by_precision = {};
+  std::vector<std::string> gemm_within_launch;
   for (const auto& [key, data] : gemm_shapes) {
     const auto [p_index, m, n, k] = key;
     const auto p = static_cast<Precision>(p_index);
@@ -423,20 +440,29 @@ MicrobenchImport import_microbench(const fs::path& dir, const GpuPeaks& peaks,
     for (const auto& row : data.rows) sum += row.measured_s;
     gemm_rows += data.rows.size();
     const double flops = 2.0 * m * n * k;
-    const double kernel_s = kernel_time_s(sum / data.rows.size(), launch_s);
+    const double measured_s = sum / data.rows.size();
+    if (flops / (peak * measured_s) > 1)
+      throw InputError(data.first_where,
+                       fmt::format("{}x{}x{} {}: {} s is faster than the dense peak {} TFLOP/s", m,
+                                   n, k, name_of(p), measured_s, peak / 1e12));
+    const double kernel_s = kernel_time_s(measured_s, launch_s);
     const double eff = flops / (peak * kernel_s);
-    if (!(kernel_s > 0) || eff > 1)
-      throw InputError(
-          data.first_where,
-          fmt::format("{}x{}x{} {}: {} s less one {} s launch is faster than the "
-                      "dense peak {} TFLOP/s",
-                      m, n, k, name_of(p), sum / data.rows.size(), launch_s, peak / 1e12));
+    if (!(kernel_s > 0) || eff > 1) {
+      // Less than one launch overhead above the peak time: the efficiency is not measurable.
+      gemm_within_launch.push_back(fmt::format("{}x{}x{} {}", m, n, k, name_of(p)));
+      continue;
+    }
     profile.gemm_tables[p_index].push_back(
         {static_cast<double>(m), static_cast<double>(n), static_cast<double>(k), round_sig(eff)});
     auto& best = profile.gemm_max_efficiency_frac_by_precision[p_index];
     best = std::max(best, round_sig(eff));
   }
   inputs["gemm.jsonl"] = gemm_rows;
+  if (!gemm_within_launch.empty())
+    out.notes.push_back(fmt::format(
+        "gemm.jsonl: {} shape(s) took less than one launch ({} s) more than the dense peak "
+        "needs and were left out of the tables: {}",
+        gemm_within_launch.size(), launch_s, fmt::join(gemm_within_launch, ", ")));
   {
     const auto& by = profile.gemm_max_efficiency_frac_by_precision;
     const double bf16 = by[index_of(Precision::bf16)];
@@ -505,8 +531,8 @@ MicrobenchImport import_microbench(const fs::path& dir, const GpuPeaks& peaks,
     out.gemm_shapes.add(sum / data.rows.size(), predicted,
                         fmt::format("{}x{}x{} {} ({} runs)", m, n, k,
                                     name_of(static_cast<Precision>(p_index)), data.rows.size()));
-    out.gemm_shape_residuals.push_back({static_cast<Precision>(p_index), m, n, k,
-                                        data.rows.size(), sum / data.rows.size(), predicted, 0,
+    out.gemm_shape_residuals.push_back({static_cast<Precision>(p_index), m, n, k, data.rows.size(),
+                                        sum / data.rows.size(), predicted, 0,
                                         data.rows.front().label});
   }
   {

@@ -13,6 +13,8 @@
 //
 // Convention: ComputeCost adds one kernel launch to every op, so each efficiency is computed from
 // the measured time minus one launch overhead; ComputeCost then reproduces the measured times.
+// A time faster than the datasheet peak is an error; one that is slower, but by less than one
+// launch, carries no efficiency and is left out of its table (with a note).
 // Every efficiency is achieved FLOP/s (or bytes/s) over the datasheet peak in GpuPeaks.
 #include <cstddef>
 #include <filesystem>
@@ -69,11 +71,11 @@ struct MicrobenchImportOptions {
 struct GemmShapeResidual {
   Precision precision = Precision::bf16;
   std::int64_t m = 0, n = 0, k = 0;
-  std::size_t runs = 0;      // gemm.jsonl rows of this shape (layouts, repeats)
-  double measured_s = 0;     // mean of the rows
-  double predicted_s = 0;    // in sample
+  std::size_t runs = 0;        // gemm.jsonl rows of this shape (layouts, repeats)
+  double measured_s = 0;       // mean of the rows
+  double predicted_s = 0;      // in sample
   double leave_one_out_s = 0;  // bf16 only: predicted without this shape's point (0 = n/a)
-  std::string label;         // the first row's label (layer, kind, h, tokens)
+  std::string label;           // the first row's label (layer, kind, h, tokens)
 };
 
 struct MicrobenchImport {

@@ -15,6 +15,11 @@
 #include "sim/core/errors.hpp"
 #include "sim/reports/reports.hpp"
 
+#ifdef TRAINSIM_HAVE_FLOW_ENGINE
+#include "hardware/topology.hpp"
+#include "sim/network/flow_engine.hpp"
+#endif
+
 namespace trainsim::cli {
 namespace {
 
@@ -171,10 +176,40 @@ int run_collective(const CollectiveArgs& args) {
     std::string algorithm, protocol;
     std::optional<double> measured_time_us, measured_busbw;
   };
+  const bool flow = args.engine == "flow";
+#ifdef TRAINSIM_HAVE_FLOW_ENGINE
+  std::optional<Topology> topology;
+  if (flow) {
+    const bool ring_lowered = op.kind == CollectiveKind::all_reduce ||
+                              op.kind == CollectiveKind::all_gather ||
+                              op.kind == CollectiveKind::reduce_scatter;
+    if (!ring_lowered)
+      throw InputError("--engine", "the flow engine lowers all_reduce, all_gather and "
+                                   "reduce_scatter (as NCCL rings); use --engine analytic for " +
+                                       args.op);
+    topology = build_topology(gpu, node, network, group.nodes);
+  }
+#else
+  if (flow)
+    throw InputError("--engine", "this build has no flow engine (SimGrid was not found at build "
+                                 "time); use --engine analytic");
+#endif
   std::vector<Line> lines;
   for (std::size_t i = 0; i < sizes.size(); ++i) {
     const double size = sizes[i];
-    const CollectiveEstimate e = cost.estimate(op.kind, group, size);
+    CollectiveEstimate e = cost.estimate(op.kind, group, size);
+#ifdef TRAINSIM_HAVE_FLOW_ENGINE
+    if (flow) {
+      FlowCollective c;
+      c.kind = op.kind;
+      for (int rank = 0; rank < gpus; ++rank) c.ranks.push_back(rank);
+      c.bytes = size;
+      const FlowCollective collectives[] = {c};
+      e.time_s = estimate_collectives_flow(*topology, collectives).front().time_s;
+      e.algorithm = "ring flows";
+      e.protocol = "Simple";
+    }
+#endif
     Line l{size,
            count_of(op.kind, size, elem, gpus),
            e.time_s * 1e6,
@@ -219,7 +254,10 @@ int run_collective(const CollectiveArgs& args) {
   std::cout << fmt::format("# trainsim collective: {} on {} GPUs ({} node{} of {}, {})\n", args.op,
                            gpus, group.nodes, group.nodes > 1 ? "s" : "", node.name, network.name);
   std::cout
-      << "# predicted by the analytical NCCL model (sim/collectives/data/nccl-2.30.7.json)\n#\n";
+      << (flow ? "# predicted by the flow engine: NCCL ring channels as SimGrid flows on the "
+                 "cluster topology\n#\n"
+               : "# predicted by the analytical NCCL model "
+                 "(sim/collectives/data/nccl-2.30.7.json)\n#\n");
   if (!log) {
     std::cout << fmt::format("# {:>10} {:>12} {:>8} {:>6} {:>6} {:>8} {:>7} {:>7}  {}\n", "size",
                              "count", "type", "redop", "root", "time", "algbw", "busbw",

@@ -37,6 +37,7 @@ struct CollectiveArgs {
   std::string compare_log;          // nccl-tests output to compare against
   std::string algorithm, protocol;  // force (as comm.algorithm / comm.protocol)
   std::string format = "table";     // table | json
+  std::string engine = "analytic";  // analytic | flow (SimGrid flows on the cluster topology)
 };
 int run_collective(const CollectiveArgs& args);
 

@@ -62,6 +62,10 @@ int main(int argc, char** argv) {
   collective_cmd->add_option("--protocol", collective.protocol, "force: LL | LL128 | Simple");
   collective_cmd->add_option("--format", collective.format, "table | json")
       ->check(CLI::IsMember({"table", "json"}));
+  collective_cmd
+      ->add_option("--engine", collective.engine,
+                   "analytic (NCCL's cost model) | flow (SimGrid flows on the cluster topology)")
+      ->check(CLI::IsMember({"analytic", "flow"}));
 
   try {
     app.parse(argc, argv);

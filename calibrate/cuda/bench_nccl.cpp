@@ -1,0 +1,278 @@
+// NCCL collectives over every visible GPU of this machine, one process and one thread
+// (ncclCommInitAll, group calls), sizes and bandwidths as nccl-tests counts them so that
+// nccl.jsonl and nccl-tests logs go through the same fit (calibrate/fit/nccl_fit.hpp).
+// Each figure: median over repeats of the slowest rank's CUDA-event time.
+#include <algorithm>
+#include <cstdint>
+#include <numeric>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "calibrate/cuda/benches.hpp"
+
+#ifdef TRAINSIM_CALIBRATE_HAVE_NCCL
+#include <nccl.h>
+#endif
+
+namespace trainsim::calibrate::cuda {
+
+#ifndef TRAINSIM_CALIBRATE_HAVE_NCCL
+
+Json bench_nccl(const BenchConfig&, int device_count, JsonlWriter*) {
+  progress("nccl: built without NCCL: collectives skipped");
+  return Json{{"skipped", "built without NCCL"}, {"devices", device_count}};
+}
+
+#else
+
+namespace {
+
+enum class Collective { all_reduce, all_gather, reduce_scatter, all_to_all, send_recv };
+
+const char* name_of(Collective c) {
+  switch (c) {
+    case Collective::all_reduce:
+      return "all_reduce";
+    case Collective::all_gather:
+      return "all_gather";
+    case Collective::reduce_scatter:
+      return "reduce_scatter";
+    case Collective::all_to_all:
+      return "all_to_all";
+    case Collective::send_recv:
+      return "send_recv";
+  }
+  return "?";
+}
+
+// busbw / algbw (nccl-tests' definitions)
+double bus_factor(Collective c, int n) {
+  switch (c) {
+    case Collective::all_reduce:
+      return 2.0 * (n - 1) / n;
+    case Collective::all_gather:
+    case Collective::reduce_scatter:
+    case Collective::all_to_all:
+      return static_cast<double>(n - 1) / n;
+    case Collective::send_recv:
+      return 1.0;
+  }
+  return 1.0;
+}
+
+struct Rank {
+  int device = 0;
+  ncclComm_t comm = nullptr;
+  cudaStream_t stream = nullptr;
+  cudaEvent_t start = nullptr, stop = nullptr;
+  DeviceBuffer send, recv;
+};
+
+class Ranks {
+ public:
+  Ranks(int n, std::size_t buffer_bytes) : ranks_(static_cast<std::size_t>(n)) {
+    std::vector<int> devices(static_cast<std::size_t>(n));
+    std::iota(devices.begin(), devices.end(), 0);
+    std::vector<ncclComm_t> comms(static_cast<std::size_t>(n));
+    CALIBRATE_NCCL_CHECK(ncclCommInitAll(comms.data(), n, devices.data()));
+    for (int i = 0; i < n; ++i) {
+      Rank& r = ranks_[static_cast<std::size_t>(i)];
+      r.device = i;
+      r.comm = comms[static_cast<std::size_t>(i)];
+      CALIBRATE_CUDA_CHECK(cudaSetDevice(i));
+      CALIBRATE_CUDA_CHECK(cudaStreamCreateWithFlags(&r.stream, cudaStreamNonBlocking));
+      CALIBRATE_CUDA_CHECK(cudaEventCreate(&r.start));
+      CALIBRATE_CUDA_CHECK(cudaEventCreate(&r.stop));
+      r.send = DeviceBuffer(buffer_bytes);
+      r.recv = DeviceBuffer(buffer_bytes);
+      fill_random(r.send.get(), DType::f32, buffer_bytes / 4, 50 + static_cast<unsigned>(i), 1.0f,
+                  r.stream);
+    }
+    sync();
+  }
+
+  ~Ranks() {
+    for (Rank& r : ranks_) {
+      cudaSetDevice(r.device);
+      r.send = DeviceBuffer();
+      r.recv = DeviceBuffer();
+      if (r.start) cudaEventDestroy(r.start);
+      if (r.stop) cudaEventDestroy(r.stop);
+      if (r.stream) cudaStreamDestroy(r.stream);
+      if (r.comm) ncclCommDestroy(r.comm);
+    }
+  }
+
+  Ranks(const Ranks&) = delete;
+  Ranks& operator=(const Ranks&) = delete;
+
+  int size() const { return static_cast<int>(ranks_.size()); }
+  Rank& operator[](int i) { return ranks_[static_cast<std::size_t>(i)]; }
+
+  void sync() {
+    for (Rank& r : ranks_) {
+      CALIBRATE_CUDA_CHECK(cudaSetDevice(r.device));
+      CALIBRATE_CUDA_CHECK(cudaStreamSynchronize(r.stream));
+    }
+  }
+
+  // One collective on every rank (one NCCL group). `bytes` as nccl-tests' size column.
+  void launch(Collective c, std::size_t bytes) {
+    const int n = size();
+    CALIBRATE_NCCL_CHECK(ncclGroupStart());
+    for (int i = 0; i < n; ++i) {
+      Rank& r = (*this)[i];
+      const float* send = r.send.as<float>();
+      float* recv = r.recv.as<float>();
+      switch (c) {
+        case Collective::all_reduce:
+          CALIBRATE_NCCL_CHECK(
+              ncclAllReduce(send, recv, bytes / 4, ncclFloat, ncclSum, r.comm, r.stream));
+          break;
+        case Collective::all_gather:
+          CALIBRATE_NCCL_CHECK(
+              ncclAllGather(send, recv, bytes / 4 / n, ncclFloat, r.comm, r.stream));
+          break;
+        case Collective::reduce_scatter:
+          CALIBRATE_NCCL_CHECK(
+              ncclReduceScatter(send, recv, bytes / 4 / n, ncclFloat, ncclSum, r.comm, r.stream));
+          break;
+        case Collective::all_to_all: {
+          const std::size_t chunk = bytes / 4 / n;
+          for (int peer = 0; peer < n; ++peer) {
+            CALIBRATE_NCCL_CHECK(
+                ncclSend(send + peer * chunk, chunk, ncclFloat, peer, r.comm, r.stream));
+            CALIBRATE_NCCL_CHECK(
+                ncclRecv(recv + peer * chunk, chunk, ncclFloat, peer, r.comm, r.stream));
+          }
+          break;
+        }
+        case Collective::send_recv:
+          CALIBRATE_NCCL_CHECK(ncclSend(send, bytes / 4, ncclFloat, (i + 1) % n, r.comm, r.stream));
+          CALIBRATE_NCCL_CHECK(
+              ncclRecv(recv, bytes / 4, ncclFloat, (i + n - 1) % n, r.comm, r.stream));
+          break;
+      }
+    }
+    CALIBRATE_NCCL_CHECK(ncclGroupEnd());
+  }
+
+  // Seconds of the slowest rank for one collective, CUDA events on every rank's stream.
+  double time_once(Collective c, std::size_t bytes) {
+    for (Rank& r : ranks_) {
+      CALIBRATE_CUDA_CHECK(cudaSetDevice(r.device));
+      CALIBRATE_CUDA_CHECK(cudaEventRecord(r.start, r.stream));
+    }
+    launch(c, bytes);
+    for (Rank& r : ranks_) {
+      CALIBRATE_CUDA_CHECK(cudaSetDevice(r.device));
+      CALIBRATE_CUDA_CHECK(cudaEventRecord(r.stop, r.stream));
+    }
+    double slowest = 0;
+    for (Rank& r : ranks_) {
+      CALIBRATE_CUDA_CHECK(cudaSetDevice(r.device));
+      CALIBRATE_CUDA_CHECK(cudaEventSynchronize(r.stop));
+      float ms = 0;
+      CALIBRATE_CUDA_CHECK(cudaEventElapsedTime(&ms, r.start, r.stop));
+      slowest = std::max(slowest, static_cast<double>(ms) * 1e-3);
+    }
+    return slowest;
+  }
+
+ private:
+  std::vector<Rank> ranks_;
+};
+
+// all_reduce of (rank + 1) everywhere must give n(n+1)/2 everywhere.
+std::string check_all_reduce(Ranks& ranks) {
+  const int n = ranks.size();
+  const std::size_t count = 4096;
+  for (int i = 0; i < n; ++i) {
+    CALIBRATE_CUDA_CHECK(cudaSetDevice(ranks[i].device));
+    fill_f32(ranks[i].send.as<float>(), count, static_cast<float>(i + 1), ranks[i].stream);
+  }
+  ranks.launch(Collective::all_reduce, count * 4);
+  ranks.sync();
+  const float expected = static_cast<float>(n) * (n + 1) / 2;
+  for (int i = 0; i < n; ++i) {
+    std::vector<float> host(count);
+    CALIBRATE_CUDA_CHECK(cudaSetDevice(ranks[i].device));
+    CALIBRATE_CUDA_CHECK(
+        cudaMemcpy(host.data(), ranks[i].recv.get(), count * 4, cudaMemcpyDeviceToHost));
+    for (std::size_t j = 0; j < count; ++j)
+      if (host[j] != expected)
+        throw std::logic_error(fmt::format(
+            "NCCL all_reduce correctness check failed: rank {} element {} is {}, expected {}", i, j,
+            host[j], expected));
+  }
+  return fmt::format("all_reduce of rank+1 over {} ranks = {} on every element", n, expected);
+}
+
+}  // namespace
+
+Json bench_nccl(const BenchConfig& config, int device_count, JsonlWriter* out) {
+  int version = 0;
+  CALIBRATE_NCCL_CHECK(ncclGetVersion(&version));
+  const std::string version_text =
+      fmt::format("{}.{}.{}", version / 10000, (version % 10000) / 100, version % 100);
+  Json env{{"version", version_text}, {"devices", device_count}};
+  if (device_count < 2 || out == nullptr) {
+    progress(fmt::format("nccl: {} GPU visible: collectives skipped (they need two or more)",
+                         device_count));
+    env["skipped"] = "only one GPU";
+    return env;
+  }
+  const int n = device_count;
+  const std::size_t kKiB = 1024;
+  std::vector<std::size_t> sizes;
+  for (std::size_t s = config.quick ? 4 * kKiB : kKiB;
+       s <= (config.quick ? 256 * kKiB * kKiB : 1024 * kKiB * kKiB); s *= 4)
+    sizes.push_back(s);
+  // Every rank of every collective holds at most `largest` bytes per buffer.
+  const std::size_t largest = sizes.back();
+  progress(fmt::format("nccl {}: {} ranks, {} sizes from {} B to {} MiB", version_text, n,
+                       sizes.size(), sizes.front(), largest / kKiB / kKiB));
+  Ranks ranks(n, largest);
+  env["ranks"] = n;
+  env["all_reduce_check"] = check_all_reduce(ranks);
+  progress("nccl: " + env["all_reduce_check"].get<std::string>());
+
+  for (const Collective c :
+       {Collective::all_reduce, Collective::all_gather, Collective::reduce_scatter,
+        Collective::all_to_all, Collective::send_recv}) {
+    for (const std::size_t requested : sizes) {
+      // Whole float elements per rank and per peer chunk.
+      const std::size_t unit = 4 * static_cast<std::size_t>(n);
+      const std::size_t bytes = c == Collective::all_reduce || c == Collective::send_recv
+                                    ? requested / 4 * 4
+                                    : requested / unit * unit;
+      if (bytes == 0) continue;
+      for (int i = 0; i < config.warmup; ++i) ranks.launch(c, bytes);
+      ranks.sync();
+      std::vector<double> seconds;
+      for (int i = 0; i < config.repeats; ++i) seconds.push_back(ranks.time_once(c, bytes));
+      const Timing t = summarize(seconds);
+      const double algbw = static_cast<double>(bytes) / t.s_med / 1e9;
+      out->write(Json{{"op", name_of(c)},
+                      {"ranks", n},
+                      {"bytes", bytes},
+                      {"dtype", "float"},
+                      {"s_med", t.s_med},
+                      {"s_min", t.s_min},
+                      {"s_max", t.s_max},
+                      {"repeats", t.repeats},
+                      {"algbw_GBps", algbw},
+                      {"busbw_GBps", algbw * bus_factor(c, n)}});
+      progress(fmt::format("nccl {} {} B: {:.1f} us, busbw {:.1f} GB/s", name_of(c), bytes,
+                           t.s_med * 1e6, algbw * bus_factor(c, n)));
+    }
+  }
+  CALIBRATE_CUDA_CHECK(cudaSetDevice(config.device));
+  return env;
+}
+
+#endif
+
+}  // namespace trainsim::calibrate::cuda

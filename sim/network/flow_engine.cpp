@@ -1,0 +1,436 @@
+#include "sim/network/flow_engine.hpp"
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+#include <unordered_set>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "hardware/topology.hpp"
+#include "sim/collectives/collective_kinds.hpp"
+#include "sim/collectives/nccl_constants.hpp"
+#include "sim/collectives/nccl_topology.hpp"
+#include "sim/network/simgrid_platform.hpp"
+
+namespace trainsim {
+namespace {
+
+// ---- checks --------------------------------------------------------------------------------
+
+bool finite_non_negative(double x) {
+  return std::isfinite(x) && x >= 0;
+}
+
+void check_gpu(const Topology& topology, int gpu, std::string_view what) {
+  if (gpu < 0 || gpu >= topology.n_gpus())
+    throw std::invalid_argument(fmt::format("{} {} is outside the topology (GPUs 0..{})", what, gpu,
+                                            topology.n_gpus() - 1));
+}
+
+void check_flows(const Topology& topology, std::span<const Flow> flows) {
+  for (std::size_t i = 0; i < flows.size(); ++i) {
+    const Flow& f = flows[i];
+    check_gpu(topology, f.src_gpu, fmt::format("flow {}: source GPU", i));
+    check_gpu(topology, f.dst_gpu, fmt::format("flow {}: destination GPU", i));
+    if (!finite_non_negative(f.bytes) || !finite_non_negative(f.start_s) ||
+        !finite_non_negative(f.rate_cap_Bps))
+      throw std::invalid_argument(fmt::format(
+          "flow {}: bytes ({}), start_s ({}) and rate_cap_Bps ({}) must be finite and >= 0", i,
+          f.bytes, f.start_s, f.rate_cap_Bps));
+  }
+}
+
+void check_degradations(const Topology& topology, const FlowEngineOptions& options) {
+  for (const LinkDegradation& d : options.degraded_links) {
+    if (d.link < 0 || d.link >= topology.n_links())
+      throw std::invalid_argument(
+          fmt::format("degraded link {} is not a link of the topology (0..{})", d.link,
+                      topology.n_links() - 1));
+    if (!std::isfinite(d.factor) || d.factor <= 0)
+      throw std::invalid_argument(
+          fmt::format("degraded link {} ({}): factor {} must be > 0 (0.5 = half speed)", d.link,
+                      topology.link(d.link).name, d.factor));
+  }
+}
+
+// ---- process isolation ---------------------------------------------------------------------
+
+// Set by an in_process run: SimGrid's global state then lives in this process, and a forked child
+// would inherit it, so no further simulation of either kind is safe here.
+std::atomic<bool> simgrid_ran_in_this_process{false};
+
+// Child → parent message: a tag, a payload length, the payload (completion times as doubles,
+// or an error text).
+enum class MessageTag : std::uint32_t { ok = 0x464c4f57, error = 0x4641494c };  // "FLOW", "FAIL"
+
+bool write_all(int fd, const void* data, std::size_t size) {
+  const auto* p = static_cast<const char*>(data);
+  while (size > 0) {
+    const ssize_t n = ::write(fd, p, size);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    p += n;
+    size -= static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+bool write_message(int fd, MessageTag tag, const void* payload, std::uint64_t size) {
+  return write_all(fd, &tag, sizeof tag) && write_all(fd, &size, sizeof size) &&
+         write_all(fd, payload, size);
+}
+
+std::string read_all(int fd) {
+  std::string data;
+  char buffer[1 << 16];
+  for (;;) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw std::system_error(errno, std::generic_category(),
+                              "flow engine: reading the child's pipe");
+    }
+    if (n == 0) return data;
+    data.append(buffer, static_cast<std::size_t>(n));
+  }
+}
+
+std::string describe_status(int status) {
+  if (WIFEXITED(status)) return fmt::format("exited with status {}", WEXITSTATUS(status));
+  if (WIFSIGNALED(status))
+    return fmt::format("was killed by signal {} ({})", WTERMSIG(status),
+                       strsignal(WTERMSIG(status)));
+  return fmt::format("ended with wait status {}", status);
+}
+
+[[noreturn]] void child_main(int fd, const Topology& topology, std::span<const Flow> flows,
+                             const FlowEngineOptions& options) {
+  int code = 0;
+  try {
+    const std::vector<double> finish_s = run_flows_on_simgrid(topology, flows, options);
+    if (!write_message(fd, MessageTag::ok, finish_s.data(), finish_s.size() * sizeof(double)))
+      code = 3;
+  } catch (const std::exception& e) {
+    const std::string what = e.what();
+    write_message(fd, MessageTag::error, what.data(), what.size());
+    code = 1;
+  } catch (...) {
+    const std::string what = "unknown exception";
+    write_message(fd, MessageTag::error, what.data(), what.size());
+    code = 1;
+  }
+  ::close(fd);
+  // _exit: no atexit handlers, static destructors or stdio flushes of the parent's state.
+  ::_exit(code);
+}
+
+std::vector<double> run_in_child_process(const Topology& topology, std::span<const Flow> flows,
+                                         const FlowEngineOptions& options) {
+  if (simgrid_ran_in_this_process.load())
+    throw std::logic_error(
+        "flow simulation: this process already ran SimGrid in-process (IsolationKind::in_process), "
+        "and a forked child would inherit that Engine's state");
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0)
+    throw std::system_error(errno, std::generic_category(), "flow engine: pipe");
+  std::fflush(nullptr);  // or the child's copies of unflushed buffers could be written twice
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    const int err = errno;
+    ::close(fds[0]);
+    ::close(fds[1]);
+    throw std::system_error(err, std::generic_category(), "flow engine: fork");
+  }
+  if (pid == 0) {
+    ::close(fds[0]);
+    child_main(fds[1], topology, flows, options);
+  }
+  ::close(fds[1]);
+  std::string data;
+  std::exception_ptr read_error;
+  try {
+    data = read_all(fds[0]);
+  } catch (...) {
+    read_error = std::current_exception();
+  }
+  ::close(fds[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR)
+      throw std::system_error(errno, std::generic_category(), "flow engine: waitpid");
+  }
+  if (read_error) std::rethrow_exception(read_error);
+
+  constexpr std::size_t kHeader = sizeof(MessageTag) + sizeof(std::uint64_t);
+  MessageTag tag{};
+  std::uint64_t size = 0;
+  if (data.size() >= kHeader) {
+    std::memcpy(&tag, data.data(), sizeof tag);
+    std::memcpy(&size, data.data() + sizeof tag, sizeof size);
+  }
+  if (data.size() < kHeader || data.size() != kHeader + size) {
+    throw std::runtime_error(fmt::format(
+        "flow simulation: the SimGrid child process {} without a complete result (see its "
+        "message on stderr)",
+        describe_status(status)));
+  }
+  if (tag == MessageTag::error)
+    throw std::runtime_error("flow simulation failed: " + data.substr(kHeader));
+  if (tag != MessageTag::ok || size != flows.size() * sizeof(double))
+    throw std::logic_error("flow simulation: malformed result from the SimGrid child process");
+  std::vector<double> finish_s(flows.size());
+  std::memcpy(finish_s.data(), data.data() + kHeader, size);
+  return finish_s;
+}
+
+std::vector<double> run_in_this_process(const Topology& topology, std::span<const Flow> flows,
+                                        const FlowEngineOptions& options) {
+  if (simgrid_ran_in_this_process.exchange(true))
+    throw std::logic_error(
+        "flow simulation: SimGrid allows one Engine per process and this process already ran "
+        "one; use IsolationKind::child_process to simulate more than once");
+  return run_flows_on_simgrid(topology, flows, options);
+}
+
+// ---- lowering ------------------------------------------------------------------------------
+
+// The ring order of `channel`: every maximal run of consecutive same-node ranks (cyclically)
+// rotated by `channel` positions, so channels enter and leave each node through different GPUs.
+std::vector<int> channel_ring(const Topology& topology, std::span<const int> ranks, int channel) {
+  const std::size_t p = ranks.size();
+  std::vector<int> ring(ranks.begin(), ranks.end());
+  std::size_t first = p;  // first index whose node differs from the previous rank's
+  for (std::size_t i = 0; i < p; ++i) {
+    if (topology.node_of(ranks[i]) != topology.node_of(ranks[(i + p - 1) % p])) {
+      first = i;
+      break;
+    }
+  }
+  if (first == p || channel == 0) return ring;  // one node: every rotation has the same edges
+  std::rotate(ring.begin(), ring.begin() + static_cast<std::ptrdiff_t>(first), ring.end());
+  std::size_t begin = 0;
+  while (begin < p) {
+    std::size_t end = begin + 1;
+    while (end < p && topology.node_of(ring[end]) == topology.node_of(ring[begin])) ++end;
+    const std::size_t len = end - begin;
+    const std::size_t shift = static_cast<std::size_t>(channel) % len;
+    std::rotate(ring.begin() + static_cast<std::ptrdiff_t>(begin),
+                ring.begin() + static_cast<std::ptrdiff_t>(begin + shift),
+                ring.begin() + static_cast<std::ptrdiff_t>(end));
+    begin = end;
+  }
+  return ring;
+}
+
+void check_collective(const Topology& topology, const FlowCollective& c) {
+  const std::string_view kind = name_of(c.kind);
+  for (const int r : c.ranks) check_gpu(topology, r, fmt::format("{}: rank", kind));
+  if (c.kind == CollectiveKind::send_recv) {
+    if (c.ranks.size() != 2)
+      throw std::invalid_argument(fmt::format(
+          "send_recv takes exactly two ranks (source, destination), got {}", c.ranks.size()));
+  } else {
+    std::unordered_set<int> seen;
+    for (const int r : c.ranks)
+      if (!seen.insert(r).second)
+        throw std::invalid_argument(fmt::format("{}: rank {} appears twice", kind, r));
+  }
+  if (!finite_non_negative(c.bytes))
+    throw std::invalid_argument(fmt::format("{}: bytes {} must be finite and >= 0", kind, c.bytes));
+  if (c.channels < 0)
+    throw std::invalid_argument(fmt::format("{}: channels {} must be >= 0", kind, c.channels));
+  if (!finite_non_negative(c.per_channel_Bps) || !finite_non_negative(c.step_overhead_s) ||
+      !finite_non_negative(c.start_s))
+    throw std::invalid_argument(fmt::format(
+        "{}: per_channel_Bps, step_overhead_s and start_s must be finite and >= 0", kind));
+}
+
+}  // namespace
+
+std::vector<double> simulate_flows(const Topology& topology, std::span<const Flow> flows,
+                                   const FlowEngineOptions& options) {
+  check_flows(topology, flows);
+  check_degradations(topology, options);
+
+  // Flows that need no simulation: to itself (done at once) and empty (the route latency).
+  std::vector<double> finish_s(flows.size(), 0.0);
+  std::vector<Flow> simulated;
+  std::vector<std::size_t> simulated_index;
+  for (std::size_t i = 0; i < flows.size(); ++i) {
+    const Flow& f = flows[i];
+    if (f.src_gpu == f.dst_gpu) {
+      finish_s[i] = f.start_s;
+    } else if (std::llround(f.bytes) == 0) {
+      finish_s[i] = f.start_s + topology.route(f.src_gpu, f.dst_gpu, options.routes).latency_s;
+    } else {
+      simulated.push_back(f);
+      simulated_index.push_back(i);
+    }
+  }
+  if (simulated.empty()) return finish_s;
+
+  const std::vector<double> simulated_finish_s =
+      options.isolation == IsolationKind::child_process
+          ? run_in_child_process(topology, simulated, options)
+          : run_in_this_process(topology, simulated, options);
+  for (std::size_t k = 0; k < simulated.size(); ++k)
+    finish_s[simulated_index[k]] = simulated_finish_s[k];
+  return finish_s;
+}
+
+RingChannels nccl_ring_channels(const Topology& topology, std::span<const int> ranks) {
+  RingChannels out;
+  if (ranks.size() < 2) return out;
+  std::vector<int> per_node(static_cast<std::size_t>(topology.n_nodes()), 0);
+  int nodes = 0;
+  int ranks_per_node = 0;
+  for (const int r : ranks) {
+    check_gpu(topology, r, "nccl_ring_channels: rank");
+    int& n = per_node[static_cast<std::size_t>(topology.node_of(r))];
+    if (n++ == 0) ++nodes;
+    ranks_per_node = std::max(ranks_per_node, n);
+  }
+  const NcclConstants& constants = default_nccl_constants();
+  const NcclMachine machine =
+      describe_nccl_machine(constants, topology.gpu(), topology.node(), topology.network());
+  const CommGroup group{nodes * ranks_per_node, nodes, ranks_per_node};
+  const NcclGraph ring = derive_nccl_topology(constants, machine, group).ring;
+  if (ring.n_channels <= 0) return out;
+  out.channels = ring.n_channels;
+  // NCCL's tuner (tuning.cc): bw = nNodes <= 2 ? bwIntra : bwInter, per channel, GB = 1e9 B.
+  out.per_channel_Bps = 1e9 * (nodes <= 2 ? ring.bw_intra_GBps : ring.bw_inter_GBps);
+  return out;
+}
+
+LoweredCollective lower_collective(const Topology& topology, const FlowCollective& collective,
+                                   int group, const RouteOptions& routes) {
+  check_collective(topology, collective);
+  LoweredCollective out;
+  const std::vector<int>& ranks = collective.ranks;
+  const int p = static_cast<int>(ranks.size());
+  if (p < 2 || (collective.kind == CollectiveKind::send_recv && ranks[0] == ranks[1])) return out;
+
+  int channels = collective.channels;
+  double cap_Bps = collective.per_channel_Bps;
+  if (channels == 0) {
+    if (collective.kind == CollectiveKind::all_to_all ||
+        collective.kind == CollectiveKind::send_recv) {
+      channels = 1;  // point-to-point: one flow, bounded by its path
+      cap_Bps = 0;
+    } else {
+      const RingChannels ring = nccl_ring_channels(topology, ranks);
+      channels = ring.channels;
+      cap_Bps = ring.per_channel_Bps;
+    }
+  }
+
+  auto add = [&](int src, int dst, double bytes, double cap) {
+    out.flows.push_back(Flow{src, dst, bytes, collective.start_s, cap, group});
+  };
+  const double S = collective.bytes;
+  bool pays_step_latency = false;  // ring and chain steps follow one another
+  switch (collective.kind) {
+    case CollectiveKind::all_reduce:
+    case CollectiveKind::all_gather:
+    case CollectiveKind::reduce_scatter: {
+      // Each ring pass moves (p−1)/p of the buffer over every edge (comm-model.md §3.2).
+      const double per_edge = traits_of(collective.kind).ring_passes * static_cast<double>(p - 1) /
+                              static_cast<double>(p) * S;
+      out.flows.reserve(static_cast<std::size_t>(p) * static_cast<std::size_t>(channels));
+      for (int ch = 0; ch < channels; ++ch) {
+        const std::vector<int> ring = channel_ring(topology, ranks, ch);
+        for (int i = 0; i < p; ++i)
+          add(ring[static_cast<std::size_t>(i)], ring[static_cast<std::size_t>((i + 1) % p)],
+              per_edge / channels, cap_Bps);
+      }
+      pays_step_latency = true;
+      break;
+    }
+    case CollectiveKind::broadcast:
+    case CollectiveKind::reduce: {
+      const bool towards_root = collective.kind == CollectiveKind::reduce;
+      for (int ch = 0; ch < channels; ++ch)
+        for (int i = 0; i + 1 < p; ++i) {
+          const int a = ranks[static_cast<std::size_t>(i)];
+          const int b = ranks[static_cast<std::size_t>(i + 1)];
+          add(towards_root ? b : a, towards_root ? a : b, S / channels, cap_Bps);
+        }
+      pays_step_latency = true;
+      break;
+    }
+    case CollectiveKind::all_to_all:
+      out.flows.reserve(static_cast<std::size_t>(p) * static_cast<std::size_t>(p - 1));
+      for (const int src : ranks)
+        for (const int dst : ranks)
+          if (src != dst) add(src, dst, S / p, 0.0);
+      break;
+    case CollectiveKind::send_recv:
+      for (int ch = 0; ch < channels; ++ch) add(ranks[0], ranks[1], S / channels, cap_Bps);
+      break;
+  }
+
+  out.steps = collective.kind == CollectiveKind::all_to_all  ? p - 1
+              : collective.kind == CollectiveKind::send_recv ? 1
+                                                             : ring_steps(collective.kind, p);
+  double max_route_latency_s = 0;
+  if (pays_step_latency) {
+    std::unordered_set<std::uint64_t> seen;
+    const auto n = static_cast<std::uint64_t>(topology.n_gpus());
+    for (const Flow& f : out.flows) {
+      const std::uint64_t key =
+          static_cast<std::uint64_t>(f.src_gpu) * n + static_cast<std::uint64_t>(f.dst_gpu);
+      if (!seen.insert(key).second) continue;
+      max_route_latency_s =
+          std::max(max_route_latency_s, topology.route(f.src_gpu, f.dst_gpu, routes).latency_s);
+    }
+  }
+  out.extra_latency_s = (pays_step_latency ? (out.steps - 1) * max_route_latency_s : 0.0) +
+                        out.steps * collective.step_overhead_s;
+  return out;
+}
+
+std::vector<CollectiveFlowTime> estimate_collectives_flow(
+    const Topology& topology, std::span<const FlowCollective> collectives,
+    const FlowEngineOptions& options) {
+  std::vector<LoweredCollective> lowered;
+  lowered.reserve(collectives.size());
+  std::vector<Flow> flows;
+  for (std::size_t i = 0; i < collectives.size(); ++i) {
+    lowered.push_back(
+        lower_collective(topology, collectives[i], static_cast<int>(i), options.routes));
+    flows.insert(flows.end(), lowered.back().flows.begin(), lowered.back().flows.end());
+  }
+  const std::vector<double> finish_s = simulate_flows(topology, flows, options);
+
+  std::vector<CollectiveFlowTime> out(collectives.size());
+  for (std::size_t i = 0; i < collectives.size(); ++i) {
+    out[i].start_s = collectives[i].start_s;
+    out[i].end_s = collectives[i].start_s;
+  }
+  for (std::size_t k = 0; k < flows.size(); ++k) {
+    CollectiveFlowTime& t = out[static_cast<std::size_t>(flows[k].group)];
+    t.end_s = std::max(t.end_s, finish_s[k]);
+  }
+  for (std::size_t i = 0; i < collectives.size(); ++i) {
+    if (!lowered[i].flows.empty()) out[i].end_s += lowered[i].extra_latency_s;
+    out[i].time_s = out[i].end_s - out[i].start_s;
+  }
+  return out;
+}
+
+}  // namespace trainsim

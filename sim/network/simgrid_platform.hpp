@@ -1,0 +1,39 @@
+#pragma once
+// The SimGrid adapter: the only place that sees SimGrid (its header stays out of this one), so a
+// SimGrid 4 rename touches one file (docs/build-notes.md).
+//
+// Platform built from a Topology (hardware/topology.hpp):
+//  - one SimGrid host per GPU; switches, NVSwitches and NICs are not hosts: a route is the list
+//    of directed links from Topology::route, so they need no SimGrid presence of their own;
+//  - one SimGrid link (SHARED policy) per directed topology link a route uses, with the link's
+//    capacity × its degradation factor; the two directions of a cable are two links, so
+//    full-duplex traffic never competes with itself (what SPLITDUPLEX would do);
+//  - one route per (source, destination) pair the flows use, in one full zone;
+//  - network/model:CM02, network/crosstraffic:0 (no 5% reverse flow), latency and bandwidth
+//    factors 1 and weight-S 0 (CM02's defaults, set explicitly), and no TCP window cap, all before
+//    the zone is created, so a lone flow takes latency + bytes / bandwidth exactly. The window cap
+//    is lifted with TCP-gamma 1e30, not 0: SimGrid 3.32 with TCP-gamma 0 also drops the rate
+//    bound of every transfer (Comm::set_rate), which is how a flow's rate_cap_Bps is applied.
+//  - SharingKind::max_min: SimGrid links carry no latency (CM02 would weigh each flow by its route
+//    latency); each flow starts after its route latency instead, and every flow has weight 1.
+//    SharingKind::cm02_rtt: link latencies on the SimGrid links, CM02's weights.
+// Transfers are mailbox transfers between one actor per GPU that ends a flow (SimGrid 3.32 ignores
+// the rate of host-to-host Comm::sendto transfers): each receiver posts its gets at time 0, each
+// sender posts its puts at their launch times (start, plus the route latency under max-min) in
+// order of (launch time, input index), and every transfer is held until it completes.
+#include <span>
+#include <vector>
+
+#include "hardware/topology.hpp"
+#include "sim/network/flow_engine.hpp"
+
+namespace trainsim {
+
+// Runs `flows` (already checked: GPUs in range, src_gpu != dst_gpu, bytes > 0, finite starts and
+// caps; degradations checked) and returns each one's completion time in input order.
+// Creates this process's SimGrid Engine: at most one call per process (flow_engine.cpp forks).
+// SimGrid failures abort the process (xbt_die) after printing their reason on stderr.
+std::vector<double> run_flows_on_simgrid(const Topology& topology, std::span<const Flow> flows,
+                                         const FlowEngineOptions& options);
+
+}  // namespace trainsim
