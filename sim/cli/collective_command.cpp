@@ -204,6 +204,7 @@ int run_collective(const CollectiveArgs& args) {
       c.kind = op.kind;
       for (int rank = 0; rank < gpus; ++rank) c.ranks.push_back(rank);
       c.bytes = size;
+      c.channels = 0;  // NCCL's ring graph: channels and per-channel bandwidth of the machine
       const FlowCollective collectives[] = {c};
       e.time_s = estimate_collectives_flow(*topology, collectives).front().time_s;
       e.algorithm = "ring flows";
