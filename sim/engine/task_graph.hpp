@@ -77,6 +77,11 @@ class TaskGraph {
   TaskId add_task(StreamId stream, const TaskSpec& spec);
   // `after` cannot start before `before` has finished.
   void add_edge(TaskId before, TaskId after);
+  // Capacity hints: builders that know their size avoid regrowing (and re-faulting) storage.
+  void reserve(std::size_t tasks, std::size_t edges) {
+    tasks_.reserve(tasks);
+    edges_.reserve(edges);
+  }
 
   std::size_t task_count() const { return tasks_.size(); }
   std::size_t edge_count() const { return edge_targets_.size(); }

@@ -258,6 +258,9 @@ class StepBuilder {
   }
 
   StepWorkload build() {
+    // Roughly: per stage, one task per pass (3 kinds) plus a send per pass, and a few edges each.
+    const std::size_t passes = static_cast<std::size_t>(pp_) * vpp_ * m_ * 3;
+    w_.graph.reserve(2 * passes + 64 * pp_, 3 * passes + 64 * pp_);
     for (int stage = 0; stage < pp_; ++stage) {
       RankStreams r;
       r.stage = stage;
