@@ -63,6 +63,14 @@ double ModelSpec::layer_active_params() const {
   return layer_params_with(*this, moe ? moe->top_k : 0);
 }
 
+double ModelSpec::routed_expert_params() const {
+  return moe ? static_cast<double>(moe->experts) * mlp_params(*this, moe->expert_ffn_hidden) : 0.0;
+}
+
+double ModelSpec::final_norm_params() const {
+  return norm_params(*this);
+}
+
 double ModelSpec::embedding_params() const {
   const double h = static_cast<double>(hidden);
   double params = static_cast<double>(vocab) * h;
@@ -75,7 +83,7 @@ double ModelSpec::lm_head_params() const {
 }
 
 double ModelSpec::total_params() const {
-  return static_cast<double>(layers) * layer_params() + embedding_params() + norm_params(*this) +
+  return static_cast<double>(layers) * layer_params() + embedding_params() + final_norm_params() +
          lm_head_params();
 }
 

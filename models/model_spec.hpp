@@ -44,8 +44,11 @@ struct ModelSpec {
   double layer_params() const;
   // Parameters of one layer that every token uses (MoE: shared experts + top_k experts).
   double layer_active_params() const;
-  double embedding_params() const;  // input embedding (+ learned positions)
-  double lm_head_params() const;    // 0 when tied
+  // Parameters of one layer's routed experts (all of them; 0 for a dense model).
+  double routed_expert_params() const;
+  double embedding_params() const;   // input embedding (+ learned positions)
+  double final_norm_params() const;  // the norm before the LM head
+  double lm_head_params() const;     // 0 when tied
   double total_params() const;
   double active_params() const;  // per token
 };

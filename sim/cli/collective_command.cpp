@@ -11,6 +11,7 @@
 #include "hardware/presets.hpp"
 #include "sim/cli/commands.hpp"
 #include "sim/collectives/collective_cost.hpp"
+#include "sim/collectives/collective_kinds.hpp"
 #include "sim/collectives/nccl_tests_log.hpp"
 #include "sim/core/errors.hpp"
 #include "sim/reports/reports.hpp"
@@ -82,22 +83,6 @@ double parse_size(const std::string& text, std::string_view flag) {
         fmt::format("unknown size suffix '{}' in '{}'; allowed: K, M, G", suffix, text));
   if (!(value > 0)) throw InputError(std::string(flag), fmt::format("must be > 0, got '{}'", text));
   return std::floor(value * scale);
-}
-
-double bus_factor(CollectiveKind kind, int n) {
-  switch (kind) {
-    case CollectiveKind::all_reduce:
-      return 2.0 * (n - 1) / n;
-    case CollectiveKind::all_gather:
-    case CollectiveKind::reduce_scatter:
-    case CollectiveKind::all_to_all:
-      return static_cast<double>(n - 1) / n;
-    case CollectiveKind::broadcast:
-    case CollectiveKind::reduce:
-    case CollectiveKind::send_recv:
-      return 1.0;
-  }
-  return 1.0;
 }
 
 // nccl-tests' count column: elements of the full vector, or per rank for gathers/scatters.
@@ -184,15 +169,17 @@ int run_collective(const CollectiveArgs& args) {
                               op.kind == CollectiveKind::all_gather ||
                               op.kind == CollectiveKind::reduce_scatter;
     if (!ring_lowered)
-      throw InputError("--engine", "the flow engine lowers all_reduce, all_gather and "
-                                   "reduce_scatter (as NCCL rings); use --engine analytic for " +
-                                       args.op);
+      throw InputError("--engine",
+                       "the flow engine lowers all_reduce, all_gather and "
+                       "reduce_scatter (as NCCL rings); use --engine analytic for " +
+                           args.op);
     topology = build_topology(gpu, node, network, group.nodes);
   }
 #else
   if (flow)
-    throw InputError("--engine", "this build has no flow engine (SimGrid was not found at build "
-                                 "time); use --engine analytic");
+    throw InputError("--engine",
+                     "this build has no flow engine (SimGrid was not found at build "
+                     "time); use --engine analytic");
 #endif
   std::vector<Line> lines;
   for (std::size_t i = 0; i < sizes.size(); ++i) {
@@ -221,7 +208,7 @@ int run_collective(const CollectiveArgs& args) {
            std::nullopt,
            std::nullopt};
     l.algbw = l.time_us > 0 ? size / (l.time_us * 1e3) : 0;
-    l.busbw = l.algbw * bus_factor(op.kind, gpus);
+    l.busbw = l.algbw * busbw_factor(op.kind, gpus);
     if (log) {
       l.measured_time_us = log->rows[i].time_us;
       l.measured_busbw = log->rows[i].busbw_GBps;
@@ -254,11 +241,10 @@ int run_collective(const CollectiveArgs& args) {
 
   std::cout << fmt::format("# trainsim collective: {} on {} GPUs ({} node{} of {}, {})\n", args.op,
                            gpus, group.nodes, group.nodes > 1 ? "s" : "", node.name, network.name);
-  std::cout
-      << (flow ? "# predicted by the flow engine: NCCL ring channels as SimGrid flows on the "
-                 "cluster topology\n#\n"
-               : "# predicted by the analytical NCCL model "
-                 "(sim/collectives/data/nccl-2.30.7.json)\n#\n");
+  std::cout << (flow ? "# predicted by the flow engine: NCCL ring channels as SimGrid flows on the "
+                       "cluster topology\n#\n"
+                     : "# predicted by the analytical NCCL model "
+                       "(sim/collectives/data/nccl-2.30.7.json)\n#\n");
   if (!log) {
     std::cout << fmt::format("# {:>10} {:>12} {:>8} {:>6} {:>6} {:>8} {:>7} {:>7}  {}\n", "size",
                              "count", "type", "redop", "root", "time", "algbw", "busbw",

@@ -9,12 +9,6 @@ namespace {
 // plus allocator slack: a fixed budget every training process pays.
 constexpr double kRuntimeReservedBytes = 1.5e9;
 
-double expert_params_per_layer(const ModelSpec& model) {
-  if (!model.moe) return 0;
-  return static_cast<double>(model.moe->experts) * model.mlp_matrices() * model.hidden *
-         model.moe->expert_ffn_hidden;
-}
-
 }  // namespace
 
 double layer_activation_bytes(const ModelSpec& model, const ShardContext& ctx,
@@ -78,22 +72,28 @@ double in_flight_micro_batches(ScheduleKind schedule, int pp, int stage, std::in
   return m;
 }
 
-double stage_params_per_rank(const Scenario& scenario, int stage) {
+double layer_params_per_rank(const Scenario& scenario) {
   const ModelSpec& model = scenario.model;
   const Strategy& p = scenario.parallel;
-  const double experts = expert_params_per_layer(model);
-  const double dense = model.layer_params() - experts;
-  double params = static_cast<double>(scenario.layers_on_stage(stage)) *
-                  (dense / p.tp + experts / (static_cast<double>(p.tp) * p.ep));
-  if (stage == 0) params += model.embedding_params() / p.tp;
-  if (stage == p.pp - 1) {
-    const double final_norm = model.total_params() - model.layers * model.layer_params() -
-                              model.embedding_params() - model.lm_head_params();
-    params += (model.lm_head_params() + final_norm) / p.tp;
-    // A tied LM head on a stage without the embedding keeps its own copy of the matrix.
-    if (model.tied_embeddings && p.pp > 1)
-      params += static_cast<double>(model.vocab) * model.hidden / p.tp;
-  }
+  const double experts = model.routed_expert_params();
+  return (model.layer_params() - experts) / p.tp + experts / (static_cast<double>(p.tp) * p.ep);
+}
+
+double head_params_per_rank(const Scenario& scenario) {
+  const ModelSpec& model = scenario.model;
+  const Strategy& p = scenario.parallel;
+  double params = (model.lm_head_params() + model.final_norm_params()) / p.tp;
+  if (model.tied_embeddings && p.pp > 1)
+    params += static_cast<double>(model.vocab) * model.hidden / p.tp;
+  return params;
+}
+
+double stage_params_per_rank(const Scenario& scenario, int stage) {
+  const Strategy& p = scenario.parallel;
+  double params =
+      static_cast<double>(scenario.layers_on_stage(stage)) * layer_params_per_rank(scenario);
+  if (stage == 0) params += scenario.model.embedding_params() / p.tp;
+  if (stage == p.pp - 1) params += head_params_per_rank(scenario);
   return params;
 }
 

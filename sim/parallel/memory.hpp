@@ -20,6 +20,13 @@ double layer_activation_bytes(const ModelSpec& model, const ShardContext& ctx,
 double in_flight_micro_batches(ScheduleKind schedule, int pp, int stage, std::int64_t micro_batches,
                                int vpp);
 
+// Parameters of one transformer layer on one TP/EP rank: dense parts split over tp, routed
+// experts over tp x ep.
+double layer_params_per_rank(const Scenario& scenario);
+// Final norm and LM head on one TP rank of the last stage, plus its own copy of a tied
+// embedding when the first stage is another GPU.
+double head_params_per_rank(const Scenario& scenario);
+
 // Parameters a pipeline stage holds on one of its TP/EP ranks (before ZeRO sharding).
 double stage_params_per_rank(const Scenario& scenario, int stage);
 

@@ -202,11 +202,11 @@ Scenario parse_scenario(const Json& root, const std::filesystem::path& base_dir)
   static const Json empty = Json::object();
   const Json& parallel = root.contains("parallel") ? root["parallel"] : empty;
   require_object(parallel, "parallel");
-  reject_unknown_fields(parallel, "parallel",
-                        {"tp", "pp", "dp", "cp", "ep", "vpp", "sequence_parallel", "zero",
-                         "schedule", "overlap_grad_reduce", "bucket_params", "layer_split", "etp",
-                         "expert_load_imbalance", "zero3_bucket_params", "cp_kind",
-                         "tp_comm_overlap"});
+  reject_unknown_fields(
+      parallel, "parallel",
+      {"tp", "pp", "dp", "cp", "ep", "vpp", "sequence_parallel", "zero", "schedule",
+       "overlap_grad_reduce", "bucket_params", "layer_split", "etp", "expert_load_imbalance",
+       "zero3_bucket_params", "cp_kind", "tp_comm_overlap"});
   Strategy& p = s.parallel;
   p.tp = optional_degree(parallel, "tp", 1);
   p.pp = optional_degree(parallel, "pp", 1);

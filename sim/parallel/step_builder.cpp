@@ -111,6 +111,7 @@ CostTable build_costs(const Scenario& sc, const ComputeCost& compute, const Coll
   {  // transformer layer
     const PassOps ops = build_transformer_layer_ops(model, ctx);
     PieceCost& c = t.layer;
+    c.params = layer_params_per_rank(sc);
     c.forward[idx(TimeCategory::compute)] = sum_time(ops.forward, compute, &c.forward_flops);
     c.backward[idx(TimeCategory::compute)] = sum_time(ops.backward, compute, &c.backward_flops);
     c.weight_s = weight_gradient_time(ops.backward, compute, &c.weight_flops);
@@ -198,10 +199,7 @@ CostTable build_costs(const Scenario& sc, const ComputeCost& compute, const Coll
       c.backward[idx(TimeCategory::tp_comm)] =
           tp(sp ? CollectiveKind::reduce_scatter : CollectiveKind::all_reduce, activation_bytes);
     }
-    const double final_norm = model.total_params() - model.layers * model.layer_params() -
-                              model.embedding_params() - model.lm_head_params();
-    c.params = (model.lm_head_params() + final_norm) / p.tp;
-    if (model.tied_embeddings && p.pp > 1) c.params += double(model.vocab) * model.hidden / p.tp;
+    c.params = head_params_per_rank(sc);
   }
   if (p.pp > 1) {
     // Megatron's scatter-gather optimization sends 1/tp of the activation between stages.
@@ -242,12 +240,6 @@ class StepBuilder {
     bucket_params_ = p.bucket_params > 0
                          ? p.bucket_params
                          : std::max(40e6, 1e6 * static_cast<double>(groups_.dp.ranks));
-    costs_.layer.params = sc.model.layer_params() / p.tp;
-    if (sc.model.moe && p.ep > 1) {
-      const double experts = static_cast<double>(sc.model.moe->experts) * sc.model.mlp_matrices() *
-                             sc.model.hidden * sc.model.moe->expert_ffn_hidden;
-      costs_.layer.params -= experts / p.tp * (1.0 - 1.0 / p.ep);
-    }
     split_weight_ = p.schedule == ScheduleKind::zb_h1;
     if (p.zero3_bucket_params > 0) zero3_bucket_params_ = p.zero3_bucket_params;
     const std::size_t slots = static_cast<std::size_t>(vstages_) * m_ * 3;
@@ -308,8 +300,8 @@ class StepBuilder {
         const std::string_view pass_name = pass == PassKind::forward    ? "forward"
                                            : pass == PassKind::backward ? "backward"
                                                                         : "weight gradients";
-        plan.label = vpp_ > 1 ? fmt::format("{} chunk {}", pass_name, vs / pp_)
-                              : std::string(pass_name);
+        plan.label =
+            vpp_ > 1 ? fmt::format("{} chunk {}", pass_name, vs / pp_) : std::string(pass_name);
       }
     }
   }
@@ -353,8 +345,8 @@ class StepBuilder {
   }
 
   // Emits one pass; returns the task that completes each segment (valid until the next call).
-  const std::vector<TaskId>& emit_pass(const RankStreams& r, int vs, std::int32_t mb,
-                                       PassKind pass, bool per_layer) {
+  const std::vector<TaskId>& emit_pass(const RankStreams& r, int vs, std::int32_t mb, PassKind pass,
+                                       bool per_layer) {
     const PassPlan& plan =
         plans_[static_cast<std::size_t>(vs) * 3 + static_cast<std::size_t>(pass)];
     const std::vector<Segment>& segs = plan.segments;
@@ -423,7 +415,6 @@ class StepBuilder {
     last_[s] = done.back();
     return done;
   }
-
 
   TaskId add_collective(StreamId stream, std::string_view label, TimeCategory category,
                         CollectiveKind kind, const CommGroup& group, double bytes) {
@@ -514,8 +505,7 @@ class StepBuilder {
         if (recent_compute.size() >= 2)
           w_.graph.add_edge(recent_compute[recent_compute.size() - 2], gather->first);
       }
-      const std::vector<TaskId>& done =
-          emit_pass(r, vs, step.micro_batch, step.pass, per_layer);
+      const std::vector<TaskId>& done = emit_pass(r, vs, step.micro_batch, step.pass, per_layer);
       const TaskId first = first_[slot(vs, step.micro_batch, step.pass)];
       if (gather) {
         w_.graph.add_edge(gather->first, first);
