@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "sim/parallel/predict.hpp"
+
 namespace trainsim::cli {
 
 struct PredictArgs {
@@ -14,6 +16,10 @@ struct PredictArgs {
   bool detailed = false;  // one task per layer (implied by --trace)
 };
 int run_predict(const PredictArgs& args);
+
+// predict_step on the engine the scenario names (engine.network); InputError when it names the
+// flow engine and this build has no SimGrid.
+StepPrediction predict_on_chosen_engine(const Scenario& scenario, const PredictOptions& options);
 
 int run_presets(const std::string& kind);
 

@@ -11,7 +11,23 @@
 #include "sim/parallel/predict.hpp"
 #include "sim/reports/reports.hpp"
 
+#if defined(TRAINSIM_HAVE_FLOW_ENGINE)
+#include "sim/network/flow_step.hpp"
+#endif
+
 namespace trainsim::cli {
+
+StepPrediction predict_on_chosen_engine(const Scenario& scenario, const PredictOptions& options) {
+  if (scenario.engine.network == NetworkEngineKind::analytic)
+    return predict_step(scenario, options);
+#if defined(TRAINSIM_HAVE_FLOW_ENGINE)
+  return predict_step_flow(scenario, options);
+#else
+  throw InputError("engine.network",
+                   "'flow' needs the SimGrid flow engine, which this build does not have "
+                   "(install libsimgrid-dev and rebuild), or use \"analytic\"");
+#endif
+}
 
 int run_predict(const PredictArgs& args) {
   const std::filesystem::path file = args.scenario_file.empty()
@@ -24,7 +40,7 @@ int run_predict(const PredictArgs& args) {
   PredictOptions options;
   options.keep_timeline = !args.trace_file.empty();
   if (options.keep_timeline || args.detailed) options.granularity = TaskGranularity::layer;
-  const StepPrediction prediction = predict_step(scenario, options);
+  const StepPrediction prediction = predict_on_chosen_engine(scenario, options);
 
   if (args.format == "json") {
     std::cout << prediction_to_json(prediction).dump(2) << "\n";

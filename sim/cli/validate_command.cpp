@@ -247,7 +247,7 @@ int run_validate(const ValidateArgs& args) {
     for (const std::string& assignment : args.overrides) apply_override(c.scenario, assignment);
     try {
       const Scenario scenario = parse_scenario(c.scenario, data_root());
-      const StepPrediction p = predict_step(scenario);
+      const StepPrediction p = predict_on_chosen_engine(scenario, {});
       if (c.measured_s <= 0)
         c.measured_s = p.model_flops_per_step / (scenario.gpus * c.mcore_tflops_per_gpu * 1e12);
       Row row{id,

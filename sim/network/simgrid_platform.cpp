@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <numeric>
 #include <string>
 #include <unordered_map>
@@ -35,6 +36,97 @@ void configure_network_model() {
   sg4::Engine::set_config("network/weight-S:0");
 }
 
+// SimGrid wants a writable argv. The log threshold keeps its INFO lines ("Configuration change:
+// Set 'network/model' to 'CM02'") off stderr while warnings and errors still show.
+class EngineArguments {
+ public:
+  EngineArguments() {
+#if defined(__SANITIZE_ADDRESS__)
+    // SimGrid's default (raw) contexts switch stacks behind AddressSanitizer's back ("ASan is
+    // ignoring requested __asan_handle_no_return ... False positive error reports may follow");
+    // thread contexts are ordinary pthreads. It must be set when the Engine is created.
+    args_.emplace_back("--cfg=contexts/factory:thread");
+#endif
+    for (std::string& a : args_) argv_.push_back(a.data());
+    argv_.push_back(nullptr);
+    argc_ = static_cast<int>(args_.size());
+  }
+  int* argc() {
+    return &argc_;
+  }
+  char** argv() {
+    return argv_.data();
+  }
+
+ private:
+  std::vector<std::string> args_ = {"trainsim-flow", "--log=root.thres:warning"};
+  std::vector<char*> argv_;
+  int argc_ = 0;
+};
+
+// Hosts, links and routes of one full zone, created on first use (deterministic names and ids).
+class Platform {
+ public:
+  Platform(const Topology& topology, const FlowEngineOptions& options)
+      : topology_(topology),
+        options_(options),
+        latency_on_links_(options.sharing == SharingKind::cm02_rtt),
+        capacity_factor_(static_cast<std::size_t>(topology.n_links()), 1.0),
+        host_of_(static_cast<std::size_t>(topology.n_gpus()), nullptr),
+        link_of_(static_cast<std::size_t>(topology.n_links()), nullptr),
+        zone_(sg4::create_full_zone("trainsim")) {
+    for (const LinkDegradation& d : options.degraded_links)
+      capacity_factor_[static_cast<std::size_t>(d.link)] *= d.factor;
+  }
+
+  sg4::NetZone* zone() { return zone_; }
+
+  sg4::Host* host(int gpu) {
+    sg4::Host*& h = host_of_[static_cast<std::size_t>(gpu)];
+    if (h == nullptr) h = zone_->create_host(topology_.vertex(topology_.gpu_vertex(gpu)).name, 1e9);
+    return h;
+  }
+
+  // Adds the route once; returns its latency.
+  double route(int src, int dst) {
+    const std::uint64_t key =
+        static_cast<std::uint64_t>(src) * static_cast<std::uint64_t>(topology_.n_gpus()) +
+        static_cast<std::uint64_t>(dst);
+    auto it = route_latency_s_.find(key);
+    if (it != route_latency_s_.end()) return it->second;
+    const Route r = topology_.route(src, dst, options_.routes);
+    std::vector<sg4::LinkInRoute> links;
+    links.reserve(r.links.size());
+    for (const LinkId id : r.links) links.emplace_back(link(id));
+    zone_->add_route(host(src)->get_netpoint(), host(dst)->get_netpoint(), nullptr, nullptr, links,
+                     /*symmetrical=*/false);
+    return route_latency_s_.emplace(key, r.latency_s).first->second;
+  }
+
+ private:
+  sg4::Link* link(LinkId id) {
+    sg4::Link*& l = link_of_[static_cast<std::size_t>(id)];
+    if (l == nullptr) {
+      const Link& spec = topology_.link(id);
+      l = zone_->create_link(std::to_string(id) + ":" + spec.name,
+                             spec.capacity_Bps * capacity_factor_[static_cast<std::size_t>(id)]);
+      l->set_sharing_policy(sg4::Link::SharingPolicy::SHARED);
+      l->set_latency(latency_on_links_ ? spec.latency_s : 0.0);
+      l->seal();
+    }
+    return l;
+  }
+
+  const Topology& topology_;
+  const FlowEngineOptions& options_;
+  bool latency_on_links_;
+  std::vector<double> capacity_factor_;
+  std::vector<sg4::Host*> host_of_;
+  std::vector<sg4::Link*> link_of_;
+  std::unordered_map<std::uint64_t, double> route_latency_s_;  // key: src · n_gpus + dst
+  sg4::NetZone* zone_;
+};
+
 }  // namespace
 
 std::vector<double> run_flows_on_simgrid(const Topology& topology, std::span<const Flow> flows,
@@ -42,55 +134,12 @@ std::vector<double> run_flows_on_simgrid(const Topology& topology, std::span<con
   std::vector<double> finish_s(flows.size(), 0.0);
   if (flows.empty()) return finish_s;
 
-  // SimGrid wants a writable argv. The log threshold keeps its INFO lines ("Configuration
-  // change: Set 'network/model' to 'CM02'") off stderr while warnings and errors still show.
-  std::vector<std::string> args = {"trainsim-flow", "--log=root.thres:warning"};
-#if defined(__SANITIZE_ADDRESS__)
-  // SimGrid's default (raw) contexts switch stacks behind AddressSanitizer's back ("ASan is
-  // ignoring requested __asan_handle_no_return ... False positive error reports may follow");
-  // thread contexts are ordinary pthreads. It must be set when the Engine is created.
-  args.emplace_back("--cfg=contexts/factory:thread");
-#endif
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  int argc = static_cast<int>(args.size());
-  sg4::Engine engine(&argc, argv.data());
+  EngineArguments args;
+  sg4::Engine engine(args.argc(), args.argv());
   configure_network_model();
-
+  Platform platform(topology, options);
   const bool latency_on_links = options.sharing == SharingKind::cm02_rtt;
 
-  std::vector<double> capacity_factor(static_cast<std::size_t>(topology.n_links()), 1.0);
-  for (const LinkDegradation& d : options.degraded_links)
-    capacity_factor[static_cast<std::size_t>(d.link)] *= d.factor;
-
-  sg4::NetZone* zone = sg4::create_full_zone("trainsim");
-
-  // Hosts: the GPUs the flows touch, created in order of first use (deterministic names and ids).
-  std::vector<sg4::Host*> host_of(static_cast<std::size_t>(topology.n_gpus()), nullptr);
-  auto host = [&](int gpu) {
-    sg4::Host*& h = host_of[static_cast<std::size_t>(gpu)];
-    if (h == nullptr) h = zone->create_host(topology.vertex(topology.gpu_vertex(gpu)).name, 1e9);
-    return h;
-  };
-
-  // Links: the directed topology links some route uses.
-  std::vector<sg4::Link*> link_of(static_cast<std::size_t>(topology.n_links()), nullptr);
-  auto link = [&](LinkId id) {
-    sg4::Link*& l = link_of[static_cast<std::size_t>(id)];
-    if (l == nullptr) {
-      const Link& spec = topology.link(id);
-      l = zone->create_link(std::to_string(id) + ":" + spec.name,
-                            spec.capacity_Bps * capacity_factor[static_cast<std::size_t>(id)]);
-      l->set_sharing_policy(sg4::Link::SharingPolicy::SHARED);
-      l->set_latency(latency_on_links ? spec.latency_s : 0.0);
-      l->seal();
-    }
-    return l;
-  };
-
-  // Routes: one per (source, destination) pair, from Topology::route.
-  std::unordered_map<std::uint64_t, double> route_latency_s;  // key: src · n_gpus + dst
   std::vector<PlatformFlow> platform_flows;
   platform_flows.reserve(flows.size());
   std::vector<std::uint64_t> mailbox_key;  // per flow: src · n_gpus + dst
@@ -99,24 +148,15 @@ std::vector<double> run_flows_on_simgrid(const Topology& topology, std::span<con
   for (const Flow& f : flows) {
     const std::uint64_t key =
         static_cast<std::uint64_t>(f.src_gpu) * n_gpus + static_cast<std::uint64_t>(f.dst_gpu);
-    auto it = route_latency_s.find(key);
-    if (it == route_latency_s.end()) {
-      const Route route = topology.route(f.src_gpu, f.dst_gpu, options.routes);
-      std::vector<sg4::LinkInRoute> links;
-      links.reserve(route.links.size());
-      for (const LinkId id : route.links) links.emplace_back(link(id));
-      zone->add_route(host(f.src_gpu)->get_netpoint(), host(f.dst_gpu)->get_netpoint(), nullptr,
-                      nullptr, links, /*symmetrical=*/false);
-      it = route_latency_s.emplace(key, route.latency_s).first;
-    }
+    const double latency_s = platform.route(f.src_gpu, f.dst_gpu);
     PlatformFlow p;
     p.bytes = static_cast<std::uint64_t>(std::llround(f.bytes));
     p.rate_cap_Bps = f.rate_cap_Bps;
-    p.launch_s = f.start_s + (latency_on_links ? 0.0 : it->second);
+    p.launch_s = f.start_s + (latency_on_links ? 0.0 : latency_s);
     platform_flows.push_back(p);
     mailbox_key.push_back(key);
   }
-  zone->seal();
+  platform.zone()->seal();
 
   // One actor per GPU that ends a flow (SimGrid places a mailbox transfer between the sender's
   // and the receiver's hosts). Host-to-host transfers (Comm::sendto) would need no actors, but
@@ -157,7 +197,7 @@ std::vector<double> run_flows_on_simgrid(const Topology& topology, std::span<con
   for (const int gpu : active_gpus) {
     const Endpoint* e = &endpoints[static_cast<std::size_t>(gpu)];
     sg4::Actor::create(
-        host(gpu)->get_name(), host(gpu),
+        platform.host(gpu)->get_name(), platform.host(gpu),
         [e, &puts, &platform_flows, &sink, &mailbox_key, mailbox]() {
           std::vector<sg4::CommPtr> gets;  // held until completion (dropping a running one crashes)
           gets.reserve(e->receives_from.size());
@@ -183,6 +223,65 @@ std::vector<double> run_flows_on_simgrid(const Topology& topology, std::span<con
   for (std::size_t i = 0; i < puts.size(); ++i) finish_s[i] = puts[i]->get_finish_time();
   puts.clear();
   return finish_s;
+}
+
+std::uint64_t run_driven_flows_on_simgrid(const Topology& topology,
+                                          std::span<const std::pair<int, int>> pairs,
+                                          FlowDriver& driver, const FlowEngineOptions& options) {
+  EngineArguments args;
+  sg4::Engine engine(args.argc(), args.argv());
+  configure_network_model();
+  FlowEngineOptions max_min = options;
+  max_min.sharing = SharingKind::max_min;  // the driver pays latencies itself
+  Platform platform(topology, max_min);
+  for (const auto& [src, dst] : pairs) platform.route(src, dst);
+  // The driver's own actor needs a host; it has no routes and carries no traffic.
+  sg4::Host* controller = platform.zone()->create_host("trainsim-driver", 1e9);
+  platform.zone()->seal();
+
+  std::uint64_t transfers = 0;
+  sg4::Actor::create("driver", controller, [&]() {
+    // In-flight transfers and their tokens, index-aligned; a finished one is swapped out.
+    std::vector<sg4::CommPtr> pending;
+    std::vector<std::uint64_t> pending_token;
+    std::vector<DrivenFlow> start;
+    std::vector<std::uint64_t> finished;
+    driver.advance(0.0, finished, start);
+    for (;;) {
+      for (const DrivenFlow& f : start) {
+        pending.push_back(sg4::Comm::sendto_async(
+            platform.host(f.src_gpu), platform.host(f.dst_gpu),
+            static_cast<std::uint64_t>(std::max<long long>(1, std::llround(f.bytes)))));
+        pending_token.push_back(f.token);
+        ++transfers;
+      }
+      start.clear();
+      finished.clear();
+      const double wake_s = driver.next_wakeup_s();
+      const bool timed = std::isfinite(wake_s);
+      if (pending.empty()) {
+        if (!timed) break;
+        if (wake_s > sg4::Engine::get_clock()) sg4::this_actor::sleep_until(wake_s);
+      } else {
+        const double timeout = timed ? std::max(0.0, wake_s - sg4::Engine::get_clock()) : -1.0;
+        const ssize_t done = sg4::Comm::wait_any_for(pending, timeout);
+        if (done >= 0) {
+          const auto i = static_cast<std::size_t>(done);
+          finished.push_back(pending_token[i]);
+          pending[i] = std::move(pending.back());
+          pending.pop_back();
+          pending_token[i] = pending_token.back();
+          pending_token.pop_back();
+        }
+      }
+      // A wake-up is due at wake_s even if SimGrid's clock rounded short of it.
+      double now = sg4::Engine::get_clock();
+      if (timed && finished.empty()) now = std::max(now, wake_s);
+      driver.advance(now, finished, start);
+    }
+  });
+  engine.run();
+  return transfers;
 }
 
 }  // namespace trainsim

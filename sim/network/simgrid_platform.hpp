@@ -21,7 +21,9 @@
 // the rate of host-to-host Comm::sendto transfers): each receiver posts its gets at time 0, each
 // sender posts its puts at their launch times (start, plus the route latency under max-min) in
 // order of (launch time, input index), and every transfer is held until it completes.
+#include <cstdint>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "hardware/topology.hpp"
@@ -35,5 +37,34 @@ namespace trainsim {
 // SimGrid failures abort the process (xbt_die) after printing their reason on stderr.
 std::vector<double> run_flows_on_simgrid(const Topology& topology, std::span<const Flow> flows,
                                          const FlowEngineOptions& options);
+
+// A transfer that a FlowDriver starts: uncapped, launched when asked, sharing links by max-min
+// fairness with equal weights; latency is the driver's business (no latency on the links).
+struct DrivenFlow {
+  int src_gpu = 0;
+  int dst_gpu = 0;
+  double bytes = 0;  // > 0
+  std::uint64_t token = 0;
+};
+
+// Decides, as simulated time advances, which transfers to start (sim/network/flow_step.cpp
+// drives a training step's task graph this way). Its calls must not throw.
+class FlowDriver {
+ public:
+  virtual ~FlowDriver() = default;
+  // The next time at which the driver must be woken even if no transfer completes; +inf for none.
+  virtual double next_wakeup_s() const = 0;
+  // At `now_s`, the transfers `finished` have just completed (maybe none, at a wake-up).
+  // Appends to `start` the transfers to launch at now_s.
+  virtual void advance(double now_s, std::span<const std::uint64_t> finished,
+                       std::vector<DrivenFlow>& start) = 0;
+};
+
+// Runs until the driver has nothing left: no transfer in flight and no wake-up. `pairs` lists every
+// (source, destination) GPU pair a driven flow may use (routes are fixed before the run).
+// Returns the number of transfers simulated. One call per process, like run_flows_on_simgrid.
+std::uint64_t run_driven_flows_on_simgrid(const Topology& topology,
+                                          std::span<const std::pair<int, int>> pairs,
+                                          FlowDriver& driver, const FlowEngineOptions& options);
 
 }  // namespace trainsim

@@ -1,12 +1,14 @@
 #include "sim/parallel/predict.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "sim/core/errors.hpp"
 
 namespace trainsim {
 
-StepPrediction predict_step(const Scenario& scenario, const PredictOptions& options) {
+StepPrediction begin_prediction(const Scenario& scenario) {
   StepPrediction out;
   out.scenario = scenario.name;
   out.gpus = scenario.gpus;
@@ -19,30 +21,38 @@ StepPrediction predict_step(const Scenario& scenario, const PredictOptions& opti
     if (scenario.strict_memory) throw InfeasibleError(message);
     out.warnings.push_back(message);
   }
+  return out;
+}
 
-  const ComputeCost compute(scenario.cluster.gpu, scenario.cluster.profile);
-  const CollectiveCost collectives(scenario.cluster.gpu, scenario.cluster.node,
-                                   scenario.cluster.network, scenario.comm);
-  StepBuildOptions build;
-  build.granularity = options.granularity;
-  auto workload = std::make_shared<StepWorkload>(build_step(scenario, compute, collectives, build));
-  auto timeline = std::make_shared<Timeline>(run_engine(workload->graph));
-
-  // The slowest GPU: the stage whose last task ends latest (ties: the first such stage).
-  std::vector<double> rank_end(workload->ranks.size(), 0.0);
-  for (TaskId id = 0; id < workload->graph.task_count(); ++id) {
-    const RankId rank = workload->graph.streams()[workload->graph.task(id).stream].rank;
-    rank_end[rank] = std::max(rank_end[rank], timeline->timing[id].end_s);
+void finish_prediction(const Scenario& scenario, std::shared_ptr<StepWorkload> workload,
+                       std::shared_ptr<Timeline> timeline, const PredictOptions& options,
+                       StepPrediction& out) {
+  const TaskGraph& graph = workload->graph;
+  // The slowest GPU: the simulated rank whose last task (on any of its streams) ends latest
+  // (ties: the first such rank).
+  std::vector<double> stream_end(graph.streams().size(), 0.0);
+  for (TaskId id = 0; id < graph.task_count(); ++id) {
+    double& end = stream_end[graph.task(id).stream];
+    end = std::max(end, timeline->timing[id].end_s);
   }
   std::size_t critical = 0;
-  for (std::size_t r = 1; r < rank_end.size(); ++r)
-    if (rank_end[r] > rank_end[critical]) critical = r;
+  double critical_end = -1;
+  for (std::size_t r = 0; r < workload->ranks.size(); ++r) {
+    const RankStreams& rs = workload->ranks[r];
+    double end = 0;
+    for (const StreamId s : {rs.compute, rs.tp, rs.pp, rs.dp, rs.cp, rs.ep})
+      end = std::max(end, stream_end[s]);
+    if (end > critical_end) {
+      critical = r;
+      critical_end = end;
+    }
+  }
 
   out.step_time_s = timeline->makespan_s;
   out.critical_stage = workload->ranks[critical].stage;
   out.breakdown =
-      explain_rank(workload->graph, *timeline, workload->ranks[critical].compute, out.step_time_s);
-  out.tasks = workload->graph.task_count();
+      explain_rank(graph, *timeline, workload->ranks[critical].compute, out.step_time_s);
+  out.tasks = graph.task_count();
   out.events = timeline->events;
 
   const double tokens =
@@ -55,9 +65,21 @@ StepPrediction predict_step(const Scenario& scenario, const PredictOptions& opti
     out.mfu = out.model_flops_per_step / (out.step_time_s * scenario.gpus * peak);
   }
   if (options.keep_timeline) {
-    out.workload = workload;
-    out.timeline = timeline;
+    out.workload = std::move(workload);
+    out.timeline = std::move(timeline);
   }
+}
+
+StepPrediction predict_step(const Scenario& scenario, const PredictOptions& options) {
+  StepPrediction out = begin_prediction(scenario);
+  const ComputeCost compute(scenario.cluster.gpu, scenario.cluster.profile);
+  const CollectiveCost collectives(scenario.cluster.gpu, scenario.cluster.node,
+                                   scenario.cluster.network, scenario.comm);
+  StepBuildOptions build;
+  build.granularity = options.granularity;
+  auto workload = std::make_shared<StepWorkload>(build_step(scenario, compute, collectives, build));
+  auto timeline = std::make_shared<Timeline>(run_engine(workload->graph));
+  finish_prediction(scenario, std::move(workload), std::move(timeline), options, out);
   return out;
 }
 

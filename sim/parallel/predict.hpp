@@ -32,12 +32,23 @@ struct StepPrediction {
   std::vector<std::string> warnings;
   std::size_t tasks = 0;
   std::uint64_t events = 0;
+  std::uint64_t flows = 0;  // transfers the flow engine simulated (0 on the fast engine)
   // Present with keep_timeline.
   std::shared_ptr<const StepWorkload> workload;
   std::shared_ptr<const Timeline> timeline;
 };
 
-// Throws InfeasibleError when the scenario asks for strict memory and does not fit.
+// Throws InfeasibleError when the scenario asks for strict memory and does not fit. Runs the fast
+// engine whatever scenario.engine.network says (sim/network/flow_step.hpp runs the flow engine).
 StepPrediction predict_step(const Scenario& scenario, const PredictOptions& options = {});
+
+// The engine-independent halves of a prediction, for every engine:
+// memory and warnings first (throws InfeasibleError under strict memory), ...
+StepPrediction begin_prediction(const Scenario& scenario);
+// ... then, from a workload and its timeline, the step time, the slowest GPU's breakdown,
+// throughput and MFU.
+void finish_prediction(const Scenario& scenario, std::shared_ptr<StepWorkload> workload,
+                       std::shared_ptr<Timeline> timeline, const PredictOptions& options,
+                       StepPrediction& out);
 
 }  // namespace trainsim

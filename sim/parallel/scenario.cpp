@@ -1,8 +1,13 @@
 #include "sim/parallel/scenario.hpp"
 
+#include <algorithm>
+#include <cmath>
+
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "hardware/presets.hpp"
+#include "hardware/topology.hpp"
 #include "models/model_presets.hpp"
 #include "sim/core/errors.hpp"
 
@@ -150,6 +155,86 @@ int optional_degree(const Json& obj, std::string_view key, int fallback) {
   const auto v = optional_positive_int(obj, key, "parallel");
   if (v && *v > 1'000'000) throw InputError(join_path("parallel", key), "unreasonably large");
   return v ? static_cast<int>(*v) : fallback;
+}
+
+}  // namespace
+
+namespace {
+
+// `engine`: which engine, and the flow engine's what-ifs (a slow GPU, a degraded cable).
+void parse_engine(const Json& engine, Scenario& s) {
+  require_object(engine, "engine");
+  reject_unknown_fields(engine, "engine", {"network", "gpu_speed", "degraded_links"});
+  EngineOptions& e = s.engine;
+  const auto network = optional_string(engine, "network", "engine").value_or("analytic");
+  if (network == "analytic") {
+    e.network = NetworkEngineKind::analytic;
+  } else if (network == "flow") {
+    e.network = NetworkEngineKind::flow;
+  } else {
+    throw InputError("engine.network",
+                     fmt::format("unknown value '{}'; allowed: analytic (the fast engine), flow "
+                                 "(every GPU simulated, collectives as flows on the topology)",
+                                 network));
+  }
+  auto entries = [&](std::string_view key) -> const Json* {
+    if (!engine.contains(key) || engine[key].is_null()) return nullptr;
+    const Json& list = engine[key];
+    const std::string path = join_path("engine", key);
+    if (!list.is_array())
+      throw InputError(path, "must be a list of {...} objects, got " + describe_json_type(list));
+    if (!list.empty() && e.network != NetworkEngineKind::flow)
+      throw InputError(path,
+                       "needs engine.network = \"flow\": the analytic engine simulates one "
+                       "representative GPU per pipeline stage, so one GPU or link cannot "
+                       "differ from its peers");
+    return &list;
+  };
+  auto factor_of = [](const Json& item, const std::string& path) {
+    const double factor = require_positive_number(item, "factor", path);
+    if (factor > 1e6)
+      throw InputError(
+          join_path(path, "factor"),
+          fmt::format("{} is not a plausible speed factor (1 = nominal, 0.5 = half)", factor));
+    return factor;
+  };
+  if (const Json* list = entries("gpu_speed")) {
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      const Json& item = (*list)[i];
+      const std::string path = fmt::format("engine.gpu_speed[{}]", i);
+      require_object(item, path);
+      reject_unknown_fields(item, path, {"gpu", "factor"});
+      const double gpu = require_number(item, "gpu", path);
+      if (gpu < 0 || gpu >= s.gpus || gpu != std::floor(gpu))
+        throw InputError(
+            join_path(path, "gpu"),
+            fmt::format("{} is not a GPU of this job (global ranks 0..{})", gpu, s.gpus - 1));
+      e.gpu_speed.push_back(GpuSpeedFactor{static_cast<int>(gpu), factor_of(item, path)});
+    }
+  }
+  if (const Json* list = entries("degraded_links")) {
+    const Topology topology = build_topology(s.cluster);
+    std::vector<std::string> names;
+    names.reserve(static_cast<std::size_t>(topology.n_links()));
+    for (LinkId id = 0; id < topology.n_links(); ++id) names.push_back(topology.link(id).name);
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      const Json& item = (*list)[i];
+      const std::string path = fmt::format("engine.degraded_links[{}]", i);
+      require_object(item, path);
+      reject_unknown_fields(item, path, {"link", "factor"});
+      std::string link = require_string(item, "link", path);
+      if (std::find(names.begin(), names.end(), link) == names.end()) {
+        const std::vector<std::string> near = nearest_names(link, names);
+        throw InputError(join_path(path, "link"),
+                         fmt::format("no link '{}' in this cluster; links are named like '{}'{}",
+                                     link, names.empty() ? std::string("?") : names.back(),
+                                     near.empty() ? std::string()
+                                                  : fmt::format("; did you mean '{}'?",
+                                                                fmt::join(near, "', '"))));
+      }
+      e.degraded_links.push_back(LinkSpeedFactor{std::move(link), factor_of(item, path)});
+    }
+  }
 }
 
 }  // namespace
@@ -342,17 +427,7 @@ Scenario parse_scenario(const Json& root, const std::filesystem::path& base_dir)
     s.comm.algorithm = optional_string(comm, "algorithm", "comm").value_or("");
     s.comm.protocol = optional_string(comm, "protocol", "comm").value_or("");
   }
-  if (root.contains("engine")) {
-    const Json& engine = root["engine"];
-    require_object(engine, "engine");
-    reject_unknown_fields(engine, "engine", {"network"});
-    const auto network = optional_string(engine, "network", "engine").value_or("analytic");
-    if (network != "analytic")
-      throw InputError("engine.network",
-                       fmt::format("unknown value '{}'; allowed: analytic (the flow-level engine "
-                                   "is not available in this build)",
-                                   network));
-  }
+  if (root.contains("engine")) parse_engine(root["engine"], s);
   return s;
 }
 

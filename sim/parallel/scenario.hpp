@@ -64,6 +64,31 @@ struct TrainingConfig {
   bool flash_attention = true;
 };
 
+// Which engine runs the step (interface.md `engine`).
+enum class NetworkEngineKind {
+  analytic,  // the fast engine: one representative GPU per stage, NCCL-model collectives
+  flow,      // every GPU simulated, collectives as flows sharing links (sim/network)
+};
+
+// What-if: GPU `gpu` (global rank) computes at `factor` × its nominal speed (0.5 = half speed).
+struct GpuSpeedFactor {
+  int gpu = 0;
+  double factor = 1;
+};
+
+// What-if: the cable named `link` (a topology link name, "node0/nic3->su0/leaf3"; both directions)
+// runs at `factor` × its capacity.
+struct LinkSpeedFactor {
+  std::string link;
+  double factor = 1;
+};
+
+struct EngineOptions {
+  NetworkEngineKind network = NetworkEngineKind::analytic;
+  std::vector<GpuSpeedFactor> gpu_speed;        // flow engine only
+  std::vector<LinkSpeedFactor> degraded_links;  // flow engine only
+};
+
 struct Scenario {
   std::string name;
   ModelSpec model;
@@ -72,6 +97,7 @@ struct Scenario {
   Strategy parallel;
   TrainingConfig training;
   CollectiveOptions comm;
+  EngineOptions engine;
   bool strict_memory = false;
   std::vector<std::string> warnings;  // accepted but questionable choices, reported to the user
 

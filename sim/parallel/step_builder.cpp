@@ -88,6 +88,7 @@ double attention_time(const std::vector<Op>& ops, const ComputeCost& compute) {
 struct CostTable {
   PieceCost layer, embedding, head;
   double p2p_s = 0;
+  double p2p_bytes = 0;  // per GPU
 };
 
 CostTable build_costs(const Scenario& sc, const ComputeCost& compute, const CollectiveCost& coll,
@@ -204,6 +205,7 @@ CostTable build_costs(const Scenario& sc, const ComputeCost& compute, const Coll
   if (p.pp > 1) {
     // Megatron's scatter-gather optimization sends 1/tp of the activation between stages.
     const double p2p_bytes = activation_bytes / p.tp;
+    t.p2p_bytes = p2p_bytes;
     t.p2p_s = coll.estimate_s(CollectiveKind::send_recv, groups.pp_neighbour, p2p_bytes);
   }
   return t;
@@ -423,7 +425,10 @@ class StepBuilder {
     spec.category = category;
     spec.duration_s = coll_.estimate_s(kind, group, bytes);
     spec.bytes = bytes;
-    return w_.graph.add_task(stream, spec);
+    const TaskId id = w_.graph.add_task(stream, spec);
+    // Every collective emitted as its own task runs over the DP group (TP/CP/EP live in passes).
+    w_.comm_tags.push_back(CommTag{id, CommScope::dp, kind, bytes, -1});
+    return id;
   }
 
   struct BucketedTasks {
@@ -452,6 +457,7 @@ class StepBuilder {
         (remainder > 0 ? coll_.estimate_s(kind, groups_.dp, remainder * bytes_per_param) : 0.0);
     spec.bytes = rest * bytes_per_param;
     const TaskId last = w_.graph.add_task(stream, spec);
+    w_.comm_tags.push_back(CommTag{last, CommScope::dp, kind, spec.bytes, -1});
     return {first, last};
   }
 
@@ -602,7 +608,10 @@ class StepBuilder {
       spec.category = TimeCategory::pp_comm;
       spec.duration_s = costs_.p2p_s;
       spec.micro_batch = step.micro_batch;
+      spec.bytes = costs_.p2p_bytes;
       const TaskId send = w_.graph.add_task(r.pp, spec);
+      w_.comm_tags.push_back(CommTag{send, CommScope::pp, CollectiveKind::send_recv,
+                                     costs_.p2p_bytes, static_cast<std::int32_t>(peer % pp_)});
       w_.graph.add_edge(last_[slot(vs, step.micro_batch, step.pass)], send);
       w_.graph.add_edge(send, first_[slot(peer, step.micro_batch, step.pass)]);
     }

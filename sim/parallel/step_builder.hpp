@@ -3,6 +3,8 @@
 // CP and DP peers do identical work, so they are not simulated separately), each with a compute
 // stream and communication streams. Every pipeline schedule is an ordering (pipeline_schedule.hpp)
 // fed to one builder core.
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "sim/collectives/collective_cost.hpp"
@@ -26,9 +28,27 @@ struct RankStreams {
   StreamId compute = 0, tp = 0, pp = 0, dp = 0, cp = 0, ep = 0;
 };
 
+// What a communication task between GPUs moves, so that an engine simulating every GPU can put
+// it on the GPUs of each group (sim/parallel/all_ranks.hpp). Collectives and sends folded into
+// compute tasks (TP, CP, EP inside a pass) carry no tag.
+enum class CommScope : std::uint8_t {
+  dp,  // a collective over the stage's data-parallel (× context-parallel) group
+  pp,  // every GPU of the stage sends `bytes` to its peer in `peer_stage`
+};
+struct CommTag {
+  TaskId task = 0;
+  CommScope scope = CommScope::dp;
+  CollectiveKind kind = CollectiveKind::all_reduce;
+  double bytes = 0;              // NCCL's convention (collective_cost.hpp); per GPU for sends
+  std::int32_t peer_stage = -1;  // pp only
+};
+
 struct StepWorkload {
   TaskGraph graph;
   std::vector<RankStreams> ranks;  // index = simulated rank = pipeline stage
+  std::vector<CommTag> comm_tags;  // in task order
+  // Trace process names by stream rank; empty: "GPU stage <rank> (representative rank)".
+  std::vector<std::pair<RankId, std::string>> process_names;
 };
 
 // The communicator layouts Megatron's rank order (tp fastest, then cp, dp, pp) produces.

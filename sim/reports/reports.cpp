@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 namespace trainsim {
@@ -161,16 +163,20 @@ OrderedJson prediction_to_trace(const StepPrediction& p) {
     throw std::logic_error("prediction_to_trace needs a prediction made with keep_timeline");
   const TaskGraph& graph = p.workload->graph;
   OrderedJson events = OrderedJson::array();
-  for (const RankStreams& r : p.workload->ranks) {
+  auto name_process = [&](RankId pid, const std::string& name) {
     events.push_back(
-        {{"name", "process_name"},
-         {"ph", "M"},
-         {"pid", r.stage},
-         {"args", {{"name", fmt::format("GPU stage {} (representative rank)", r.stage)}}}});
+        {{"name", "process_name"}, {"ph", "M"}, {"pid", pid}, {"args", {{"name", name}}}});
     events.push_back({{"name", "process_sort_index"},
                       {"ph", "M"},
-                      {"pid", r.stage},
-                      {"args", {{"sort_index", r.stage}}}});
+                      {"pid", pid},
+                      {"args", {{"sort_index", pid}}}});
+  };
+  if (p.workload->process_names.empty()) {
+    for (const RankStreams& r : p.workload->ranks)
+      name_process(static_cast<RankId>(r.stage),
+                   fmt::format("GPU stage {} (representative rank)", r.stage));
+  } else {
+    for (const auto& [pid, name] : p.workload->process_names) name_process(pid, name);
   }
   for (StreamId s = 0; s < graph.streams().size(); ++s) {
     const Stream& stream = graph.streams()[s];
@@ -182,9 +188,9 @@ OrderedJson prediction_to_trace(const StepPrediction& p) {
   }
   for (TaskId id = 0; id < graph.task_count(); ++id) {
     const Task& task = graph.task(id);
-    if (task.duration_s <= 0) continue;
-    const Stream& stream = graph.streams()[task.stream];
     const TaskTiming& t = p.timeline->timing[id];
+    if (task.duration_s <= 0 && t.end_s <= t.start_s) continue;
+    const Stream& stream = graph.streams()[task.stream];
     std::string name = graph.label(task.label);
     if (task.micro_batch >= 0) name += fmt::format(" mb{}", task.micro_batch);
     if (task.layer >= 0) name += fmt::format(" L{}", task.layer);
@@ -196,13 +202,19 @@ OrderedJson prediction_to_trace(const StepPrediction& p) {
     for (std::size_t c = 0; c < kTimeCategoryCount; ++c)
       if (task.parts_s[c] > 0 && task.parts_s[c] < task.duration_s)
         args[fmt::format("{}_s", name_of(static_cast<TimeCategory>(c)))] = task.parts_s[c];
+    // The flow engine stretches communication that shares links: show what it would take alone.
+    const double took_s = t.end_s - t.start_s;
+    if (std::fabs(took_s - task.duration_s) > 1e-9 * std::max(took_s, task.duration_s)) {
+      args["alone_s"] = task.duration_s;
+      args["slowdown_by_sharing"] = task.duration_s > 0 ? took_s / task.duration_s : 0.0;
+    }
     events.push_back({{"name", name},
                       {"cat", std::string(name_of(task.category))},
                       {"ph", "X"},
                       {"pid", stream.rank},
                       {"tid", static_cast<int>(stream.kind)},
                       {"ts", t.start_s * 1e6},
-                      {"dur", task.duration_s * 1e6},
+                      {"dur", (t.end_s - t.start_s) * 1e6},
                       {"args", args}});
   }
   OrderedJson trace;

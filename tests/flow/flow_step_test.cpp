@@ -1,0 +1,136 @@
+// A whole training step on the flow engine: every GPU simulated, DP collectives and pipeline sends
+// as flows. Alone on the network it agrees with the fast engine; where groups share links, what-if
+// GPUs or cables are slow, it shows the extra time and where it went.
+#include "sim/network/flow_step.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "sim/core/data_dir.hpp"
+#include "sim/parallel/predict.hpp"
+
+namespace trainsim {
+namespace {
+
+Scenario scenario_from(const Json& json) {
+  return parse_scenario(json, data_root());
+}
+
+// 4 DGX A100 nodes (a NIC per GPU): tp 2, pp 2, dp 8. DP groups span two nodes each, the pipeline
+// crosses nodes, and every group has links of its own.
+Json three_d_json() {
+  return parse_json_text(R"({
+    "name": "small 3D",
+    "model": {"layers": 8, "hidden": 2048, "heads": 16, "vocab": 32000, "activation": "gelu"},
+    "cluster": {"gpu": "a100-sxm4-80gb", "node": "dgx-a100", "nodes": 4,
+                "network": "ib-hdr200-rail-fattree"},
+    "parallel": {"tp": 2, "pp": 2, "dp": 8, "schedule": "1f1b", "zero": 1},
+    "training": {"global_batch": 128, "micro_batch": 2, "seq_len": 2048, "precision": "bf16"}
+  })",
+                         "fixture");
+}
+
+Json with_engine(Json json, Json engine) {
+  engine["network"] = "flow";
+  json["engine"] = std::move(engine);
+  return json;
+}
+
+double relative(double a, double b) {
+  return std::fabs(a - b) / b;
+}
+
+TEST(FlowStep, AgreesWithTheFastEngineWhenNothingContends) {
+  const Scenario s = scenario_from(three_d_json());
+  const StepPrediction fast = predict_step(s);
+  const StepPrediction flow = predict_step_flow(s);
+  EXPECT_LT(relative(flow.step_time_s, fast.step_time_s), 0.02)
+      << "flow " << flow.step_time_s << " s vs fast " << fast.step_time_s << " s";
+  EXPECT_NEAR(flow.breakdown.compute_s, fast.breakdown.compute_s, 0.01 * fast.step_time_s);
+  EXPECT_NEAR(flow.breakdown.total_s(), flow.step_time_s, 1e-9 * flow.step_time_s);
+  // Every GPU is simulated: per stage, 8 TP pairs run the passes and 2 DP groups the reductions.
+  EXPECT_GT(flow.tasks, 4 * fast.tasks);
+  EXPECT_GT(flow.flows, 0u);
+}
+
+TEST(FlowStep, TheSameInputGivesTheSameTimeline) {
+  const Scenario s = scenario_from(three_d_json());
+  PredictOptions keep;
+  keep.keep_timeline = true;
+  const StepPrediction a = predict_step_flow(s, keep), b = predict_step_flow(s, keep);
+  ASSERT_EQ(a.timeline->timing.size(), b.timeline->timing.size());
+  for (std::size_t i = 0; i < a.timeline->timing.size(); ++i) {
+    EXPECT_EQ(a.timeline->timing[i].start_s, b.timeline->timing[i].start_s);
+    EXPECT_EQ(a.timeline->timing[i].end_s, b.timeline->timing[i].end_s);
+  }
+}
+
+TEST(FlowStep, ASlowGpuLengthensTheStepByItsExtraComputeOnTheCriticalPath) {
+  // No pipeline: the critical path is the slowest lockstep group's compute, optimizer and the DP
+  // tail. Half speed on one GPU doubles its group's compute and optimizer.
+  Json json = three_d_json();
+  json["parallel"] = {{"tp", 2}, {"pp", 1}, {"dp", 16}, {"zero", 1}};
+  const StepPrediction base = predict_step_flow(scenario_from(with_engine(json, Json::object())));
+  const StepPrediction slow = predict_step_flow(
+      scenario_from(with_engine(json, {{"gpu_speed", {{{"gpu", 5}, {"factor", 0.5}}}}})));
+  const double expected = base.breakdown.compute_s + base.breakdown.optimizer_s;
+  EXPECT_NEAR(slow.step_time_s - base.step_time_s, expected, 0.02 * expected)
+      << "base " << base.step_time_s << " s, slow " << slow.step_time_s << " s";
+  EXPECT_NEAR(slow.breakdown.compute_s, 2 * base.breakdown.compute_s,
+              0.01 * base.breakdown.compute_s);
+}
+
+TEST(FlowStep, AHalfSpeedNicCableSlowsTheDpGroupThatCrossesIt) {
+  // GPU 0 (stage 0, TP rank 0) sends its DP ring traffic through node0/nic0.
+  const Json base_json = with_engine(three_d_json(), Json::object());
+  const Json slow_json = with_engine(
+      three_d_json(), {{"degraded_links", {{{"link", "node0/nic0->su0/leaf0"}, {"factor", 0.5}}}}});
+  PredictOptions keep;
+  keep.keep_timeline = true;
+  const StepPrediction base = predict_step_flow(scenario_from(base_json), keep);
+  const StepPrediction slow = predict_step_flow(scenario_from(slow_json), keep);
+  EXPECT_GT(slow.step_time_s, base.step_time_s);
+  // DP collectives of TP rank 0's groups stretch; TP rank 1's (rail 1) do not.
+  const TaskGraph& g = slow.workload->graph;
+  double stretched_rail0 = 0, stretched_rail1 = 0;
+  for (TaskId id = 0; id < g.task_count(); ++id) {
+    const Task& t = g.task(id);
+    const Stream& stream = g.streams()[t.stream];
+    if (stream.kind != StreamKind::dp_comm || t.duration_s < 1e-3) continue;
+    const double took = slow.timeline->timing[id].end_s - slow.timeline->timing[id].start_s;
+    double& worst = stream.rank % 2 == 0 ? stretched_rail0 : stretched_rail1;
+    worst = std::max(worst, took / t.duration_s);
+  }
+  EXPECT_GT(stretched_rail0, 1.5);
+  EXPECT_LT(stretched_rail1, 1.01);
+}
+
+TEST(FlowStep, GroupsSharingNicsShowContentionTheFastEngineCannotSee) {
+  // scenarios/contention-shared-nics.json: 8 TP ranks per node run their own DP all-reduces,
+  // through 2 NICs per node. Each DP ring alone would have a NIC; together 4 share one.
+  const Scenario s =
+      scenario_from(load_json_file(data_root() / "scenarios" / "contention-shared-nics.json"));
+  const StepPrediction fast = predict_step(s);
+  PredictOptions keep;
+  keep.keep_timeline = true;
+  const StepPrediction flow = predict_step_flow(s, keep);
+  EXPECT_GT(flow.step_time_s, 1.2 * fast.step_time_s);
+  EXPECT_GT(flow.breakdown.exposed(TimeCategory::dp_comm),
+            2.5 * fast.breakdown.exposed(TimeCategory::dp_comm));
+  EXPECT_NEAR(flow.breakdown.compute_s, fast.breakdown.compute_s, 1e-6 * fast.breakdown.compute_s);
+  // The gradient all-reduces take about 4× what they would alone (4 rings per NIC).
+  const TaskGraph& g = flow.workload->graph;
+  double worst = 0;
+  for (TaskId id = 0; id < g.task_count(); ++id) {
+    const Task& t = g.task(id);
+    if (t.category != TimeCategory::dp_comm || t.duration_s < 1e-3) continue;
+    const TaskTiming& timing = flow.timeline->timing[id];
+    worst = std::max(worst, (timing.end_s - timing.start_s) / t.duration_s);
+  }
+  EXPECT_GT(worst, 3.5);
+  EXPECT_LT(worst, 4.5);
+}
+
+}  // namespace
+}  // namespace trainsim

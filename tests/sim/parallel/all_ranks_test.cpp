@@ -1,0 +1,147 @@
+// The step of every GPU: the representative stage programs copied onto each lockstep group and
+// DP group, with each communication task resolved to the GPUs it connects.
+#include "sim/parallel/all_ranks.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <set>
+
+#include "scenario_fixture.hpp"
+#include "sim/core/errors.hpp"
+#include "sim/engine/engine.hpp"
+
+namespace trainsim {
+namespace {
+
+using testing::scenario_from;
+
+// 2 nodes of 8 GPUs: tp 2, pp 2, dp 4 (global rank = t + 2·(d + 4·stage)).
+Json three_d_json() {
+  Json json = testing::small_gpt_scenario();
+  json["parallel"] = {{"tp", 2}, {"pp", 2}, {"dp", 4}, {"schedule", "1f1b"}};
+  return json;
+}
+
+struct Built {
+  Scenario scenario;
+  StepWorkload representative;
+  AllRankStep all;
+};
+
+Built build(const Json& json) {
+  Built b{scenario_from(json), {}, {}};
+  const ComputeCost compute(b.scenario.cluster.gpu, b.scenario.cluster.profile);
+  const CollectiveCost collectives(b.scenario.cluster.gpu, b.scenario.cluster.node,
+                                   b.scenario.cluster.network, b.scenario.comm);
+  b.representative = build_step(b.scenario, compute, collectives);
+  b.all = expand_to_all_ranks(b.scenario, b.representative);
+  return b;
+}
+
+TEST(AllRanks, EveryTaskIsCopiedOncePerGroupOfItsStream) {
+  Built b = build(three_d_json());
+  // Lockstep groups are the TP pairs: dp = 4 per stage; DP groups one per TP rank: 2 per stage.
+  EXPECT_EQ(b.all.lockstep_groups_per_stage, 4);
+  EXPECT_EQ(b.all.dp_groups_per_stage, 2);
+  std::size_t expected = 0;
+  for (const Task& t : b.representative.graph.tasks())
+    expected += b.representative.graph.streams()[t.stream].kind == StreamKind::dp_comm ? 2 : 4;
+  EXPECT_EQ(b.all.workload.graph.task_count(), expected);
+  EXPECT_EQ(b.all.workload.ranks.size(), 8u);  // 2 stages × 4 lockstep groups
+}
+
+TEST(AllRanks, IdenticalGpusReproduceTheRepresentativeTimeline) {
+  Built b = build(three_d_json());
+  const Timeline rep = run_engine(b.representative.graph);
+  const Timeline all = run_engine(b.all.workload.graph);
+  EXPECT_DOUBLE_EQ(all.makespan_s, rep.makespan_s);
+}
+
+TEST(AllRanks, DpCollectivesSpanTheStagesGpusOfOneTpRank) {
+  Built b = build(three_d_json());
+  std::set<std::vector<int>> groups;
+  for (const AllRankComm& c : b.all.comms) {
+    if (c.scope != CommScope::dp) continue;
+    const std::span<const int> gpus = b.all.gpus_of(c);
+    groups.emplace(gpus.begin(), gpus.end());
+  }
+  // Stage 0: ranks t + 2d, d = 0..3 (GPUs 0..7 on node 0); stage 1: GPUs 8..15 on node 1.
+  const std::set<std::vector<int>> expected = {
+      {0, 2, 4, 6}, {1, 3, 5, 7}, {8, 10, 12, 14}, {9, 11, 13, 15}};
+  EXPECT_EQ(groups, expected);
+}
+
+TEST(AllRanks, PipelineSendsGoToTheSameCoordinatesOnThePeerStage) {
+  Built b = build(three_d_json());
+  std::size_t sends = 0;
+  for (const AllRankComm& c : b.all.comms) {
+    if (c.scope != CommScope::pp) continue;
+    const std::span<const int> pairs = b.all.gpus_of(c);
+    ASSERT_EQ(pairs.size(), 4u);  // the TP pair, each GPU to its peer
+    for (std::size_t i = 0; i < pairs.size(); i += 2)
+      EXPECT_EQ(std::abs(pairs[i + 1] - pairs[i]), 8);
+    ++sends;
+  }
+  // 2 stages: m forward sends from stage 0 and m backward sends from stage 1, per lockstep group.
+  const auto m = static_cast<std::size_t>(b.scenario.micro_batches());
+  EXPECT_EQ(sends, 2 * m * 4);
+}
+
+TEST(AllRanks, ASlowGpuSlowsItsWholeLockstepGroupAndOnlyIt) {
+  Json json = three_d_json();
+  json["engine"] = {{"network", "flow"}, {"gpu_speed", {{{"gpu", 3}, {"factor", 0.5}}}}};
+  Built slow = build(json);
+  Built base = build(three_d_json());
+  const TaskGraph& g = slow.all.workload.graph;
+  // GPU 3 is TP rank 1 of DP rank 1 on stage 0: lockstep group 1 of stage 0.
+  const StreamId slowed = slow.all.workload.ranks[1].compute;
+  const StreamId other = slow.all.workload.ranks[2].compute;
+  for (TaskId id = 0; id < g.task_count(); ++id) {
+    const Task& t = g.task(id);
+    const Task& ref = base.all.workload.graph.task(id);
+    const double compute = ref.parts_s[static_cast<std::size_t>(TimeCategory::compute)] +
+                           ref.parts_s[static_cast<std::size_t>(TimeCategory::optimizer)];
+    if (t.stream == slowed)
+      EXPECT_NEAR(t.duration_s, ref.duration_s + compute, 1e-12 * (1 + ref.duration_s));
+    else if (t.stream == other)
+      EXPECT_DOUBLE_EQ(t.duration_s, ref.duration_s);
+  }
+}
+
+TEST(AllRanks, GpuSpeedAndDegradedLinksNeedTheFlowEngine) {
+  Json json = three_d_json();
+  json["engine"] = {{"gpu_speed", {{{"gpu", 3}, {"factor", 0.5}}}}};
+  try {
+    scenario_from(json);
+    FAIL() << "accepted a per-GPU speed on the analytic engine";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("engine.gpu_speed"), std::string::npos) << e.what();
+  }
+}
+
+TEST(AllRanks, BadWhatIfsAreRefusedWithTheirPath) {
+  const auto message = [](Json engine) {
+    Json json = three_d_json();
+    if (!engine.contains("network")) engine["network"] = "flow";
+    json["engine"] = std::move(engine);
+    try {
+      scenario_from(json);
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  EXPECT_NE(message({{"gpu_speed", {{{"gpu", 16}, {"factor", 0.5}}}}}).find("gpu_speed[0].gpu"),
+            std::string::npos);
+  EXPECT_NE(message({{"gpu_speed", {{{"gpu", 1}, {"factor", 0}}}}}).find("gpu_speed[0].factor"),
+            std::string::npos);
+  const std::string link =
+      message({{"degraded_links", {{{"link", "node0/nic3->su0/leaf9"}, {"factor", 0.5}}}}});
+  EXPECT_NE(link.find("degraded_links[0].link"), std::string::npos) << link;
+  EXPECT_NE(link.find("did you mean 'node0/nic3->su0/leaf3'"), std::string::npos) << link;
+  EXPECT_NE(message({{"network", "flows"}}).find("engine.network"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace trainsim
