@@ -102,10 +102,11 @@ TEST(AllRanks, ASlowGpuSlowsItsWholeLockstepGroupAndOnlyIt) {
     const Task& ref = base.all.workload.graph.task(id);
     const double compute = ref.parts_s[static_cast<std::size_t>(TimeCategory::compute)] +
                            ref.parts_s[static_cast<std::size_t>(TimeCategory::optimizer)];
-    if (t.stream == slowed)
+    if (t.stream == slowed) {
       EXPECT_NEAR(t.duration_s, ref.duration_s + compute, 1e-12 * (1 + ref.duration_s));
-    else if (t.stream == other)
+    } else if (t.stream == other) {
       EXPECT_DOUBLE_EQ(t.duration_s, ref.duration_s);
+    }
   }
 }
 
