@@ -1,11 +1,5 @@
 #include "hardware/topology.hpp"
 
-// Boost.Graph 1.74's edge iterator (a boost::optional inside adj_list_edge_iterator) trips GCC 12's
-// -Wmaybe-uninitialized in optimized builds: a false positive in library code, silenced here only.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-
 #include <fmt/format.h>
 
 #include <algorithm>
