@@ -316,6 +316,15 @@ StepPrediction predict_step_flow(const Scenario& scenario, const PredictOptions&
   flow.isolation = isolation;
   FlowStepResult result = simulate_step_on_flows(topology, step, flow);
 
+  out.engine = "flow";
+  const TaskGraph& graph = step.workload.graph;
+  for (TaskId id = 0; id < graph.task_count(); ++id) {
+    const Task& task = graph.task(id);
+    if (!is_communication(task.category) || task.duration_s < 1e-6) continue;
+    const TaskTiming& t = result.timeline.timing[id];
+    double& worst = out.worst_sharing_slowdown[static_cast<std::size_t>(task.category)];
+    worst = std::max(worst, (t.end_s - t.start_s) / task.duration_s);
+  }
   auto workload = std::make_shared<StepWorkload>(std::move(step.workload));
   auto timeline = std::make_shared<Timeline>(std::move(result.timeline));
   finish_prediction(scenario, std::move(workload), std::move(timeline), options, out);

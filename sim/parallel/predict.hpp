@@ -32,7 +32,11 @@ struct StepPrediction {
   std::vector<std::string> warnings;
   std::size_t tasks = 0;
   std::uint64_t events = 0;
-  std::uint64_t flows = 0;  // transfers the flow engine simulated (0 on the fast engine)
+  std::string engine = "analytic";  // "analytic" (fast engine) or "flow"
+  std::uint64_t flows = 0;          // transfers the flow engine simulated (0 on the fast engine)
+  // Flow engine: per communication category, the largest ratio of a task's time to its time alone
+  // on the network (1: never stretched by shared links; 0: no such task).
+  CategoryTimes worst_sharing_slowdown{};
   // Present with keep_timeline.
   std::shared_ptr<const StepWorkload> workload;
   std::shared_ptr<const Timeline> timeline;

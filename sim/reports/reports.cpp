@@ -58,11 +58,24 @@ std::string explain_bottleneck(const StepPrediction& p) {
   const Loss* worst = &losses[0];
   for (const Loss& l : losses)
     if (l.seconds > worst->seconds) worst = &l;
-  if (p.step_time_s <= 0 || worst->seconds < 0.02 * p.step_time_s)
-    return fmt::format("compute-bound: {:.0f}% of the step is computation on the critical GPU",
-                       p.step_time_s > 0 ? 100.0 * b.compute_s / p.step_time_s : 0.0);
-  return fmt::format("largest loss: {} ({:.1f}% of the step); usually reduced by {}", worst->what,
-                     100.0 * worst->seconds / p.step_time_s, worst->remedy);
+  std::string out =
+      p.step_time_s <= 0 || worst->seconds < 0.02 * p.step_time_s
+          ? fmt::format("compute-bound: {:.0f}% of the step is computation on the critical GPU",
+                        p.step_time_s > 0 ? 100.0 * b.compute_s / p.step_time_s : 0.0)
+          : fmt::format("largest loss: {} ({:.1f}% of the step); usually reduced by {}",
+                        worst->what, 100.0 * worst->seconds / p.step_time_s, worst->remedy);
+  // The flow engine also says where shared links stretched communication.
+  std::string stretched;
+  for (TimeCategory c : kCommKinds) {
+    const double slowdown = p.worst_sharing_slowdown[idx(c)];
+    if (slowdown >= 1.1)
+      stretched +=
+          fmt::format("{}{} up to {:.1f}x", stretched.empty() ? "" : ", ", name_of(c), slowdown);
+  }
+  if (!stretched.empty())
+    out += "; links shared with other groups' traffic stretched transfers (" + stretched +
+           " their time alone; see alone_s in the trace)";
+  return out;
 }
 
 OrderedJson prediction_to_json(const StepPrediction& p) {
@@ -98,6 +111,15 @@ OrderedJson prediction_to_json(const StepPrediction& p) {
   OrderedJson sim;
   sim["tasks"] = p.tasks;
   sim["events"] = p.events;
+  sim["engine"] = p.engine;
+  if (p.engine == "flow") {
+    sim["flows"] = p.flows;
+    OrderedJson slowdown;
+    for (TimeCategory c : kCommKinds)
+      if (p.worst_sharing_slowdown[idx(c)] > 0)
+        slowdown[std::string(name_of(c))] = p.worst_sharing_slowdown[idx(c)];
+    sim["worst_sharing_slowdown"] = slowdown;
+  }
   j["simulation"] = sim;
   return j;
 }
@@ -113,6 +135,8 @@ std::string prediction_to_table(const StepPrediction& p) {
   };
   out += fmt::format("trainsim prediction: {}\n", p.scenario);
   line("GPUs", fmt::format("{}", p.gpus));
+  line("engine", p.engine == "flow" ? fmt::format("flow (every GPU; {} transfers)", p.flows)
+                                    : std::string("analytic (one GPU per stage)"));
   line("step time", human_seconds(p.step_time_s));
   line("tokens/s", fmt::format("{:.0f}", p.tokens_per_s));
   line("MFU", fmt::format("{:.1f}%", 100.0 * p.mfu));

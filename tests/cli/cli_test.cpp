@@ -5,8 +5,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <algorithm>
-#include <cmath>
 #include <array>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -145,6 +145,23 @@ TEST(Cli, TraceHasOneProcessPerSimulatedGpuAndSlicesWithArgs) {
   std::filesystem::remove(trace);
 }
 
+TEST(Cli, FlowEngineSimulatesEveryGpuAndReportsSharedLinks) {
+  const std::string scenario = kData + "/../../scenarios/contention-shared-nics.json";
+  const CliRun flow = trainsim("predict " + scenario + " --format json");
+  ASSERT_EQ(flow.status, 0) << flow.err;
+  const auto f = nlohmann::json::parse(flow.out);
+  EXPECT_EQ(f["simulation"]["engine"], "flow");
+  EXPECT_GT(f["simulation"]["flows"].get<double>(), 0);
+  EXPECT_GT(f["simulation"]["worst_sharing_slowdown"]["dp"].get<double>(), 3.0);
+  EXPECT_NE(f["explanation"].get<std::string>().find("links shared"), std::string::npos);
+  const CliRun fast =
+      trainsim("predict " + scenario + " --format json --set engine.network=analytic");
+  ASSERT_EQ(fast.status, 0) << fast.err;
+  const auto a = nlohmann::json::parse(fast.out);
+  EXPECT_EQ(a["simulation"]["engine"], "analytic");
+  EXPECT_GT(f["step_time_s"].get<double>(), 1.2 * a["step_time_s"].get<double>());
+}
+
 TEST(Cli, EveryBadScenarioFailsWithExitTwoAndOneLineNamingTheField) {
   const auto expected = nlohmann::json::parse(slurp(kData + "/bad_scenarios/expected.json"));
   std::size_t checked = 0;
@@ -235,8 +252,10 @@ TEST(CollectiveCli, PrintsAnNcclTestsStyleSweep) {
 }
 
 TEST(CollectiveCli, ComparesAgainstAnNcclTestsLog) {
-  const CliRun r = trainsim("collective --op all_reduce --gpus 8 --cluster dgx-h100 --format json"
-                            " --compare " + kData + "/nccl_tests/eight_rank_rows.log");
+  const CliRun r = trainsim(
+      "collective --op all_reduce --gpus 8 --cluster dgx-h100 --format json"
+      " --compare " +
+      kData + "/nccl_tests/eight_rank_rows.log");
   ASSERT_EQ(r.status, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   ASSERT_EQ(j["rows"].size(), 3u);

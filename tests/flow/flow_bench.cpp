@@ -1,6 +1,9 @@
-// Flow engine throughput: a 1 GB ring all_reduce on 1024 GPUs (128 DGX A100 on HDR InfiniBand),
-// NCCL's ring channels, lowered to one flow per ring edge and channel and run on SimGrid in a
-// child process (the fork, platform build, simulation and pipe all included). Target: <= 10 s.
+// Flow engine throughput, each run in a child process (the fork, platform build, simulation and
+// pipe all included):
+//  - a 1 GB ring all_reduce on 1024 GPUs (128 DGX A100 on HDR InfiniBand), NCCL's ring channels,
+//    lowered to one flow per ring edge and channel. Target: <= 10 s.
+//  - a full training step of GPT-3 175B on those 1024 GPUs (TP 8, PP 16, DP 8, 1F1B,
+//    scenarios/default.json) with every GPU simulated. Target: <= 60 s.
 #include <benchmark/benchmark.h>
 
 #include <numeric>
@@ -8,7 +11,9 @@
 
 #include "hardware/presets.hpp"
 #include "hardware/topology.hpp"
+#include "sim/core/data_dir.hpp"
 #include "sim/network/flow_engine.hpp"
+#include "sim/network/flow_step.hpp"
 
 namespace trainsim {
 namespace {
@@ -64,6 +69,24 @@ void BM_AllToAll(benchmark::State& state) {
   state.counters["flows_per_s"] =
       benchmark::Counter(static_cast<double>(flows), benchmark::Counter::kIsIterationInvariantRate);
 }
+
+// The whole step: scenario → all-rank task graph → flows → timeline → breakdown.
+void BM_FlowStepGpt3_175B(benchmark::State& state) {
+  Json json = load_json_file(data_root() / "scenarios" / "default.json");
+  json["engine"] = {{"network", "flow"}};
+  const Scenario scenario = parse_scenario(json, data_root());
+  StepPrediction p;
+  for (auto _ : state) p = predict_step_flow(scenario);
+  state.counters["gpus"] = p.gpus;
+  state.counters["tasks"] = static_cast<double>(p.tasks);
+  state.counters["flows"] = static_cast<double>(p.flows);
+  state.counters["step_s"] = p.step_time_s;
+  state.counters["fast_step_s"] = predict_step(scenario).step_time_s;
+  state.counters["events_per_s"] = benchmark::Counter(
+      static_cast<double>(p.events + p.flows), benchmark::Counter::kIsIterationInvariantRate);
+}
+
+BENCHMARK(BM_FlowStepGpt3_175B)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
 
 BENCHMARK(BM_AllToAll)->Arg(2)->Arg(16)->Unit(benchmark::kMillisecond)->UseRealTime();
 
