@@ -192,9 +192,13 @@ int run_collective(const CollectiveArgs& args) {
       for (int rank = 0; rank < gpus; ++rank) c.ranks.push_back(rank);
       c.bytes = size;
       c.channels = 0;  // NCCL's ring graph: channels and per-channel bandwidth of the machine
+      // Lay it out as the algorithm NCCL's model picks (or the one forced): trees for a tree
+      // all_reduce, rings otherwise (NVLS, CollNet and PAT are not lowered to flows).
+      const bool tree = e.algorithm == "tree" && op.kind == CollectiveKind::all_reduce;
+      c.algorithm = tree ? FlowAlgorithm::tree : FlowAlgorithm::ring;
       const FlowCollective collectives[] = {c};
       e.time_s = estimate_collectives_flow(*topology, collectives).front().time_s;
-      e.algorithm = "ring flows";
+      e.algorithm = tree ? "tree flows" : "ring flows";
       e.protocol = "Simple";
     }
 #endif

@@ -105,10 +105,68 @@ void check_collective(const Topology& topology, const FlowCollective& c) {
     throw std::invalid_argument(fmt::format("{}: bytes {} must be finite and >= 0", kind, c.bytes));
   if (c.channels < 0)
     throw std::invalid_argument(fmt::format("{}: channels {} must be >= 0", kind, c.channels));
+  if (c.algorithm == FlowAlgorithm::tree && c.kind != CollectiveKind::all_reduce)
+    throw std::invalid_argument(
+        fmt::format("{}: NCCL runs trees for all_reduce only; use the ring", kind));
   if (!finite_non_negative(c.per_channel_Bps) || !finite_non_negative(c.step_overhead_s) ||
       !finite_non_negative(c.start_s))
     throw std::invalid_argument(fmt::format(
         "{}: per_channel_Bps, step_overhead_s and start_s must be finite and >= 0", kind));
+}
+
+// NCCL's double binary tree (see FlowAlgorithm::tree) on `pairs` channel pairs: pair c rotates
+// every node's chain by c, so the pairs enter and leave nodes through different GPUs and NICs, as
+// NCCL's tree channels do. `add(src, dst, bytes)` receives the flows. Returns the steps of the
+// deeper tree.
+template <typename AddFlow>
+int lower_double_binary_tree(const Topology& topology, std::span<const int> ranks, double bytes,
+                             int pairs, AddFlow&& add) {
+  // The nodes in order of first appearance, each with its ranks in the given order.
+  std::vector<std::vector<int>> nodes;
+  std::vector<int> node_index(static_cast<std::size_t>(topology.n_nodes()), -1);
+  for (const int r : ranks) {
+    int& index = node_index[static_cast<std::size_t>(topology.node_of(r))];
+    if (index < 0) {
+      index = static_cast<int>(nodes.size());
+      nodes.emplace_back();
+    }
+    nodes[static_cast<std::size_t>(index)].push_back(r);
+  }
+  const int n = static_cast<int>(nodes.size());
+  const double share = bytes / 2 / pairs;
+  int depth = 0;
+  while ((1 << (depth + 1)) - 1 < n) ++depth;  // levels below the root of a heap of n nodes
+  int steps = 0;
+  for (int pair = 0; pair < pairs; ++pair) {
+    for (int tree = 0; tree < 2; ++tree) {
+      // Each node's chain for this tree and pair; its first element is the head.
+      std::vector<std::vector<int>> chains(static_cast<std::size_t>(n));
+      std::size_t longest = 0;
+      for (int i = 0; i < n; ++i) {
+        std::vector<int> chain = nodes[static_cast<std::size_t>(tree == 0 ? i : n - 1 - i)];
+        if (tree == 1) std::reverse(chain.begin(), chain.end());
+        std::rotate(chain.begin(),
+                    chain.begin() +
+                        static_cast<std::ptrdiff_t>(static_cast<std::size_t>(pair) % chain.size()),
+                    chain.end());
+        longest = std::max(longest, chain.size());
+        chains[static_cast<std::size_t>(i)] = std::move(chain);
+      }
+      for (int i = 0; i < n; ++i) {
+        const std::vector<int>& chain = chains[static_cast<std::size_t>(i)];
+        for (std::size_t k = 0; k + 1 < chain.size(); ++k) {
+          add(chain[k + 1], chain[k], share);  // reduce towards the head
+          add(chain[k], chain[k + 1], share);  // broadcast away from it
+        }
+        if (i == 0) continue;
+        const int parent = chains[static_cast<std::size_t>((i - 1) / 2)].front();
+        add(chain.front(), parent, share);
+        add(parent, chain.front(), share);
+      }
+      steps = std::max(steps, 2 * (depth + static_cast<int>(longest) - 1));
+    }
+  }
+  return std::max(steps, 1);
 }
 
 }  // namespace
@@ -194,49 +252,58 @@ LoweredCollective lower_collective(const Topology& topology, const FlowCollectiv
   };
   const double S = collective.bytes;
   bool pays_step_latency = false;  // ring and chain steps follow one another
-  switch (collective.kind) {
-    case CollectiveKind::all_reduce:
-    case CollectiveKind::all_gather:
-    case CollectiveKind::reduce_scatter: {
-      // Each ring pass moves (p−1)/p of the buffer over every edge (comm-model.md §3.2).
-      const double per_edge = traits_of(collective.kind).ring_passes * static_cast<double>(p - 1) /
-                              static_cast<double>(p) * S;
-      out.flows.reserve(static_cast<std::size_t>(p) * static_cast<std::size_t>(channels));
-      for (int ch = 0; ch < channels; ++ch) {
-        const std::vector<int> ring = channel_ring(topology, ranks, ch);
-        for (int i = 0; i < p; ++i)
-          add(ring[static_cast<std::size_t>(i)], ring[static_cast<std::size_t>((i + 1) % p)],
-              per_edge / channels, cap_Bps);
-      }
-      pays_step_latency = true;
-      break;
-    }
-    case CollectiveKind::broadcast:
-    case CollectiveKind::reduce: {
-      const bool towards_root = collective.kind == CollectiveKind::reduce;
-      for (int ch = 0; ch < channels; ++ch)
-        for (int i = 0; i + 1 < p; ++i) {
-          const int a = ranks[static_cast<std::size_t>(i)];
-          const int b = ranks[static_cast<std::size_t>(i + 1)];
-          add(towards_root ? b : a, towards_root ? a : b, S / channels, cap_Bps);
+  if (collective.algorithm == FlowAlgorithm::tree) {
+    // Channels come in pairs, one channel per tree.
+    const int pairs = std::max(1, channels / 2);
+    out.steps = lower_double_binary_tree(
+        topology, ranks, S, pairs, [&](int a, int b, double bytes) { add(a, b, bytes, cap_Bps); });
+    pays_step_latency = true;
+  } else {
+    switch (collective.kind) {
+      case CollectiveKind::all_reduce:
+      case CollectiveKind::all_gather:
+      case CollectiveKind::reduce_scatter: {
+        // Each ring pass moves (p−1)/p of the buffer over every edge (comm-model.md §3.2).
+        const double per_edge = traits_of(collective.kind).ring_passes *
+                                static_cast<double>(p - 1) / static_cast<double>(p) * S;
+        out.flows.reserve(static_cast<std::size_t>(p) * static_cast<std::size_t>(channels));
+        for (int ch = 0; ch < channels; ++ch) {
+          const std::vector<int> ring = channel_ring(topology, ranks, ch);
+          for (int i = 0; i < p; ++i)
+            add(ring[static_cast<std::size_t>(i)], ring[static_cast<std::size_t>((i + 1) % p)],
+                per_edge / channels, cap_Bps);
         }
-      pays_step_latency = true;
-      break;
+        pays_step_latency = true;
+        break;
+      }
+      case CollectiveKind::broadcast:
+      case CollectiveKind::reduce: {
+        const bool towards_root = collective.kind == CollectiveKind::reduce;
+        for (int ch = 0; ch < channels; ++ch)
+          for (int i = 0; i + 1 < p; ++i) {
+            const int a = ranks[static_cast<std::size_t>(i)];
+            const int b = ranks[static_cast<std::size_t>(i + 1)];
+            add(towards_root ? b : a, towards_root ? a : b, S / channels, cap_Bps);
+          }
+        pays_step_latency = true;
+        break;
+      }
+      case CollectiveKind::all_to_all:
+        out.flows.reserve(static_cast<std::size_t>(p) * static_cast<std::size_t>(p - 1));
+        for (const int src : ranks)
+          for (const int dst : ranks)
+            if (src != dst) add(src, dst, S / p, 0.0);
+        break;
+      case CollectiveKind::send_recv:
+        for (int ch = 0; ch < channels; ++ch) add(ranks[0], ranks[1], S / channels, cap_Bps);
+        break;
     }
-    case CollectiveKind::all_to_all:
-      out.flows.reserve(static_cast<std::size_t>(p) * static_cast<std::size_t>(p - 1));
-      for (const int src : ranks)
-        for (const int dst : ranks)
-          if (src != dst) add(src, dst, S / p, 0.0);
-      break;
-    case CollectiveKind::send_recv:
-      for (int ch = 0; ch < channels; ++ch) add(ranks[0], ranks[1], S / channels, cap_Bps);
-      break;
   }
 
-  out.steps = collective.kind == CollectiveKind::all_to_all  ? p - 1
-              : collective.kind == CollectiveKind::send_recv ? 1
-                                                             : ring_steps(collective.kind, p);
+  if (collective.algorithm == FlowAlgorithm::ring)
+    out.steps = collective.kind == CollectiveKind::all_to_all  ? p - 1
+                : collective.kind == CollectiveKind::send_recv ? 1
+                                                               : ring_steps(collective.kind, p);
   double max_route_latency_s = 0;
   if (pays_step_latency) {
     std::unordered_set<std::uint64_t> seen;

@@ -107,8 +107,12 @@ std::vector<double> simulate_flows(const Topology& topology, std::span<const Flo
 //    and an uncapped NVLink ring on one node (450 instead of NCCL's 12 × 30 GB/s).
 //  - step_overhead_s: a per-step software cost (NCCL's base latency per step), added
 //    analytically; 0 = only the links' latency.
+// How a collective is laid on the links: NCCL's ring, or (all_reduce only) its double binary tree.
+enum class FlowAlgorithm { ring, tree };
+
 struct FlowCollective {
   CollectiveKind kind = CollectiveKind::all_reduce;
+  FlowAlgorithm algorithm = FlowAlgorithm::ring;
   std::vector<int> ranks;
   double bytes = 0;
   int channels = 0;  // 0 = NCCL's ring graph (nccl_ring_channels)
@@ -125,6 +129,16 @@ struct FlowCollective {
 // every run of consecutive same-node ranks by c positions, so each channel enters and leaves a
 // node through other GPUs and (with rail-aligned routes and PXN) other NICs, as NCCL's channels
 // do; on one node all channels use the same edges.
+// Tree (all_reduce only, NCCL's double binary tree, comm-model.md §3): the data is split in halves,
+// one per tree. Each tree is a chain through each node's ranks (in the given order) whose head
+// joins a binary tree over the nodes: tree 0 is heap-ordered over the nodes in order (node i's
+// parent is node (i−1)/2) with each node's first rank as head, tree 1 the same over the nodes in
+// reverse order with each node's last rank as head, so a node interior in one tree is near the
+// leaves of the other and the two trees leave a node through different GPUs (rails). Every tree
+// edge carries its half up (reduce) and down (broadcast): a flow of S/2 each way, pipelined, so all
+// edges are active at once. Channels come in pairs (one per tree): pair c rotates every node's
+// chain by c, so pairs cross nodes on different rails, and carries S/pairs. Each flow is capped at
+// per_channel_Bps. steps = 2·(depth + ranks per node − 1) of the deeper tree.
 // broadcast / reduce: a pipelined chain, root first (broadcast: ranks[0] → ranks[1] → …; reduce:
 // the reverse), S / channels per edge per channel.
 // all_to_all: one flow per ordered pair of S/p bytes, not split into channels and not capped (the

@@ -91,6 +91,8 @@ class Preparer {
       collective.kind = c.kind;
       collective.ranks.assign(gpus.begin(), gpus.end());
       collective.bytes = c.bytes;
+      if (c.tree && c.kind == CollectiveKind::all_reduce)
+        collective.algorithm = FlowAlgorithm::tree;
       const LoweredCollective lowered = lower_collective(topology_, collective, 0, routes_);
       for (const Flow& f : lowered.flows) add(f.src_gpu, f.dst_gpu, f.bytes);
       tail_s = lowered.extra_latency_s;

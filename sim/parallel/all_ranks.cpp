@@ -189,6 +189,7 @@ AllRankStep expand_to_all_ranks(const Scenario& sc, StepWorkload& rep) {
       c.scope = tag.scope;
       c.kind = tag.kind;
       c.bytes = tag.bytes;
+      c.tree = tag.tree;
       c.first = static_cast<std::uint32_t>(out.gpus.size());
       if (tag.scope == CommScope::dp) {
         for (const int r : layout.dp_members(stage, k)) out.gpus.push_back(gpu_of_rank(sc, r));

@@ -29,7 +29,8 @@ struct AllRankComm {
   TaskId task = 0;
   CommScope scope = CommScope::dp;
   CollectiveKind kind = CollectiveKind::all_reduce;
-  double bytes = 0;  // NCCL's convention; per GPU for pp sends
+  double bytes = 0;   // NCCL's convention; per GPU for pp sends
+  bool tree = false;  // dp all_reduce laid out as NCCL's double binary tree
   // Into AllRankStep::gpus: dp: the group's GPUs in ring (global rank) order; pp: `count`
   // (source, destination) pairs, 2·count entries.
   std::uint32_t first = 0, count = 0;

@@ -423,11 +423,13 @@ class StepBuilder {
     TaskSpec spec;
     spec.label = label;
     spec.category = category;
-    spec.duration_s = coll_.estimate_s(kind, group, bytes);
+    const CollectiveEstimate estimate = coll_.estimate(kind, group, bytes);
+    spec.duration_s = estimate.time_s;
     spec.bytes = bytes;
     const TaskId id = w_.graph.add_task(stream, spec);
     // Every collective emitted as its own task runs over the DP group (TP/CP/EP live in passes).
-    w_.comm_tags.push_back(CommTag{id, CommScope::dp, kind, bytes, -1});
+    w_.comm_tags.push_back(
+        CommTag{id, CommScope::dp, kind, bytes, -1, estimate.algorithm == "tree"});
     return id;
   }
 
@@ -457,7 +459,8 @@ class StepBuilder {
         (remainder > 0 ? coll_.estimate_s(kind, groups_.dp, remainder * bytes_per_param) : 0.0);
     spec.bytes = rest * bytes_per_param;
     const TaskId last = w_.graph.add_task(stream, spec);
-    w_.comm_tags.push_back(CommTag{last, CommScope::dp, kind, spec.bytes, -1});
+    w_.comm_tags.push_back(CommTag{last, CommScope::dp, kind, spec.bytes, -1,
+                                   w_.comm_tags.back().tree});  // as the first bucket
     return {first, last};
   }
 

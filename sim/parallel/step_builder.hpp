@@ -41,6 +41,7 @@ struct CommTag {
   CollectiveKind kind = CollectiveKind::all_reduce;
   double bytes = 0;              // NCCL's convention (collective_cost.hpp); per GPU for sends
   std::int32_t peer_stage = -1;  // pp only
+  bool tree = false;             // dp: NCCL's model chose its (double binary) tree
 };
 
 struct StepWorkload {
