@@ -18,6 +18,7 @@
 
 #ifdef TRAINSIM_HAVE_FLOW_ENGINE
 #include "hardware/topology.hpp"
+#include "sim/collectives/nccl_constants.hpp"
 #include "sim/network/flow_engine.hpp"
 #endif
 
@@ -191,15 +192,37 @@ int run_collective(const CollectiveArgs& args) {
       c.kind = op.kind;
       for (int rank = 0; rank < gpus; ++rank) c.ranks.push_back(rank);
       c.bytes = size;
-      c.channels = 0;  // NCCL's ring graph: channels and per-channel bandwidth of the machine
       // Lay it out as the algorithm NCCL's model picks (or the one forced): trees for a tree
-      // all_reduce, rings otherwise (NVLS, CollNet and PAT are not lowered to flows).
+      // all_reduce, rings otherwise (NVLS, CollNet and PAT are not lowered to flows). Its
+      // protocol sets each channel's payload rate (LL: half the line, LL128: 120/128) and the
+      // per-step software latency: NCCL's model latency for this algorithm and protocol, less
+      // what the links already charge (~1.3 us per ring step where NCCL charges 3-14 us of
+      // network overhead and IB latency, most of the difference on many nodes).
       const bool tree = e.algorithm == "tree" && op.kind == CollectiveKind::all_reduce;
+      const std::string protocol =
+          e.protocol == "LL" || e.protocol == "LL128" ? e.protocol : std::string("Simple");
       c.algorithm = tree ? FlowAlgorithm::tree : FlowAlgorithm::ring;
+      const RingChannels ring = nccl_ring_channels(*topology, c.ranks);
+      const auto& refine = default_nccl_constants().refine;
+      c.channels = ring.channels;
+      c.per_channel_Bps = ring.per_channel_Bps * (protocol == "LL"      ? refine.ring_ll_bw_frac
+                                                  : protocol == "LL128" ? refine.ring_ll128_bw_frac
+                                                                        : 1.0);
+      const CollectiveCost fixed(gpu, node, network,
+                                 CollectiveOptions{tree ? "tree" : "ring", protocol});
+      const double nccl_latency_s = fixed.estimate_s(op.kind, group, 8.0);
+      const LoweredCollective lowered = lower_collective(*topology, c);
+      if (lowered.steps > 0) {
+        double links_s = lowered.extra_latency_s;
+        for (const Flow& f : lowered.flows)
+          links_s = std::max(
+              links_s, lowered.extra_latency_s + topology->route(f.src_gpu, f.dst_gpu).latency_s);
+        c.step_overhead_s = std::max(0.0, nccl_latency_s - links_s) / lowered.steps;
+      }
       const FlowCollective collectives[] = {c};
       e.time_s = estimate_collectives_flow(*topology, collectives).front().time_s;
       e.algorithm = tree ? "tree flows" : "ring flows";
-      e.protocol = "Simple";
+      e.protocol = protocol;
     }
 #endif
     Line l{size,

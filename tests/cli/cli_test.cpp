@@ -262,6 +262,28 @@ TEST(CollectiveCli, ComparesAgainstAnNcclTestsLog) {
   for (const auto& row : j["rows"]) EXPECT_LT(std::fabs(row["error"].get<double>()), 0.10);
 }
 
+TEST(CollectiveCli, FlowsAgreeWithNcclsModelOnAnUncontendedRing) {
+  // 16 DGX H100: the same channels, protocol rates and per-step latency as NCCL's model, so a lone
+  // ring on flows takes what the model says, from latency-bound to bandwidth-bound sizes.
+  const std::string args =
+      "collective --op all_reduce --gpus 128 --cluster dgx-h100 --algorithm ring --format json "
+      "--min-bytes 8 --max-bytes 8G --step-factor 1024";
+  const CliRun model = trainsim(args);
+  const CliRun flow = trainsim(args + " --engine flow");
+  ASSERT_EQ(model.status, 0) << model.err;
+  ASSERT_EQ(flow.status, 0) << flow.err;
+  const auto m = nlohmann::json::parse(model.out)["rows"];
+  const auto f = nlohmann::json::parse(flow.out)["rows"];
+  ASSERT_EQ(m.size(), f.size());
+  for (std::size_t i = 0; i < m.size(); ++i) {
+    const double a = m[i]["time_us"].get<double>(), b = f[i]["time_us"].get<double>();
+    EXPECT_LT(std::fabs(b - a) / a, 0.10) << "size " << m[i]["size"] << ": " << a << " vs " << b;
+  }
+  EXPECT_LT(
+      std::fabs(f.back()["busbw_GBps"].get<double>() / m.back()["busbw_GBps"].get<double>() - 1.0),
+      0.02);
+}
+
 TEST(CollectiveCli, MalformedLogsAndBadArgumentsExitTwo) {
   for (const char* log : {"random_text.log", "bad_truncated_row.log", "bad_algbw_mismatch.log"}) {
     const CliRun r = trainsim("collective --compare " + kData + "/nccl_tests/" + log);
