@@ -71,33 +71,98 @@ class Preparer {
     return routes_cache_[it->second];
   }
 
+  // The share of the network NCCL's model (sim/collectives/nccl_topology.cpp) grants a
+  // collective of these GPUs: a rail-optimized node's GPUs each bring nics/gpus of its NICs, and
+  // spine crossings are thinned by the oversubscription. The model assumes the node's other GPUs
+  // are communicating too (they are, in a training step); here the flows find out whether they
+  // are, so calibrating against the full links would count that sharing twice.
+  double assumed_network_share(std::span<const int> gpus) const {
+    std::vector<int> per_node;
+    int nodes = 0, ranks_per_node = 0;
+    per_node.assign(static_cast<std::size_t>(topology_.n_nodes()), 0);
+    for (const int g : gpus) {
+      int& n = per_node[static_cast<std::size_t>(topology_.node_of(g))];
+      if (n++ == 0) ++nodes;
+      ranks_per_node = std::max(ranks_per_node, n);
+    }
+    if (nodes <= 1) return 1.0;
+    const int nics = topology_.node().nics_per_node > 0 ? topology_.node().nics_per_node : 1;
+    double share =
+        std::min(1.0, static_cast<double>(nics) * ranks_per_node / topology_.gpus_per_node());
+    if (nodes > std::max(1, topology_.network().nodes_per_leaf_group))
+      share /= std::max(1.0, topology_.network().oversubscription);
+    return share;
+  }
+
+  // Alone and undegraded, the most loaded link (bytes over capacity) finishes last. `share` is
+  // the part of each network link the analytic model granted this unit.
+  double alone_s(std::span<const std::tuple<int, int, double>> flows, double share) {
+    touched_.clear();
+    for (const auto& [src, dst, bytes] : flows)
+      for (const LinkId l : route(src, dst).links) {
+        double& load = load_[static_cast<std::size_t>(l)];
+        if (load == 0) touched_.push_back(l);
+        load += bytes;
+      }
+    double slowest_s = 0;
+    for (const LinkId l : touched_) {
+      double& load = load_[static_cast<std::size_t>(l)];
+      const Link& link = topology_.link(l);
+      const bool network = link.kind == LinkKind::nic || link.kind == LinkKind::leaf_uplink ||
+                           link.kind == LinkKind::spine_uplink;
+      slowest_s = std::max(slowest_s, load / (link.capacity_Bps * (network ? share : 1.0)));
+      load = 0;
+    }
+    return slowest_s;
+  }
+
+  // A task moves one or more *units* the analytic model prices alone: one collective (several
+  // disjoint ones under hybrid sharding) or one GPU's pipeline send. The calibration holds each
+  // unit alone to the task's analytic time, so units of one task that meet on a link (the TP
+  // ranks' sends through a node's few NICs) slow each other, as any other traffic would.
   PreparedComm prepare_one(const AllRankComm& c, std::span<const int> gpus, double duration_s,
                            PreparedStep& out) {
-    // The task's flows, one per (source, destination) pair: NCCL channels that share every
-    // link of a pair add up to one flow.
     merged_.clear();
-    auto add = [&](int src, int dst, double bytes) {
+    unit_.clear();
+    double tail_s = 0, slowest_unit_s = 0;
+    // NCCL channels that share every link of a pair add up to one flow.
+    auto add = [](std::vector<std::tuple<int, int, double>>& flows, int src, int dst,
+                  double bytes) {
       if (src == dst || bytes <= 0) return;
-      for (auto& [s, d, b] : merged_)
+      for (auto& [s, d, b] : flows)
         if (s == src && d == dst) {
           b += bytes;
           return;
         }
-      merged_.emplace_back(src, dst, bytes);
+      flows.emplace_back(src, dst, bytes);
     };
-    double tail_s = 0;
-    if (c.scope == CommScope::dp) {
-      FlowCollective collective;
-      collective.kind = c.kind;
-      collective.ranks.assign(gpus.begin(), gpus.end());
-      collective.bytes = c.bytes;
-      if (c.tree && c.kind == CollectiveKind::all_reduce)
-        collective.algorithm = FlowAlgorithm::tree;
-      const LoweredCollective lowered = lower_collective(topology_, collective, 0, routes_);
-      for (const Flow& f : lowered.flows) add(f.src_gpu, f.dst_gpu, f.bytes);
-      tail_s = lowered.extra_latency_s;
+    auto close_unit = [&](double share) {
+      if (unit_.empty()) return;
+      slowest_unit_s = std::max(slowest_unit_s, alone_s(unit_, share));
+      for (const auto& [src, dst, bytes] : unit_) add(merged_, src, dst, bytes);
+      unit_.clear();
+    };
+    if (c.scope != CommScope::pp) {
+      const std::size_t size = c.group_size > 0 ? c.group_size : gpus.size();
+      for (std::size_t g0 = 0; g0 + size <= gpus.size(); g0 += size) {
+        FlowCollective collective;
+        collective.kind = c.kind;
+        collective.ranks.assign(gpus.begin() + static_cast<std::ptrdiff_t>(g0),
+                                gpus.begin() + static_cast<std::ptrdiff_t>(g0 + size));
+        collective.bytes = c.bytes;
+        if (c.tree && c.kind == CollectiveKind::all_reduce)
+          collective.algorithm = FlowAlgorithm::tree;
+        const LoweredCollective lowered = lower_collective(topology_, collective, 0, routes_);
+        for (const Flow& f : lowered.flows) add(unit_, f.src_gpu, f.dst_gpu, f.bytes);
+        tail_s = std::max(tail_s, lowered.extra_latency_s);
+        close_unit(assumed_network_share(collective.ranks));
+      }
     } else {
-      for (std::size_t i = 0; i + 1 < gpus.size(); i += 2) add(gpus[i], gpus[i + 1], c.bytes);
+      // NCCL's model prices a send with the whole NIC path.
+      for (std::size_t i = 0; i + 1 < gpus.size(); i += 2) {
+        add(unit_, gpus[i], gpus[i + 1], c.bytes);
+        close_unit(1.0);
+      }
     }
     double route_latency_s = 0;
     for (const auto& [src, dst, bytes] : merged_)
@@ -106,26 +171,12 @@ class Preparer {
 
     PreparedComm p;
     const double bandwidth_s = duration_s - tail_s;
-    if (merged_.empty() || !(bandwidth_s > 0)) {
+    if (merged_.empty() || !(bandwidth_s > 0) || !(slowest_unit_s > 0)) {
       p.tail_s = duration_s;  // latency-bound (or nothing to move): a plain delay
       return p;
     }
     p.tail_s = tail_s;
-    // Alone and undegraded, the most loaded link (bytes over capacity) finishes last.
-    touched_.clear();
-    for (const auto& [src, dst, bytes] : merged_)
-      for (const LinkId l : route(src, dst).links) {
-        double& load = load_[static_cast<std::size_t>(l)];
-        if (load == 0) touched_.push_back(l);
-        load += bytes;
-      }
-    double alone_s = 0;
-    for (const LinkId l : touched_) {
-      double& load = load_[static_cast<std::size_t>(l)];
-      alone_s = std::max(alone_s, load / topology_.link(l).capacity_Bps);
-      load = 0;
-    }
-    const double scale = bandwidth_s / alone_s;
+    const double scale = bandwidth_s / slowest_unit_s;
     p.first_flow = static_cast<std::uint32_t>(out.flows.size());
     for (const auto& [src, dst, bytes] : merged_)
       out.flows.push_back(DrivenFlow{src, dst, bytes * scale, c.task});
@@ -139,7 +190,7 @@ class Preparer {
   std::vector<Route> routes_cache_;
   std::vector<double> load_;
   std::vector<LinkId> touched_;
-  std::vector<std::tuple<int, int, double>> merged_;
+  std::vector<std::tuple<int, int, double>> merged_, unit_;
 };
 
 // The task graph's in-order streams and edges, as in run_engine, with communication tasks that

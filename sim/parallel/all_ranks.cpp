@@ -191,8 +191,20 @@ AllRankStep expand_to_all_ranks(const Scenario& sc, StepWorkload& rep) {
       c.bytes = tag.bytes;
       c.tree = tag.tree;
       c.first = static_cast<std::uint32_t>(out.gpus.size());
-      if (tag.scope == CommScope::dp) {
-        for (const int r : layout.dp_members(stage, k)) out.gpus.push_back(gpu_of_rank(sc, r));
+      if (tag.scope != CommScope::pp) {
+        const std::vector<int> members = layout.dp_members(stage, k);
+        const auto n = members.size();
+        const auto shard = static_cast<std::size_t>(sc.parallel.shard_group());
+        if (tag.scope == CommScope::dp_replica) {
+          // Replica group j: the j-th GPU of every shard group.
+          for (std::size_t j = 0; j < shard; ++j)
+            for (std::size_t i = j; i < n; i += shard)
+              out.gpus.push_back(gpu_of_rank(sc, members[i]));
+          c.group_size = static_cast<std::uint32_t>(n / shard);
+        } else {
+          for (const int r : members) out.gpus.push_back(gpu_of_rank(sc, r));
+          c.group_size = static_cast<std::uint32_t>(tag.scope == CommScope::dp_shard ? shard : n);
+        }
         c.count = static_cast<std::uint32_t>(out.gpus.size() - c.first);
       } else {
         const int offset = (tag.peer_stage - stage) * layout.ranks_per_stage();

@@ -31,9 +31,12 @@ struct AllRankComm {
   CollectiveKind kind = CollectiveKind::all_reduce;
   double bytes = 0;   // NCCL's convention; per GPU for pp sends
   bool tree = false;  // dp all_reduce laid out as NCCL's double binary tree
-  // Into AllRankStep::gpus: dp: the group's GPUs in ring (global rank) order; pp: `count`
-  // (source, destination) pairs, 2·count entries.
+  // Into AllRankStep::gpus: dp scopes: `count` GPUs forming count / group_size groups of
+  // group_size consecutive entries, each group running the collective on its own (one group for
+  // CommScope::dp; the shard groups or the replica groups under hybrid sharding), each in ring
+  // (global rank) order; pp: `count` (source, destination) pairs, 2·count entries.
   std::uint32_t first = 0, count = 0;
+  std::uint32_t group_size = 0;
 };
 
 struct AllRankStep {

@@ -114,7 +114,7 @@ MemoryEstimate estimate_stage_memory(const Scenario& scenario, int stage) {
   const double params = stage_params_per_rank(scenario, stage);
   const ModelStateBytes per_param =
       model_state_bytes_per_param(scenario.training.framework, scenario.training.precision);
-  const double shards = static_cast<double>(p.dp) * p.cp;  // the distributed optimizer's group
+  const double shards = p.shard_group();  // dp·cp, or the hybrid shard group
 
   MemoryEstimate m;
   m.stage = stage;

@@ -291,7 +291,7 @@ Scenario parse_scenario(const Json& root, const std::filesystem::path& base_dir)
       parallel, "parallel",
       {"tp", "pp", "dp", "cp", "ep", "vpp", "sequence_parallel", "zero", "schedule",
        "overlap_grad_reduce", "bucket_params", "layer_split", "etp", "expert_load_imbalance",
-       "zero3_bucket_params", "cp_kind", "tp_comm_overlap"});
+       "zero3_bucket_params", "cp_kind", "tp_comm_overlap", "zero_shard_size"});
   Strategy& p = s.parallel;
   p.tp = optional_degree(parallel, "tp", 1);
   p.pp = optional_degree(parallel, "pp", 1);
@@ -314,6 +314,8 @@ Scenario parse_scenario(const Json& root, const std::filesystem::path& base_dir)
   p.bucket_params = optional_positive_number(parallel, "bucket_params", "parallel").value_or(0);
   p.zero3_bucket_params =
       optional_positive_number(parallel, "zero3_bucket_params", "parallel").value_or(5e7);
+  p.zero_shard_size =
+      static_cast<int>(optional_positive_int(parallel, "zero_shard_size", "parallel").value_or(0));
   const auto zero = optional_non_negative_int(parallel, "zero", "parallel").value_or(0);
   if (zero > 3)
     throw InputError("parallel.zero", fmt::format("must be 0, 1, 2 or 3, got {}", zero));
@@ -386,6 +388,16 @@ Scenario parse_scenario(const Json& root, const std::filesystem::path& base_dir)
                        fmt::format("ep = {} must divide dp x cp = {} (experts are spread over the "
                                    "data-parallel ranks)",
                                    p.ep, p.dp * p.cp));
+  }
+  if (p.zero_shard_size > 0) {
+    if ((p.dp * p.cp) % p.zero_shard_size != 0)
+      throw InputError("parallel.zero_shard_size",
+                       fmt::format("{} must divide dp x cp = {} (shard groups replicate the "
+                                   "states over the rest of the data-parallel ranks)",
+                                   p.zero_shard_size, p.dp * p.cp));
+    if (p.zero == 0)
+      s.warnings.push_back(
+          "parallel.zero_shard_size has no effect with zero = 0 (nothing is sharded)");
   }
   if (t.global_batch % (t.micro_batch * p.dp) != 0)
     throw InputError("training.global_batch",

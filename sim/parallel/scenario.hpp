@@ -47,6 +47,12 @@ struct Strategy {
   // ZeRO-3 / FSDP parameter-gather and gradient-reduce granularity (DeepSpeed's
   // stage3_prefetch_bucket_size, 5e7 parameters by default).
   double zero3_bucket_params = 5e7;
+  // GPUs of the DP × CP group over which ZeRO shards its states (FSDP HYBRID_SHARD, DeepSpeed
+  // hpZ/MiCS: typically one node); the shard groups are replicated over the rest and all-reduce
+  // their gradient shards. 0 = all dp·cp GPUs (full shard).
+  int zero_shard_size = 0;
+  int shard_group() const { return zero_shard_size > 0 ? zero_shard_size : dp * cp; }
+  int shard_replicas() const { return dp * cp / shard_group(); }
   LayerSplit layer_split = LayerSplit::even;
   ContextParallelKind cp_kind = ContextParallelKind::ring;
   bool tp_comm_overlap = false;        // TE comm-GEMM overlap of the SP all-gathers/reduce-scatters

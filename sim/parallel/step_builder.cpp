@@ -244,6 +244,9 @@ class StepBuilder {
                          : std::max(40e6, 1e6 * static_cast<double>(groups_.dp.ranks));
     split_weight_ = p.schedule == ScheduleKind::zb_h1;
     if (p.zero3_bucket_params > 0) zero3_bucket_params_ = p.zero3_bucket_params;
+    shard_ = p.shard_group();
+    hybrid_ = p.zero >= 1 && p.shard_replicas() > 1;
+    shard_scope_ = hybrid_ ? CommScope::dp_shard : CommScope::dp;
     const std::size_t slots = static_cast<std::size_t>(vstages_) * m_ * 3;
     first_.assign(slots, 0);
     blocking_comm_.assign(static_cast<std::size_t>(pp_), -1);
@@ -418,8 +421,17 @@ class StepBuilder {
     return done;
   }
 
+  const CommGroup& group_of(CommScope scope) const {
+    return scope == CommScope::dp_shard     ? groups_.dp_shard
+           : scope == CommScope::dp_replica ? groups_.dp_replica
+                                            : groups_.dp;
+  }
+
+  // Every collective emitted as its own task runs over the DP group or, under hybrid sharding,
+  // its shard or replica groups (TP/CP/EP collectives live inside passes).
   TaskId add_collective(StreamId stream, std::string_view label, TimeCategory category,
-                        CollectiveKind kind, const CommGroup& group, double bytes) {
+                        CollectiveKind kind, CommScope scope, double bytes) {
+    const CommGroup& group = group_of(scope);
     TaskSpec spec;
     spec.label = label;
     spec.category = category;
@@ -427,9 +439,7 @@ class StepBuilder {
     spec.duration_s = estimate.time_s;
     spec.bytes = bytes;
     const TaskId id = w_.graph.add_task(stream, spec);
-    // Every collective emitted as its own task runs over the DP group (TP/CP/EP live in passes).
-    w_.comm_tags.push_back(
-        CommTag{id, CommScope::dp, kind, bytes, -1, estimate.algorithm == "tree"});
+    w_.comm_tags.push_back(CommTag{id, scope, kind, bytes, -1, estimate.algorithm == "tree"});
     return id;
   }
 
@@ -441,10 +451,11 @@ class StepBuilder {
   // the other on `stream`: the first bucket as its own task (compute may wait for it alone), the
   // remaining ones as one task of their summed duration.
   BucketedTasks add_bucketed_collective(StreamId stream, std::string_view label,
-                                        CollectiveKind kind, double params,
+                                        CollectiveKind kind, CommScope scope, double params,
                                         double bytes_per_param) {
+    const CommGroup& group = group_of(scope);
     const double bucket = std::min(params, zero3_bucket_params_);
-    const TaskId first = add_collective(stream, label, TimeCategory::dp_comm, kind, groups_.dp,
+    const TaskId first = add_collective(stream, label, TimeCategory::dp_comm, kind, scope,
                                         bucket * bytes_per_param);
     const double rest = params - bucket;
     if (rest <= 0) return {first, first};
@@ -455,13 +466,28 @@ class StepBuilder {
     spec.label = labels_.back();
     spec.category = TimeCategory::dp_comm;
     spec.duration_s =
-        full_buckets * coll_.estimate_s(kind, groups_.dp, bucket * bytes_per_param) +
-        (remainder > 0 ? coll_.estimate_s(kind, groups_.dp, remainder * bytes_per_param) : 0.0);
+        full_buckets * coll_.estimate_s(kind, group, bucket * bytes_per_param) +
+        (remainder > 0 ? coll_.estimate_s(kind, group, remainder * bytes_per_param) : 0.0);
     spec.bytes = rest * bytes_per_param;
     const TaskId last = w_.graph.add_task(stream, spec);
-    w_.comm_tags.push_back(CommTag{last, CommScope::dp, kind, spec.bytes, -1,
+    w_.comm_tags.push_back(CommTag{last, scope, kind, spec.bytes, -1,
                                    w_.comm_tags.back().tree});  // as the first bucket
     return {first, last};
+  }
+
+  // One gradient bucket's reduction; returns its first task (the one its layers release). Under
+  // hybrid sharding, a reduce-scatter inside the shard group and an all-reduce of the slice over
+  // the replicas, one after the other on the dp stream.
+  TaskId add_gradient_reduction(StreamId stream, std::string_view label, CollectiveKind kind,
+                                double bytes) {
+    if (!hybrid_)
+      return add_collective(stream, label, TimeCategory::dp_comm, kind, CommScope::dp, bytes);
+    const TaskId rs = add_collective(stream, "hybrid grad reduce-scatter in shard",
+                                     TimeCategory::dp_comm, CollectiveKind::reduce_scatter,
+                                     CommScope::dp_shard, bytes);
+    add_collective(stream, "hybrid grad all-reduce over replicas", TimeCategory::dp_comm,
+                   CollectiveKind::all_reduce, CommScope::dp_replica, bytes / shard_);
+    return rs;
   }
 
   void build_rank(int stage) {
@@ -488,7 +514,7 @@ class StepBuilder {
       for (int c = 0; c < vpp_; ++c)
         chunk_gather[static_cast<std::size_t>(c)] = add_collective(
             r.dp, "dp param all-gather", TimeCategory::dp_comm, CollectiveKind::all_gather,
-            groups_.dp, chunk_params[static_cast<std::size_t>(c)] * weight_bytes_per_param);
+            shard_scope_, chunk_params[static_cast<std::size_t>(c)] * weight_bytes_per_param);
     }
 
     std::vector<double> deferred_buckets;  // without overlap: reduced after the last backward
@@ -509,7 +535,7 @@ class StepBuilder {
         // bucket, prefetching one pass ahead: the pass starts with the first bucket and cannot
         // finish before the last one has arrived.
         gather = add_bucketed_collective(
-            r.dp, "zero-3 param all-gather", CollectiveKind::all_gather,
+            r.dp, "zero-3 param all-gather", CollectiveKind::all_gather, shard_scope_,
             chunk_params[static_cast<std::size_t>(step.chunk)], weight_bytes_per_param);
         if (recent_compute.size() >= 2)
           w_.graph.add_edge(recent_compute[recent_compute.size() - 2], gather->first);
@@ -533,9 +559,16 @@ class StepBuilder {
 
       if (zero3 && has_dp && step.pass == gradient_pass) {
         const BucketedTasks rs = add_bucketed_collective(
-            r.dp, "zero-3 grad reduce-scatter", CollectiveKind::reduce_scatter,
+            r.dp, "zero-3 grad reduce-scatter", CollectiveKind::reduce_scatter, shard_scope_,
             chunk_params[static_cast<std::size_t>(step.chunk)], weight_bytes_per_param);
         w_.graph.add_edge(done.back(), rs.first);
+        if (hybrid_) {
+          // Hybrid shard: each shard's gradient slice is all-reduced over the replicas.
+          add_bucketed_collective(r.dp, "hybrid grad all-reduce over replicas",
+                                  CollectiveKind::all_reduce, CommScope::dp_replica,
+                                  chunk_params[static_cast<std::size_t>(step.chunk)] / shard_,
+                                  weight_bytes_per_param);
+        }
       }
       if (!last_backward || !has_dp || zero3) continue;
       // Gradient buckets fill in backward order; each is reduced once its last layer is done.
@@ -546,9 +579,8 @@ class StepBuilder {
         const bool flush = filled >= bucket_params_ || i + 1 == segs.size();
         if (!flush || filled <= 0) continue;
         if (p.overlap_grad_reduce) {
-          const TaskId bucket =
-              add_collective(r.dp, grad_label, TimeCategory::dp_comm, grad_collective, groups_.dp,
-                             filled * grad_bytes_per_param);
+          const TaskId bucket = add_gradient_reduction(r.dp, grad_label, grad_collective,
+                                                       filled * grad_bytes_per_param);
           w_.graph.add_edge(done[i], bucket);
         } else {
           deferred_buckets.push_back(filled);
@@ -557,14 +589,14 @@ class StepBuilder {
       }
     }
     for (double params : deferred_buckets) {
-      const TaskId bucket = add_collective(r.dp, grad_label, TimeCategory::dp_comm, grad_collective,
-                                           groups_.dp, params * grad_bytes_per_param);
+      const TaskId bucket =
+          add_gradient_reduction(r.dp, grad_label, grad_collective, params * grad_bytes_per_param);
       if (any_compute) w_.graph.add_edge(last_compute, bucket);
     }
 
     // Optimizer step over this rank's shard, after its gradients are reduced.
     const double stage_params = stage_params_per_rank(sc_, stage);
-    const double optimizer_params = stage_params / (p.zero >= 1 ? groups_.dp.ranks : 1);
+    const double optimizer_params = stage_params / (p.zero >= 1 ? shard_ : 1);
     double optimizer_s = 0, optimizer_bytes = 0;
     for (const Op& op : build_optimizer_ops(optimizer_params, sc_.training.framework)) {
       optimizer_s += compute_.estimate_s(op);
@@ -591,7 +623,7 @@ class StepBuilder {
       for (int c = 0; c < vpp_; ++c) {
         const TaskId gather = add_collective(
             r.dp, "dp param all-gather", TimeCategory::dp_comm, CollectiveKind::all_gather,
-            groups_.dp, chunk_params[static_cast<std::size_t>(c)] * weight_bytes_per_param);
+            shard_scope_, chunk_params[static_cast<std::size_t>(c)] * weight_bytes_per_param);
         w_.graph.add_edge(optimizer, gather);
       }
     }
@@ -636,6 +668,9 @@ class StepBuilder {
   std::vector<TaskId> done_;
   bool split_weight_ = false;
   double zero3_bucket_params_ = 5e7;
+  int shard_ = 1;                         // GPUs sharing ZeRO states
+  bool hybrid_ = false;                   // ZeRO states sharded in groups smaller than dp·cp
+  CommScope shard_scope_ = CommScope::dp;  // where parameters are gathered, gradients scattered
   std::deque<std::string> labels_;
   StepWorkload w_;
 };
@@ -650,6 +685,8 @@ ParallelGroups parallel_groups(const Scenario& sc) {
   g.cp = make_group(p.cp, p.tp, gpn);
   g.dp = make_group(p.dp * p.cp, p.tp, gpn);  // gradients are reduced over DP x CP
   g.ep = make_group(p.ep, p.tp * p.cp, gpn);
+  g.dp_shard = make_group(p.shard_group(), p.tp, gpn);
+  g.dp_replica = make_group(p.shard_replicas(), p.tp * p.shard_group(), gpn);
   const int stage_stride = p.tp * p.cp * p.dp;
   g.pp_neighbour = stage_stride >= gpn ? CommGroup{2, 2, 1} : CommGroup{2, 1, 2};
   return g;

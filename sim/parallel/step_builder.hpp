@@ -32,8 +32,10 @@ struct RankStreams {
 // it on the GPUs of each group (sim/parallel/all_ranks.hpp). Collectives and sends folded into
 // compute tasks (TP, CP, EP inside a pass) carry no tag.
 enum class CommScope : std::uint8_t {
-  dp,  // a collective over the stage's data-parallel (× context-parallel) group
-  pp,  // every GPU of the stage sends `bytes` to its peer in `peer_stage`
+  dp,          // a collective over the stage's data-parallel (× context-parallel) group
+  dp_shard,    // hybrid sharding: one collective per shard group (consecutive DP ranks)
+  dp_replica,  // hybrid sharding: one per replica group (same index in every shard group)
+  pp,          // every GPU of the stage sends `bytes` to its peer in `peer_stage`
 };
 struct CommTag {
   TaskId task = 0;
@@ -55,6 +57,7 @@ struct StepWorkload {
 // The communicator layouts Megatron's rank order (tp fastest, then cp, dp, pp) produces.
 struct ParallelGroups {
   CommGroup tp, cp, dp, ep, pp_neighbour;
+  CommGroup dp_shard, dp_replica;  // ZeRO shard groups and their replicas (hybrid sharding)
 };
 ParallelGroups parallel_groups(const Scenario& scenario);
 

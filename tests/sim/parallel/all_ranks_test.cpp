@@ -10,6 +10,7 @@
 #include "scenario_fixture.hpp"
 #include "sim/core/errors.hpp"
 #include "sim/engine/engine.hpp"
+#include "sim/parallel/memory.hpp"
 
 namespace trainsim {
 namespace {
@@ -86,6 +87,57 @@ TEST(AllRanks, PipelineSendsGoToTheSameCoordinatesOnThePeerStage) {
   // 2 stages: m forward sends from stage 0 and m backward sends from stage 1, per lockstep group.
   const auto m = static_cast<std::size_t>(b.scenario.micro_batches());
   EXPECT_EQ(sends, 2 * m * 4);
+}
+
+TEST(AllRanks, HybridShardingSplitsDpCollectivesIntoShardAndReplicaGroups) {
+  // 4 nodes, tp 1, dp 32, ZeRO-3 sharded within each node: gathers and reduce-scatters run in
+  // the four 8-GPU shard groups, the gradient all-reduce in the eight 4-GPU replica groups.
+  Json json = testing::small_gpt_scenario();
+  json["cluster"]["nodes"] = 4;
+  json["parallel"] = {{"tp", 1}, {"pp", 1}, {"zero", 3}, {"zero_shard_size", 8}};
+  Built b = build(json);
+  bool saw_shard = false, saw_replica = false;
+  for (const AllRankComm& c : b.all.comms) {
+    const std::span<const int> gpus = b.all.gpus_of(c);
+    ASSERT_EQ(gpus.size(), 32u);
+    if (c.scope == CommScope::dp_shard) {
+      saw_shard = true;
+      EXPECT_EQ(c.group_size, 8u);
+      for (std::size_t g = 0; g < 32; g += 8)  // one node each
+        EXPECT_EQ(std::vector<int>(gpus.begin() + g, gpus.begin() + g + 8),
+                  (std::vector<int>{int(g), int(g) + 1, int(g) + 2, int(g) + 3, int(g) + 4,
+                                    int(g) + 5, int(g) + 6, int(g) + 7}));
+    } else if (c.scope == CommScope::dp_replica) {
+      saw_replica = true;
+      EXPECT_EQ(c.group_size, 4u);
+      // Replica group j: GPU j of every node.
+      EXPECT_EQ(std::vector<int>(gpus.begin(), gpus.begin() + 4), (std::vector<int>{0, 8, 16, 24}));
+      EXPECT_EQ(c.kind, CollectiveKind::all_reduce);
+    }
+  }
+  EXPECT_TRUE(saw_shard);
+  EXPECT_TRUE(saw_replica);
+}
+
+TEST(AllRanks, HybridShardingMovesTheShardsSliceOverTheReplicas) {
+  // Per step and GPU: ZeRO-3 gathers 2 B/param twice (forward, backward) inside the shard group,
+  // reduce-scatters 2 B/param there, and all-reduces its 1/8 slice over the replicas.
+  Json json = testing::small_gpt_scenario();
+  json["cluster"]["nodes"] = 4;
+  json["parallel"] = {{"tp", 1}, {"pp", 1}, {"zero", 3}, {"zero_shard_size", 8}};
+  json["training"]["global_batch"] = 64;  // 1 micro-batch of 2 per GPU
+  Built b = build(json);
+  const double params = stage_params_per_rank(b.scenario, 0);
+  double gathered = 0, scattered = 0, replicated = 0;
+  for (const CommTag& t : b.representative.comm_tags) {
+    if (t.scope == CommScope::dp_shard && t.kind == CollectiveKind::all_gather) gathered += t.bytes;
+    if (t.scope == CommScope::dp_shard && t.kind == CollectiveKind::reduce_scatter)
+      scattered += t.bytes;
+    if (t.scope == CommScope::dp_replica) replicated += t.bytes;
+  }
+  EXPECT_NEAR(gathered, 2 * 2 * params, 1e-6 * params);
+  EXPECT_NEAR(scattered, 2 * params, 1e-6 * params);
+  EXPECT_NEAR(replicated, 2 * params / 8, 1e-6 * params);
 }
 
 TEST(AllRanks, ASlowGpuSlowsItsWholeLockstepGroupAndOnlyIt) {

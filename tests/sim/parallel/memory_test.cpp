@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "scenario_fixture.hpp"
+#include "sim/core/errors.hpp"
 
 namespace trainsim {
 namespace {
@@ -105,6 +106,32 @@ TEST_P(ZeroStages, ShardModelStatesOverDataParallelRanks) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllStages, ZeroStages, ::testing::Values(0, 1, 2, 3));
+
+TEST(HybridShard, ShardsStatesOverTheShardGroupOnly) {
+  // 4 nodes, dp = 32, states sharded within each node (FSDP HYBRID_SHARD): / 8, not / 32.
+  Json json = testing::small_gpt_scenario();
+  json["cluster"]["nodes"] = 4;
+  json["parallel"] = {{"tp", 1}, {"pp", 1}, {"zero", 3}, {"zero_shard_size", 8}};
+  const Scenario s = testing::scenario_from(json);
+  ASSERT_EQ(s.parallel.dp, 32);
+  const double n = s.model.total_params();
+  const MemoryEstimate m = estimate_stage_memory(s, 0);
+  EXPECT_NEAR(m.optimizer_bytes, n * 12 / 8, 1.0);
+  EXPECT_NEAR(m.grads_bytes, n * 4 / 8, 1.0);
+  EXPECT_NEAR(m.params_bytes, n * 2 / 8 + 2.0 * s.model.layer_params() * 2, 1.0);
+}
+
+TEST(HybridShard, ShardSizeMustDivideTheDataParallelGroup) {
+  Json json = testing::small_gpt_scenario();
+  json["cluster"]["nodes"] = 4;
+  json["parallel"] = {{"tp", 1}, {"pp", 1}, {"zero", 3}, {"zero_shard_size", 5}};
+  try {
+    testing::scenario_from(json);
+    FAIL() << "accepted a shard group of 5 out of 32";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("parallel.zero_shard_size"), std::string::npos);
+  }
+}
 
 TEST(StageMemory, HandComputedPipelineCase) {
   // 8 layers over pp = 4 stages, tp = 2, 1F1B with 16 micro-batches (64 / (2 x 2)).
