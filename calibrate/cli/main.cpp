@@ -81,6 +81,7 @@ struct RunArgs {
   int device = 0;
   bool no_nccl = false;
   bool no_layer = false;
+  bool mpi = false;
 };
 
 void add_peak_options(CLI::App* app, PeakArgs& args, bool gpu_required) {
@@ -313,7 +314,15 @@ int run_run(const RunArgs& args) {
   options.device = args.device;
   options.nccl = !args.no_nccl;
   options.layer = !args.no_layer;
-  cuda::run_microbenchmarks(options);
+  if (args.mpi) {
+    if (!cuda::built_with_mpi())
+      throw InputError("--mpi",
+                       "this trainsim-calibrate was built without MPI (install an MPI such as "
+                       "libopenmpi-dev, with NCCL, and rebuild)");
+    if (!cuda::run_microbenchmarks_mpi(options)) return 0;  // not rank 0: nothing to say
+  } else {
+    cuda::run_microbenchmarks(options);
+  }
   std::cerr << "wrote " << args.output << "/*.jsonl; next: trainsim-calibrate fit " << args.output
             << " --gpu <preset> -o profile.json\n";
   return 0;
@@ -392,6 +401,8 @@ int main(int argc, char** argv) {
   run->add_option("--device", run_args.device, "GPU for the single-GPU benchmarks (default 0)");
   run->add_flag("--no-nccl", run_args.no_nccl, "Skip the NCCL collectives");
   run->add_flag("--no-layer", run_args.no_layer, "Skip the transformer-layer check cases");
+  run->add_flag("--mpi", run_args.mpi,
+                "Under mpirun, one process per GPU: NCCL collectives across every rank and node");
 
   CLI11_PARSE(app, argc, argv);
 

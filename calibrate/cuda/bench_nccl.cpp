@@ -13,7 +13,7 @@
 #include "calibrate/cuda/benches.hpp"
 
 #ifdef TRAINSIM_CALIBRATE_HAVE_NCCL
-#include <nccl.h>
+#include "calibrate/cuda/nccl_ops.hpp"
 #endif
 
 namespace trainsim::calibrate::cuda {
@@ -28,39 +28,6 @@ Json bench_nccl(const BenchConfig&, int device_count, JsonlWriter*) {
 #else
 
 namespace {
-
-enum class Collective { all_reduce, all_gather, reduce_scatter, all_to_all, send_recv };
-
-const char* name_of(Collective c) {
-  switch (c) {
-    case Collective::all_reduce:
-      return "all_reduce";
-    case Collective::all_gather:
-      return "all_gather";
-    case Collective::reduce_scatter:
-      return "reduce_scatter";
-    case Collective::all_to_all:
-      return "all_to_all";
-    case Collective::send_recv:
-      return "send_recv";
-  }
-  return "?";
-}
-
-// busbw / algbw (nccl-tests' definitions)
-double bus_factor(Collective c, int n) {
-  switch (c) {
-    case Collective::all_reduce:
-      return 2.0 * (n - 1) / n;
-    case Collective::all_gather:
-    case Collective::reduce_scatter:
-    case Collective::all_to_all:
-      return static_cast<double>(n - 1) / n;
-    case Collective::send_recv:
-      return 1.0;
-  }
-  return 1.0;
-}
 
 struct Rank {
   int device = 0;
@@ -119,53 +86,23 @@ class Ranks {
   }
 
   // One collective on every rank (one NCCL group). `bytes` as nccl-tests' size column.
-  void launch(Collective c, std::size_t bytes) {
+  void launch(NcclOp op, std::size_t bytes) {
     const int n = size();
     CALIBRATE_NCCL_CHECK(ncclGroupStart());
     for (int i = 0; i < n; ++i) {
       Rank& r = (*this)[i];
-      const float* send = r.send.as<float>();
-      float* recv = r.recv.as<float>();
-      switch (c) {
-        case Collective::all_reduce:
-          CALIBRATE_NCCL_CHECK(
-              ncclAllReduce(send, recv, bytes / 4, ncclFloat, ncclSum, r.comm, r.stream));
-          break;
-        case Collective::all_gather:
-          CALIBRATE_NCCL_CHECK(
-              ncclAllGather(send, recv, bytes / 4 / n, ncclFloat, r.comm, r.stream));
-          break;
-        case Collective::reduce_scatter:
-          CALIBRATE_NCCL_CHECK(
-              ncclReduceScatter(send, recv, bytes / 4 / n, ncclFloat, ncclSum, r.comm, r.stream));
-          break;
-        case Collective::all_to_all: {
-          const std::size_t chunk = bytes / 4 / n;
-          for (int peer = 0; peer < n; ++peer) {
-            CALIBRATE_NCCL_CHECK(
-                ncclSend(send + peer * chunk, chunk, ncclFloat, peer, r.comm, r.stream));
-            CALIBRATE_NCCL_CHECK(
-                ncclRecv(recv + peer * chunk, chunk, ncclFloat, peer, r.comm, r.stream));
-          }
-          break;
-        }
-        case Collective::send_recv:
-          CALIBRATE_NCCL_CHECK(ncclSend(send, bytes / 4, ncclFloat, (i + 1) % n, r.comm, r.stream));
-          CALIBRATE_NCCL_CHECK(
-              ncclRecv(recv, bytes / 4, ncclFloat, (i + n - 1) % n, r.comm, r.stream));
-          break;
-      }
+      enqueue_nccl_op(op, i, n, r.comm, r.stream, r.send.as<float>(), r.recv.as<float>(), bytes);
     }
     CALIBRATE_NCCL_CHECK(ncclGroupEnd());
   }
 
   // Seconds of the slowest rank for one collective, CUDA events on every rank's stream.
-  double time_once(Collective c, std::size_t bytes) {
+  double time_once(NcclOp op, std::size_t bytes) {
     for (Rank& r : ranks_) {
       CALIBRATE_CUDA_CHECK(cudaSetDevice(r.device));
       CALIBRATE_CUDA_CHECK(cudaEventRecord(r.start, r.stream));
     }
-    launch(c, bytes);
+    launch(op, bytes);
     for (Rank& r : ranks_) {
       CALIBRATE_CUDA_CHECK(cudaSetDevice(r.device));
       CALIBRATE_CUDA_CHECK(cudaEventRecord(r.stop, r.stream));
@@ -193,7 +130,7 @@ std::string check_all_reduce(Ranks& ranks) {
     CALIBRATE_CUDA_CHECK(cudaSetDevice(ranks[i].device));
     fill_f32(ranks[i].send.as<float>(), count, static_cast<float>(i + 1), ranks[i].stream);
   }
-  ranks.launch(Collective::all_reduce, count * 4);
+  ranks.launch(NcclOp::all_reduce, count * 4);
   ranks.sync();
   const float expected = static_cast<float>(n) * (n + 1) / 2;
   for (int i = 0; i < n; ++i) {
@@ -239,24 +176,19 @@ Json bench_nccl(const BenchConfig& config, int device_count, JsonlWriter* out) {
   env["all_reduce_check"] = check_all_reduce(ranks);
   progress("nccl: " + env["all_reduce_check"].get<std::string>());
 
-  for (const Collective c :
-       {Collective::all_reduce, Collective::all_gather, Collective::reduce_scatter,
-        Collective::all_to_all, Collective::send_recv}) {
+  for (const NcclOp op : kNcclOps) {
     for (const std::size_t requested : sizes) {
-      // Whole float elements per rank and per peer chunk.
-      const std::size_t unit = 4 * static_cast<std::size_t>(n);
-      const std::size_t bytes = c == Collective::all_reduce || c == Collective::send_recv
-                                    ? requested / 4 * 4
-                                    : requested / unit * unit;
+      const std::size_t bytes = nccl_op_bytes(op, requested, n);
       if (bytes == 0) continue;
-      for (int i = 0; i < config.warmup; ++i) ranks.launch(c, bytes);
+      for (int i = 0; i < config.warmup; ++i) ranks.launch(op, bytes);
       ranks.sync();
       std::vector<double> seconds;
-      for (int i = 0; i < config.repeats; ++i) seconds.push_back(ranks.time_once(c, bytes));
+      for (int i = 0; i < config.repeats; ++i) seconds.push_back(ranks.time_once(op, bytes));
       const Timing t = summarize(seconds);
       const double algbw = static_cast<double>(bytes) / t.s_med / 1e9;
-      out->write(Json{{"op", name_of(c)},
+      out->write(Json{{"op", name_of(op)},
                       {"ranks", n},
+                      {"nodes", 1},
                       {"bytes", bytes},
                       {"dtype", "float"},
                       {"s_med", t.s_med},
@@ -264,9 +196,9 @@ Json bench_nccl(const BenchConfig& config, int device_count, JsonlWriter* out) {
                       {"s_max", t.s_max},
                       {"repeats", t.repeats},
                       {"algbw_GBps", algbw},
-                      {"busbw_GBps", algbw * bus_factor(c, n)}});
-      progress(fmt::format("nccl {} {} B: {:.1f} us, busbw {:.1f} GB/s", name_of(c), bytes,
-                           t.s_med * 1e6, algbw * bus_factor(c, n)));
+                      {"busbw_GBps", algbw * bus_factor(op, n)}});
+      progress(fmt::format("nccl {} {} B: {:.1f} us, busbw {:.1f} GB/s", name_of(op), bytes,
+                           t.s_med * 1e6, algbw * bus_factor(op, n)));
     }
   }
   CALIBRATE_CUDA_CHECK(cudaSetDevice(config.device));

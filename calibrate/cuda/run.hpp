@@ -37,4 +37,13 @@ int visible_device_count(std::string& why);
 // std::logic_error when a correctness check fails.
 void run_microbenchmarks(const RunOptions& options);
 
+// Whether this build has the MPI path (CMake found MPI and NCCL).
+bool built_with_mpi();
+
+// The same under mpirun, one process per GPU across nodes (bench_nccl_mpi.cpp): rank 0 runs
+// run_microbenchmarks on its GPU without NCCL, then all ranks time the NCCL sweep on one
+// communicator and rank 0 writes nccl.jsonl. Initializes and finalizes MPI. Returns true on rank 0.
+// Throws std::invalid_argument when built without MPI.
+bool run_microbenchmarks_mpi(const RunOptions& options);
+
 }  // namespace trainsim::calibrate::cuda

@@ -1,0 +1,91 @@
+#pragma once
+// The collectives `trainsim-calibrate run` times with NCCL, shared by the one-process sweep over
+// this machine's GPUs (bench_nccl.cpp) and the MPI sweep across nodes (bench_nccl_mpi.cpp):
+// names and bus factors as nccl-tests reports them, and one rank's part of each collective.
+#include <cstddef>
+
+#include <nccl.h>
+
+#include "calibrate/cuda/cuda_check.hpp"
+
+namespace trainsim::calibrate::cuda {
+
+enum class NcclOp { all_reduce, all_gather, reduce_scatter, all_to_all, send_recv };
+
+inline constexpr NcclOp kNcclOps[] = {NcclOp::all_reduce, NcclOp::all_gather,
+                                      NcclOp::reduce_scatter, NcclOp::all_to_all,
+                                      NcclOp::send_recv};
+
+inline const char* name_of(NcclOp op) {
+  switch (op) {
+    case NcclOp::all_reduce:
+      return "all_reduce";
+    case NcclOp::all_gather:
+      return "all_gather";
+    case NcclOp::reduce_scatter:
+      return "reduce_scatter";
+    case NcclOp::all_to_all:
+      return "all_to_all";
+    case NcclOp::send_recv:
+      return "send_recv";
+  }
+  return "?";
+}
+
+// busbw / algbw (nccl-tests' definitions).
+inline double bus_factor(NcclOp op, int n) {
+  switch (op) {
+    case NcclOp::all_reduce:
+      return 2.0 * (n - 1) / n;
+    case NcclOp::all_gather:
+    case NcclOp::reduce_scatter:
+    case NcclOp::all_to_all:
+      return static_cast<double>(n - 1) / n;
+    case NcclOp::send_recv:
+      return 1.0;
+  }
+  return 1.0;
+}
+
+// `bytes` as nccl-tests' size column, rounded down to whole float elements per rank and per peer.
+inline std::size_t nccl_op_bytes(NcclOp op, std::size_t requested, int n) {
+  const std::size_t unit = 4 * static_cast<std::size_t>(n);
+  return op == NcclOp::all_reduce || op == NcclOp::send_recv ? requested / 4 * 4
+                                                             : requested / unit * unit;
+}
+
+// Rank `rank` of `n`'s part of one collective on `comm` (inside a group call when one process
+// drives several ranks). send_recv shifts to rank + 1, as nccl-tests' sendrecv does.
+inline void enqueue_nccl_op(NcclOp op, int rank, int n, ncclComm_t comm, cudaStream_t stream,
+                            const float* send, float* recv, std::size_t bytes) {
+  switch (op) {
+    case NcclOp::all_reduce:
+      CALIBRATE_NCCL_CHECK(ncclAllReduce(send, recv, bytes / 4, ncclFloat, ncclSum, comm, stream));
+      break;
+    case NcclOp::all_gather:
+      CALIBRATE_NCCL_CHECK(ncclAllGather(send, recv, bytes / 4 / n, ncclFloat, comm, stream));
+      break;
+    case NcclOp::reduce_scatter:
+      CALIBRATE_NCCL_CHECK(
+          ncclReduceScatter(send, recv, bytes / 4 / n, ncclFloat, ncclSum, comm, stream));
+      break;
+    case NcclOp::all_to_all: {
+      const std::size_t chunk = bytes / 4 / n;
+      CALIBRATE_NCCL_CHECK(ncclGroupStart());
+      for (int peer = 0; peer < n; ++peer) {
+        CALIBRATE_NCCL_CHECK(ncclSend(send + peer * chunk, chunk, ncclFloat, peer, comm, stream));
+        CALIBRATE_NCCL_CHECK(ncclRecv(recv + peer * chunk, chunk, ncclFloat, peer, comm, stream));
+      }
+      CALIBRATE_NCCL_CHECK(ncclGroupEnd());
+      break;
+    }
+    case NcclOp::send_recv:
+      CALIBRATE_NCCL_CHECK(ncclGroupStart());
+      CALIBRATE_NCCL_CHECK(ncclSend(send, bytes / 4, ncclFloat, (rank + 1) % n, comm, stream));
+      CALIBRATE_NCCL_CHECK(ncclRecv(recv, bytes / 4, ncclFloat, (rank + n - 1) % n, comm, stream));
+      CALIBRATE_NCCL_CHECK(ncclGroupEnd());
+      break;
+  }
+}
+
+}  // namespace trainsim::calibrate::cuda
