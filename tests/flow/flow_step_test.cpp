@@ -155,5 +155,43 @@ TEST(FlowStep, GroupsWhoseNicShareTheModelAlreadyAssumesAgreeWithIt) {
   EXPECT_LT(relative(flow.step_time_s, fast.step_time_s), 0.02);
 }
 
+TEST(FlowStep, ExpertParallelMixtralRunsOnEveryGpu) {
+  const Scenario s = scenario_from(
+      load_json_file(data_root() / "scenarios" / "mixtral-8x7b-expert-parallel.json"));
+  const StepPrediction fast = predict_step(s);
+  const StepPrediction flow = predict_step_flow(s);
+  EXPECT_LT(relative(flow.step_time_s, fast.step_time_s), 0.02);
+  EXPECT_GT(flow.breakdown.exposed(TimeCategory::ep_comm), 0);
+}
+
+// Every schedule and feature runs on the flow engine, its breakdown adds up, and with nothing
+// shared it stays within 2% of the fast engine.
+class EveryFeature : public ::testing::TestWithParam<std::pair<std::string, Json>> {};
+
+TEST_P(EveryFeature, RunsAndAgreesWithTheFastEngine) {
+  Json json = three_d_json();
+  for (const auto& [key, value] : GetParam().second.items()) json["parallel"][key] = value;
+  const Scenario s = scenario_from(json);
+  const StepPrediction fast = predict_step(s);
+  const StepPrediction flow = predict_step_flow(s);
+  EXPECT_NEAR(flow.breakdown.total_s(), flow.step_time_s, 1e-9 * flow.step_time_s);
+  EXPECT_LT(relative(flow.step_time_s, fast.step_time_s), 0.02)
+      << "flow " << flow.step_time_s << " s vs fast " << fast.step_time_s << " s";
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Features, EveryFeature,
+    ::testing::Values(
+        std::pair<std::string, Json>{"OneFOneB", Json::object()},
+        std::pair<std::string, Json>{"Gpipe", {{"schedule", "gpipe"}}},
+        std::pair<std::string, Json>{"Interleaved", {{"schedule", "interleaved"}, {"vpp", 2}}},
+        std::pair<std::string, Json>{"ZeroBubble", {{"schedule", "zb-h1"}}},
+        std::pair<std::string, Json>{"Zero3", {{"zero", 3}}},
+        std::pair<std::string, Json>{"HybridShard", {{"zero", 3}, {"zero_shard_size", 4}}},
+        std::pair<std::string, Json>{"NoOverlap", {{"overlap_grad_reduce", false}}},
+        std::pair<std::string, Json>{"ContextParallel", {{"cp", 2}, {"dp", 4}}},
+        std::pair<std::string, Json>{"SequenceParallel", {{"sequence_parallel", true}}}),
+    [](const auto& info) { return info.param.first; });
+
 }  // namespace
 }  // namespace trainsim
