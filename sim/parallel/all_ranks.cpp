@@ -22,9 +22,12 @@ class StageLayout {
     // EP groups are blocks of consecutive DP ranks (stride tp·cp); when ep does not divide dp it
     // also spans CP ranks and the whole stage moves in lockstep.
     ep_block_ = !expert_parallel ? 1 : dp_ % sc.parallel.ep == 0 ? sc.parallel.ep : dp_;
+    ep_blocks_ = expert_parallel && dp_ % sc.parallel.ep == 0;
   }
 
   int ranks_per_stage() const { return tp_ * cp_ * dp_; }
+  int ep_block() const { return ep_block_; }
+  bool ep_groups_are_dp_blocks() const { return ep_blocks_; }
   int lockstep_groups() const { return dp_ / ep_block_; }
   int dp_groups() const { return tp_; }
   int global_rank(int stage, int t, int c, int d) const {
@@ -39,6 +42,16 @@ class StageLayout {
         for (int t = 0; t < tp_; ++t) out.push_back(global_rank(stage, t, c, d));
     return out;
   }
+  // The EP groups of one lockstep group, each ep_block consecutive entries (one per TP and CP
+  // rank: the DP ranks of the block).
+  std::vector<int> ep_groups(int stage, int group) const {
+    std::vector<int> out;
+    for (int t = 0; t < tp_; ++t)
+      for (int c = 0; c < cp_; ++c)
+        for (int d = group * ep_block_; d < (group + 1) * ep_block_; ++d)
+          out.push_back(global_rank(stage, t, c, d));
+    return out;
+  }
   std::vector<int> dp_members(int stage, int t) const {
     std::vector<int> out;
     for (int d = 0; d < dp_; ++d)
@@ -48,6 +61,7 @@ class StageLayout {
 
  private:
   int tp_, cp_, dp_, ep_block_ = 1;
+  bool ep_blocks_ = false;  // EP groups are blocks of DP ranks (one lockstep group each)
 };
 
 bool is_dp_stream(StreamKind kind) {
@@ -127,9 +141,20 @@ AllRankStep expand_to_all_ranks(const Scenario& sc, StepWorkload& rep) {
   auto copies_of = [&](TaskId t) {
     return is_dp_stream(g.streams()[g.task(t).stream].kind) ? n_dp : n_lock;
   };
-  std::vector<TaskId> first_copy(g.task_count());
+  // A pass with expert-parallel all-to-alls becomes the pass without them and, after it on the
+  // same stream, one all-to-all task for them all, so that they can meet other traffic as flows
+  // (they stay blocking: nothing else of the group runs meanwhile). Only where EP groups are
+  // blocks of DP ranks inside one lockstep group.
+  const bool split_ep = layout.ep_groups_are_dp_blocks();
+  auto splits = [&](TaskId t) {
+    return split_ep && !is_dp_stream(g.streams()[g.task(t).stream].kind) &&
+           g.task(t).parts_s[idx(TimeCategory::ep_comm)] > 0;
+  };
+  // Copy k of task t is first_copy[t] + k; a split task's all-to-all copy k is that + copies.
+  std::vector<TaskId> first_copy(g.task_count()), last_copy(g.task_count());
   std::size_t total = 0;
-  for (TaskId t = 0; t < g.task_count(); ++t) total += static_cast<std::size_t>(copies_of(t));
+  for (TaskId t = 0; t < g.task_count(); ++t)
+    total += static_cast<std::size_t>(copies_of(t)) * (splits(t) ? 2 : 1);
   // Edges: dp↔lockstep edges connect every pair of a stage's groups, the rest copy by copy.
   graph.reserve(total, g.edge_count() * static_cast<std::size_t>(std::max(n_lock, n_dp)) *
                            static_cast<std::size_t>(std::min(n_lock, n_dp)));
@@ -139,6 +164,8 @@ AllRankStep expand_to_all_ranks(const Scenario& sc, StepWorkload& rep) {
     const int stage = static_cast<int>(stream.rank);
     const bool dp = is_dp_stream(stream.kind);
     first_copy[t] = static_cast<TaskId>(graph.task_count());
+    const bool split = splits(t);
+    last_copy[t] = first_copy[t] + static_cast<TaskId>(split ? copies_of(t) : 0);
     TaskSpec spec;
     spec.label = g.label(task.label);
     spec.category = task.category;
@@ -148,6 +175,7 @@ AllRankStep expand_to_all_ranks(const Scenario& sc, StepWorkload& rep) {
     spec.bytes = task.bytes;
     for (int k = 0; k < copies_of(t); ++k) {
       CategoryTimes parts = task.parts_s;
+      if (split) parts[idx(TimeCategory::ep_comm)] = 0;
       if (!dp) {
         const double f = lock_slowdown[static_cast<std::size_t>(stage * n_lock + k)];
         parts[idx(TimeCategory::compute)] *= f;
@@ -162,6 +190,27 @@ AllRankStep expand_to_all_ranks(const Scenario& sc, StepWorkload& rep) {
                                                [static_cast<std::size_t>(stream.kind)];
       graph.add_task(target, spec);
     }
+    if (!split) continue;
+    TaskSpec a2a;
+    a2a.label = "ep all-to-all (the pass's dispatches and combines)";
+    a2a.category = TimeCategory::ep_comm;
+    a2a.micro_batch = task.micro_batch;
+    a2a.duration_s = task.parts_s[idx(TimeCategory::ep_comm)];
+    for (int k = 0; k < copies_of(t); ++k) {
+      const TaskId id = graph.add_task(lock_streams[static_cast<std::size_t>(stage * n_lock + k)]
+                                                   [static_cast<std::size_t>(stream.kind)],
+                                       a2a);
+      AllRankComm c;
+      c.task = id;
+      c.scope = CommScope::ep;
+      c.kind = CollectiveKind::all_to_all;
+      c.bytes = 1;  // only the proportions matter: the flows are scaled to the analytic time
+      c.first = static_cast<std::uint32_t>(out.gpus.size());
+      for (const int r : layout.ep_groups(stage, k)) out.gpus.push_back(gpu_of_rank(sc, r));
+      c.count = static_cast<std::uint32_t>(out.gpus.size() - c.first);
+      c.group_size = static_cast<std::uint32_t>(layout.ep_block());
+      out.comms.push_back(c);
+    }
   }
   for (TaskId b = 0; b < g.task_count(); ++b) {
     const bool b_dp = is_dp_stream(g.streams()[g.task(b).stream].kind);
@@ -169,12 +218,12 @@ AllRankStep expand_to_all_ranks(const Scenario& sc, StepWorkload& rep) {
       const bool a_dp = is_dp_stream(g.streams()[g.task(a).stream].kind);
       if (a_dp == b_dp) {
         for (int k = 0; k < copies_of(a); ++k)
-          graph.add_edge(first_copy[a] + static_cast<TaskId>(k),
+          graph.add_edge(last_copy[a] + static_cast<TaskId>(k),
                          first_copy[b] + static_cast<TaskId>(k));
       } else {
         for (int i = 0; i < copies_of(a); ++i)
           for (int j = 0; j < copies_of(b); ++j)
-            graph.add_edge(first_copy[a] + static_cast<TaskId>(i),
+            graph.add_edge(last_copy[a] + static_cast<TaskId>(i),
                            first_copy[b] + static_cast<TaskId>(j));
       }
     }
@@ -185,7 +234,7 @@ AllRankStep expand_to_all_ranks(const Scenario& sc, StepWorkload& rep) {
     const int stage = static_cast<int>(g.streams()[g.task(tag.task).stream].rank);
     for (int k = 0; k < copies_of(tag.task); ++k) {
       AllRankComm c;
-      c.task = first_copy[tag.task] + static_cast<TaskId>(k);
+      c.task = last_copy[tag.task] + static_cast<TaskId>(k);
       c.scope = tag.scope;
       c.kind = tag.kind;
       c.bytes = tag.bytes;

@@ -36,6 +36,7 @@ enum class CommScope : std::uint8_t {
   dp_shard,    // hybrid sharding: one collective per shard group (consecutive DP ranks)
   dp_replica,  // hybrid sharding: one per replica group (same index in every shard group)
   pp,          // every GPU of the stage sends `bytes` to its peer in `peer_stage`
+  ep,          // expert-parallel all-to-alls (all_ranks.hpp splits them out of passes)
 };
 struct CommTag {
   TaskId task = 0;

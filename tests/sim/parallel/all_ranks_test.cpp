@@ -140,6 +140,40 @@ TEST(AllRanks, HybridShardingMovesTheShardsSliceOverTheReplicas) {
   EXPECT_NEAR(replicated, 2 * params / 8, 1e-6 * params);
 }
 
+TEST(AllRanks, ExpertAllToAllsLeaveThePassAsTasksOfTheirOwn) {
+  // MoE with tp 2, ep 2 of dp 4: each pass's dispatches and combines become one all-to-all task
+  // after the pass, over the EP pairs (DP ranks 2k, 2k+1 with the same TP rank).
+  Json json = three_d_json();
+  json["model"] = {
+      {"layers", 8},    {"hidden", 1024},         {"heads", 16},
+      {"vocab", 32000}, {"activation", "swiglu"}, {"moe", {{"experts", 4}, {"top_k", 2}}}};
+  json["parallel"]["ep"] = 2;
+  Built b = build(json);
+  const TaskGraph& g = b.all.workload.graph;
+  std::size_t a2a_tasks = 0;
+  for (const Task& t : g.tasks()) {
+    if (t.category == TimeCategory::compute)
+      EXPECT_EQ(t.parts_s[static_cast<std::size_t>(TimeCategory::ep_comm)], 0);
+    if (t.category == TimeCategory::ep_comm) ++a2a_tasks;
+  }
+  EXPECT_GT(a2a_tasks, 0u);
+  std::size_t comms = 0;
+  for (const AllRankComm& c : b.all.comms) {
+    if (c.scope != CommScope::ep) continue;
+    ++comms;
+    EXPECT_EQ(c.kind, CollectiveKind::all_to_all);
+    EXPECT_EQ(c.group_size, 2u);
+    const std::span<const int> gpus = b.all.gpus_of(c);
+    ASSERT_EQ(gpus.size(), 4u);       // 2 TP ranks × an EP pair
+    EXPECT_EQ(gpus[1] - gpus[0], 2);  // DP neighbours: global ranks tp apart
+  }
+  EXPECT_EQ(comms, a2a_tasks);
+  // The split keeps the timeline: identical GPUs give the representative's step.
+  const Timeline rep = run_engine(b.representative.graph);
+  const Timeline all = run_engine(b.all.workload.graph);
+  EXPECT_NEAR(all.makespan_s, rep.makespan_s, 1e-9 * rep.makespan_s);
+}
+
 TEST(AllRanks, ASlowGpuSlowsItsWholeLockstepGroupAndOnlyIt) {
   Json json = three_d_json();
   json["engine"] = {{"network", "flow"}, {"gpu_speed", {{{"gpu", 3}, {"factor", 0.5}}}}};
