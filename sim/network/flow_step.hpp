@@ -15,9 +15,10 @@
 // The scale also carries NCCL's protocol and channel efficiency, so a task shares a link as if it
 // needed that link for its whole analytic duration.
 //
-// What stays inside compute tasks: TP, CP and EP collectives of a pass (blocking, on NVLink in
-// the usual layouts); they do not meet other groups' traffic there. The pass of a lockstep group
-// lasts as long as its slowest GPU needs (per-GPU speed factors).
+// What stays inside compute tasks: TP and CP collectives of a pass (blocking, on NVLink in the
+// usual layouts). Expert-parallel all-to-alls leave their pass as a task of their own right after
+// it (sim/parallel/all_ranks.hpp), so an EP group that crosses nodes meets DP and PP traffic. The
+// pass of a lockstep group lasts as long as its slowest GPU needs (per-GPU speed factors).
 #include <cstdint>
 
 #include "sim/engine/engine.hpp"
