@@ -1,0 +1,82 @@
+// Bytes each data-parallel variant moves per step and GPU, against the ZeRO paper's accounting
+// (Rajbhandari et al. 2020, §7): DDP all-reduces fp32 gradients; ZeRO-1/2 reduce-scatter them and
+// all-gather the updated 16-bit weights; ZeRO-3 gathers the weights for every forward and
+// backward and reduce-scatters 16-bit gradients; pipeline sends move one activation slice.
+#include <gtest/gtest.h>
+
+#include "scenario_fixture.hpp"
+#include "sim/parallel/memory.hpp"
+#include "sim/parallel/step_builder.hpp"
+
+namespace trainsim {
+namespace {
+
+struct Volume {
+  double all_reduce = 0, reduce_scatter = 0, all_gather = 0, sends = 0;
+};
+
+Volume step_volume(const Json& json) {
+  const Scenario s = testing::scenario_from(json);
+  const ComputeCost compute(s.cluster.gpu, s.cluster.profile);
+  const CollectiveCost collectives(s.cluster.gpu, s.cluster.node, s.cluster.network, s.comm);
+  const StepWorkload w = build_step(s, compute, collectives);
+  Volume v;
+  for (const CommTag& t : w.comm_tags) {
+    if (w.graph.streams()[w.graph.task(t.task).stream].rank != 0) continue;  // stage 0 only
+    if (t.scope == CommScope::pp) v.sends += t.bytes;
+    if (t.kind == CollectiveKind::all_reduce) v.all_reduce += t.bytes;
+    if (t.kind == CollectiveKind::reduce_scatter) v.reduce_scatter += t.bytes;
+    if (t.kind == CollectiveKind::all_gather) v.all_gather += t.bytes;
+  }
+  return v;
+}
+
+Json data_parallel(int zero) {
+  Json json = testing::small_gpt_scenario();
+  json["parallel"] = {{"tp", 2}, {"pp", 1}, {"zero", zero}};  // 16 GPUs: dp 8
+  json["training"]["global_batch"] = 32;                      // 2 micro-batches of 2
+  return json;
+}
+
+double params_of(const Json& json) {
+  return stage_params_per_rank(testing::scenario_from(json), 0);
+}
+
+TEST(CommVolume, DdpAllReducesFp32GradientsOnce) {
+  const Json json = data_parallel(0);
+  const Volume v = step_volume(json);
+  EXPECT_NEAR(v.all_reduce, 4 * params_of(json), 1e-9 * v.all_reduce);
+  EXPECT_EQ(v.reduce_scatter + v.all_gather, 0);
+}
+
+TEST(CommVolume, DistributedOptimizerReduceScattersGradientsAndGathersWeights) {
+  for (int zero : {1, 2}) {
+    const Json json = data_parallel(zero);
+    const Volume v = step_volume(json);
+    const double n = params_of(json);
+    EXPECT_NEAR(v.reduce_scatter, 4 * n, 1e-9 * n) << "zero " << zero;
+    EXPECT_NEAR(v.all_gather, 2 * n, 1e-9 * n) << "zero " << zero;
+    EXPECT_EQ(v.all_reduce, 0) << "zero " << zero;
+  }
+}
+
+TEST(CommVolume, Zero3GathersWeightsForEveryPassAndScattersGradientsPerMicroBatch) {
+  const Json json = data_parallel(3);
+  const Volume v = step_volume(json);
+  const double n = params_of(json);
+  const double micro_batches = 2;
+  EXPECT_NEAR(v.all_gather, 2 * 2 * n * micro_batches, 1e-9 * n);  // forward and backward
+  EXPECT_NEAR(v.reduce_scatter, 2 * n * micro_batches, 1e-9 * n);
+}
+
+TEST(CommVolume, PipelineSendsMoveOneActivationSlicePerPassBoundary) {
+  // pp 4, tp 2, 16 micro-batches: stage 0 sends each micro-batch's activations forward once;
+  // Megatron's scatter-gather sends 1/tp of b·s·h 16-bit values per GPU.
+  const Json json = testing::small_gpt_scenario();
+  const Volume v = step_volume(json);
+  const double slice = 2.0 * 1024 * 1024 * 2 / 2;  // b·s·h·2 B / tp
+  EXPECT_NEAR(v.sends, 16 * slice, 1e-9 * v.sends);
+}
+
+}  // namespace
+}  // namespace trainsim
