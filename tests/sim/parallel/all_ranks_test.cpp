@@ -152,8 +152,9 @@ TEST(AllRanks, ExpertAllToAllsLeaveThePassAsTasksOfTheirOwn) {
   const TaskGraph& g = b.all.workload.graph;
   std::size_t a2a_tasks = 0;
   for (const Task& t : g.tasks()) {
-    if (t.category == TimeCategory::compute)
+    if (t.category == TimeCategory::compute) {
       EXPECT_EQ(t.parts_s[static_cast<std::size_t>(TimeCategory::ep_comm)], 0);
+    }
     if (t.category == TimeCategory::ep_comm) ++a2a_tasks;
   }
   EXPECT_GT(a2a_tasks, 0u);
