@@ -124,23 +124,31 @@ class Preparer {
                            PreparedStep& out) {
     merged_.clear();
     unit_.clear();
+    merged_index_.clear();
+    unit_index_.clear();
     double tail_s = 0, slowest_unit_s = 0;
     // NCCL channels that share every link of a pair add up to one flow.
-    auto add = [](std::vector<std::tuple<int, int, double>>& flows, int src, int dst,
-                  double bytes) {
+    // One index per (source, destination) pair and list, so that 1000-GPU rings merge in
+    // linear time.
+    const auto n_gpus = static_cast<std::uint64_t>(topology_.n_gpus());
+    auto add = [&](std::vector<std::tuple<int, int, double>>& flows, int src, int dst,
+                   double bytes) {
       if (src == dst || bytes <= 0) return;
-      for (auto& [s, d, b] : flows)
-        if (s == src && d == dst) {
-          b += bytes;
-          return;
-        }
-      flows.emplace_back(src, dst, bytes);
+      auto& index = &flows == &unit_ ? unit_index_ : merged_index_;
+      const std::uint64_t key =
+          static_cast<std::uint64_t>(src) * n_gpus + static_cast<std::uint64_t>(dst);
+      const auto [it, inserted] = index.try_emplace(key, flows.size());
+      if (inserted)
+        flows.emplace_back(src, dst, bytes);
+      else
+        std::get<2>(flows[it->second]) += bytes;
     };
     auto close_unit = [&](double share) {
       if (unit_.empty()) return;
       slowest_unit_s = std::max(slowest_unit_s, alone_s(unit_, share));
       for (const auto& [src, dst, bytes] : unit_) add(merged_, src, dst, bytes);
       unit_.clear();
+      unit_index_.clear();
     };
     if (c.scope != CommScope::pp) {
       const std::size_t size = c.group_size > 0 ? c.group_size : gpus.size();
@@ -191,6 +199,7 @@ class Preparer {
   std::vector<double> load_;
   std::vector<LinkId> touched_;
   std::vector<std::tuple<int, int, double>> merged_, unit_;
+  std::unordered_map<std::uint64_t, std::size_t> merged_index_, unit_index_;
 };
 
 // The task graph's in-order streams and edges, as in run_engine, with communication tasks that
