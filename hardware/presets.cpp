@@ -172,9 +172,11 @@ NodeSpec parse_node_spec(const Json& obj, std::string_view path) {
 
   NodeSpec node;
   node.name = name_or(obj, path, "custom-node");
-  node.default_gpu = require_string(obj, "default_gpu", path);
+  // Optional in a scenario's own node (cluster.gpu names the GPU); every preset has one.
+  node.default_gpu = optional_string(obj, "default_gpu", path).value_or("");
   const auto gpu_names = preset_names_in(preset_dir("gpus"));
-  if (std::find(gpu_names.begin(), gpu_names.end(), node.default_gpu) == gpu_names.end())
+  if (!node.default_gpu.empty() &&
+      std::find(gpu_names.begin(), gpu_names.end(), node.default_gpu) == gpu_names.end())
     throw InputError(join_path(path, "default_gpu"),
                      unknown_name_message("gpu preset", node.default_gpu, gpu_names));
   node.gpus_per_node = require_positive_int32(obj, "gpus_per_node", path);

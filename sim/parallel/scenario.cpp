@@ -106,8 +106,12 @@ ClusterSpec parse_cluster(const Json& root, const std::filesystem::path& base_di
   spec.node = resolve_node(require_field(cluster, "node", "cluster"), "cluster.node");
   if (cluster.contains("gpu") && !cluster["gpu"].is_null())
     spec.gpu = resolve_gpu(cluster["gpu"], "cluster.gpu");
-  else
+  else if (!spec.node.default_gpu.empty())
     spec.gpu = resolve_gpu(Json(spec.node.default_gpu), "cluster.node.default_gpu");
+  else
+    throw InputError("cluster.gpu",
+                     "required: the node names no default_gpu (set cluster.gpu to a preset such "
+                     "as h100-sxm5-80gb, or cluster.node.default_gpu)");
 
   const auto nodes = optional_positive_int(cluster, "nodes", "cluster");
   const auto gpus = optional_positive_int(cluster, "gpus", "cluster");
