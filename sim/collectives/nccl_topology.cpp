@@ -133,6 +133,16 @@ NcclMachine describe_nccl_machine(const NcclConstants& c, const GpuSpec& gpu, co
   return m;
 }
 
+NicShare nic_share(const NcclMachine& m, const CommGroup& group) {
+  const double share =
+      static_cast<double>(m.nics_per_node) * group.ranks_per_node / m.gpus_per_node;
+  NicShare out;
+  out.nics = std::max(1, static_cast<int>(std::ceil(share - kEps)));
+  out.fraction = share / out.nics;
+  if (group.nodes > m.nodes_per_leaf_group) out.fraction /= m.oversubscription;
+  return out;
+}
+
 NcclCommTopology derive_nccl_topology(const NcclConstants& c, const NcclMachine& m,
                                       const CommGroup& group) {
   NcclCommTopology t;
@@ -146,11 +156,10 @@ NcclCommTopology derive_nccl_topology(const NcclConstants& c, const NcclMachine&
   // NICs the group uses per node (rail-optimized: each GPU brings its share of the node's NICs).
   double nic_path_GBps = 0;  // GPU→NIC path bandwidth per NIC
   if (multi_node) {
-    const double share = static_cast<double>(m.nics_per_node) * ppn / m.gpus_per_node;
-    t.nics = std::max(1, static_cast<int>(std::ceil(share - kEps)));
-    t.nic_GBps = m.nic_GBps * share / t.nics;
+    const NicShare share = nic_share(m, group);
+    t.nics = share.nics;
+    t.nic_GBps = m.nic_GBps * share.fraction;
     t.multi_leaf = group.nodes > m.nodes_per_leaf_group;
-    if (t.multi_leaf) t.nic_GBps /= m.oversubscription;
     nic_path_GBps = std::min(t.nic_GBps, m.pci_GBps);
   }
 

@@ -81,6 +81,16 @@ struct NcclCommTopology {
   int nvls_runtime_channels = 0;
 };
 
+// The NICs a multi-node communicator uses per node and the fraction of each it gets. A
+// rail-optimized node's GPUs each bring nics/gpus of its NICs (its other GPUs communicate too, in
+// a training step), so a group with ppn ranks per node shares nics·ppn/gpus NICs' worth over
+// ⌈that⌉ NICs; crossing more nodes than a leaf group holds, the spine oversubscription thins it.
+struct NicShare {
+  int nics = 1;
+  double fraction = 1;  // of each NIC's bandwidth
+};
+NicShare nic_share(const NcclMachine& machine, const CommGroup& group);
+
 // Requires a valid group (ranks = nodes × ranks_per_node, ranks_per_node <= gpus_per_node).
 NcclCommTopology derive_nccl_topology(const NcclConstants& c, const NcclMachine& machine,
                                       const CommGroup& group);

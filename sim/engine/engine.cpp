@@ -3,29 +3,35 @@
 #include <algorithm>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "sim/engine/event_queue.hpp"
 
 namespace trainsim {
+
+StreamOrder stream_order(const TaskGraph& graph) {
+  const std::size_t n = graph.task_count();
+  StreamOrder order{std::vector<std::int64_t>(n, -1), std::vector<std::int64_t>(n, -1)};
+  std::vector<std::int64_t> last_on_stream(graph.streams().size(), -1);
+  for (TaskId id = 0; id < n; ++id) {
+    const StreamId s = graph.task(id).stream;
+    if (last_on_stream[s] >= 0) {
+      order.next[static_cast<std::size_t>(last_on_stream[s])] = id;
+      order.previous[id] = last_on_stream[s];
+    }
+    last_on_stream[s] = id;
+  }
+  return order;
+}
 
 Timeline run_engine(TaskGraph& graph) {
   graph.freeze();
   const std::size_t n = graph.task_count();
   Timeline timeline;
   timeline.timing.assign(n, TaskTiming{});
-  timeline.stream_previous.assign(n, -1);
-
-  // Program order per stream: link each task to the next one on its stream.
-  std::vector<std::int64_t> stream_next(n, -1);
-  std::vector<std::int64_t> last_on_stream(graph.streams().size(), -1);
-  for (TaskId id = 0; id < n; ++id) {
-    const StreamId s = graph.task(id).stream;
-    if (last_on_stream[s] >= 0) {
-      stream_next[static_cast<std::size_t>(last_on_stream[s])] = id;
-      timeline.stream_previous[id] = last_on_stream[s];
-    }
-    last_on_stream[s] = id;
-  }
+  StreamOrder order = stream_order(graph);
+  const std::vector<std::int64_t>& stream_next = order.next;
+  timeline.stream_previous = std::move(order.previous);
 
   std::vector<std::uint32_t> pending(n, 0);
   std::vector<double> ready_s(n, 0.0);

@@ -26,6 +26,13 @@ struct Timeline {
   std::vector<std::int64_t> stream_previous;
 };
 
+// Program order on each stream: for every task, the task before and after it on its stream
+// (-1 at either end). Every engine that runs a TaskGraph walks this order.
+struct StreamOrder {
+  std::vector<std::int64_t> previous, next;
+};
+StreamOrder stream_order(const TaskGraph& graph);
+
 // Runs the graph (freezing it first). Throws std::logic_error if the graph has a cycle.
 Timeline run_engine(TaskGraph& graph);
 

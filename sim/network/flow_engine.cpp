@@ -201,27 +201,31 @@ std::vector<double> simulate_flows(const Topology& topology, std::span<const Flo
   return finish_s;
 }
 
-RingChannels nccl_ring_channels(const Topology& topology, std::span<const int> ranks) {
-  RingChannels out;
-  if (ranks.size() < 2) return out;
+CommGroup comm_group_on(const Topology& topology, std::span<const int> ranks) {
   std::vector<int> per_node(static_cast<std::size_t>(topology.n_nodes()), 0);
   int nodes = 0;
   int ranks_per_node = 0;
   for (const int r : ranks) {
-    check_gpu(topology, r, "nccl_ring_channels: rank");
+    check_gpu(topology, r, "rank");
     int& n = per_node[static_cast<std::size_t>(topology.node_of(r))];
     if (n++ == 0) ++nodes;
     ranks_per_node = std::max(ranks_per_node, n);
   }
+  return CommGroup{nodes * ranks_per_node, nodes, ranks_per_node};
+}
+
+RingChannels nccl_ring_channels(const Topology& topology, std::span<const int> ranks) {
+  RingChannels out;
+  if (ranks.size() < 2) return out;
+  const CommGroup group = comm_group_on(topology, ranks);
   const NcclConstants& constants = default_nccl_constants();
   const NcclMachine machine =
       describe_nccl_machine(constants, topology.gpu(), topology.node(), topology.network());
-  const CommGroup group{nodes * ranks_per_node, nodes, ranks_per_node};
   const NcclGraph ring = derive_nccl_topology(constants, machine, group).ring;
   if (ring.n_channels <= 0) return out;
   out.channels = ring.n_channels;
   // NCCL's tuner (tuning.cc): bw = nNodes <= 2 ? bwIntra : bwInter, per channel, GB = 1e9 B.
-  out.per_channel_Bps = 1e9 * (nodes <= 2 ? ring.bw_intra_GBps : ring.bw_inter_GBps);
+  out.per_channel_Bps = 1e9 * (group.nodes <= 2 ? ring.bw_intra_GBps : ring.bw_inter_GBps);
   return out;
 }
 

@@ -166,6 +166,10 @@ LoweredCollective lower_collective(const Topology& topology, const FlowCollectiv
 // (sim/collectives/nccl_topology.hpp): its channel count and per-channel bandwidth (intra-node
 // bandwidth on one or two nodes, inter-node beyond, as NCCL's tuner reads it). The group is
 // ranks.size() ranks over the distinct nodes they touch, the most ranks any node holds per node.
+// The communicator shape of these GPUs: their count, the distinct nodes they touch and the most
+// ranks any node holds. Throws std::invalid_argument for a GPU outside the topology.
+CommGroup comm_group_on(const Topology& topology, std::span<const int> ranks);
+
 struct RingChannels {
   int channels = 1;
   double per_channel_Bps = 0;

@@ -14,6 +14,8 @@
 #include <fmt/format.h>
 
 #include "hardware/topology.hpp"
+#include "sim/collectives/nccl_constants.hpp"
+#include "sim/collectives/nccl_topology.hpp"
 #include "sim/engine/event_queue.hpp"
 #include "sim/network/simgrid_isolation.hpp"
 #include "sim/network/simgrid_platform.hpp"
@@ -37,7 +39,11 @@ struct PreparedStep {
 class Preparer {
  public:
   Preparer(const Topology& topology, const RouteOptions& routes)
-      : topology_(topology), routes_(routes), load_(static_cast<std::size_t>(topology.n_links())) {}
+      : topology_(topology),
+        routes_(routes),
+        machine_(describe_nccl_machine(default_nccl_constants(), topology.gpu(), topology.node(),
+                                       topology.network())),
+        load_(static_cast<std::size_t>(topology.n_links())) {}
 
   PreparedStep prepare(const AllRankStep& step) {
     const TaskGraph& graph = step.workload.graph;
@@ -71,27 +77,13 @@ class Preparer {
     return routes_cache_[it->second];
   }
 
-  // The share of the network NCCL's model (sim/collectives/nccl_topology.cpp) grants a
-  // collective of these GPUs: a rail-optimized node's GPUs each bring nics/gpus of its NICs, and
-  // spine crossings are thinned by the oversubscription. The model assumes the node's other GPUs
-  // are communicating too (they are, in a training step); here the flows find out whether they
-  // are, so calibrating against the full links would count that sharing twice.
+  // The share of each NIC NCCL's model grants a collective of these GPUs (nic_share in
+  // sim/collectives/nccl_topology.hpp). The model assumes the node's other GPUs communicate too
+  // (they do, in a training step); the flows find out whether they are, so calibrating against
+  // the full links would count that sharing twice.
   double assumed_network_share(std::span<const int> gpus) const {
-    std::vector<int> per_node;
-    int nodes = 0, ranks_per_node = 0;
-    per_node.assign(static_cast<std::size_t>(topology_.n_nodes()), 0);
-    for (const int g : gpus) {
-      int& n = per_node[static_cast<std::size_t>(topology_.node_of(g))];
-      if (n++ == 0) ++nodes;
-      ranks_per_node = std::max(ranks_per_node, n);
-    }
-    if (nodes <= 1) return 1.0;
-    const int nics = topology_.node().nics_per_node > 0 ? topology_.node().nics_per_node : 1;
-    double share =
-        std::min(1.0, static_cast<double>(nics) * ranks_per_node / topology_.gpus_per_node());
-    if (nodes > std::max(1, topology_.network().nodes_per_leaf_group))
-      share /= std::max(1.0, topology_.network().oversubscription);
-    return share;
+    const CommGroup group = comm_group_on(topology_, gpus);
+    return group.nodes <= 1 ? 1.0 : nic_share(machine_, group).fraction;
   }
 
   // Alone and undegraded, the most loaded link (bytes over capacity) finishes last. `share` is
@@ -194,6 +186,7 @@ class Preparer {
 
   const Topology& topology_;
   RouteOptions routes_;
+  NcclMachine machine_;
   std::unordered_map<std::uint64_t, std::size_t> route_index_;
   std::vector<Route> routes_cache_;
   std::vector<double> load_;
@@ -210,20 +203,14 @@ class StepDriver final : public FlowDriver {
       : graph_(graph),
         prepared_(prepared),
         timing_(graph.task_count()),
-        stream_next_(graph.task_count(), -1),
+        stream_next_(stream_order(graph).next),
         pending_(graph.task_count(), 0),
         ready_s_(graph.task_count(), 0.0),
         flows_left_(graph.task_count(), 0) {
-    std::vector<std::int64_t> last_on_stream(graph.streams().size(), -1);
-    for (TaskId id = 0; id < graph.task_count(); ++id) {
-      const StreamId s = graph.task(id).stream;
+    for (TaskId id = 0; id < graph.task_count(); ++id)
       pending_[id] = static_cast<std::uint32_t>(graph.predecessors(id).size());
-      if (last_on_stream[s] >= 0) {
-        stream_next_[static_cast<std::size_t>(last_on_stream[s])] = id;
-        ++pending_[id];
-      }
-      last_on_stream[s] = id;
-    }
+    for (const std::int64_t next : stream_next_)
+      if (next >= 0) ++pending_[static_cast<std::size_t>(next)];
   }
 
   double next_wakeup_s() const override {
@@ -351,13 +338,7 @@ FlowStepResult simulate_step_on_flows(const Topology& topology, const AllRankSte
   timeline.timing.resize(n);
   for (std::size_t i = 0; i < n; ++i)
     timeline.timing[i] = TaskTiming{result[3 + 2 * i], result[4 + 2 * i]};
-  timeline.stream_previous.assign(n, -1);
-  std::vector<std::int64_t> last_on_stream(graph.streams().size(), -1);
-  for (TaskId id = 0; id < n; ++id) {
-    const StreamId s = graph.task(id).stream;
-    timeline.stream_previous[id] = last_on_stream[s];
-    last_on_stream[s] = id;
-  }
+  timeline.stream_previous = stream_order(graph).previous;
   return out;
 }
 
