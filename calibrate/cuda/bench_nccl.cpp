@@ -162,15 +162,11 @@ Json bench_nccl(const BenchConfig& config, int device_count, JsonlWriter* out) {
     return env;
   }
   const int n = device_count;
-  const std::size_t kKiB = 1024;
-  std::vector<std::size_t> sizes;
-  for (std::size_t s = config.quick ? 4 * kKiB : kKiB;
-       s <= (config.quick ? 256 * kKiB * kKiB : 1024 * kKiB * kKiB); s *= 4)
-    sizes.push_back(s);
+  const std::vector<std::size_t> sizes = nccl_sweep_sizes(config.quick);
   // Every rank of every collective holds at most `largest` bytes per buffer.
   const std::size_t largest = sizes.back();
   progress(fmt::format("nccl {}: {} ranks, {} sizes from {} B to {} MiB", version_text, n,
-                       sizes.size(), sizes.front(), largest / kKiB / kKiB));
+                       sizes.size(), sizes.front(), largest >> 20));
   Ranks ranks(n, largest);
   env["ranks"] = n;
   env["all_reduce_check"] = check_all_reduce(ranks);
@@ -185,20 +181,10 @@ Json bench_nccl(const BenchConfig& config, int device_count, JsonlWriter* out) {
       std::vector<double> seconds;
       for (int i = 0; i < config.repeats; ++i) seconds.push_back(ranks.time_once(op, bytes));
       const Timing t = summarize(seconds);
-      const double algbw = static_cast<double>(bytes) / t.s_med / 1e9;
-      out->write(Json{{"op", name_of(op)},
-                      {"ranks", n},
-                      {"nodes", 1},
-                      {"bytes", bytes},
-                      {"dtype", "float"},
-                      {"s_med", t.s_med},
-                      {"s_min", t.s_min},
-                      {"s_max", t.s_max},
-                      {"repeats", t.repeats},
-                      {"algbw_GBps", algbw},
-                      {"busbw_GBps", algbw * bus_factor(op, n)}});
+      const Json row = nccl_row(op, n, 1, bytes, t);
+      out->write(row);
       progress(fmt::format("nccl {} {} B: {:.1f} us, busbw {:.1f} GB/s", name_of(op), bytes,
-                           t.s_med * 1e6, algbw * bus_factor(op, n)));
+                           t.s_med * 1e6, row["busbw_GBps"].get<double>()));
     }
   }
   CALIBRATE_CUDA_CHECK(cudaSetDevice(config.device));

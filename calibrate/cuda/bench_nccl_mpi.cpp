@@ -189,11 +189,7 @@ bool run_microbenchmarks_mpi(const RunOptions& options) {
   config.warmup = options.quick ? 3 : 5;
   config.repeats = options.quick ? 10 : 20;
   config.device = device;
-  const std::size_t kKiB = 1024;
-  std::vector<std::size_t> sizes;
-  for (std::size_t s = config.quick ? 4 * kKiB : kKiB;
-       s <= (config.quick ? 256 * kKiB * kKiB : 1024 * kKiB * kKiB); s *= 4)
-    sizes.push_back(s);
+  const std::vector<std::size_t> sizes = nccl_sweep_sizes(config.quick);
   const int n = mpi.size();
   NcclRank nccl(mpi, sizes.back());
   const std::string check = check_all_reduce(nccl, mpi.rank(), n);
@@ -216,20 +212,10 @@ bool run_microbenchmarks_mpi(const RunOptions& options) {
       }
       if (!out) continue;
       const Timing t = summarize(seconds);
-      const double algbw = static_cast<double>(bytes) / t.s_med / 1e9;
-      out->write(Json{{"op", name_of(op)},
-                      {"ranks", n},
-                      {"nodes", mpi.nodes()},
-                      {"bytes", bytes},
-                      {"dtype", "float"},
-                      {"s_med", t.s_med},
-                      {"s_min", t.s_min},
-                      {"s_max", t.s_max},
-                      {"repeats", t.repeats},
-                      {"algbw_GBps", algbw},
-                      {"busbw_GBps", algbw * bus_factor(op, n)}});
+      const Json row = nccl_row(op, n, mpi.nodes(), bytes, t);
+      out->write(row);
       progress(fmt::format("nccl (mpi) {} {} B: {:.1f} us, busbw {:.1f} GB/s", name_of(op), bytes,
-                           t.s_med * 1e6, algbw * bus_factor(op, n)));
+                           t.s_med * 1e6, row["busbw_GBps"].get<double>()));
     }
   }
   return mpi.rank() == 0;

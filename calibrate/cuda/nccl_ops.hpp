@@ -3,9 +3,11 @@
 // this machine's GPUs (bench_nccl.cpp) and the MPI sweep across nodes (bench_nccl_mpi.cpp):
 // names and bus factors as nccl-tests reports them, and one rank's part of each collective.
 #include <cstddef>
+#include <vector>
 
 #include <nccl.h>
 
+#include "calibrate/cuda/bench_util.hpp"
 #include "calibrate/cuda/cuda_check.hpp"
 
 namespace trainsim::calibrate::cuda {
@@ -52,6 +54,31 @@ inline std::size_t nccl_op_bytes(NcclOp op, std::size_t requested, int n) {
   const std::size_t unit = 4 * static_cast<std::size_t>(n);
   return op == NcclOp::all_reduce || op == NcclOp::send_recv ? requested / 4 * 4
                                                              : requested / unit * unit;
+}
+
+// The sizes each collective is timed at: 1 KiB to 1 GiB (quick: 4 KiB to 256 MiB), ×4 apart.
+inline std::vector<std::size_t> nccl_sweep_sizes(bool quick) {
+  const std::size_t kKiB = 1024;
+  std::vector<std::size_t> sizes;
+  for (std::size_t s = quick ? 4 * kKiB : kKiB; s <= (quick ? 256 : 1024) * kKiB * kKiB; s *= 4)
+    sizes.push_back(s);
+  return sizes;
+}
+
+// One nccl.jsonl row (calibrate/fit/nccl_fit.hpp reads op, ranks, bytes, s_med).
+inline Json nccl_row(NcclOp op, int ranks, int nodes, std::size_t bytes, const Timing& t) {
+  const double algbw = static_cast<double>(bytes) / t.s_med / 1e9;
+  return Json{{"op", name_of(op)},
+              {"ranks", ranks},
+              {"nodes", nodes},
+              {"bytes", bytes},
+              {"dtype", "float"},
+              {"s_med", t.s_med},
+              {"s_min", t.s_min},
+              {"s_max", t.s_max},
+              {"repeats", t.repeats},
+              {"algbw_GBps", algbw},
+              {"busbw_GBps", algbw * bus_factor(op, ranks)}};
 }
 
 // Rank `rank` of `n`'s part of one collective on `comm` (inside a group call when one process
