@@ -1,6 +1,7 @@
 #include "sim/compute/compute_cost.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cassert>
 #include <cmath>
 #include <optional>
@@ -29,12 +30,22 @@ constexpr std::size_t kIdwNeighbours = 8;
 constexpr double kIdwPower = 1.0;
 constexpr double kSamePointDistance2 = 1e-18;
 
-// Output tile of one CTA in the roofline fallback: CUTLASS/cuBLAS's large tensor-core tiles on
-// Ampere and Hopper (128x256 with a 64-deep K step); SIMT fp32 kernels use 128x128.
+// Output tiles of one CTA in the roofline fallback. cuBLAS's heuristics pick, per shape, among
+// large tensor-core tiles (128x256 / 256x128, the fastest per SM) and smaller 128x128 ones, which
+// leave fewer SMs idle in the last wave of a mid-sized GEMM but move more operand bytes per FLOP.
+// The smaller tile's relative rate (0.9) is the value at which the roofline's shape dependence
+// best matches the H100 table (calibrate/data/h100-microbench/gemm.jsonl, h >= 4096: spread of
+// log(roofline / measured) 9.29% at 0.9 vs 9.85% with one tile); the figure is flat between
+// 0.85 and 0.95. SIMT fp32 kernels use 128x128.
 struct Tile {
   double m, n;
 };
-constexpr Tile kTensorCoreTile{128, 256};
+struct TileConfig {
+  Tile tile;
+  double relative_rate;
+};
+constexpr std::array<TileConfig, 3> kTensorCoreTiles{
+    {{{128, 256}, 1.0}, {{256, 128}, 1.0}, {{128, 128}, 0.9}}};
 constexpr Tile kSimtTile{128, 128};
 // Split-K slices are kept at least this deep along K.
 constexpr double kMinSplitKDepth = 256;
@@ -42,9 +53,6 @@ constexpr double kMinSplitKDepth = 256;
 // Flash attention processes 128 query rows (forward) or 128 key rows (backward) per CTA.
 constexpr double kAttentionBlockRows = 128;
 
-Tile tile_for(Precision p) {
-  return p == Precision::fp32 ? kSimtTile : kTensorCoreTile;
-}
 
 // Piecewise-linear interpolation in x, clamped to the end values outside [xs.front, xs.back].
 double interpolate_clamped(const std::vector<double>& xs, const std::vector<double>& ys, double x) {
@@ -71,26 +79,36 @@ bool attention_shape_empty(const AttentionShape& s) {
 // How well whole output tiles, issued in waves of one CTA per SM, use the GPU: useful FLOPs over
 // the FLOPs of every tile slot of every wave (1 = no padding, no idle SM in the last wave). When
 // there are fewer tiles than SMs the K dimension is split (split-K / stream-K) to fill the GPU.
-// Without an SM count there is no quantization.
+// Without an SM count there is no quantization. The tensor-core figure is the best tile
+// configuration's, its relative rate included (the choice cuBLAS's heuristics make).
 struct TileWaves {
   double utilization_frac = 1;
   double split_k = 1;
 };
 
-TileWaves tile_waves(const GemmShape& shape, Precision precision, int sm_count) {
+TileWaves tile_waves_with(const GemmShape& shape, Tile tile, double relative_rate, int sm_count) {
   TileWaves out;
-  if (sm_count <= 0) return out;
   const double m = static_cast<double>(shape.m), n = static_cast<double>(shape.n),
                k = static_cast<double>(shape.k), batch = static_cast<double>(shape.batch);
   const double sms = sm_count;
-  const Tile tile = tile_for(precision);
   const double tiles = batch * std::ceil(m / tile.m) * std::ceil(n / tile.n);
   if (tiles < sms)
     out.split_k = std::max(1.0, std::min(std::floor(sms / tiles), std::floor(k / kMinSplitKDepth)));
   const double waves = std::ceil(tiles * out.split_k / sms);
   const double slot_flops = 2.0 * tile.m * tile.n * (k / out.split_k);
-  out.utilization_frac = (2.0 * m * n * k * batch) / (waves * sms * slot_flops);
+  out.utilization_frac = relative_rate * (2.0 * m * n * k * batch) / (waves * sms * slot_flops);
   return out;
+}
+
+TileWaves tile_waves(const GemmShape& shape, Precision precision, int sm_count) {
+  if (sm_count <= 0) return {};
+  if (precision == Precision::fp32) return tile_waves_with(shape, kSimtTile, 1.0, sm_count);
+  TileWaves best{0, 1};
+  for (const auto& [tile, rate] : kTensorCoreTiles) {
+    const TileWaves tw = tile_waves_with(shape, tile, rate, sm_count);
+    if (tw.utilization_frac > best.utilization_frac) best = tw;
+  }
+  return best;
 }
 
 // HBM traffic of a GEMM: A and B read and C written once (tiles reuse operands through L2), plus

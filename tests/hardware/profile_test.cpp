@@ -254,8 +254,9 @@ TEST(DefaultProfile, GpuWithoutAFileGetsItsGenerationsDatasheetDefaults) {
   EXPECT_EQ(ampere.gpu, "a100-without-profile");
   EXPECT_NE(ampere.source.find("datasheet"), std::string::npos);
   EXPECT_NE(ampere.source.find("MAMF"), std::string::npos) << "numbers name their source";
-  EXPECT_DOUBLE_EQ(ampere.gemm_max_efficiency_frac, 0.86);                 // 271.2 of 312 TFLOP/s
-  EXPECT_DOUBLE_EQ(ampere.gemm_max_efficiency_for(Precision::fp8), 0.86);  // no fp8 override
+  // MAMF best 271.2 of 312 TFLOP/s, times the share transformer-layer GEMMs reach (0.85)
+  EXPECT_DOUBLE_EQ(ampere.gemm_max_efficiency_frac, 0.85 * 0.86);
+  EXPECT_DOUBLE_EQ(ampere.gemm_max_efficiency_for(Precision::fp8), 0.85 * 0.86);  // no override
   for (const auto& table : ampere.gemm_tables) EXPECT_TRUE(table.empty());
   EXPECT_TRUE(ampere.attention.empty());
   EXPECT_TRUE(ampere.memory_bandwidth.empty());
@@ -265,8 +266,8 @@ TEST(DefaultProfile, GpuWithoutAFileGetsItsGenerationsDatasheetDefaults) {
 
   const HardwareProfile hopper =
       default_profile_for(gpu_named("h200-without-profile", "nvidia", 90));
-  EXPECT_DOUBLE_EQ(hopper.gemm_max_efficiency_frac, 0.80);                 // 794.5 of 989
-  EXPECT_DOUBLE_EQ(hopper.gemm_max_efficiency_for(Precision::fp8), 0.71);  // 1402.6 of 1979
+  EXPECT_DOUBLE_EQ(hopper.gemm_max_efficiency_frac, 0.85 * 0.80);                 // 794.5 of 989
+  EXPECT_DOUBLE_EQ(hopper.gemm_max_efficiency_for(Precision::fp8), 0.85 * 0.71);  // 1402.6/1979
   EXPECT_GT(hopper.attention_max_efficiency_frac, hopper.attention_backward_max_efficiency());
   EXPECT_DOUBLE_EQ(hopper.memory_bandwidth_efficiency_frac, 0.89);
 
