@@ -189,6 +189,17 @@ std::variant<Conversion, Skip> convert(const Json& record) {
     precision = "fp16";
   const std::string id = record.value("id", "");
   const bool megatron_2021 = id.rfind("mlm-sc21", 0) == 0 || id.rfind("bloom", 0) == 0;
+  if (id.rfind("mlm-sc21-t2-zero3", 0) == 0) {
+    // The record's notes: "ZeRO-3 via DeepSpeed integrated into Megatron codebase" (2021, DeepSpeed
+    // 0.3-0.4): per-submodule fetches synchronized the host (no prefetch overlap), parameters
+    // were released after each forward (gathered again for the recompute forward), and stage 3's
+    // default (contiguous_gradients off) all-reduced each gradient bucket.
+    p["zero3_prefetch"] = false;
+    p["zero3_grad_reduce"] = "all_reduce";
+    c.assumptions.push_back(
+        "DeepSpeed 2021 ZeRO-3: blocking gathers (re-gathered for recompute), gradient buckets "
+        "all-reduced");
+  }
   if (megatron_2021) {
     // Megatron-LM of 2021/22 had neither FlashAttention nor gradient reduction overlapped with
     // the backward pass (both came with Megatron-Core).

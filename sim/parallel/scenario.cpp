@@ -295,7 +295,8 @@ Scenario parse_scenario(const Json& root, const std::filesystem::path& base_dir)
       parallel, "parallel",
       {"tp", "pp", "dp", "cp", "ep", "vpp", "sequence_parallel", "zero", "schedule",
        "overlap_grad_reduce", "bucket_params", "layer_split", "etp", "expert_load_imbalance",
-       "zero3_bucket_params", "cp_kind", "tp_comm_overlap", "zero_shard_size"});
+       "zero3_bucket_params", "cp_kind", "tp_comm_overlap", "zero_shard_size", "zero3_prefetch",
+       "zero3_grad_reduce"});
   Strategy& p = s.parallel;
   p.tp = optional_degree(parallel, "tp", 1);
   p.pp = optional_degree(parallel, "pp", 1);
@@ -320,6 +321,11 @@ Scenario parse_scenario(const Json& root, const std::filesystem::path& base_dir)
       optional_positive_number(parallel, "zero3_bucket_params", "parallel").value_or(5e7);
   p.zero_shard_size =
       static_cast<int>(optional_positive_int(parallel, "zero_shard_size", "parallel").value_or(0));
+  p.zero3_prefetch = optional_bool(parallel, "zero3_prefetch", "parallel").value_or(true);
+  p.zero3_grad_reduce = parse_choice<Strategy::GradReduce, 2>(
+      parallel, "zero3_grad_reduce", "parallel", Strategy::GradReduce::reduce_scatter,
+      {{{"reduce_scatter", Strategy::GradReduce::reduce_scatter},
+        {"all_reduce", Strategy::GradReduce::all_reduce}}});
   const auto zero = optional_non_negative_int(parallel, "zero", "parallel").value_or(0);
   if (zero > 3)
     throw InputError("parallel.zero", fmt::format("must be 0, 1, 2 or 3, got {}", zero));
@@ -403,6 +409,12 @@ Scenario parse_scenario(const Json& root, const std::filesystem::path& base_dir)
       s.warnings.push_back(
           "parallel.zero_shard_size has no effect with zero = 0 (nothing is sharded)");
   }
+  if (p.zero < 3)
+    for (const char* key : {"zero3_bucket_params", "zero3_prefetch", "zero3_grad_reduce"})
+      if (parallel.contains(key))
+        s.warnings.push_back(fmt::format(
+            "parallel.{} has no effect with zero = {} (only ZeRO-3 gathers parameters)", key,
+            p.zero));
   if (t.global_batch % (t.micro_batch * p.dp) != 0)
     throw InputError("training.global_batch",
                      fmt::format("global_batch = {} must be a multiple of micro_batch x dp = {} x "

@@ -44,9 +44,22 @@ struct Strategy {
   ScheduleKind schedule = ScheduleKind::one_f_one_b;
   bool overlap_grad_reduce = true;  // DP gradient reduction in buckets during backward
   double bucket_params = 0;         // 0 = Megatron default max(40M, 1M x dp)
-  // ZeRO-3 / FSDP parameter-gather and gradient-reduce granularity (DeepSpeed's
-  // stage3_prefetch_bucket_size, 5e7 parameters by default).
+  // ZeRO-3 / FSDP parameter-gather and gradient-reduce granularity: parameters per collective.
+  // The default is DeepSpeed's stage3_prefetch_bucket_size (5e7), which bounds how far gathers
+  // run ahead; the collectives themselves are per parameter tensor in DeepSpeed and per wrapped
+  // unit (usually a layer) in FSDP, i.e. fewer and larger at scale: set it to match.
   double zero3_bucket_params = 5e7;
+  // ZeRO-3 gathers run ahead of compute on the DP stream (FSDP, Megatron-Core, DeepSpeed >= 0.6).
+  // false: each gather and gradient reduction blocks the compute stream, and with full
+  // recomputation the parameters are gathered again for the recompute forward (DeepSpeed
+  // 0.3-0.5: the host synchronized after every submodule's fetch and released its parameters
+  // after each forward).
+  bool zero3_prefetch = true;
+  // How ZeRO-3 reduces gradients: reduce-scatter (each rank receives its shard), or an all-reduce
+  // of each bucket of which a rank keeps its slice (twice the traffic; DeepSpeed 0.3-0.5's stage 3
+  // with contiguous_gradients off, its default).
+  enum class GradReduce { reduce_scatter, all_reduce };
+  GradReduce zero3_grad_reduce = GradReduce::reduce_scatter;
   // GPUs of the DP × CP group over which ZeRO shards its states (FSDP HYBRID_SHARD, DeepSpeed
   // hpZ/MiCS: typically one node); the shard groups are replicated over the rest and all-reduce
   // their gradient shards. 0 = all dp·cp GPUs (full shard).

@@ -519,6 +519,7 @@ class StepBuilder {
 
     std::vector<double> deferred_buckets;  // without overlap: reduced after the last backward
     std::vector<TaskId> recent_compute;    // for ZeRO-3 prefetch depth
+    std::vector<TaskId> awaited_by_next_pass;     // ZeRO-3 without prefetch: the next pass waits for these
     TaskId last_compute = 0;
     bool any_compute = false;
     const auto order = pipeline_order(p.schedule, pp_, stage, m_, vpp_);
@@ -530,18 +531,37 @@ class StepBuilder {
       const bool per_layer = options_.granularity == TaskGranularity::layer ||
                              (last_backward && has_dp && p.overlap_grad_reduce && !zero3);
       std::optional<BucketedTasks> gather;
-      if (zero3 && has_dp && step.pass != PassKind::weight) {
+      const double pass_params = chunk_params[static_cast<std::size_t>(step.chunk)];
+      if (zero3 && has_dp && step.pass != PassKind::weight && p.zero3_prefetch) {
         // ZeRO-3 gathers the chunk's parameters for every forward and backward, bucket by
         // bucket, prefetching one pass ahead: the pass starts with the first bucket and cannot
         // finish before the last one has arrived.
-        gather = add_bucketed_collective(
-            r.dp, "zero-3 param all-gather", CollectiveKind::all_gather, shard_scope_,
-            chunk_params[static_cast<std::size_t>(step.chunk)], weight_bytes_per_param);
+        gather = add_bucketed_collective(r.dp, "zero-3 param all-gather",
+                                         CollectiveKind::all_gather, shard_scope_, pass_params,
+                                         weight_bytes_per_param);
         if (recent_compute.size() >= 2)
           w_.graph.add_edge(recent_compute[recent_compute.size() - 2], gather->first);
+      } else if (zero3 && has_dp && step.pass != PassKind::weight) {
+        // Without prefetch the gathers start when the previous pass's compute is done and the
+        // pass waits for them; parameters released after the forward are gathered once more for
+        // the recompute forward.
+        const bool regather = step.pass == PassKind::backward &&
+                              sc_.training.recompute == RecomputeKind::full;
+        const BucketedTasks first_round = add_bucketed_collective(
+            r.dp, "zero-3 param all-gather (blocking)", CollectiveKind::all_gather, shard_scope_,
+            pass_params, weight_bytes_per_param);
+        const BucketedTasks last_round =
+            regather ? add_bucketed_collective(r.dp, "zero-3 param re-gather for recompute",
+                                               CollectiveKind::all_gather, shard_scope_,
+                                               pass_params, weight_bytes_per_param)
+                     : first_round;
+        if (any_compute) w_.graph.add_edge(last_compute, first_round.first);
+        awaited_by_next_pass.push_back(last_round.last);
       }
       const std::vector<TaskId>& done = emit_pass(r, vs, step.micro_batch, step.pass, per_layer);
       const TaskId first = first_[slot(vs, step.micro_batch, step.pass)];
+      for (const TaskId comm : awaited_by_next_pass) w_.graph.add_edge(comm, first);
+      awaited_by_next_pass.clear();
       if (gather) {
         w_.graph.add_edge(gather->first, first);
         TaskSpec join;
@@ -558,10 +578,13 @@ class StepBuilder {
       recent_compute.push_back(first);
 
       if (zero3 && has_dp && step.pass == gradient_pass) {
+        const bool all_reduce = p.zero3_grad_reduce == Strategy::GradReduce::all_reduce;
         const BucketedTasks rs = add_bucketed_collective(
-            r.dp, "zero-3 grad reduce-scatter", CollectiveKind::reduce_scatter, shard_scope_,
-            chunk_params[static_cast<std::size_t>(step.chunk)], weight_bytes_per_param);
+            r.dp, all_reduce ? "zero-3 grad all-reduce" : "zero-3 grad reduce-scatter",
+            all_reduce ? CollectiveKind::all_reduce : CollectiveKind::reduce_scatter, shard_scope_,
+            pass_params, weight_bytes_per_param);
         w_.graph.add_edge(done.back(), rs.first);
+        if (!p.zero3_prefetch) awaited_by_next_pass.push_back(rs.last);
         if (hybrid_) {
           // Hybrid shard: each shard's gradient slice is all-reduced over the replicas.
           add_bucketed_collective(r.dp, "hybrid grad all-reduce over replicas",

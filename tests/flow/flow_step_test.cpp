@@ -188,6 +188,9 @@ INSTANTIATE_TEST_SUITE_P(
         std::pair<std::string, Json>{"ZeroBubble", {{"schedule", "zb-h1"}}},
         std::pair<std::string, Json>{"Zero3", {{"zero", 3}}},
         std::pair<std::string, Json>{"HybridShard", {{"zero", 3}, {"zero_shard_size", 4}}},
+        std::pair<std::string, Json>{
+            "Zero3Blocking",
+            {{"zero", 3}, {"zero3_prefetch", false}, {"zero3_grad_reduce", "all_reduce"}}},
         std::pair<std::string, Json>{"NoOverlap", {{"overlap_grad_reduce", false}}},
         std::pair<std::string, Json>{"ContextParallel", {{"cp", 2}, {"dp", 4}}},
         std::pair<std::string, Json>{"SequenceParallel", {{"sequence_parallel", true}}}),

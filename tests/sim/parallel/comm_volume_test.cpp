@@ -2,6 +2,8 @@
 // (Rajbhandari et al. 2020, §7): DDP all-reduces fp32 gradients; ZeRO-1/2 reduce-scatter them and
 // all-gather the updated 16-bit weights; ZeRO-3 gathers the weights for every forward and
 // backward and reduce-scatters 16-bit gradients; pipeline sends move one activation slice.
+#include <string>
+
 #include <gtest/gtest.h>
 
 #include "scenario_fixture.hpp"
@@ -67,6 +69,25 @@ TEST(CommVolume, Zero3GathersWeightsForEveryPassAndScattersGradientsPerMicroBatc
   const double micro_batches = 2;
   EXPECT_NEAR(v.all_gather, 2 * 2 * n * micro_batches, 1e-9 * n);  // forward and backward
   EXPECT_NEAR(v.reduce_scatter, 2 * n * micro_batches, 1e-9 * n);
+}
+
+TEST(CommVolume, DeepSpeed2021Zero3RegathersForRecomputeAndAllReducesGradients) {
+  // zero3_prefetch off: parameters released after the forward are gathered again for the
+  // recompute forward (3 gathers per micro-batch under full recomputation, 2 without);
+  // zero3_grad_reduce all_reduce: each gradient bucket is all-reduced instead of scattered.
+  for (const char* recompute : {"full", "none"}) {
+    Json json = data_parallel(3);
+    json["parallel"]["zero3_prefetch"] = false;
+    json["parallel"]["zero3_grad_reduce"] = "all_reduce";
+    json["training"]["recompute"] = recompute;
+    const Volume v = step_volume(json);
+    const double n = params_of(json);
+    const double micro_batches = 2;
+    const double gathers = std::string(recompute) == "full" ? 3 : 2;
+    EXPECT_NEAR(v.all_gather, gathers * 2 * n * micro_batches, 1e-9 * n) << recompute;
+    EXPECT_NEAR(v.all_reduce, 2 * n * micro_batches, 1e-9 * n) << recompute;
+    EXPECT_EQ(v.reduce_scatter, 0) << recompute;
+  }
 }
 
 TEST(CommVolume, PipelineSendsMoveOneActivationSlicePerPassBoundary) {

@@ -6,6 +6,7 @@
 
 #include "scenario_fixture.hpp"
 #include "sim/core/errors.hpp"
+#include "sim/parallel/step_builder.hpp"
 
 namespace trainsim {
 namespace {
@@ -48,6 +49,9 @@ INSTANTIATE_TEST_SUITE_P(
         NamedScenario{"ZeroBubbleH1", with(small_gpt_scenario(), "parallel", "schedule", "zb-h1")},
         NamedScenario{"Zero1", with(small_gpt_scenario(), "parallel", "zero", 1)},
         NamedScenario{"Zero3", with(small_gpt_scenario(), "parallel", "zero", 3)},
+        NamedScenario{"Zero3WithoutPrefetch",
+                      with(with(small_gpt_scenario(), "parallel", "zero", 3), "parallel",
+                           "zero3_prefetch", false)},
         NamedScenario{"NoGradOverlap",
                       with(small_gpt_scenario(), "parallel", "overlap_grad_reduce", false)},
         NamedScenario{"SequenceParallel",
@@ -59,6 +63,32 @@ INSTANTIATE_TEST_SUITE_P(
         NamedScenario{"PyTorchEager",
                       with(small_gpt_scenario(), "training", "framework", "pytorch")}),
     [](const ::testing::TestParamInfo<NamedScenario>& info) { return info.param.name; });
+
+TEST(Predict, Zero3WithoutPrefetchExposesEveryGatherAndReduction) {
+  // No pipeline: with prefetch the gathers hide behind the previous pass; without it (DeepSpeed
+  // 0.3-0.5) the compute stream waits for each one, so all of their time is exposed.
+  Json json = with(small_gpt_scenario(), "parallel", "zero", 3);
+  json["parallel"]["tp"] = 2;
+  json["parallel"]["pp"] = 1;
+  const Scenario overlapped = scenario_from(json);
+  const Scenario blocking = scenario_from(with(json, "parallel", "zero3_prefetch", false));
+  const StepPrediction a = predict_step(overlapped);
+  const StepPrediction b = predict_step(blocking);
+  EXPECT_DOUBLE_EQ(a.breakdown.compute_s, b.breakdown.compute_s);
+  EXPECT_GT(b.breakdown.exposed(TimeCategory::dp_comm),
+            1.5 * a.breakdown.exposed(TimeCategory::dp_comm));
+  EXPECT_GT(b.step_time_s, a.step_time_s);
+
+  const ComputeCost compute(blocking.cluster.gpu, blocking.cluster.profile);
+  const CollectiveCost collectives(blocking.cluster.gpu, blocking.cluster.node,
+                                   blocking.cluster.network, blocking.comm);
+  const StepWorkload w = build_step(blocking, compute, collectives);
+  double dp_comm_s = 0;
+  for (const Task& t : w.graph.tasks())
+    if (t.category == TimeCategory::dp_comm) dp_comm_s += t.duration_s;
+  EXPECT_NEAR(b.breakdown.exposed(TimeCategory::dp_comm),
+              dp_comm_s, 1e-6 * dp_comm_s);
+}
 
 TEST(Predict, ZeroBubbleH1BeatsOneFOneBWithTheSameMemory) {
   Json json = with(small_gpt_scenario(), "model", "vocab", 256);
