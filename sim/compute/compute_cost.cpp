@@ -53,7 +53,6 @@ constexpr double kMinSplitKDepth = 256;
 // Flash attention processes 128 query rows (forward) or 128 key rows (backward) per CTA.
 constexpr double kAttentionBlockRows = 128;
 
-
 // Piecewise-linear interpolation in x, clamped to the end values outside [xs.front, xs.back].
 double interpolate_clamped(const std::vector<double>& xs, const std::vector<double>& ys, double x) {
   assert(!xs.empty() && xs.size() == ys.size());

@@ -291,12 +291,27 @@ Scenario parse_scenario(const Json& root, const std::filesystem::path& base_dir)
   static const Json empty = Json::object();
   const Json& parallel = root.contains("parallel") ? root["parallel"] : empty;
   require_object(parallel, "parallel");
-  reject_unknown_fields(
-      parallel, "parallel",
-      {"tp", "pp", "dp", "cp", "ep", "vpp", "sequence_parallel", "zero", "schedule",
-       "overlap_grad_reduce", "bucket_params", "layer_split", "etp", "expert_load_imbalance",
-       "zero3_bucket_params", "cp_kind", "tp_comm_overlap", "zero_shard_size", "zero3_prefetch",
-       "zero3_grad_reduce"});
+  reject_unknown_fields(parallel, "parallel",
+                        {"tp",
+                         "pp",
+                         "dp",
+                         "cp",
+                         "ep",
+                         "vpp",
+                         "sequence_parallel",
+                         "zero",
+                         "schedule",
+                         "overlap_grad_reduce",
+                         "bucket_params",
+                         "layer_split",
+                         "etp",
+                         "expert_load_imbalance",
+                         "zero3_bucket_params",
+                         "cp_kind",
+                         "tp_comm_overlap",
+                         "zero_shard_size",
+                         "zero3_prefetch",
+                         "zero3_grad_reduce"});
   Strategy& p = s.parallel;
   p.tp = optional_degree(parallel, "tp", 1);
   p.pp = optional_degree(parallel, "pp", 1);
@@ -412,9 +427,9 @@ Scenario parse_scenario(const Json& root, const std::filesystem::path& base_dir)
   if (p.zero < 3)
     for (const char* key : {"zero3_bucket_params", "zero3_prefetch", "zero3_grad_reduce"})
       if (parallel.contains(key))
-        s.warnings.push_back(fmt::format(
-            "parallel.{} has no effect with zero = {} (only ZeRO-3 gathers parameters)", key,
-            p.zero));
+        s.warnings.push_back(
+            fmt::format("parallel.{} has no effect with zero = {} (only ZeRO-3 gathers parameters)",
+                        key, p.zero));
   if (t.global_batch % (t.micro_batch * p.dp) != 0)
     throw InputError("training.global_batch",
                      fmt::format("global_batch = {} must be a multiple of micro_batch x dp = {} x "

@@ -455,8 +455,8 @@ class StepBuilder {
                                         double bytes_per_param) {
     const CommGroup& group = group_of(scope);
     const double bucket = std::min(params, zero3_bucket_params_);
-    const TaskId first = add_collective(stream, label, TimeCategory::dp_comm, kind, scope,
-                                        bucket * bytes_per_param);
+    const TaskId first =
+        add_collective(stream, label, TimeCategory::dp_comm, kind, scope, bucket * bytes_per_param);
     const double rest = params - bucket;
     if (rest <= 0) return {first, first};
     const double full_buckets = std::floor(rest / bucket);
@@ -482,9 +482,9 @@ class StepBuilder {
                                 double bytes) {
     if (!hybrid_)
       return add_collective(stream, label, TimeCategory::dp_comm, kind, CommScope::dp, bytes);
-    const TaskId rs = add_collective(stream, "hybrid grad reduce-scatter in shard",
-                                     TimeCategory::dp_comm, CollectiveKind::reduce_scatter,
-                                     CommScope::dp_shard, bytes);
+    const TaskId rs =
+        add_collective(stream, "hybrid grad reduce-scatter in shard", TimeCategory::dp_comm,
+                       CollectiveKind::reduce_scatter, CommScope::dp_shard, bytes);
     add_collective(stream, "hybrid grad all-reduce over replicas", TimeCategory::dp_comm,
                    CollectiveKind::all_reduce, CommScope::dp_replica, bytes / shard_);
     return rs;
@@ -517,9 +517,9 @@ class StepBuilder {
             shard_scope_, chunk_params[static_cast<std::size_t>(c)] * weight_bytes_per_param);
     }
 
-    std::vector<double> deferred_buckets;  // without overlap: reduced after the last backward
-    std::vector<TaskId> recent_compute;    // for ZeRO-3 prefetch depth
-    std::vector<TaskId> awaited_by_next_pass;     // ZeRO-3 without prefetch: the next pass waits for these
+    std::vector<double> deferred_buckets;      // without overlap: reduced after the last backward
+    std::vector<TaskId> recent_compute;        // for ZeRO-3 prefetch depth
+    std::vector<TaskId> awaited_by_next_pass;  // ZeRO-3 without prefetch: its blocking collectives
     TaskId last_compute = 0;
     bool any_compute = false;
     const auto order = pipeline_order(p.schedule, pp_, stage, m_, vpp_);
@@ -532,31 +532,33 @@ class StepBuilder {
                              (last_backward && has_dp && p.overlap_grad_reduce && !zero3);
       std::optional<BucketedTasks> gather;
       const double pass_params = chunk_params[static_cast<std::size_t>(step.chunk)];
-      if (zero3 && has_dp && step.pass != PassKind::weight && p.zero3_prefetch) {
-        // ZeRO-3 gathers the chunk's parameters for every forward and backward, bucket by
-        // bucket, prefetching one pass ahead: the pass starts with the first bucket and cannot
-        // finish before the last one has arrived.
-        gather = add_bucketed_collective(r.dp, "zero-3 param all-gather",
-                                         CollectiveKind::all_gather, shard_scope_, pass_params,
-                                         weight_bytes_per_param);
-        if (recent_compute.size() >= 2)
-          w_.graph.add_edge(recent_compute[recent_compute.size() - 2], gather->first);
-      } else if (zero3 && has_dp && step.pass != PassKind::weight) {
-        // Without prefetch the gathers start when the previous pass's compute is done and the
-        // pass waits for them; parameters released after the forward are gathered once more for
-        // the recompute forward.
-        const bool regather = step.pass == PassKind::backward &&
-                              sc_.training.recompute == RecomputeKind::full;
-        const BucketedTasks first_round = add_bucketed_collective(
-            r.dp, "zero-3 param all-gather (blocking)", CollectiveKind::all_gather, shard_scope_,
-            pass_params, weight_bytes_per_param);
-        const BucketedTasks last_round =
-            regather ? add_bucketed_collective(r.dp, "zero-3 param re-gather for recompute",
-                                               CollectiveKind::all_gather, shard_scope_,
-                                               pass_params, weight_bytes_per_param)
-                     : first_round;
-        if (any_compute) w_.graph.add_edge(last_compute, first_round.first);
-        awaited_by_next_pass.push_back(last_round.last);
+      if (zero3 && has_dp && step.pass != PassKind::weight) {
+        if (p.zero3_prefetch) {
+          // ZeRO-3 gathers the chunk's parameters for every forward and backward, bucket by
+          // bucket, prefetching one pass ahead: the pass starts with the first bucket and cannot
+          // finish before the last one has arrived.
+          gather =
+              add_bucketed_collective(r.dp, "zero-3 param all-gather", CollectiveKind::all_gather,
+                                      shard_scope_, pass_params, weight_bytes_per_param);
+          if (recent_compute.size() >= 2)
+            w_.graph.add_edge(recent_compute[recent_compute.size() - 2], gather->first);
+        } else {
+          // Without prefetch the gathers start when the previous pass's compute is done and the
+          // pass waits for them; parameters released after the forward are gathered once more
+          // for the recompute forward.
+          const bool regather =
+              step.pass == PassKind::backward && sc_.training.recompute == RecomputeKind::full;
+          const BucketedTasks first_round = add_bucketed_collective(
+              r.dp, "zero-3 param all-gather (blocking)", CollectiveKind::all_gather, shard_scope_,
+              pass_params, weight_bytes_per_param);
+          const BucketedTasks last_round =
+              regather ? add_bucketed_collective(r.dp, "zero-3 param re-gather for recompute",
+                                                 CollectiveKind::all_gather, shard_scope_,
+                                                 pass_params, weight_bytes_per_param)
+                       : first_round;
+          if (any_compute) w_.graph.add_edge(last_compute, first_round.first);
+          awaited_by_next_pass.push_back(last_round.last);
+        }
       }
       const std::vector<TaskId>& done = emit_pass(r, vs, step.micro_batch, step.pass, per_layer);
       const TaskId first = first_[slot(vs, step.micro_batch, step.pass)];
@@ -584,14 +586,15 @@ class StepBuilder {
             all_reduce ? CollectiveKind::all_reduce : CollectiveKind::reduce_scatter, shard_scope_,
             pass_params, weight_bytes_per_param);
         w_.graph.add_edge(done.back(), rs.first);
-        if (!p.zero3_prefetch) awaited_by_next_pass.push_back(rs.last);
+        TaskId reduced = rs.last;
         if (hybrid_) {
           // Hybrid shard: each shard's gradient slice is all-reduced over the replicas.
-          add_bucketed_collective(r.dp, "hybrid grad all-reduce over replicas",
-                                  CollectiveKind::all_reduce, CommScope::dp_replica,
-                                  chunk_params[static_cast<std::size_t>(step.chunk)] / shard_,
-                                  weight_bytes_per_param);
+          reduced = add_bucketed_collective(r.dp, "hybrid grad all-reduce over replicas",
+                                            CollectiveKind::all_reduce, CommScope::dp_replica,
+                                            pass_params / shard_, weight_bytes_per_param)
+                        .last;
         }
+        if (!p.zero3_prefetch) awaited_by_next_pass.push_back(reduced);
       }
       if (!last_backward || !has_dp || zero3) continue;
       // Gradient buckets fill in backward order; each is reduced once its last layer is done.
@@ -691,8 +694,8 @@ class StepBuilder {
   std::vector<TaskId> done_;
   bool split_weight_ = false;
   double zero3_bucket_params_ = 5e7;
-  int shard_ = 1;                         // GPUs sharing ZeRO states
-  bool hybrid_ = false;                   // ZeRO states sharded in groups smaller than dp·cp
+  int shard_ = 1;                          // GPUs sharing ZeRO states
+  bool hybrid_ = false;                    // ZeRO states sharded in groups smaller than dp·cp
   CommScope shard_scope_ = CommScope::dp;  // where parameters are gathered, gradients scattered
   std::deque<std::string> labels_;
   StepWorkload w_;

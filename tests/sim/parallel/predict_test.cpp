@@ -86,8 +86,7 @@ TEST(Predict, Zero3WithoutPrefetchExposesEveryGatherAndReduction) {
   double dp_comm_s = 0;
   for (const Task& t : w.graph.tasks())
     if (t.category == TimeCategory::dp_comm) dp_comm_s += t.duration_s;
-  EXPECT_NEAR(b.breakdown.exposed(TimeCategory::dp_comm),
-              dp_comm_s, 1e-6 * dp_comm_s);
+  EXPECT_NEAR(b.breakdown.exposed(TimeCategory::dp_comm), dp_comm_s, 1e-6 * dp_comm_s);
 }
 
 TEST(Predict, ZeroBubbleH1BeatsOneFOneBWithTheSameMemory) {
