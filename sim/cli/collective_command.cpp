@@ -142,7 +142,7 @@ int run_collective(const CollectiveArgs& args) {
     // nccl-tests' sendrecv shifts data to rank+1: the ring crosses nodes when there are several.
     group = CommGroup{2, gpus > per_node ? 2 : 1, gpus > per_node ? 1 : 2};
   }
-  CollectiveOptions options{args.algorithm, args.protocol};
+  CollectiveOptions options{args.algorithm, args.protocol, args.collnet};
   const CollectiveCost cost(gpu, node, network, options);
 
   std::vector<double> sizes;

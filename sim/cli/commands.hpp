@@ -42,6 +42,7 @@ struct CollectiveArgs {
   std::string dtype = "float";
   std::string compare_log;          // nccl-tests output to compare against
   std::string algorithm, protocol;  // force (as comm.algorithm / comm.protocol)
+  bool collnet = false;             // NCCL_COLLNET_ENABLE=1 (as comm.collnet)
   std::string format = "table";     // table | json
   std::string engine = "analytic";  // analytic | flow (SimGrid flows on the cluster topology)
 };

@@ -60,6 +60,8 @@ int main(int argc, char** argv) {
                              "an nccl-tests log: print the error per size against it");
   collective_cmd->add_option("--algorithm", collective.algorithm, "force: ring | tree | nvls ...");
   collective_cmd->add_option("--protocol", collective.protocol, "force: LL | LL128 | Simple");
+  collective_cmd->add_flag("--collnet", collective.collnet,
+                           "enable CollNet on a SHARP network (NCCL_COLLNET_ENABLE=1)");
   collective_cmd->add_option("--format", collective.format, "table | json")
       ->check(CLI::IsMember({"table", "json"}));
   collective_cmd

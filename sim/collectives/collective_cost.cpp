@@ -23,6 +23,7 @@ namespace {
 
 constexpr std::string_view kAlgorithmPath = "comm.algorithm";
 constexpr std::string_view kProtocolPath = "comm.protocol";
+constexpr std::string_view kCollnetPath = "comm.collnet";
 
 std::string trim(std::string_view s) {
   std::size_t b = 0, e = s.size();
@@ -227,9 +228,18 @@ CollectiveCost::CollectiveCost(const GpuSpec& gpu, const NodeSpec& node, const N
   impl->constants_owner = std::move(constants);
   impl->c = impl->constants_owner ? impl->constants_owner.get() : &default_nccl_constants();
   const NcclConstants& c = *impl->c;
-  impl->machine = describe_nccl_machine(c, gpu, node, network);
-  impl->p2p = describe_p2p_paths(c, impl->machine);
   impl->options = std::move(options);
+  if (impl->options.collnet && !network.in_network_reduction)
+    throw InputError(std::string(kCollnetPath),
+                     fmt::format("network '{}' has no in-network reduction "
+                                 "(in_network_reduction is false): NCCL's CollNet cannot run "
+                                 "there; leave comm.collnet false or choose a SHARP network",
+                                 network.name.empty() ? "network" : network.name));
+  impl->machine = describe_nccl_machine(c, gpu, node, network);
+  // From here on the machine's in-network reduction means "NCCL may use it": the switches can
+  // reduce and CollNet is enabled.
+  impl->machine.in_network_reduction = network.in_network_reduction && impl->options.collnet;
+  impl->p2p = describe_p2p_paths(c, impl->machine);
 
   impl->algo_mask = parse_selection(impl->options.algorithm, kNcclAlgos, parse_nccl_algo,
                                     kAlgorithmPath, "algorithm");
@@ -245,11 +255,15 @@ CollectiveCost::CollectiveCost(const GpuSpec& gpu, const NodeSpec& node, const N
     throw InputError(
         std::string(kAlgorithmPath),
         fmt::format("algorithm(s) {} cannot run on this cluster ({}, {}{}); "
-                    "possible here: {}",
+                    "possible here: {}{}",
                     join_names(kNcclAlgos, impl->algo_mask & ~algos_possible),
                     gpu.name.empty() ? "gpu" : gpu.name, node.name.empty() ? "node" : node.name,
                     network.in_network_reduction ? ", in-network reduction" : "",
-                    join_names(kNcclAlgos, algos_possible)));
+                    join_names(kNcclAlgos, algos_possible),
+                    network.in_network_reduction && !impl->options.collnet
+                        ? " (CollNet and multi-node NVLS need comm.collnet: true, as "
+                          "NCCL_COLLNET_ENABLE=1)"
+                        : ""));
   const unsigned protos_possible = machine_protocols(impl->machine);
   if (impl->proto_forced && !trim(impl->options.protocol).starts_with("^") &&
       (impl->proto_mask & ~protos_possible))

@@ -52,6 +52,10 @@ struct CollectiveOptions {
   // collnet_direct, collnet_chain, pat (NCCL spellings such as "NVLSTree" accepted); protocols
   // LL, LL128, Simple. They apply to the collectives NCCL's tuner models; all_to_all and
   // send_recv are point-to-point and ignore them.
+  // NCCL_COLLNET_ENABLE=1 with the SHARP plugin loaded: lets NCCL run CollNet (and multi-node
+  // NVLS, which needs it) on a network whose switches reduce in-network. Off by default, as in
+  // NCCL: SHARP-capable switches alone do not make NCCL use them.
+  bool collnet = false;
 };
 
 struct NcclConstants;
@@ -60,7 +64,8 @@ class CollectiveCost {
  public:
   // Uses the shipped NCCL constants (sim/collectives/data/nccl-2.30.7.json). Unknown names in
   // `options`, or names this hardware can never run (nvls without NVLink SHARP, LL128 without
-  // NVLink, ...), throw InputError with path "comm.algorithm" / "comm.protocol".
+  // NVLink, collnet without `options.collnet`...), throw InputError with path "comm.algorithm" /
+  // "comm.protocol"; `options.collnet` on a network without in-network reduction, "comm.collnet".
   CollectiveCost(const GpuSpec& gpu, const NodeSpec& node, const NetworkSpec& network,
                  CollectiveOptions options = {});
   // Same with other constants (another NCCL version, a calibrated table).

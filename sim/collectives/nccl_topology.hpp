@@ -57,6 +57,7 @@ struct NcclMachine {
   double nic_GBps = 0;  // one NIC, per direction (capped at the switch port speed)
   int nodes_per_leaf_group = 1;
   double oversubscription = 1;
+  // SHARP-capable switches; CollectiveCost clears it unless CollNet is enabled (comm.collnet).
   bool in_network_reduction = false;
 };
 

@@ -466,9 +466,10 @@ Scenario parse_scenario(const Json& root, const std::filesystem::path& base_dir)
   if (root.contains("comm")) {
     const Json& comm = root["comm"];
     require_object(comm, "comm");
-    reject_unknown_fields(comm, "comm", {"algorithm", "protocol"});
+    reject_unknown_fields(comm, "comm", {"algorithm", "protocol", "collnet"});
     s.comm.algorithm = optional_string(comm, "algorithm", "comm").value_or("");
     s.comm.protocol = optional_string(comm, "protocol", "comm").value_or("");
+    s.comm.collnet = optional_bool(comm, "collnet", "comm").value_or(false);
   }
   if (root.contains("engine")) parse_engine(root["engine"], s);
   return s;

@@ -165,13 +165,43 @@ TEST(CollectiveCost, PatServesSmallAllGathersWithOneGpuPerNode) {
   EXPECT_NE(cost.estimate(CollectiveKind::all_gather, nodes_of(64, 2), 64e3).algorithm, "pat");
 }
 
-TEST(CollectiveCost, InNetworkReductionOffersCollNet) {
+TEST(CollectiveCost, InNetworkReductionOffersCollNetOnceEnabled) {
   NetworkSpec sharp = ib_ndr400();
   sharp.in_network_reduction = true;
-  const CollectiveCost cost(h100(), dgx_h100(), sharp, {"collnet_direct", ""});
+  const CollectiveCost cost(h100(), dgx_h100(), sharp, {"collnet_direct", "", /*collnet=*/true});
   const auto e = cost.estimate(CollectiveKind::all_reduce, nodes_of(4, 8), 1 * kGiB);
   EXPECT_EQ(e.algorithm, "collnet_direct");
   EXPECT_GT(e.time_s, 0.0);
+}
+
+TEST(CollectiveCost, SharpSwitchesAloneDoNotMakeNcclUseCollNet) {
+  // NCCL_COLLNET_ENABLE defaults to 0: without it neither CollNet nor multi-node NVLS runs.
+  NetworkSpec sharp = ib_ndr400();
+  sharp.in_network_reduction = true;
+  const CollectiveCost by_default(h100(), dgx_h100(), sharp);
+  const CollectiveCost enabled(h100(), dgx_h100(), sharp, {"", "", /*collnet=*/true});
+  for (const double bytes : {64e6, 1.0 * kGiB, 8.0 * kGiB}) {
+    const auto plain = by_default.estimate(CollectiveKind::all_reduce, nodes_of(16, 8), bytes);
+    EXPECT_THAT(plain.algorithm, ::testing::Not(HasSubstr("collnet"))) << bytes;
+    EXPECT_NE(plain.algorithm, "nvls") << bytes;
+    EXPECT_LE(enabled.estimate_s(CollectiveKind::all_reduce, nodes_of(16, 8), bytes), plain.time_s)
+        << "enabling CollNet only adds candidates";
+  }
+  expect_input_error(
+      [&] {
+        CollectiveCost(h100(), dgx_h100(), sharp, {"collnet_direct", ""});
+      },
+      "comm.algorithm", "comm.collnet: true");
+}
+
+TEST(CollectiveCost, CollNetOnANetworkWithoutInNetworkReductionIsAnInputError) {
+  NetworkSpec plain = ib_ndr400();
+  plain.in_network_reduction = false;
+  expect_input_error(
+      [&] {
+        CollectiveCost(h100(), dgx_h100(), plain, {"", "", true});
+      },
+      "comm.collnet", "no in-network reduction");
 }
 
 TEST(CollectiveCost, ForcedAlgorithmAndProtocolAreUsed) {

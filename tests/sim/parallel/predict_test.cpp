@@ -89,6 +89,24 @@ TEST(Predict, Zero3WithoutPrefetchExposesEveryGatherAndReduction) {
   EXPECT_NEAR(b.breakdown.exposed(TimeCategory::dp_comm), dp_comm_s, 1e-6 * dp_comm_s);
 }
 
+TEST(Predict, InNetworkReductionIsUsedOnlyWhenCollNetIsEnabled) {
+  // 64 GPUs of pure data parallelism on a SHARP-capable fabric, gradient reduction not overlapped:
+  // NCCL's default (CollNet off) all-reduces by ring/tree; comm.collnet lets SHARP shorten it.
+  Json json = small_gpt_scenario();
+  json["cluster"]["nodes"] = 8;
+  json["parallel"] = {{"tp", 1}, {"pp", 1}, {"overlap_grad_reduce", false}};
+  json["training"]["global_batch"] = 128;
+  const Scenario plain = scenario_from(json);
+  EXPECT_FALSE(plain.comm.collnet);
+  json["comm"] = {{"collnet", true}};
+  const Scenario sharp = scenario_from(json);
+  EXPECT_TRUE(sharp.comm.collnet);
+  const double plain_dp_s = predict_step(plain).breakdown.exposed(TimeCategory::dp_comm);
+  const double sharp_dp_s = predict_step(sharp).breakdown.exposed(TimeCategory::dp_comm);
+  EXPECT_GT(plain_dp_s, 0.0);
+  EXPECT_LT(sharp_dp_s, plain_dp_s);
+}
+
 TEST(Predict, ZeroBubbleH1BeatsOneFOneBWithTheSameMemory) {
   Json json = with(small_gpt_scenario(), "model", "vocab", 256);
   const StepPrediction base = predict_step(scenario_from(json));
