@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "sim/parallel/pipeline_schedule.hpp"
+
 namespace trainsim {
 namespace {
 
@@ -68,6 +70,10 @@ double in_flight_micro_batches(ScheduleKind schedule, int pp, int stage, std::in
           std::min<double>(m * vpp, (pp - stage - 1) * 2.0 + (vpp - 1.0) * pp + 1);
       return chunks / vpp;
     }
+    case ScheduleKind::zb_v:
+      // The schedule caps the chunk passes holding activations at 2·pp, and every stage reaches
+      // the cap (tests check it on the schedule itself); a chunk is half the stage's layers.
+      return std::min<double>(2.0 * pp, 2.0 * m) / 2.0;
   }
   return m;
 }
@@ -83,7 +89,8 @@ double head_params_per_rank(const Scenario& scenario) {
   const ModelSpec& model = scenario.model;
   const Strategy& p = scenario.parallel;
   double params = (model.lm_head_params() + model.final_norm_params()) / p.tp;
-  if (model.tied_embeddings && p.pp > 1)
+  // Tied embeddings need their own copy where the head is not on the embedding's stage.
+  if (model.tied_embeddings && loss_stage(p) != 0)
     params += static_cast<double>(model.vocab) * model.hidden / p.tp;
   return params;
 }
@@ -93,8 +100,12 @@ double stage_params_per_rank(const Scenario& scenario, int stage) {
   double params =
       static_cast<double>(scenario.layers_on_stage(stage)) * layer_params_per_rank(scenario);
   if (stage == 0) params += scenario.model.embedding_params() / p.tp;
-  if (stage == p.pp - 1) params += head_params_per_rank(scenario);
+  if (stage == loss_stage(p)) params += head_params_per_rank(scenario);
   return params;
+}
+
+int loss_stage(const Strategy& p) {
+  return stage_of_virtual(p.schedule, p.pp, p.pp * p.model_chunks() - 1);
 }
 
 ModelStateBytes model_state_bytes_per_param(Framework framework, Precision precision) {
@@ -137,7 +148,7 @@ MemoryEstimate estimate_stage_memory(const Scenario& scenario, int stage) {
     m.activations_bytes +=
         layer_activation_bytes(scenario.model, ctx, RecomputeKind::none, !ctx.flash_attention);
   }
-  if (stage == p.pp - 1) {
+  if (stage == loss_stage(p)) {
     // Logits (16-bit) and the fp32 softmax of the vocab-parallel cross-entropy.
     const double logits = static_cast<double>(ctx.gemm_tokens()) * scenario.model.vocab / p.tp;
     m.activations_bytes += logits * (bytes_per_element(ctx.activation_precision) + 4.0);

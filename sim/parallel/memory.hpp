@@ -26,6 +26,8 @@ double layer_params_per_rank(const Scenario& scenario);
 // Final norm and LM head on one TP rank of the last stage, plus its own copy of a tied
 // embedding when the first stage is another GPU.
 double head_params_per_rank(const Scenario& scenario);
+// The pipeline stage that computes the LM head and loss (the last; the first under ZB-V).
+int loss_stage(const Strategy& p);
 
 // Parameters a pipeline stage holds on one of its TP/EP ranks (before ZeRO sharding).
 double stage_params_per_rank(const Scenario& scenario, int stage);

@@ -1,7 +1,11 @@
 #include "sim/parallel/pipeline_schedule.hpp"
 
 #include <algorithm>
+#include <deque>
+#include <optional>
+#include <set>
 #include <stdexcept>
+#include <utility>
 
 namespace trainsim {
 namespace {
@@ -81,7 +85,186 @@ std::vector<ScheduleStep> zb_h1(int pp, int stage, std::int32_t m) {
   return order;
 }
 
+// ZB-V (Qi et al., ICLR 2024, section 6): two chunks per stage placed as a V, the backward split
+// into B and W as in ZB-H1. The orders come from a list schedule of the whole pipeline with the
+// passes' durations (unit ones, t_F = t_B = t_W, the case the paper designs for, when none are
+// given): whenever a stage is free it runs, in priority order, the oldest ready B (it unblocks
+// the stage before it and leads to the W that frees memory), else a ready F, deeper chunk first,
+// as long as fewer than 2·pp chunk passes hold activations (pp micro-batches of the whole stage:
+// 1F1B's peak), else the oldest pending W; with nothing to run it waits for the next pass to
+// finish anywhere. With unit durations the warm-up leaves a bubble of about (pp − 1) chunk
+// forwards: half of ZB-H1's and a quarter of 1F1B's, at 1F1B's activation memory.
+std::vector<std::vector<ScheduleStep>> zb_v_orders(int pp, std::int32_t m,
+                                                   const PassDurations* durations) {
+  const int vstages = 2 * pp;
+  const auto duration = [&](PassKind pass, int vs) {
+    if (!durations) return 1.0;
+    const auto& v = pass == PassKind::forward    ? durations->forward_s
+                    : pass == PassKind::backward ? durations->backward_s
+                                                 : durations->weight_s;
+    return v[static_cast<std::size_t>(vs)];
+  };
+  const double hop_s = durations ? durations->transfer_s : 0.0;
+  constexpr double kNotScheduled = -1;
+  std::vector<double> forward_end(static_cast<std::size_t>(vstages) * m, kNotScheduled);
+  std::vector<double> backward_end(forward_end.size(), kNotScheduled);
+  const auto at = [m](int vs, std::int32_t mb) { return static_cast<std::size_t>(vs) * m + mb; };
+  const auto stage_of = [pp](int vs) { return stage_of_virtual(ScheduleKind::zb_v, pp, vs); };
+  // When the input of a pass coming from virtual stage `from` is on stage `to`'s GPU.
+  const auto arrival = [&](double end, int from, int to) {
+    return end == kNotScheduled ? kNotScheduled
+                                : end + (stage_of(from) == stage_of(to) ? 0.0 : hop_s);
+  };
+
+  struct StageState {
+    std::int32_t next_forward[2] = {0, 0};
+    std::int32_t next_backward[2] = {0, 0};
+    std::deque<std::pair<std::int32_t, std::int32_t>> pending_weight;  // (micro-batch, chunk)
+    int in_flight = 0;
+    int in_flight_coming_back = 0;  // of which chunk-1 passes
+    double free_at = 0;
+    bool waiting = false;  // nothing can run until another stage schedules a pass
+  };
+  std::vector<StageState> state(static_cast<std::size_t>(pp));
+  std::vector<std::vector<ScheduleStep>> orders(static_cast<std::size_t>(pp));
+  std::set<double> pass_ends;  // every scheduled pass's end: the moments anything changes
+  const std::int64_t total = 3LL * vstages * m;
+  for (std::int64_t issued = 0; issued < total;) {
+    // The stage that is free first (the lowest index on ties) decides next.
+    int s = -1;
+    for (int k = 0; k < pp; ++k) {
+      const StageState& candidate = state[static_cast<std::size_t>(k)];
+      if (!candidate.waiting &&
+          (s < 0 || candidate.free_at < state[static_cast<std::size_t>(s)].free_at))
+        s = k;
+    }
+    if (s < 0) throw std::logic_error("ZB-V list schedule deadlocked");
+    StageState& st = state[static_cast<std::size_t>(s)];
+    const double now = st.free_at;
+    const auto ready_at = [&](PassKind pass, int chunk) {
+      const int vs = virtual_stage_of(ScheduleKind::zb_v, pp, s, chunk);
+      if (pass == PassKind::forward) {
+        const std::int32_t mb = st.next_forward[chunk];
+        if (mb >= m) return kNotScheduled;
+        return vs == 0 ? 0.0 : arrival(forward_end[at(vs - 1, mb)], vs - 1, vs);
+      }
+      const std::int32_t mb = st.next_backward[chunk];
+      if (mb >= m) return kNotScheduled;
+      const double own = forward_end[at(vs, mb)];
+      if (own == kNotScheduled) return kNotScheduled;
+      if (vs + 1 == vstages) return own;
+      const double grad = arrival(backward_end[at(vs + 1, mb)], vs + 1, vs);
+      return grad == kNotScheduled ? kNotScheduled : std::max(own, grad);
+    };
+    const auto is_ready = [&](double t) { return t != kNotScheduled && t <= now; };
+
+    std::optional<ScheduleStep> pick;
+    for (int c : {1, 0}) {  // oldest ready B; the deeper chunk on ties
+      if (!is_ready(ready_at(PassKind::backward, c))) continue;
+      const std::int32_t mb = st.next_backward[c];
+      if (!pick || mb < pick->micro_batch) pick = ScheduleStep{PassKind::backward, mb, c};
+    }
+    if (!pick && st.in_flight < 2 * pp) {
+      for (int c : {1, 0}) {
+        if (!is_ready(ready_at(PassKind::forward, c))) continue;
+        // Without a chunk-1 pass in flight, the last slot is kept for a micro-batch coming back
+        // up the V: filled with chunk-0 forwards, a stage could never run the chunk-1 forward its
+        // next backward needs. (A chunk-1 pass in flight frees its slot without one: its
+        // backward comes down from stage 0, where the loss needs nothing more.)
+        const bool coming_back = st.next_forward[0] > st.next_forward[1];
+        if (c == 0 && coming_back && st.in_flight_coming_back == 0 && st.in_flight + 1 >= 2 * pp)
+          continue;
+        pick = ScheduleStep{PassKind::forward, st.next_forward[c], c};
+        break;
+      }
+    }
+    if (!pick && !st.pending_weight.empty()) {
+      const auto [mb, c] = st.pending_weight.front();
+      st.pending_weight.pop_front();
+      pick = ScheduleStep{PassKind::weight, mb, c};
+    }
+    if (!pick) {
+      // Idle until something finishes that may make a pass ready here.
+      const auto next = pass_ends.upper_bound(now);
+      double wake = next == pass_ends.end() ? kNotScheduled : *next;
+      for (PassKind pass : {PassKind::forward, PassKind::backward})
+        for (int c : {0, 1}) {
+          const double t = ready_at(pass, c);
+          if (t != kNotScheduled && t > now && (wake == kNotScheduled || t < wake)) wake = t;
+        }
+      if (wake == kNotScheduled)
+        st.waiting = true;
+      else
+        st.free_at = wake;
+      continue;
+    }
+    const int vs = virtual_stage_of(ScheduleKind::zb_v, pp, s, pick->chunk);
+    const double end = now + duration(pick->pass, vs);
+    switch (pick->pass) {
+      case PassKind::forward:
+        forward_end[at(vs, pick->micro_batch)] = end;
+        ++st.next_forward[pick->chunk];
+        ++st.in_flight;
+        st.in_flight_coming_back += pick->chunk;
+        break;
+      case PassKind::backward:
+        backward_end[at(vs, pick->micro_batch)] = end;
+        ++st.next_backward[pick->chunk];
+        st.pending_weight.emplace_back(pick->micro_batch, pick->chunk);
+        break;
+      case PassKind::weight:
+        --st.in_flight;
+        st.in_flight_coming_back -= pick->chunk;
+        break;
+    }
+    st.free_at = end;
+    pass_ends.insert(end);
+    for (StageState& other : state) other.waiting = false;
+    orders[static_cast<std::size_t>(s)].push_back(*pick);
+    ++issued;
+  }
+  return orders;
+}
+
 }  // namespace
+
+int virtual_stage_of(ScheduleKind schedule, int pp, int stage, int chunk) {
+  if (schedule == ScheduleKind::zb_v) return chunk == 0 ? stage : 2 * pp - 1 - stage;
+  return chunk * pp + stage;
+}
+
+int stage_of_virtual(ScheduleKind schedule, int pp, int virtual_stage) {
+  if (schedule == ScheduleKind::zb_v)
+    return virtual_stage < pp ? virtual_stage : 2 * pp - 1 - virtual_stage;
+  return virtual_stage % pp;
+}
+
+int chunk_of_virtual(ScheduleKind schedule, int pp, int virtual_stage) {
+  if (schedule == ScheduleKind::zb_v) return virtual_stage < pp ? 0 : 1;
+  return virtual_stage / pp;
+}
+
+int peak_chunks_in_flight(const std::vector<ScheduleStep>& order) {
+  const bool split = std::any_of(order.begin(), order.end(),
+                                 [](const ScheduleStep& s) { return s.pass == PassKind::weight; });
+  const PassKind frees = split ? PassKind::weight : PassKind::backward;
+  int now = 0, peak = 0;
+  for (const ScheduleStep& step : order) {
+    if (step.pass == PassKind::forward) peak = std::max(peak, ++now);
+    if (step.pass == frees) --now;
+  }
+  return peak;
+}
+
+std::vector<std::vector<ScheduleStep>> pipeline_orders(ScheduleKind schedule, int pp,
+                                                       std::int32_t micro_batches, int vpp,
+                                                       const PassDurations* durations) {
+  if (schedule == ScheduleKind::zb_v) return zb_v_orders(pp, micro_batches, durations);
+  std::vector<std::vector<ScheduleStep>> orders;
+  for (int stage = 0; stage < pp; ++stage)
+    orders.push_back(pipeline_order(schedule, pp, stage, micro_batches, vpp));
+  return orders;
+}
 
 std::vector<ScheduleStep> pipeline_order(ScheduleKind schedule, int pp, int stage,
                                          std::int32_t micro_batches, int vpp) {
@@ -94,6 +277,8 @@ std::vector<ScheduleStep> pipeline_order(ScheduleKind schedule, int pp, int stag
       return interleaved(pp, stage, micro_batches, vpp);
     case ScheduleKind::zb_h1:
       return zb_h1(pp, stage, micro_batches);
+    case ScheduleKind::zb_v:
+      return std::move(zb_v_orders(pp, micro_batches, nullptr)[static_cast<std::size_t>(stage)]);
   }
   throw std::logic_error("unknown schedule");
 }

@@ -10,6 +10,7 @@
 #include "hardware/topology.hpp"
 #include "models/model_presets.hpp"
 #include "sim/core/errors.hpp"
+#include "sim/parallel/pipeline_schedule.hpp"
 
 namespace trainsim {
 
@@ -23,6 +24,8 @@ std::string_view name_of(ScheduleKind kind) {
       return "interleaved";
     case ScheduleKind::zb_h1:
       return "zb-h1";
+    case ScheduleKind::zb_v:
+      return "zb-v";
   }
   return "?";
 }
@@ -59,8 +62,7 @@ ShardContext Scenario::shard_context() const {
 }
 
 std::vector<std::int64_t> Scenario::layers_per_virtual_stage() const {
-  const int vpp = parallel.schedule == ScheduleKind::interleaved ? parallel.vpp : 1;
-  const std::int64_t chunks = std::int64_t{parallel.pp} * vpp;
+  const std::int64_t chunks = std::int64_t{parallel.pp} * parallel.model_chunks();
   std::vector<std::int64_t> layers(static_cast<std::size_t>(chunks));
   if (parallel.layer_split == LayerSplit::embedding_and_loss && chunks > 1) {
     const std::int64_t per_chunk = (model.layers + 2) / chunks;
@@ -76,9 +78,9 @@ std::vector<std::int64_t> Scenario::layers_per_virtual_stage() const {
 std::int64_t Scenario::layers_on_stage(int stage) const {
   const auto layers = layers_per_virtual_stage();
   std::int64_t total = 0;
-  for (std::size_t vs = static_cast<std::size_t>(stage); vs < layers.size();
-       vs += static_cast<std::size_t>(parallel.pp))
-    total += layers[vs];
+  for (int chunk = 0; chunk < parallel.model_chunks(); ++chunk)
+    total += layers[static_cast<std::size_t>(
+        virtual_stage_of(parallel.schedule, parallel.pp, stage, chunk))];
   return total;
 }
 
@@ -345,13 +347,14 @@ Scenario parse_scenario(const Json& root, const std::filesystem::path& base_dir)
   if (zero > 3)
     throw InputError("parallel.zero", fmt::format("must be 0, 1, 2 or 3, got {}", zero));
   p.zero = static_cast<int>(zero);
-  p.schedule = parse_choice<ScheduleKind, 4>(
+  p.schedule = parse_choice<ScheduleKind, 5>(
       parallel, "schedule", "parallel",
       p.vpp > 1 ? ScheduleKind::interleaved : ScheduleKind::one_f_one_b,
       {{{"gpipe", ScheduleKind::gpipe},
         {"1f1b", ScheduleKind::one_f_one_b},
         {"interleaved", ScheduleKind::interleaved},
-        {"zb-h1", ScheduleKind::zb_h1}}});
+        {"zb-h1", ScheduleKind::zb_h1},
+        {"zb-v", ScheduleKind::zb_v}}});
 
   const std::int64_t model_parallel = std::int64_t{p.tp} * p.pp * p.cp;
   if (s.gpus % model_parallel != 0)
@@ -381,14 +384,15 @@ Scenario parse_scenario(const Json& root, const std::filesystem::path& base_dir)
   p.layer_split = parse_choice<LayerSplit, 2>(
       parallel, "layer_split", "parallel", LayerSplit::even,
       {{{"even", LayerSplit::even}, {"embedding_and_loss", LayerSplit::embedding_and_loss}}});
-  const std::int64_t chunks = std::int64_t{p.pp} * p.vpp;
+  const std::int64_t chunks = std::int64_t{p.pp} * p.model_chunks();
   if (p.layer_split == LayerSplit::even && m.layers % chunks != 0)
-    throw InputError(
-        p.vpp > 1 ? "parallel.vpp" : "parallel.pp",
-        fmt::format("pp x vpp = {} x {} must divide the model's {} layers{}", p.pp, p.vpp, m.layers,
-                    chunks > 1 && (m.layers + 2) % chunks == 0
-                        ? " (or set parallel.layer_split to \"embedding_and_loss\")"
-                        : ""));
+    throw InputError(p.vpp > 1 ? "parallel.vpp" : "parallel.pp",
+                     fmt::format("pp x {} = {} x {} must divide the model's {} layers{}",
+                                 p.schedule == ScheduleKind::zb_v ? "ZB-V's 2 chunks" : "vpp", p.pp,
+                                 p.model_chunks(), m.layers,
+                                 chunks > 1 && (m.layers + 2) % chunks == 0
+                                     ? " (or set parallel.layer_split to \"embedding_and_loss\")"
+                                     : ""));
   if (p.layer_split == LayerSplit::embedding_and_loss &&
       (chunks < 2 || (m.layers + 2) % chunks != 0))
     throw InputError("parallel.layer_split",
@@ -445,9 +449,14 @@ Scenario parse_scenario(const Json& root, const std::filesystem::path& base_dir)
                                    "pipeline to be a multiple of pp = {}",
                                    s.micro_batches(), p.pp));
   } else if (p.vpp > 1) {
-    throw InputError("parallel.vpp",
-                     fmt::format("vpp = {} needs \"schedule\": \"interleaved\"", p.vpp));
+    throw InputError(
+        "parallel.vpp",
+        fmt::format(
+            "vpp = {} needs \"schedule\": \"interleaved\"{}", p.vpp,
+            p.schedule == ScheduleKind::zb_v ? " (zb-v always places two chunks per stage)" : ""));
   }
+  if (p.schedule == ScheduleKind::zb_v && p.pp < 2)
+    throw InputError("parallel.pp", "the zb-v schedule needs pp >= 2 pipeline stages");
   if (p.cp_kind == ContextParallelKind::ulysses && p.cp > 1 && (m.heads / p.tp) % p.cp != 0)
     throw InputError("parallel.cp", fmt::format("Ulysses needs cp = {} to divide the {} heads per "
                                                 "TP rank",

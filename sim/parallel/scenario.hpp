@@ -15,7 +15,7 @@
 
 namespace trainsim {
 
-enum class ScheduleKind { gpipe, one_f_one_b, interleaved, zb_h1 };
+enum class ScheduleKind { gpipe, one_f_one_b, interleaved, zb_h1, zb_v };
 // Context parallelism: ring attention (K/V blocks passed around the CP ring, Megatron) or
 // Ulysses (all-to-all re-sharding from sequence to heads, DeepSpeed).
 enum class ContextParallelKind { ring, ulysses };
@@ -71,6 +71,11 @@ struct Strategy {
   bool tp_comm_overlap = false;        // TE comm-GEMM overlap of the SP all-gathers/reduce-scatters
   int etp = 0;                         // expert tensor parallel; 0 = same as tp
   double expert_load_imbalance = 1.0;  // busiest expert's tokens / uniform share (what-if)
+  // Model chunks per pipeline rank: vpp when interleaved, ZB-V's two (a V: down the stages and
+  // back up), otherwise one.
+  int model_chunks() const {
+    return schedule == ScheduleKind::interleaved ? vpp : schedule == ScheduleKind::zb_v ? 2 : 1;
+  }
 };
 
 struct TrainingConfig {

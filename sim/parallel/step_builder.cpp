@@ -231,7 +231,8 @@ class StepBuilder {
         costs_(build_costs(sc, compute, coll, groups_)) {
     const Strategy& p = sc.parallel;
     pp_ = p.pp;
-    vpp_ = p.schedule == ScheduleKind::interleaved ? p.vpp : 1;
+    schedule_ = p.schedule;
+    vpp_ = p.model_chunks();
     vstages_ = pp_ * vpp_;
     m_ = static_cast<std::int32_t>(sc.micro_batches());
     chunk_layers_ = sc.layers_per_virtual_stage();
@@ -242,7 +243,7 @@ class StepBuilder {
     bucket_params_ = p.bucket_params > 0
                          ? p.bucket_params
                          : std::max(40e6, 1e6 * static_cast<double>(groups_.dp.ranks));
-    split_weight_ = p.schedule == ScheduleKind::zb_h1;
+    split_weight_ = p.schedule == ScheduleKind::zb_h1 || p.schedule == ScheduleKind::zb_v;
     if (p.zero3_bucket_params > 0) zero3_bucket_params_ = p.zero3_bucket_params;
     shard_ = p.shard_group();
     hybrid_ = p.zero >= 1 && p.shard_replicas() > 1;
@@ -252,6 +253,14 @@ class StepBuilder {
     blocking_comm_.assign(static_cast<std::size_t>(pp_), -1);
     build_plans();
     last_.assign(slots, 0);
+    PassDurations durations;
+    for (int vs = 0; vs < vstages_; ++vs) {
+      durations.forward_s.push_back(pass_duration_s(vs, PassKind::forward));
+      durations.backward_s.push_back(pass_duration_s(vs, PassKind::backward));
+      durations.weight_s.push_back(pass_duration_s(vs, PassKind::weight));
+    }
+    durations.transfer_s = costs_.p2p_s;
+    orders_ = pipeline_orders(p.schedule, pp_, m_, vpp_, &durations);
   }
 
   StepWorkload build() {
@@ -288,6 +297,15 @@ class StepBuilder {
     std::string label;
   };
 
+  // A pass's time on its rank when nothing waits: compute plus the communication it blocks on.
+  double pass_duration_s(int vs, PassKind pass) const {
+    const CategoryTimes& parts =
+        plans_[static_cast<std::size_t>(vs) * 3 + static_cast<std::size_t>(pass)].total;
+    double total = 0;
+    for (double t : parts) total += t;
+    return total;
+  }
+
   const std::vector<Segment>& segments(int vs, PassKind pass) const {
     return plans_[static_cast<std::size_t>(vs) * 3 + static_cast<std::size_t>(pass)].segments;
   }
@@ -306,7 +324,8 @@ class StepBuilder {
                                            : pass == PassKind::backward ? "backward"
                                                                         : "weight gradients";
         plan.label =
-            vpp_ > 1 ? fmt::format("{} chunk {}", pass_name, vs / pp_) : std::string(pass_name);
+            vpp_ > 1 ? fmt::format("{} chunk {}", pass_name, chunk_of_virtual(schedule_, pp_, vs))
+                     : std::string(pass_name);
       }
     }
   }
@@ -507,7 +526,8 @@ class StepBuilder {
     // this step's first forward of each chunk (Megatron's overlap_param_gather).
     std::vector<double> chunk_params(static_cast<std::size_t>(vpp_), 0.0);
     for (int c = 0; c < vpp_; ++c)
-      for (const Segment& g : segments(c * pp_ + stage, PassKind::forward))
+      for (const Segment& g :
+           segments(virtual_stage_of(schedule_, pp_, stage, c), PassKind::forward))
         chunk_params[static_cast<std::size_t>(c)] += g.params;
     std::vector<std::int64_t> chunk_gather(static_cast<std::size_t>(vpp_), -1);
     if (has_dp && (p.zero == 1 || p.zero == 2) && p.overlap_grad_reduce) {
@@ -522,9 +542,9 @@ class StepBuilder {
     std::vector<TaskId> awaited_by_next_pass;  // ZeRO-3 without prefetch: its blocking collectives
     TaskId last_compute = 0;
     bool any_compute = false;
-    const auto order = pipeline_order(p.schedule, pp_, stage, m_, vpp_);
+    const std::vector<ScheduleStep>& order = orders_[static_cast<std::size_t>(stage)];
     for (const ScheduleStep& step : order) {
-      const int vs = step.chunk * pp_ + stage;
+      const int vs = virtual_stage_of(schedule_, pp_, stage, step.chunk);
       // The pass after which this chunk's gradients are complete.
       const PassKind gradient_pass = split_weight_ ? PassKind::weight : PassKind::backward;
       const bool last_backward = step.pass == gradient_pass && step.micro_batch == m_ - 1;
@@ -658,12 +678,18 @@ class StepBuilder {
   void add_pipeline_sends(int stage) {
     if (vstages_ == 1) return;
     const RankStreams r = w_.ranks[static_cast<std::size_t>(stage)];
-    for (const ScheduleStep& step : pipeline_order(sc_.parallel.schedule, pp_, stage, m_, vpp_)) {
+    for (const ScheduleStep& step : orders_[static_cast<std::size_t>(stage)]) {
       if (step.pass == PassKind::weight) continue;  // nothing to send
-      const int vs = step.chunk * pp_ + stage;
+      const int vs = virtual_stage_of(schedule_, pp_, stage, step.chunk);
       const bool forward = step.pass == PassKind::forward;
       const int peer = forward ? vs + 1 : vs - 1;
       if (peer < 0 || peer >= vstages_) continue;
+      const int peer_stage = stage_of_virtual(schedule_, pp_, peer);
+      if (peer_stage == stage) {  // ZB-V's turn: the next chunk is on this GPU
+        w_.graph.add_edge(last_[slot(vs, step.micro_batch, step.pass)],
+                          first_[slot(peer, step.micro_batch, step.pass)]);
+        continue;
+      }
       TaskSpec spec;
       spec.label = forward ? "pp send activations" : "pp send gradients";
       spec.category = TimeCategory::pp_comm;
@@ -672,7 +698,7 @@ class StepBuilder {
       spec.bytes = costs_.p2p_bytes;
       const TaskId send = w_.graph.add_task(r.pp, spec);
       w_.comm_tags.push_back(CommTag{send, CommScope::pp, CollectiveKind::send_recv,
-                                     costs_.p2p_bytes, static_cast<std::int32_t>(peer % pp_)});
+                                     costs_.p2p_bytes, static_cast<std::int32_t>(peer_stage)});
       w_.graph.add_edge(last_[slot(vs, step.micro_batch, step.pass)], send);
       w_.graph.add_edge(send, first_[slot(peer, step.micro_batch, step.pass)]);
     }
@@ -685,6 +711,8 @@ class StepBuilder {
   ParallelGroups groups_;
   CostTable costs_;
   int pp_ = 1, vpp_ = 1, vstages_ = 1;
+  ScheduleKind schedule_ = ScheduleKind::one_f_one_b;
+  std::vector<std::vector<ScheduleStep>> orders_;  // per stage
   std::int32_t m_ = 1;
   std::vector<std::int64_t> chunk_layers_, chunk_first_layer_;
   double bucket_params_ = 40e6;

@@ -40,7 +40,8 @@ std::string explain_bottleneck(const StepPrediction& p) {
   const Breakdown& b = p.breakdown;
   const Loss losses[] = {
       {b.bubble_s, "the pipeline bubble",
-       "more micro-batches per step, an interleaved schedule (vpp > 1), zb-h1, or fewer pipeline "
+       "more micro-batches per step, an interleaved schedule (vpp > 1), zb-h1 or zb-v, or fewer "
+       "pipeline "
        "stages"},
       {b.exposed(TimeCategory::tp_comm), "exposed tensor-parallel communication",
        "a smaller tp, keeping tp inside one NVLink domain, or sequence parallelism with "

@@ -6,6 +6,7 @@
 
 #include "scenario_fixture.hpp"
 #include "sim/core/errors.hpp"
+#include "sim/parallel/memory.hpp"
 #include "sim/parallel/step_builder.hpp"
 
 namespace trainsim {
@@ -47,6 +48,7 @@ INSTANTIATE_TEST_SUITE_P(
         NamedScenario{"Interleaved", with(with(small_gpt_scenario(), "parallel", "vpp", 2),
                                           "parallel", "schedule", "interleaved")},
         NamedScenario{"ZeroBubbleH1", with(small_gpt_scenario(), "parallel", "schedule", "zb-h1")},
+        NamedScenario{"ZeroBubbleV", with(small_gpt_scenario(), "parallel", "schedule", "zb-v")},
         NamedScenario{"Zero1", with(small_gpt_scenario(), "parallel", "zero", 1)},
         NamedScenario{"Zero3", with(small_gpt_scenario(), "parallel", "zero", 3)},
         NamedScenario{"Zero3WithoutPrefetch",
@@ -105,6 +107,22 @@ TEST(Predict, InNetworkReductionIsUsedOnlyWhenCollNetIsEnabled) {
   const double sharp_dp_s = predict_step(sharp).breakdown.exposed(TimeCategory::dp_comm);
   EXPECT_GT(plain_dp_s, 0.0);
   EXPECT_LT(sharp_dp_s, plain_dp_s);
+}
+
+TEST(Predict, ZeroBubbleVShrinksTheBubbleAndMovesTheLossToTheFirstStage) {
+  const Json json = small_gpt_scenario();  // pp 4, 16 micro-batches
+  const Scenario h1 = scenario_from(with(json, "parallel", "schedule", "zb-h1"));
+  const Scenario v = scenario_from(with(json, "parallel", "schedule", "zb-v"));
+  const StepPrediction a = predict_step(h1);
+  const StepPrediction b = predict_step(v);
+  EXPECT_LT(b.breakdown.bubble_s, 0.6 * a.breakdown.bubble_s);
+  // The V's two chunks of a stage hold as many layers as one 1F1B stage; stage 0 now also holds
+  // the head and the logits, and its in-flight activations are 1F1B's stage-0 peak.
+  EXPECT_EQ(v.layers_on_stage(0), h1.layers_on_stage(0));
+  EXPECT_GT(estimate_stage_memory(v, 0).params_bytes, estimate_stage_memory(h1, 0).params_bytes);
+  EXPECT_LT(estimate_stage_memory(v, 3).params_bytes, estimate_stage_memory(h1, 3).params_bytes);
+  EXPECT_DOUBLE_EQ(in_flight_micro_batches(ScheduleKind::zb_v, 4, 3, 16, 1),
+                   in_flight_micro_batches(ScheduleKind::one_f_one_b, 4, 0, 16, 1));
 }
 
 TEST(Predict, ZeroBubbleH1BeatsOneFOneBWithTheSameMemory) {
