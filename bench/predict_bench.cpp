@@ -49,6 +49,12 @@ void BM_PredictGpt3_175b_1024A100_Interleaved(benchmark::State& state) {
 }
 BENCHMARK(BM_PredictGpt3_175b_1024A100_Interleaved)->Unit(benchmark::kMillisecond);
 
+void BM_PredictGpt3_175b_1024A100_ZeroBubbleV(benchmark::State& state) {
+  // Includes the list schedule that orders ZB-V's passes (2·pp·m·3 of them).
+  run_prediction(state, reference_scenario("zb-v", 1), TaskGranularity::pass);
+}
+BENCHMARK(BM_PredictGpt3_175b_1024A100_ZeroBubbleV)->Unit(benchmark::kMillisecond);
+
 void BM_PredictGpt3_175b_1024A100_PerLayerTasks(benchmark::State& state) {
   run_prediction(state, reference_scenario("1f1b", 1), TaskGranularity::layer);
 }

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <deque>
 #include <optional>
-#include <set>
 #include <stdexcept>
 #include <utility>
 
@@ -122,12 +121,12 @@ std::vector<std::vector<ScheduleStep>> zb_v_orders(int pp, std::int32_t m,
     std::deque<std::pair<std::int32_t, std::int32_t>> pending_weight;  // (micro-batch, chunk)
     int in_flight = 0;
     int in_flight_coming_back = 0;  // of which chunk-1 passes
-    double free_at = 0;
-    bool waiting = false;  // nothing can run until another stage schedules a pass
+    double free_at = 0;             // when it next decides
+    double busy_until = 0;          // end of its last pass
+    bool waiting = false;           // nothing can run until a neighbour schedules a pass
   };
   std::vector<StageState> state(static_cast<std::size_t>(pp));
   std::vector<std::vector<ScheduleStep>> orders(static_cast<std::size_t>(pp));
-  std::set<double> pass_ends;  // every scheduled pass's end: the moments anything changes
   const std::int64_t total = 3LL * vstages * m;
   for (std::int64_t issued = 0; issued < total;) {
     // The stage that is free first (the lowest index on ties) decides next.
@@ -184,9 +183,9 @@ std::vector<std::vector<ScheduleStep>> zb_v_orders(int pp, std::int32_t m,
       pick = ScheduleStep{PassKind::weight, mb, c};
     }
     if (!pick) {
-      // Idle until something finishes that may make a pass ready here.
-      const auto next = pass_ends.upper_bound(now);
-      double wake = next == pass_ends.end() ? kNotScheduled : *next;
+      // Idle until an input already on its way arrives, or until a neighbour schedules a pass
+      // (which wakes it below).
+      double wake = kNotScheduled;
       for (PassKind pass : {PassKind::forward, PassKind::backward})
         for (int c : {0, 1}) {
           const double t = ready_at(pass, c);
@@ -217,9 +216,19 @@ std::vector<std::vector<ScheduleStep>> zb_v_orders(int pp, std::int32_t m,
         st.in_flight_coming_back -= pick->chunk;
         break;
     }
-    st.free_at = end;
-    pass_ends.insert(end);
-    for (StageState& other : state) other.waiting = false;
+    st.free_at = st.busy_until = end;
+    // Only the stages next to this one take its output (the turn at the last stage stays home).
+    // An idle neighbour looks again when this pass ends: its output may be ready sooner than
+    // what that neighbour was waiting for.
+    for (int k = std::max(0, s - 1); k <= std::min(pp - 1, s + 1); ++k) {
+      StageState& other = state[static_cast<std::size_t>(k)];
+      if (k == s) continue;
+      if (other.waiting)
+        other.free_at = std::max(other.busy_until, end);
+      else if (other.free_at > other.busy_until)
+        other.free_at = std::max(other.busy_until, std::min(other.free_at, end));
+      other.waiting = false;
+    }
     orders[static_cast<std::size_t>(s)].push_back(*pick);
     ++issued;
   }
