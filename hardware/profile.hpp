@@ -15,6 +15,12 @@
 
 namespace trainsim {
 
+// Host time of one eagerly dispatched PyTorch op (dispatcher, allocator, launch): 7.11 us per tiny
+// op in a stream of 100, measured with PyTorch 2.11 on the H100 host
+// (calibrate/data/h100-microbench/copy.jsonl, "launch_100_tiny"). Work issued op by op from
+// Python cannot run faster than this, whatever a profile's per-kernel launch cost.
+inline constexpr double kEagerOpDispatchS = 7.11e-6;
+
 // One measured GEMM: C[m,n] = A[m,k] B[k,n]; efficiency = achieved / dense peak of its precision.
 struct GemmEfficiencyPoint {
   double m = 0, n = 0, k = 0;

@@ -55,6 +55,40 @@ double layer_params_with(const ModelSpec& m, std::int64_t routed_experts) {
 
 }  // namespace
 
+std::vector<ModelSpec::ParamTensor> ModelSpec::layer_param_tensors() const {
+  const double h = static_cast<double>(hidden);
+  const double kv = static_cast<double>(kv_hidden());
+  std::vector<ParamTensor> out;
+  const auto add = [&out](double elements, bool expert = false) {
+    out.push_back({elements, expert});
+  };
+  const auto add_norm = [&] {
+    add(h);
+    if (norm == NormKind::layernorm) add(h);  // bias
+  };
+  const auto mlp = [&](std::int64_t ffn, bool expert) {
+    const double f = static_cast<double>(ffn);
+    add((mlp_matrices() - 1.0) * h * f, expert);  // fc1, or gate and up fused
+    if (linear_bias) add((mlp_matrices() - 1.0) * f, expert);
+    add(f * h, expert);  // fc2
+    if (linear_bias) add(h, expert);
+  };
+  add_norm();
+  add(h * (h + 2.0 * kv));  // fused QKV
+  if (linear_bias) add(h + 2.0 * kv);
+  add(h * h);  // attention output projection
+  if (linear_bias) add(h);
+  add_norm();
+  if (moe) {
+    add(h * static_cast<double>(moe->experts));  // router
+    for (std::int64_t e = 0; e < moe->experts; ++e) mlp(moe->expert_ffn_hidden, true);
+    for (std::int64_t e = 0; e < moe->shared_experts; ++e) mlp(moe->expert_ffn_hidden, false);
+  } else {
+    mlp(ffn_hidden, false);
+  }
+  return out;
+}
+
 double ModelSpec::layer_params() const {
   return layer_params_with(*this, moe ? moe->experts : 0);
 }

@@ -2,6 +2,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace trainsim {
 
@@ -51,6 +52,16 @@ struct ModelSpec {
   double lm_head_params() const;     // 0 when tied
   double total_params() const;
   double active_params() const;  // per token
+
+  // One layer's parameter tensors as Megatron stores them (fused QKV, fused gate+up for SwiGLU;
+  // biases and norm weights are tensors of their own), elements each; they add up to
+  // layer_params(). Frameworks that gather or reduce tensor by tensor (DeepSpeed's ZeRO-3 of
+  // 2021) issue one collective per entry.
+  struct ParamTensor {
+    double elements = 0;
+    bool routed_expert = false;  // sharded over expert-parallel ranks
+  };
+  std::vector<ParamTensor> layer_param_tensors() const;
 };
 
 }  // namespace trainsim

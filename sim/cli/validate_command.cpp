@@ -192,13 +192,16 @@ std::variant<Conversion, Skip> convert(const Json& record) {
   if (id.rfind("mlm-sc21-t2-zero3", 0) == 0) {
     // The record's notes: "ZeRO-3 via DeepSpeed integrated into Megatron codebase" (2021, DeepSpeed
     // 0.3-0.4): per-submodule fetches synchronized the host (no prefetch overlap), parameters
-    // were released after each forward (gathered again for the recompute forward), and stage 3's
-    // default (contiguous_gradients off) all-reduced each gradient bucket.
+    // were gathered tensor by tensor into lists of per-rank views and released after each
+    // forward (gathered again for the recompute forward), and stage 3's default
+    // (contiguous_gradients off) all-reduced each gradient bucket of reduce_bucket_size = 5e8.
     p["zero3_prefetch"] = false;
+    p["zero3_gather"] = "per_tensor";
     p["zero3_grad_reduce"] = "all_reduce";
+    p["zero3_bucket_params"] = 5e8;
     c.assumptions.push_back(
-        "DeepSpeed 2021 ZeRO-3: blocking gathers (re-gathered for recompute), gradient buckets "
-        "all-reduced");
+        "DeepSpeed 2021 ZeRO-3: blocking per-tensor gathers (re-gathered for recompute), 5e8 "
+        "gradient buckets all-reduced");
   }
   if (megatron_2021) {
     // Megatron-LM of 2021/22 had neither FlashAttention nor gradient reduction overlapped with

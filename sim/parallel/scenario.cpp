@@ -313,7 +313,8 @@ Scenario parse_scenario(const Json& root, const std::filesystem::path& base_dir)
                          "tp_comm_overlap",
                          "zero_shard_size",
                          "zero3_prefetch",
-                         "zero3_grad_reduce"});
+                         "zero3_grad_reduce",
+                         "zero3_gather"});
   Strategy& p = s.parallel;
   p.tp = optional_degree(parallel, "tp", 1);
   p.pp = optional_degree(parallel, "pp", 1);
@@ -343,6 +344,9 @@ Scenario parse_scenario(const Json& root, const std::filesystem::path& base_dir)
       parallel, "zero3_grad_reduce", "parallel", Strategy::GradReduce::reduce_scatter,
       {{{"reduce_scatter", Strategy::GradReduce::reduce_scatter},
         {"all_reduce", Strategy::GradReduce::all_reduce}}});
+  p.zero3_gather = parse_choice<Strategy::Gather, 2>(
+      parallel, "zero3_gather", "parallel", Strategy::Gather::bucketed,
+      {{{"bucketed", Strategy::Gather::bucketed}, {"per_tensor", Strategy::Gather::per_tensor}}});
   const auto zero = optional_non_negative_int(parallel, "zero", "parallel").value_or(0);
   if (zero > 3)
     throw InputError("parallel.zero", fmt::format("must be 0, 1, 2 or 3, got {}", zero));
@@ -429,7 +433,8 @@ Scenario parse_scenario(const Json& root, const std::filesystem::path& base_dir)
           "parallel.zero_shard_size has no effect with zero = 0 (nothing is sharded)");
   }
   if (p.zero < 3)
-    for (const char* key : {"zero3_bucket_params", "zero3_prefetch", "zero3_grad_reduce"})
+    for (const char* key :
+         {"zero3_bucket_params", "zero3_prefetch", "zero3_grad_reduce", "zero3_gather"})
       if (parallel.contains(key))
         s.warnings.push_back(
             fmt::format("parallel.{} has no effect with zero = {} (only ZeRO-3 gathers parameters)",

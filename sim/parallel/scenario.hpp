@@ -44,10 +44,11 @@ struct Strategy {
   ScheduleKind schedule = ScheduleKind::one_f_one_b;
   bool overlap_grad_reduce = true;  // DP gradient reduction in buckets during backward
   double bucket_params = 0;         // 0 = Megatron default max(40M, 1M x dp)
-  // ZeRO-3 / FSDP parameter-gather and gradient-reduce granularity: parameters per collective.
-  // The default is DeepSpeed's stage3_prefetch_bucket_size (5e7), which bounds how far gathers
-  // run ahead; the collectives themselves are per parameter tensor in DeepSpeed and per wrapped
-  // unit (usually a layer) in FSDP, i.e. fewer and larger at scale: set it to match.
+  // ZeRO-3 / FSDP parameter-gather and gradient-reduce granularity: parameters per collective
+  // (only the gradient buckets with zero3_gather = per_tensor). The default is DeepSpeed's
+  // stage3_prefetch_bucket_size (5e7), which bounds how far gathers run ahead; FSDP gathers per
+  // wrapped unit (usually a layer) and DeepSpeed reduces gradients in reduce_bucket_size (5e8)
+  // buckets, i.e. fewer and larger collectives at scale: set it to match.
   double zero3_bucket_params = 5e7;
   // ZeRO-3 gathers run ahead of compute on the DP stream (FSDP, Megatron-Core, DeepSpeed >= 0.6).
   // false: each gather and gradient reduction blocks the compute stream, and with full
@@ -60,6 +61,12 @@ struct Strategy {
   // with contiguous_gradients off, its default).
   enum class GradReduce { reduce_scatter, all_reduce };
   GradReduce zero3_grad_reduce = GradReduce::reduce_scatter;
+  // How ZeRO-3 gathers parameters: into one flat buffer per bucket of zero3_bucket_params (FSDP,
+  // Megatron-Core, DeepSpeed >= 0.6), or one all-gather per parameter tensor into a list of
+  // per-rank views (DeepSpeed 0.3-0.5), which PyTorch's NCCL backend gathers into a staging
+  // buffer and copies out one rank's slice at a time: a host-dispatched copy per rank per tensor.
+  enum class Gather { bucketed, per_tensor };
+  Gather zero3_gather = Gather::bucketed;
   // GPUs of the DP × CP group over which ZeRO shards its states (FSDP HYBRID_SHARD, DeepSpeed
   // hpZ/MiCS: typically one node); the shard groups are replicated over the rest and all-reduce
   // their gradient shards. 0 = all dp·cp GPUs (full shard).

@@ -260,6 +260,15 @@ class StepBuilder {
       durations.weight_s.push_back(pass_duration_s(vs, PassKind::weight));
     }
     durations.transfer_s = costs_.p2p_s;
+    // The layer's tensors on one rank: dense ones split over TP, and the routed experts this EP
+    // rank holds (the list has every expert's tensors, all alike).
+    const std::vector<ModelSpec::ParamTensor> tensors = sc.model.layer_param_tensors();
+    const auto routed = std::count_if(tensors.begin(), tensors.end(),
+                                      [](const auto& t) { return t.routed_expert; });
+    auto routed_kept = routed / std::max(1, p.ep);
+    for (const ModelSpec::ParamTensor& t : tensors)
+      if (!t.routed_expert || routed_kept-- > 0)
+        layer_tensors_per_rank_.push_back(t.elements / p.tp);
     orders_ = pipeline_orders(p.schedule, pp_, m_, vpp_, &durations);
   }
 
@@ -494,6 +503,69 @@ class StepBuilder {
     return {first, last};
   }
 
+  BucketedTasks zero3_gather(StreamId stream, std::string_view label, int vs, double params,
+                             double bytes_per_param) {
+    if (sc_.parallel.zero3_gather == Strategy::Gather::per_tensor)
+      return add_per_tensor_gather(stream, label, vs, bytes_per_param);
+    return add_bucketed_collective(stream, label, CollectiveKind::all_gather, shard_scope_, params,
+                                   bytes_per_param);
+  }
+
+  // DeepSpeed 0.3-0.5's ZeRO-3 gather of one chunk: an all-gather per parameter tensor, each into
+  // a list of per-rank views, so PyTorch's NCCL backend copies the gathered buffer out one rank's
+  // slice at a time (an eagerly dispatched copy per rank, on the host's critical path). The
+  // first tensor is its own task, the rest one task of their summed time.
+  BucketedTasks add_per_tensor_gather(StreamId stream, std::string_view label, int vs,
+                                      double bytes_per_param) {
+    const CommGroup& group = group_of(shard_scope_);
+    const double copy_out_s =
+        group.ranks * std::max(compute_.profile().kernel_launch_overhead_s, kEagerOpDispatchS);
+    const auto gather_s = [&](double elements) {
+      return coll_.estimate_s(CollectiveKind::all_gather, group, elements * bytes_per_param) +
+             copy_out_s;
+    };
+    if (layer_gather_s_ < 0) {
+      layer_gather_s_ = 0;
+      for (double elements : layer_tensors_per_rank_) layer_gather_s_ += gather_s(elements);
+    }
+    std::vector<double> tensors;  // this chunk's tensors in gather order
+    int layers = 0;
+    for (const Segment& g : segments(vs, PassKind::forward)) {
+      if (g.layer < 0) {
+        tensors.push_back(g.params);  // embedding, or final norm + LM head: one tensor each
+      } else if (layers++ == 0) {
+        tensors.insert(tensors.end(), layer_tensors_per_rank_.begin(),
+                       layer_tensors_per_rank_.end());
+      }
+    }
+    double rest_s = 0, rest_elements = -tensors.front();
+    for (double elements : tensors) rest_elements += elements;
+    for (std::size_t i = 1; i < tensors.size(); ++i) rest_s += gather_s(tensors[i]);
+    if (layers > 1) {
+      double one_layer_elements = 0;
+      for (double elements : layer_tensors_per_rank_) one_layer_elements += elements;
+      rest_s += (layers - 1) * layer_gather_s_;
+      rest_elements += (layers - 1) * one_layer_elements;
+    }
+    TaskSpec spec;
+    spec.label = label;
+    spec.category = TimeCategory::dp_comm;
+    spec.duration_s = gather_s(tensors.front());
+    spec.bytes = tensors.front() * bytes_per_param;
+    const TaskId first = w_.graph.add_task(stream, spec);
+    w_.comm_tags.push_back(
+        CommTag{first, shard_scope_, CollectiveKind::all_gather, spec.bytes, -1, false});
+    if (rest_elements <= 0) return {first, first};
+    labels_.push_back(std::string(label) + " (further tensors)");
+    spec.label = labels_.back();
+    spec.duration_s = rest_s;
+    spec.bytes = rest_elements * bytes_per_param;
+    const TaskId last = w_.graph.add_task(stream, spec);
+    w_.comm_tags.push_back(
+        CommTag{last, shard_scope_, CollectiveKind::all_gather, spec.bytes, -1, false});
+    return {first, last};
+  }
+
   // One gradient bucket's reduction; returns its first task (the one its layers release). Under
   // hybrid sharding, a reduce-scatter inside the shard group and an all-reduce of the slice over
   // the replicas, one after the other on the dp stream.
@@ -557,9 +629,8 @@ class StepBuilder {
           // ZeRO-3 gathers the chunk's parameters for every forward and backward, bucket by
           // bucket, prefetching one pass ahead: the pass starts with the first bucket and cannot
           // finish before the last one has arrived.
-          gather =
-              add_bucketed_collective(r.dp, "zero-3 param all-gather", CollectiveKind::all_gather,
-                                      shard_scope_, pass_params, weight_bytes_per_param);
+          gather = zero3_gather(r.dp, "zero-3 param all-gather", vs, pass_params,
+                                weight_bytes_per_param);
           if (recent_compute.size() >= 2)
             w_.graph.add_edge(recent_compute[recent_compute.size() - 2], gather->first);
         } else {
@@ -568,13 +639,11 @@ class StepBuilder {
           // for the recompute forward.
           const bool regather =
               step.pass == PassKind::backward && sc_.training.recompute == RecomputeKind::full;
-          const BucketedTasks first_round = add_bucketed_collective(
-              r.dp, "zero-3 param all-gather (blocking)", CollectiveKind::all_gather, shard_scope_,
-              pass_params, weight_bytes_per_param);
+          const BucketedTasks first_round = zero3_gather(r.dp, "zero-3 param all-gather (blocking)",
+                                                         vs, pass_params, weight_bytes_per_param);
           const BucketedTasks last_round =
-              regather ? add_bucketed_collective(r.dp, "zero-3 param re-gather for recompute",
-                                                 CollectiveKind::all_gather, shard_scope_,
-                                                 pass_params, weight_bytes_per_param)
+              regather ? zero3_gather(r.dp, "zero-3 param re-gather for recompute", vs, pass_params,
+                                      weight_bytes_per_param)
                        : first_round;
           if (any_compute) w_.graph.add_edge(last_compute, first_round.first);
           awaited_by_next_pass.push_back(last_round.last);
@@ -713,6 +782,8 @@ class StepBuilder {
   int pp_ = 1, vpp_ = 1, vstages_ = 1;
   ScheduleKind schedule_ = ScheduleKind::one_f_one_b;
   std::vector<std::vector<ScheduleStep>> orders_;  // per stage
+  std::vector<double> layer_tensors_per_rank_;     // one layer's parameter tensors, elements
+  double layer_gather_s_ = -1;                     // their per-tensor gathers; -1 = not yet
   std::int32_t m_ = 1;
   std::vector<std::int64_t> chunk_layers_, chunk_first_layer_;
   double bucket_params_ = 40e6;

@@ -2,6 +2,7 @@
 // shipped presets (Hugging Face checkpoint sizes where they are exact, papers where they round).
 #include "models/model_spec.hpp"
 
+#include <algorithm>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -84,6 +85,36 @@ TEST(ModelSpecParams, MoeCountsAllExpertsButActivatesTopK) {
   EXPECT_DOUBLE_EQ(m.layer_params(), attention + norms + (4 + 1) * expert + router);
   EXPECT_DOUBLE_EQ(m.layer_active_params(), attention + norms + (2 + 1) * expert + router);
   EXPECT_DOUBLE_EQ(m.total_params() - m.active_params(), 3 * (4 - 2) * expert);
+}
+
+TEST(ModelSpecParams, LayerTensorsAreMegatronsAndAddUpToTheLayer) {
+  const auto sum = [](const std::vector<ModelSpec::ParamTensor>& tensors) {
+    double total = 0;
+    for (const auto& t : tensors) total += t.elements;
+    return total;
+  };
+  // GPT: LayerNorm weight and bias twice, QKV and output projection with biases, fc1 and fc2
+  // with biases: Megatron's 12 tensors per layer.
+  const ModelSpec gpt = toy_gpt();
+  EXPECT_EQ(gpt.layer_param_tensors().size(), 12u);
+  EXPECT_DOUBLE_EQ(sum(gpt.layer_param_tensors()), gpt.layer_params());
+  // Llama: RMSNorm weights, no biases, gate and up fused into one tensor: 6.
+  ModelSpec llama = toy_gpt();
+  llama.activation = Activation::swiglu;
+  llama.norm = NormKind::rmsnorm;
+  llama.linear_bias = false;
+  llama.kv_heads = 1;
+  EXPECT_EQ(llama.layer_param_tensors().size(), 6u);
+  EXPECT_DOUBLE_EQ(sum(llama.layer_param_tensors()), llama.layer_params());
+  // MoE: the router, then two tensors per routed expert (marked) and per shared expert.
+  ModelSpec moe = llama;
+  moe.moe = MoeSpec{.experts = 4, .top_k = 2, .expert_ffn_hidden = 6, .shared_experts = 1};
+  const auto tensors = moe.layer_param_tensors();
+  EXPECT_EQ(tensors.size(), 4u + 1 + 2 * (4 + 1));
+  EXPECT_EQ(
+      std::count_if(tensors.begin(), tensors.end(), [](const auto& t) { return t.routed_expert; }),
+      8);
+  EXPECT_DOUBLE_EQ(sum(tensors), moe.layer_params());
 }
 
 // Published totals. Exact values are the Hugging Face checkpoints' parameter counts.

@@ -90,6 +90,40 @@ TEST(CommVolume, DeepSpeed2021Zero3RegathersForRecomputeAndAllReducesGradients) 
   }
 }
 
+TEST(CommVolume, PerTensorGathersMoveTheSameBytesAndPayACopyPerRankPerTensor) {
+  // DeepSpeed 0.3-0.5 gathered each parameter tensor into a list of per-rank views: the bytes are
+  // those of bucketed gathers, the time adds each tensor's latency-bound collective and one
+  // eagerly dispatched copy per rank and tensor.
+  Json json = data_parallel(3);
+  json["parallel"]["zero3_prefetch"] = false;
+  Json per_tensor = json;
+  per_tensor["parallel"]["zero3_gather"] = "per_tensor";
+  const Volume a = step_volume(json), b = step_volume(per_tensor);
+  EXPECT_NEAR(b.all_gather, a.all_gather, 1e-9 * a.all_gather);
+
+  const Scenario s = testing::scenario_from(per_tensor);
+  const ComputeCost compute(s.cluster.gpu, s.cluster.profile);
+  const CollectiveCost collectives(s.cluster.gpu, s.cluster.node, s.cluster.network, s.comm);
+  const StepWorkload w = build_step(s, compute, collectives);
+  double gather_s = 0;
+  for (const CommTag& t : w.comm_tags)
+    if (t.kind == CollectiveKind::all_gather) gather_s += w.graph.task(t.task).duration_s;
+  // Hand count: per pass, 12 tensors per layer (8 layers, TP 2) plus the embedding on the first
+  // chunk and the head on the last (one tensor each); 2 passes per micro-batch, 2 micro-batches.
+  const CommGroup dp = parallel_groups(s).dp;  // 8 ranks, 4 on each of the 2 nodes
+  ASSERT_EQ(dp.ranks, 8);
+  const double bytes = 2;  // bf16 weights
+  double one_pass_s = 0;
+  for (const auto& t : s.model.layer_param_tensors())
+    one_pass_s +=
+        8 * (collectives.estimate_s(CollectiveKind::all_gather, dp, t.elements / 2 * bytes) +
+             8 * std::max(s.cluster.profile.kernel_launch_overhead_s, kEagerOpDispatchS));
+  for (const double elements : {s.model.embedding_params() / 2, head_params_per_rank(s)})
+    one_pass_s += collectives.estimate_s(CollectiveKind::all_gather, dp, elements * bytes) +
+                  8 * std::max(s.cluster.profile.kernel_launch_overhead_s, kEagerOpDispatchS);
+  EXPECT_NEAR(gather_s, 2 * 2 * one_pass_s, 1e-9 * gather_s);
+}
+
 TEST(CommVolume, PipelineSendsMoveOneActivationSlicePerPassBoundary) {
   // pp 4, tp 2, 16 micro-batches: stage 0 sends each micro-batch's activations forward once;
   // Megatron's scatter-gather sends 1/tp of b·s·h 16-bit values per GPU.
