@@ -208,6 +208,12 @@ std::variant<Conversion, Skip> convert(const Json& record) {
     // the backward pass (both came with Megatron-Core).
     p["overlap_grad_reduce"] = false;
     c.assumptions.push_back("2021 Megatron: unfused attention, no grad-reduce overlap");
+    if (precision == "fp16") {
+      // Its fp16 main gradients stayed 16-bit unless --accumulate-allreduce-grads-in-fp32 was
+      // given (bf16 forced fp32).
+      p["grad_reduce_in_fp32"] = false;
+      c.assumptions.push_back("2021 Megatron fp16: 16-bit main gradients all-reduced");
+    }
   }
   {
     const double layers = model["layers"].get<double>();

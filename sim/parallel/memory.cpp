@@ -108,7 +108,8 @@ int loss_stage(const Strategy& p) {
   return stage_of_virtual(p.schedule, p.pp, p.pp * p.model_chunks() - 1);
 }
 
-ModelStateBytes model_state_bytes_per_param(Framework framework, Precision precision) {
+ModelStateBytes model_state_bytes_per_param(Framework framework, Precision precision,
+                                            bool grads_in_fp32) {
   if (precision == Precision::fp32) return {4.0, 4.0, 8.0};
   if (framework == Framework::pytorch) {
     // Autocast keeps fp32 weights (they are the master copy) and fp32 gradients; Adam m and v.
@@ -116,15 +117,16 @@ ModelStateBytes model_state_bytes_per_param(Framework framework, Precision preci
   }
   // Megatron mixed precision: 16-bit weights, fp32 main gradients, fp32 master weights + m + v
   // ("18 bytes per parameter"); FP8 adds a 1-byte transposed weight cache (Transformer Engine).
-  return {precision == Precision::fp8 ? 3.0 : 2.0, 4.0, 12.0};
+  // 16-bit main gradients make it 16.
+  return {precision == Precision::fp8 ? 3.0 : 2.0, grads_in_fp32 ? 4.0 : 2.0, 12.0};
 }
 
 MemoryEstimate estimate_stage_memory(const Scenario& scenario, int stage) {
   const Strategy& p = scenario.parallel;
   const ShardContext ctx = scenario.shard_context();
   const double params = stage_params_per_rank(scenario, stage);
-  const ModelStateBytes per_param =
-      model_state_bytes_per_param(scenario.training.framework, scenario.training.precision);
+  const ModelStateBytes per_param = model_state_bytes_per_param(
+      scenario.training.framework, scenario.training.precision, p.grad_reduce_in_fp32);
   const double shards = p.shard_group();  // dp·cp, or the hybrid shard group
 
   MemoryEstimate m;

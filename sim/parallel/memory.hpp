@@ -49,7 +49,8 @@ struct MemoryEstimate {
 struct ModelStateBytes {
   double weights = 2, grads = 4, optimizer = 12;
 };
-ModelStateBytes model_state_bytes_per_param(Framework framework, Precision precision);
+ModelStateBytes model_state_bytes_per_param(Framework framework, Precision precision,
+                                            bool grads_in_fp32 = true);
 
 MemoryEstimate estimate_stage_memory(const Scenario& scenario, int stage);
 // The stage with the highest peak (ties: the lowest stage).

@@ -314,13 +314,15 @@ Scenario parse_scenario(const Json& root, const std::filesystem::path& base_dir)
                          "zero_shard_size",
                          "zero3_prefetch",
                          "zero3_grad_reduce",
-                         "zero3_gather"});
+                         "zero3_gather",
+                         "grad_reduce_in_fp32"});
   Strategy& p = s.parallel;
   p.tp = optional_degree(parallel, "tp", 1);
   p.pp = optional_degree(parallel, "pp", 1);
   p.cp = optional_degree(parallel, "cp", 1);
   p.ep = optional_degree(parallel, "ep", 1);
   p.vpp = optional_degree(parallel, "vpp", 1);
+  p.grad_reduce_in_fp32 = optional_bool(parallel, "grad_reduce_in_fp32", "parallel").value_or(true);
   p.sequence_parallel = optional_bool(parallel, "sequence_parallel", "parallel").value_or(false);
   p.etp = optional_degree(parallel, "etp", 0);
   p.cp_kind = parse_choice<ContextParallelKind, 2>(
@@ -432,6 +434,11 @@ Scenario parse_scenario(const Json& root, const std::filesystem::path& base_dir)
       s.warnings.push_back(
           "parallel.zero_shard_size has no effect with zero = 0 (nothing is sharded)");
   }
+  if (!p.grad_reduce_in_fp32 &&
+      (t.framework == Framework::pytorch || t.precision == Precision::fp32))
+    s.warnings.push_back(
+        "parallel.grad_reduce_in_fp32 = false has no effect: gradients are fp32 with "
+        "training.framework = pytorch or precision = fp32");
   if (p.zero < 3)
     for (const char* key :
          {"zero3_bucket_params", "zero3_prefetch", "zero3_grad_reduce", "zero3_gather"})

@@ -43,7 +43,12 @@ struct Strategy {
   int zero = 0;  // 0: DDP; 1: optimizer states sharded (Megatron distributed optimizer); 2; 3
   ScheduleKind schedule = ScheduleKind::one_f_one_b;
   bool overlap_grad_reduce = true;  // DP gradient reduction in buckets during backward
-  double bucket_params = 0;         // 0 = Megatron default max(40M, 1M x dp)
+  // Megatron's main gradients are fp32 and reduced as such (Megatron-Core's grad_reduce_in_fp32,
+  // and Megatron-LM with bf16); false keeps and reduces them in the 16-bit training precision
+  // (Megatron-LM's fp16 default before Megatron-Core, without --accumulate-allreduce-grads-in-fp32;
+  // Megatron-Core's --grad-reduce-in-bf16). Applies to DDP and ZeRO-1/2 gradient buckets.
+  bool grad_reduce_in_fp32 = true;
+  double bucket_params = 0;  // 0 = Megatron default max(40M, 1M x dp)
   // ZeRO-3 / FSDP parameter-gather and gradient-reduce granularity: parameters per collective
   // (only the gradient buckets with zero3_gather = per_tensor). The default is DeepSpeed's
   // stage3_prefetch_bucket_size (5e7), which bounds how far gathers run ahead; FSDP gathers per

@@ -586,9 +586,10 @@ class StepBuilder {
     const Strategy& p = sc_.parallel;
     const bool has_dp = groups_.dp.ranks > 1;
     const bool zero3 = p.zero >= 3;
-    const double grad_bytes_per_param = 4.0;  // fp32 main gradients are reduced
-    const double weight_bytes_per_param =
-        model_state_bytes_per_param(sc_.training.framework, sc_.training.precision).weights;
+    const ModelStateBytes state_bytes = model_state_bytes_per_param(
+        sc_.training.framework, sc_.training.precision, p.grad_reduce_in_fp32);
+    const double grad_bytes_per_param = state_bytes.grads;  // main gradients are reduced
+    const double weight_bytes_per_param = state_bytes.weights;
     const CollectiveKind grad_collective =
         p.zero == 0 ? CollectiveKind::all_reduce : CollectiveKind::reduce_scatter;
     const std::string_view grad_label =

@@ -51,6 +51,18 @@ TEST(CommVolume, DdpAllReducesFp32GradientsOnce) {
   EXPECT_EQ(v.reduce_scatter + v.all_gather, 0);
 }
 
+TEST(CommVolume, SixteenBitMainGradientsHalveTheGradientTraffic) {
+  // Megatron-LM's fp16 default before Megatron-Core (no --accumulate-allreduce-grads-in-fp32).
+  for (int zero : {0, 1}) {
+    Json json = data_parallel(zero);
+    json["training"]["precision"] = "fp16";
+    json["parallel"]["grad_reduce_in_fp32"] = false;
+    const Volume v = step_volume(json);
+    const double n = params_of(json);
+    EXPECT_NEAR(zero == 0 ? v.all_reduce : v.reduce_scatter, 2 * n, 1e-9 * n) << "zero " << zero;
+  }
+}
+
 TEST(CommVolume, DistributedOptimizerReduceScattersGradientsAndGathersWeights) {
   for (int zero : {1, 2}) {
     const Json json = data_parallel(zero);
