@@ -186,11 +186,16 @@ INSTANTIATE_TEST_SUITE_P(
         std::pair<std::string, Json>{"Gpipe", {{"schedule", "gpipe"}}},
         std::pair<std::string, Json>{"Interleaved", {{"schedule", "interleaved"}, {"vpp", 2}}},
         std::pair<std::string, Json>{"ZeroBubble", {{"schedule", "zb-h1"}}},
+        std::pair<std::string, Json>{"ZeroBubbleV", {{"schedule", "zb-v"}}},
         std::pair<std::string, Json>{"Zero3", {{"zero", 3}}},
         std::pair<std::string, Json>{"HybridShard", {{"zero", 3}, {"zero_shard_size", 4}}},
         std::pair<std::string, Json>{
             "Zero3Blocking",
             {{"zero", 3}, {"zero3_prefetch", false}, {"zero3_grad_reduce", "all_reduce"}}},
+        std::pair<std::string, Json>{
+            "Zero3PerTensor",
+            {{"zero", 3}, {"zero3_prefetch", false}, {"zero3_gather", "per_tensor"}}},
+        std::pair<std::string, Json>{"SixteenBitGradients", {{"grad_reduce_in_fp32", false}}},
         std::pair<std::string, Json>{"NoOverlap", {{"overlap_grad_reduce", false}}},
         std::pair<std::string, Json>{"ContextParallel", {{"cp", 2}, {"dp", 4}}},
         std::pair<std::string, Json>{"SequenceParallel", {{"sequence_parallel", true}}}),
