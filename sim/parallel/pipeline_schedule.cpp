@@ -90,9 +90,10 @@ std::vector<ScheduleStep> zb_h1(int pp, int stage, std::int32_t m) {
 // given): whenever a stage is free it runs, in priority order, the oldest ready B (it unblocks
 // the stage before it and leads to the W that frees memory), else a ready F, deeper chunk first,
 // as long as fewer than 2·pp chunk passes hold activations (pp micro-batches of the whole stage:
-// 1F1B's peak), else the oldest pending W; with nothing to run it waits for the next pass to
-// finish anywhere. With unit durations the warm-up leaves a bubble of about (pp − 1) chunk
-// forwards: half of ZB-H1's and a quarter of 1F1B's, at 1F1B's activation memory.
+// 1F1B's peak), else the oldest pending W; with nothing to run it waits for an input already on
+// its way, or for a neighbouring stage to schedule a pass. With unit durations the warm-up leaves a
+// bubble of about (pp − 1) chunk forwards: half of ZB-H1's and a quarter of 1F1B's, at 1F1B's
+// activation memory.
 std::vector<std::vector<ScheduleStep>> zb_v_orders(int pp, std::int32_t m,
                                                    const PassDurations* durations) {
   const int vstages = 2 * pp;
