@@ -135,8 +135,16 @@ MemoryEstimate estimate_stage_memory(const Scenario& scenario, int stage) {
   m.grads_bytes = params * per_param.grads / (p.zero >= 2 ? shards : 1.0);
   m.optimizer_bytes = params * per_param.optimizer / (p.zero >= 1 ? shards : 1.0);
   if (p.zero >= 3) {
-    // FSDP/ZeRO-3 materializes the current and the prefetched layer in full.
-    m.params_bytes += 2.0 * scenario.model.layer_params() / p.tp * per_param.weights;
+    // FSDP/ZeRO-3 materializes the current and the prefetched layer in full; DeepSpeed's
+    // per-tensor fetches (zero3_gather = per_tensor) hold one submodule's tensors and release
+    // them after use: at most the largest tensor and the next one.
+    double live_params = scenario.model.layer_params();
+    if (p.zero3_gather == Strategy::Gather::per_tensor) {
+      live_params = 0;
+      for (const ModelSpec::ParamTensor& t : scenario.model.layer_param_tensors())
+        live_params = std::max(live_params, t.elements);
+    }
+    m.params_bytes += 2.0 * live_params / p.tp * per_param.weights;
   }
 
   const double per_layer = layer_activation_bytes(scenario.model, ctx, scenario.training.recompute,

@@ -112,6 +112,22 @@ TEST_P(ZeroStages, ShardModelStatesOverDataParallelRanks) {
 
 INSTANTIATE_TEST_SUITE_P(AllStages, ZeroStages, ::testing::Values(0, 1, 2, 3));
 
+TEST(Zero3Gathers, PerTensorFetchesHoldTwoTensorsNotTwoLayers) {
+  // DeepSpeed's per-submodule fetch keeps the tensor in use and the next one; FSDP's per-layer
+  // units keep the current and the prefetched layer.
+  Json json = testing::small_gpt_scenario();
+  json["parallel"] = {{"tp", 1}, {"pp", 1}, {"zero", 3}};
+  json["cluster"]["nodes"] = 1;
+  const Scenario layers = testing::scenario_from(json);
+  json["parallel"]["zero3_gather"] = "per_tensor";
+  const Scenario tensors = testing::scenario_from(json);
+  const double shard = layers.model.total_params() * 2 / 8;
+  const double fc1 = 1024.0 * 4096;  // the largest tensor of the layer, h x 4h
+  EXPECT_NEAR(estimate_stage_memory(layers, 0).params_bytes,
+              shard + 2 * layers.model.layer_params() * 2, 1.0);
+  EXPECT_NEAR(estimate_stage_memory(tensors, 0).params_bytes, shard + 2 * fc1 * 2, 1.0);
+}
+
 TEST(HybridShard, ShardsStatesOverTheShardGroupOnly) {
   // 4 nodes, dp = 32, states sharded within each node (FSDP HYBRID_SHARD): / 8, not / 32.
   Json json = testing::small_gpt_scenario();
