@@ -253,23 +253,19 @@ class StepBuilder {
     blocking_comm_.assign(static_cast<std::size_t>(pp_), -1);
     build_plans();
     last_.assign(slots, 0);
-    PassDurations durations;
-    for (int vs = 0; vs < vstages_; ++vs) {
-      durations.forward_s.push_back(pass_duration_s(vs, PassKind::forward));
-      durations.backward_s.push_back(pass_duration_s(vs, PassKind::backward));
-      durations.weight_s.push_back(pass_duration_s(vs, PassKind::weight));
+    // Only ZB-V's list schedule reads the passes' durations; the fixed patterns ignore them.
+    if (p.schedule == ScheduleKind::zb_v) {
+      PassDurations durations;
+      for (int vs = 0; vs < vstages_; ++vs) {
+        durations.forward_s.push_back(pass_duration_s(vs, PassKind::forward));
+        durations.backward_s.push_back(pass_duration_s(vs, PassKind::backward));
+        durations.weight_s.push_back(pass_duration_s(vs, PassKind::weight));
+      }
+      durations.transfer_s = costs_.p2p_s;
+      orders_ = pipeline_orders(p.schedule, pp_, m_, vpp_, &durations);
+    } else {
+      orders_ = pipeline_orders(p.schedule, pp_, m_, vpp_);
     }
-    durations.transfer_s = costs_.p2p_s;
-    // The layer's tensors on one rank: dense ones split over TP, and the routed experts this EP
-    // rank holds (the list has every expert's tensors, all alike).
-    const std::vector<ModelSpec::ParamTensor> tensors = sc.model.layer_param_tensors();
-    const auto routed = std::count_if(tensors.begin(), tensors.end(),
-                                      [](const auto& t) { return t.routed_expert; });
-    auto routed_kept = routed / std::max(1, p.ep);
-    for (const ModelSpec::ParamTensor& t : tensors)
-      if (!t.routed_expert || routed_kept-- > 0)
-        layer_tensors_per_rank_.push_back(t.elements / p.tp);
-    orders_ = pipeline_orders(p.schedule, pp_, m_, vpp_, &durations);
   }
 
   StepWorkload build() {
@@ -308,11 +304,8 @@ class StepBuilder {
 
   // A pass's time on its rank when nothing waits: compute plus the communication it blocks on.
   double pass_duration_s(int vs, PassKind pass) const {
-    const CategoryTimes& parts =
-        plans_[static_cast<std::size_t>(vs) * 3 + static_cast<std::size_t>(pass)].total;
-    double total = 0;
-    for (double t : parts) total += t;
-    return total;
+    return total_of(
+        plans_[static_cast<std::size_t>(vs) * 3 + static_cast<std::size_t>(pass)].total);
   }
 
   const std::vector<Segment>& segments(int vs, PassKind pass) const {
@@ -524,9 +517,22 @@ class StepBuilder {
       return coll_.estimate_s(CollectiveKind::all_gather, group, elements * bytes_per_param) +
              copy_out_s;
     };
-    if (layer_gather_s_ < 0) {
-      layer_gather_s_ = 0;
-      for (double elements : layer_tensors_per_rank_) layer_gather_s_ += gather_s(elements);
+    if (!layer_gather_) {
+      // The layer's tensors on one rank: dense ones split over TP, and the routed experts this
+      // EP rank holds (the list has every expert's tensors, all alike). Every layer is the same.
+      LayerGather lg;
+      const std::vector<ModelSpec::ParamTensor> all = sc_.model.layer_param_tensors();
+      auto routed_kept =
+          std::count_if(all.begin(), all.end(), [](const auto& t) { return t.routed_expert; }) /
+          std::max(1, sc_.parallel.ep);
+      for (const ModelSpec::ParamTensor& t : all) {
+        if (t.routed_expert && routed_kept-- <= 0) continue;
+        const double elements = t.elements / sc_.parallel.tp;
+        lg.tensors.push_back(elements);
+        lg.elements += elements;
+        lg.time_s += gather_s(elements);
+      }
+      layer_gather_ = std::move(lg);
     }
     std::vector<double> tensors;  // this chunk's tensors in gather order
     int layers = 0;
@@ -534,18 +540,15 @@ class StepBuilder {
       if (g.layer < 0) {
         tensors.push_back(g.params);  // embedding, or final norm + LM head: one tensor each
       } else if (layers++ == 0) {
-        tensors.insert(tensors.end(), layer_tensors_per_rank_.begin(),
-                       layer_tensors_per_rank_.end());
+        tensors.insert(tensors.end(), layer_gather_->tensors.begin(), layer_gather_->tensors.end());
       }
     }
     double rest_s = 0, rest_elements = -tensors.front();
     for (double elements : tensors) rest_elements += elements;
     for (std::size_t i = 1; i < tensors.size(); ++i) rest_s += gather_s(tensors[i]);
     if (layers > 1) {
-      double one_layer_elements = 0;
-      for (double elements : layer_tensors_per_rank_) one_layer_elements += elements;
-      rest_s += (layers - 1) * layer_gather_s_;
-      rest_elements += (layers - 1) * one_layer_elements;
+      rest_s += (layers - 1) * layer_gather_->time_s;
+      rest_elements += (layers - 1) * layer_gather_->elements;
     }
     TaskSpec spec;
     spec.label = label;
@@ -783,8 +786,12 @@ class StepBuilder {
   int pp_ = 1, vpp_ = 1, vstages_ = 1;
   ScheduleKind schedule_ = ScheduleKind::one_f_one_b;
   std::vector<std::vector<ScheduleStep>> orders_;  // per stage
-  std::vector<double> layer_tensors_per_rank_;     // one layer's parameter tensors, elements
-  double layer_gather_s_ = -1;                     // their per-tensor gathers; -1 = not yet
+  // One layer's per-tensor ZeRO-3 gather on one rank, built at its first use.
+  struct LayerGather {
+    std::vector<double> tensors;  // elements per tensor, gather order
+    double elements = 0, time_s = 0;
+  };
+  std::optional<LayerGather> layer_gather_;
   std::int32_t m_ = 1;
   std::vector<std::int64_t> chunk_layers_, chunk_first_layer_;
   double bucket_params_ = 40e6;
