@@ -315,7 +315,8 @@ Scenario parse_scenario(const Json& root, const std::filesystem::path& base_dir)
                          "zero3_prefetch",
                          "zero3_grad_reduce",
                          "zero3_gather",
-                         "grad_reduce_in_fp32"});
+                         "grad_reduce_in_fp32",
+                         "p2p_overlap"});
   Strategy& p = s.parallel;
   p.tp = optional_degree(parallel, "tp", 1);
   p.pp = optional_degree(parallel, "pp", 1);
@@ -361,6 +362,18 @@ Scenario parse_scenario(const Json& root, const std::filesystem::path& base_dir)
         {"interleaved", ScheduleKind::interleaved},
         {"zb-h1", ScheduleKind::zb_h1},
         {"zb-v", ScheduleKind::zb_v}}});
+
+  // Megatron's defaults: overlap_p2p_comm on for the interleaved schedule (warm-up and flush
+  // still blocking), forced off otherwise; the zero-bubble and GPipe orders keep sends async.
+  const Strategy::P2pOverlap default_p2p =
+      p.schedule == ScheduleKind::interleaved   ? Strategy::P2pOverlap::steady_state
+      : p.schedule == ScheduleKind::one_f_one_b ? Strategy::P2pOverlap::none
+                                                : Strategy::P2pOverlap::all;
+  p.p2p_overlap =
+      parse_choice<Strategy::P2pOverlap, 3>(parallel, "p2p_overlap", "parallel", default_p2p,
+                                            {{{"all", Strategy::P2pOverlap::all},
+                                              {"steady_state", Strategy::P2pOverlap::steady_state},
+                                              {"none", Strategy::P2pOverlap::none}}});
 
   const std::int64_t model_parallel = std::int64_t{p.tp} * p.pp * p.cp;
   if (s.gpus % model_parallel != 0)
@@ -439,6 +452,8 @@ Scenario parse_scenario(const Json& root, const std::filesystem::path& base_dir)
     s.warnings.push_back(
         "parallel.grad_reduce_in_fp32 = false has no effect: gradients are fp32 with "
         "training.framework = pytorch or precision = fp32");
+  if (p.pp == 1 && parallel.contains("p2p_overlap"))
+    s.warnings.push_back("parallel.p2p_overlap has no effect with pp = 1 (no pipeline sends)");
   if (p.zero < 3)
     for (const char* key :
          {"zero3_bucket_params", "zero3_prefetch", "zero3_grad_reduce", "zero3_gather"})

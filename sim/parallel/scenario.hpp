@@ -79,6 +79,14 @@ struct Strategy {
   int shard_group() const { return zero_shard_size > 0 ? zero_shard_size : dp * cp; }
   int shard_replicas() const { return dp * cp / shard_group(); }
   LayerSplit layer_split = LayerSplit::even;
+  // Whether a stage's pipeline sends run beside its compute or block it: Megatron waits on a
+  // blocking send (and the receive batched with it) before its next pass. `all`: every send
+  // overlapped (Megatron-Core's --overlap-p2p-communication-warmup-flush); `steady_state`:
+  // overlapped in the one-forward-one-backward phase, blocking in the warm-up and the flush
+  // (Megatron-Core's default for the interleaved schedule); `none`: every send blocking
+  // (Megatron's non-interleaved 1F1B, which forces overlap_p2p_comm off).
+  enum class P2pOverlap { all, steady_state, none };
+  P2pOverlap p2p_overlap = P2pOverlap::all;
   ContextParallelKind cp_kind = ContextParallelKind::ring;
   bool tp_comm_overlap = false;        // TE comm-GEMM overlap of the SP all-gathers/reduce-scatters
   int etp = 0;                         // expert tensor parallel; 0 = same as tp

@@ -748,10 +748,35 @@ class StepBuilder {
     }
   }
 
+  // Which sends of a stage's order block its next pass (Strategy::p2p_overlap). The
+  // one-forward-one-backward phase runs from the forward just before the first backward to the
+  // backward just after the last forward; before it is the warm-up, after it the flush.
+  std::vector<bool> blocking_sends(const std::vector<ScheduleStep>& order) const {
+    const Strategy::P2pOverlap mode = sc_.parallel.p2p_overlap;
+    std::vector<bool> blocks(order.size(), mode == Strategy::P2pOverlap::none);
+    if (mode != Strategy::P2pOverlap::steady_state) return blocks;
+    const auto is = [](PassKind kind) {
+      return [kind](const ScheduleStep& s) { return s.pass == kind; };
+    };
+    const auto first_backward = std::find_if(order.begin(), order.end(), is(PassKind::backward));
+    const auto last_forward = std::find_if(order.rbegin(), order.rend(), is(PassKind::forward));
+    std::size_t steady_begin = 0, steady_end = 0;  // inclusive; empty when begin > end
+    if (first_backward != order.end() && last_forward != order.rend()) {
+      steady_begin = static_cast<std::size_t>(first_backward - order.begin()) - 1;
+      steady_end = static_cast<std::size_t>(order.rend() - last_forward);
+    }
+    for (std::size_t i = 0; i < order.size(); ++i)
+      blocks[i] = steady_begin >= steady_end || i < steady_begin || i > steady_end;
+    return blocks;
+  }
+
   void add_pipeline_sends(int stage) {
     if (vstages_ == 1) return;
     const RankStreams r = w_.ranks[static_cast<std::size_t>(stage)];
-    for (const ScheduleStep& step : orders_[static_cast<std::size_t>(stage)]) {
+    const std::vector<ScheduleStep>& order = orders_[static_cast<std::size_t>(stage)];
+    const std::vector<bool> blocks = blocking_sends(order);
+    for (std::size_t index = 0; index < order.size(); ++index) {
+      const ScheduleStep& step = order[index];
       if (step.pass == PassKind::weight) continue;  // nothing to send
       const int vs = virtual_stage_of(schedule_, pp_, stage, step.chunk);
       const bool forward = step.pass == PassKind::forward;
@@ -774,6 +799,11 @@ class StepBuilder {
                                      costs_.p2p_bytes, static_cast<std::int32_t>(peer_stage)});
       w_.graph.add_edge(last_[slot(vs, step.micro_batch, step.pass)], send);
       w_.graph.add_edge(send, first_[slot(peer, step.micro_batch, step.pass)]);
+      if (blocks[index] && index + 1 < order.size()) {
+        const ScheduleStep& next = order[index + 1];
+        w_.graph.add_edge(send, first_[slot(virtual_stage_of(schedule_, pp_, stage, next.chunk),
+                                            next.micro_batch, next.pass)]);
+      }
     }
   }
 

@@ -82,10 +82,14 @@ TEST(FlowStep, ASlowGpuLengthensTheStepByItsExtraComputeOnTheCriticalPath) {
 }
 
 TEST(FlowStep, AHalfSpeedNicCableSlowsTheDpGroupThatCrossesIt) {
-  // GPU 0 (stage 0, TP rank 0) sends its DP ring traffic through node0/nic0.
-  const Json base_json = with_engine(three_d_json(), Json::object());
+  // GPU 0 (stage 0, TP rank 0) sends its DP ring traffic through node0/nic0. Pipeline sends stay
+  // beside compute so that no last-backward send meets a gradient bucket on the rail-1 links:
+  // only the degraded cable may stretch anything.
+  Json json = three_d_json();
+  json["parallel"]["p2p_overlap"] = "all";
+  const Json base_json = with_engine(json, Json::object());
   const Json slow_json = with_engine(
-      three_d_json(), {{"degraded_links", {{{"link", "node0/nic0->su0/leaf0"}, {"factor", 0.5}}}}});
+      json, {{"degraded_links", {{{"link", "node0/nic0->su0/leaf0"}, {"factor", 0.5}}}}});
   PredictOptions keep;
   keep.keep_timeline = true;
   const StepPrediction base = predict_step_flow(scenario_from(base_json), keep);

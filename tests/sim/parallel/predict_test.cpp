@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <numeric>
+
 #include "scenario_fixture.hpp"
 #include "sim/core/errors.hpp"
 #include "sim/parallel/memory.hpp"
@@ -306,6 +308,92 @@ TEST(TensorParallel, CommGemmOverlapHidesMostOfTheSequenceParallelCollectives) {
   EXPECT_LT(overlapped.step_time_s, plain.step_time_s);
   json["parallel"]["sequence_parallel"] = false;
   EXPECT_THROW(testing::scenario_from(json), InputError);
+}
+
+// For each pipeline send of a GPU, how many compute tasks of that GPU start while it is in flight.
+std::vector<int> compute_starts_during_each_send(const StepPrediction& p) {
+  const TaskGraph& g = p.workload->graph;
+  std::vector<int> counts;
+  for (TaskId send = 0; send < g.task_count(); ++send) {
+    const Stream& s = g.streams()[g.task(send).stream];
+    if (s.kind != StreamKind::pp_comm) continue;
+    const TaskTiming& in_flight = p.timeline->timing[send];
+    int starts = 0;
+    for (TaskId t = 0; t < g.task_count(); ++t) {
+      const Stream& ts = g.streams()[g.task(t).stream];
+      const double start = p.timeline->timing[t].start_s;
+      if (ts.rank == s.rank && ts.kind == StreamKind::compute &&
+          g.task(t).category == TimeCategory::compute && start >= in_flight.start_s &&
+          start < in_flight.end_s)
+        ++starts;
+    }
+    counts.push_back(starts);
+  }
+  return counts;
+}
+
+StepPrediction predict_with_timeline(const Json& json) {
+  PredictOptions keep;
+  keep.keep_timeline = true;
+  return predict_step(scenario_from(json), keep);
+}
+
+int total(const std::vector<int>& v) {
+  return std::accumulate(v.begin(), v.end(), 0);
+}
+
+TEST(PipelineSends, MegatronsOneFOneBWaitsForEverySendBeforeTheNextPass) {
+  // Megatron forces overlap_p2p_comm off without interleaving: send_forward_recv_backward and
+  // friends block the compute stream until the transfer is done.
+  const Json json = small_gpt_scenario();
+  const StepPrediction blocking = predict_with_timeline(json);
+  EXPECT_EQ(scenario_from(json).parallel.p2p_overlap, Strategy::P2pOverlap::none);
+  EXPECT_EQ(total(compute_starts_during_each_send(blocking)), 0);
+
+  const StepPrediction overlapped =
+      predict_with_timeline(with(json, "parallel", "p2p_overlap", "all"));
+  EXPECT_GT(total(compute_starts_during_each_send(overlapped)), 0);
+  EXPECT_LT(overlapped.step_time_s, blocking.step_time_s);
+  EXPECT_LT(overlapped.breakdown.exposed(TimeCategory::pp_comm),
+            blocking.breakdown.exposed(TimeCategory::pp_comm));
+}
+
+TEST(PipelineSends, InterleavedOverlapsOnlyTheSteadyStateByDefault) {
+  // Megatron-Core's interleaved schedule: overlap_p2p_comm on, overlap_p2p_comm_warmup_flush off.
+  // Every stage's first send belongs to its warm-up (at least (vpp − 1)·pp forwards), and its
+  // last to the flush; some send of the one-forward-one-backward phase runs beside compute.
+  const Json json =
+      with(with(small_gpt_scenario(), "parallel", "vpp", 2), "parallel", "schedule", "interleaved");
+  EXPECT_EQ(scenario_from(json).parallel.p2p_overlap, Strategy::P2pOverlap::steady_state);
+  const StepPrediction p = predict_with_timeline(json);
+  const TaskGraph& g = p.workload->graph;
+  std::vector<std::vector<int>> per_stage(4);
+  const std::vector<int> counts = compute_starts_during_each_send(p);
+  std::size_t i = 0;
+  for (TaskId t = 0; t < g.task_count(); ++t) {
+    const Stream& s = g.streams()[g.task(t).stream];
+    if (s.kind == StreamKind::pp_comm) per_stage[s.rank].push_back(counts[i++]);
+  }
+  for (const std::vector<int>& stage : per_stage) {
+    ASSERT_FALSE(stage.empty());
+    EXPECT_EQ(stage.front(), 0);
+    EXPECT_EQ(stage.back(), 0);
+  }
+  EXPECT_GT(total(counts), 0);
+  const StepPrediction all = predict_with_timeline(with(json, "parallel", "p2p_overlap", "all"));
+  const StepPrediction none = predict_with_timeline(with(json, "parallel", "p2p_overlap", "none"));
+  EXPECT_LE(all.step_time_s, p.step_time_s);
+  EXPECT_LT(p.step_time_s, none.step_time_s);
+}
+
+TEST(PipelineSends, AnUnknownOverlapModeIsRefusedWithTheChoices) {
+  try {
+    scenario_from(with(small_gpt_scenario(), "parallel", "p2p_overlap", "warmup"));
+    FAIL() << "accepted an unknown p2p_overlap";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("parallel.p2p_overlap"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("steady_state"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace
