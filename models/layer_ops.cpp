@@ -206,20 +206,24 @@ PassOps build_transformer_layer_ops(const ModelSpec& model, const ShardContext& 
   };
   if (model.moe) {
     const MoeSpec& moe = *model.moe;
-    ops.gemm("router", T, moe.experts, h);
-    ops.elementwise("router_softmax_topk", 2.0 * double(T) * moe.experts * 4.0,
-                    2.0 * double(T) * moe.experts * 4.0, double(T) * moe.top_k * 4.0);
+    // The router and the permutation work on the tokens this rank holds (its SP shard).
+    const std::int64_t local_tokens = ctx.elementwise_tokens();
+    ops.gemm("router", local_tokens, moe.experts, h);
+    ops.elementwise("router_softmax_topk", 2.0 * E * moe.experts * 4.0, 2.0 * E * moe.experts * 4.0,
+                    E * moe.top_k * 4.0);
     // Permute tokens to experts and back (gather/scatter of top_k copies).
-    const double routed_bytes = double(T) * moe.top_k * h * e;
+    const double routed_bytes = E * moe.top_k * h * e;
     ops.elementwise("token_permute", 2.0 * routed_bytes, 2.0 * routed_bytes, routed_bytes);
-    // Under uniform routing each of the experts/ep local experts receives T·top_k/experts tokens
-    // from each of the ep ranks of its expert-parallel group; capacity padding and imbalance
-    // (the busiest rank sets the pace) scale that.
+    // Under uniform routing each of the experts/ep local experts receives tokens·top_k/experts
+    // from each of the ep ranks of its expert-parallel group, gathered over its etp expert-TP
+    // ranks (Megatron-Core's dispatcher: permute, all-to-all over EP, all-gather over ETP);
+    // capacity padding and imbalance (the busiest rank sets the pace) scale that.
     const std::int64_t local_experts = std::max<std::int64_t>(1, moe.experts / ctx.ep);
     const double routed = routed_tokens_per_rank(model, ctx);
     const std::int64_t tokens_per_expert = std::max<std::int64_t>(
-        1, static_cast<std::int64_t>(routed * ctx.ep / std::max<std::int64_t>(1, moe.experts)));
-    mlp("expert_", tokens_per_expert, moe.expert_ffn_hidden, local_experts, ctx.etp);
+        1, static_cast<std::int64_t>(routed * ctx.ep * ctx.expert_tp() /
+                                     std::max<std::int64_t>(1, moe.experts)));
+    mlp("expert_", tokens_per_expert, moe.expert_ffn_hidden, local_experts, ctx.expert_tp());
     ops.elementwise("token_unpermute", 2.0 * routed_bytes, 2.0 * routed_bytes, routed_bytes);
     if (moe.shared_experts > 0) mlp("shared_", T, moe.expert_ffn_hidden * moe.shared_experts, 1, t);
   } else {
@@ -286,7 +290,8 @@ double context_parallel_ring_step_bytes(const ModelSpec& model, const ShardConte
 
 double routed_tokens_per_rank(const ModelSpec& model, const ShardContext& ctx) {
   if (!model.moe) return 0;
-  const double copies = static_cast<double>(ctx.gemm_tokens()) * model.moe->top_k;
+  // Each rank dispatches the tokens it holds: its sequence-parallel shard when TP splits them.
+  const double copies = static_cast<double>(ctx.elementwise_tokens()) * model.moe->top_k;
   const double padding = model.moe->capacity_factor > 0 ? model.moe->capacity_factor : 1.0;
   return copies * padding * std::max(1.0, ctx.expert_load_imbalance);
 }

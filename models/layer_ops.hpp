@@ -21,7 +21,7 @@ struct ShardContext {
   bool sequence_parallel = false;
   int cp = 1;
   int ep = 1;   // expert parallel: experts are split over ep ranks, tokens exchanged all-to-all
-  int etp = 1;  // tensor parallelism inside the experts (Megatron-Core expert TP)
+  int etp = 0;  // tensor parallelism inside the experts (Megatron-Core expert TP); 0 = tp
   // Tokens the busiest expert receives relative to uniform routing (>= 1; a what-if knob).
   double expert_load_imbalance = 1.0;
   Precision gemm_precision = Precision::bf16;        // fp8 runs GEMMs in fp8 (Transformer Engine)
@@ -31,6 +31,7 @@ struct ShardContext {
   // GEMMs around a fused scale-mask-softmax and dropout (Megatron-LM before FlashAttention).
   bool flash_attention = true;
 
+  int expert_tp() const { return etp > 0 ? etp : tp; }
   std::int64_t local_seq_len() const { return seq_len / cp; }
   // Tokens a GEMM on this rank processes (the full sequence shard; TP splits the weights).
   std::int64_t gemm_tokens() const { return micro_batch * local_seq_len(); }
@@ -62,7 +63,8 @@ double model_flops_per_token(const ModelSpec& model, std::int64_t seq_len);
 double context_parallel_ring_step_bytes(const ModelSpec& model, const ShardContext& ctx);
 
 // Routed token copies the busiest rank of an expert-parallel group sends (and receives) per
-// all-to-all: T·top_k, padded to the capacity factor, scaled by the load imbalance.
+// all-to-all: the tokens the rank holds (its sequence-parallel shard under TP) × top_k, padded to
+// the capacity factor, scaled by the load imbalance.
 double routed_tokens_per_rank(const ModelSpec& model, const ShardContext& ctx);
 
 }  // namespace trainsim

@@ -25,21 +25,21 @@ double layer_activation_bytes(const ModelSpec& model, const ShardContext& ctx,
   // Tensors TP does not split unless sequence parallelism shards them: the inputs of the two
   // norms, of the QKV and FC1 GEMMs, and two 1-byte dropout masks (Korthikanti's "10").
   const double replicated = (4.0 * e + 2.0) * sb * h;
-  // Tensors TP splits: Q, K, V, the attention output, FC1 output and the activation output.
-  double ffn_width = static_cast<double>(model.ffn_hidden);
-  double routed_copies = 0;
+  // Tensors TP splits: Q, K, V, the attention output, FC1 output and the activation output. A
+  // routed expert's FC1 and activation outputs are split over expert TP (etp) instead.
+  double dense_ffn = static_cast<double>(model.ffn_hidden);
+  double routed_ffn = 0, routed_copies = 0;
   if (model.moe) {
-    ffn_width = static_cast<double>(model.moe->expert_ffn_hidden) *
-                static_cast<double>(model.moe->top_k + model.moe->shared_experts);
+    dense_ffn = static_cast<double>(model.moe->expert_ffn_hidden) * model.moe->shared_experts;
+    routed_ffn = static_cast<double>(model.moe->expert_ffn_hidden) * model.moe->top_k;
     routed_copies = e * sb * h * model.moe->top_k;  // permuted tokens kept for the combine
   }
   const double gate = model.activation == Activation::swiglu ? 2.0 : 1.0;
-  double split = e * sb * (h + 2.0 * model.kv_hidden()) + e * sb * h + e * sb * ffn_width * gate +
-                 e * sb * ffn_width + routed_copies;
-  if (ctx.framework == Framework::pytorch) {
-    // Eager mode keeps the bias-add output before the activation and the pre-dropout tensors.
-    split += e * sb * ffn_width * gate;
-  }
+  // Eager mode also keeps the bias-add output before the activation.
+  const double ffn_tensors = gate + 1.0 + (ctx.framework == Framework::pytorch ? gate : 0.0);
+  const double split = e * sb * (h + 2.0 * model.kv_hidden()) + e * sb * h +
+                       e * sb * dense_ffn * ffn_tensors + routed_copies;
+  const double expert_split = e * sb * routed_ffn * ffn_tensors;
   const double heads = static_cast<double>(model.heads);
   const double seq_kv = static_cast<double>(ctx.seq_len);
   double attention_scores = 0;
@@ -51,7 +51,8 @@ double layer_activation_bytes(const ModelSpec& model, const ShardContext& ctx,
   }
   double pytorch_extra = 0;
   if (ctx.framework == Framework::pytorch) pytorch_extra = 2.0 * e * sb * h;
-  return replicated / sp_divisor + (split + attention_scores) / t + pytorch_extra / sp_divisor;
+  return replicated / sp_divisor + (split + attention_scores) / t + expert_split / ctx.expert_tp() +
+         pytorch_extra / sp_divisor;
 }
 
 double in_flight_micro_batches(ScheduleKind schedule, int pp, int stage, std::int64_t micro_batches,
@@ -81,8 +82,11 @@ double in_flight_micro_batches(ScheduleKind schedule, int pp, int stage, std::in
 double layer_params_per_rank(const Scenario& scenario) {
   const ModelSpec& model = scenario.model;
   const Strategy& p = scenario.parallel;
+  // Routed experts are split over the EP ranks and, inside each expert, over the expert-TP ranks
+  // (etp, Megatron-Core's expert_tensor_parallel_size; the attention's tp when unset).
   const double experts = model.routed_expert_params();
-  return (model.layer_params() - experts) / p.tp + experts / (static_cast<double>(p.tp) * p.ep);
+  return (model.layer_params() - experts) / p.tp +
+         experts / (static_cast<double>(p.expert_tp()) * p.ep);
 }
 
 double head_params_per_rank(const Scenario& scenario) {

@@ -50,7 +50,7 @@ ShardContext Scenario::shard_context() const {
   ctx.sequence_parallel = parallel.sequence_parallel && parallel.tp > 1;
   ctx.cp = parallel.cp;
   ctx.ep = parallel.ep;
-  ctx.etp = parallel.etp > 0 ? parallel.etp : parallel.tp;
+  ctx.etp = parallel.expert_tp();
   ctx.expert_load_imbalance = parallel.expert_load_imbalance;
   ctx.gemm_precision = training.precision;
   ctx.activation_precision = training.precision == Precision::fp32   ? Precision::fp32
@@ -431,6 +431,12 @@ Scenario parse_scenario(const Json& root, const std::filesystem::path& base_dir)
     if (p.etp > 0 && m.moe->expert_ffn_hidden % p.etp != 0)
       throw InputError("parallel.etp", fmt::format("etp = {} must divide the expert FFN width {}",
                                                    p.etp, m.moe->expert_ffn_hidden));
+    if (p.tp > 1 && !p.sequence_parallel)
+      throw InputError("parallel.sequence_parallel",
+                       fmt::format("expert parallelism with tp = {} needs sequence_parallel = true "
+                                   "(Megatron-Core dispatches each TP rank's sequence shard; "
+                                   "without it every TP rank would route the same tokens)",
+                                   p.tp));
     if ((std::int64_t{p.dp} * p.cp) % p.ep != 0)
       throw InputError("parallel.ep",
                        fmt::format("ep = {} must divide dp x cp = {} (experts are spread over the "

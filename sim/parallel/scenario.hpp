@@ -88,8 +88,9 @@ struct Strategy {
   enum class P2pOverlap { all, steady_state, none };
   P2pOverlap p2p_overlap = P2pOverlap::all;
   ContextParallelKind cp_kind = ContextParallelKind::ring;
-  bool tp_comm_overlap = false;        // TE comm-GEMM overlap of the SP all-gathers/reduce-scatters
-  int etp = 0;                         // expert tensor parallel; 0 = same as tp
+  bool tp_comm_overlap = false;  // TE comm-GEMM overlap of the SP all-gathers/reduce-scatters
+  int etp = 0;                   // expert tensor parallel; 0 = same as tp
+  int expert_tp() const { return etp > 0 ? etp : tp; }
   double expert_load_imbalance = 1.0;  // busiest expert's tokens / uniform share (what-if)
   // Model chunks per pipeline rank: vpp when interleaved, ZB-V's two (a V: down the stages and
   // back up), otherwise one.

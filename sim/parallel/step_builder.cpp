@@ -102,11 +102,15 @@ CostTable build_costs(const Scenario& sc, const ComputeCost& compute, const Coll
   auto tp = [&](CollectiveKind kind, double bytes) {
     return coll.estimate_s(kind, groups.tp, bytes);
   };
-  // The two blocking TP collectives around each of attention and MLP (Megatron's f/g).
-  const double tp_pair = p.tp == 1 ? 0.0
-                         : sp      ? 2.0 * (tp(CollectiveKind::all_gather, activation_bytes) +
-                                       tp(CollectiveKind::reduce_scatter, activation_bytes))
-                                   : 2.0 * tp(CollectiveKind::all_reduce, activation_bytes);
+  // The two blocking TP collectives around each of attention and MLP (Megatron's f/g). A routed
+  // MoE layer's tokens instead reach the experts through the token dispatcher (ep_comm below);
+  // shared experts keep the MLP's pair.
+  const double block_pair = p.tp == 1 ? 0.0
+                            : sp      ? tp(CollectiveKind::all_gather, activation_bytes) +
+                                       tp(CollectiveKind::reduce_scatter, activation_bytes)
+                                 : tp(CollectiveKind::all_reduce, activation_bytes);
+  const bool mlp_needs_tp_pair = !model.moe || model.moe->shared_experts > 0;
+  const double tp_pair = (mlp_needs_tp_pair ? 2.0 : 1.0) * block_pair;
 
   CostTable t;
   {  // transformer layer
@@ -153,12 +157,19 @@ CostTable build_costs(const Scenario& sc, const ComputeCost& compute, const Coll
       c.backward[idx(TimeCategory::cp_comm)] =
           std::max(0.0, 2.0 * ring_s - overlap * attention_time(ops.backward, compute));
     }
-    if (model.moe && p.ep > 1) {
-      // Dispatch and combine all-to-alls, mirrored in backward.
+    if (model.moe && (p.ep > 1 || p.expert_tp() > 1)) {
+      // Megatron-Core's all-to-all dispatcher: each rank permutes the tokens it holds, exchanges
+      // them all-to-all over EP, all-gathers what it received over the ETP ranks that split each
+      // expert, and reverses the path after the experts (reduce-scatter, all-to-all); backward
+      // mirrors it.
       const double routed_bytes = routed_tokens_per_rank(model, ctx) * model.hidden * e;
       const double a2a = coll.estimate_s(CollectiveKind::all_to_all, groups.ep, routed_bytes);
-      c.forward[idx(TimeCategory::ep_comm)] = 2.0 * a2a;
-      c.backward[idx(TimeCategory::ep_comm)] = 2.0 * a2a;
+      const double gathered_bytes = p.expert_tp() * routed_bytes;
+      const double etp =
+          coll.estimate_s(CollectiveKind::all_gather, groups.etp, gathered_bytes) +
+          coll.estimate_s(CollectiveKind::reduce_scatter, groups.etp, gathered_bytes);
+      c.forward[idx(TimeCategory::ep_comm)] = 2.0 * a2a + etp;
+      c.backward[idx(TimeCategory::ep_comm)] = 2.0 * a2a + etp;
     }
     switch (sc.training.recompute) {
       case RecomputeKind::none:
@@ -519,7 +530,8 @@ class StepBuilder {
     };
     if (!layer_gather_) {
       // The layer's tensors on one rank: dense ones split over TP, and the routed experts this
-      // EP rank holds (the list has every expert's tensors, all alike). Every layer is the same.
+      // EP rank holds, split over expert TP (the list has every expert's tensors, all alike).
+      // Every layer is the same.
       LayerGather lg;
       const std::vector<ModelSpec::ParamTensor> all = sc_.model.layer_param_tensors();
       auto routed_kept =
@@ -527,7 +539,8 @@ class StepBuilder {
           std::max(1, sc_.parallel.ep);
       for (const ModelSpec::ParamTensor& t : all) {
         if (t.routed_expert && routed_kept-- <= 0) continue;
-        const double elements = t.elements / sc_.parallel.tp;
+        const double elements =
+            t.elements / (t.routed_expert ? sc_.parallel.expert_tp() : sc_.parallel.tp);
         lg.tensors.push_back(elements);
         lg.elements += elements;
         lg.time_s += gather_s(elements);
@@ -848,6 +861,7 @@ ParallelGroups parallel_groups(const Scenario& sc) {
   g.cp = make_group(p.cp, p.tp, gpn);
   g.dp = make_group(p.dp * p.cp, p.tp, gpn);  // gradients are reduced over DP x CP
   g.ep = make_group(p.ep, p.tp * p.cp, gpn);
+  g.etp = make_group(p.expert_tp(), 1, gpn);
   g.dp_shard = make_group(p.shard_group(), p.tp, gpn);
   g.dp_replica = make_group(p.shard_replicas(), p.tp * p.shard_group(), gpn);
   const int stage_stride = p.tp * p.cp * p.dp;

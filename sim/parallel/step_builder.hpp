@@ -58,6 +58,7 @@ struct StepWorkload {
 // The communicator layouts Megatron's rank order (tp fastest, then cp, dp, pp) produces.
 struct ParallelGroups {
   CommGroup tp, cp, dp, ep, pp_neighbour;
+  CommGroup etp;  // expert tensor parallel: the GPUs that split each expert (consecutive, as TP)
   CommGroup dp_shard, dp_replica;  // ZeRO shard groups and their replicas (hybrid sharding)
 };
 ParallelGroups parallel_groups(const Scenario& scenario);

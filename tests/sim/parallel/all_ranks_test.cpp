@@ -148,6 +148,7 @@ TEST(AllRanks, ExpertAllToAllsLeaveThePassAsTasksOfTheirOwn) {
       {"layers", 8},    {"hidden", 1024},         {"heads", 16},
       {"vocab", 32000}, {"activation", "swiglu"}, {"moe", {{"experts", 4}, {"top_k", 2}}}};
   json["parallel"]["ep"] = 2;
+  json["parallel"]["sequence_parallel"] = true;  // Megatron-Core needs it for EP with tp > 1
   Built b = build(json);
   const TaskGraph& g = b.all.workload.graph;
   std::size_t a2a_tasks = 0;

@@ -170,6 +170,32 @@ TEST(StageMemory, HandComputedPipelineCase) {
   EXPECT_DOUBLE_EQ(last.activations_bytes, per_layer * 2 * 1 + logits * (2 + 4));
 }
 
+TEST(StageMemory, ExpertTensorParallelSplitsOnlyTheRoutedExperts) {
+  // Mixtral 8x7B on 32 H100, tp 2, ep 4: etp 1 keeps each expert whole on its EP rank (twice the
+  // expert weights and FC1/activation outputs of etp = tp = 2); attention stays split over tp.
+  Json json = parse_json_text(R"({
+    "model": "mixtral-8x7b",
+    "cluster": {"gpu": "h100-sxm5-80gb", "node": "dgx-h100", "nodes": 4,
+                "network": "ib-ndr400-rail-fattree"},
+    "parallel": {"tp": 2, "pp": 1, "ep": 4, "sequence_parallel": true},
+    "training": {"global_batch": 64, "micro_batch": 1, "seq_len": 4096}
+  })",
+                              "fixture");
+  const Scenario split = testing::scenario_from(json);
+  json["parallel"]["etp"] = 1;
+  const Scenario whole = testing::scenario_from(json);
+  const double experts = split.model.routed_expert_params();
+  EXPECT_NEAR(layer_params_per_rank(whole) - layer_params_per_rank(split),
+              experts / 4 - experts / (2 * 4), 1.0);
+
+  const ModelSpec& m = split.model;
+  const double tokens = 4096, e = 2, gate_and_output = 3;  // SwiGLU FC1 (2 ffn) + activation
+  const double routed = e * tokens * m.moe->expert_ffn_hidden * m.moe->top_k * gate_and_output;
+  EXPECT_NEAR(layer_activation_bytes(m, whole.shard_context(), RecomputeKind::none) -
+                  layer_activation_bytes(m, split.shard_context(), RecomputeKind::none),
+              routed / 1 - routed / 2, 1.0);
+}
+
 TEST(StageMemory, PeakPicksTheFullestStage) {
   const Scenario s = testing::scenario_from(testing::small_gpt_scenario());
   const MemoryEstimate peak = estimate_peak_memory(s);

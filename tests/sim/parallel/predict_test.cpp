@@ -261,6 +261,45 @@ TEST(MixtureOfExperts, ExpertParallelExposesAllToAllAndImbalanceSlowsTheStep) {
             1.4 * even.breakdown.exposed(TimeCategory::ep_comm));  // bytes double, latency stays
 }
 
+TEST(MixtureOfExperts, EachTensorParallelRankDispatchesItsSequenceShard) {
+  // 16 GPUs, tp 2 with sequence parallelism, ep 8: a TP rank holds 2048 / 2 tokens and sends
+  // top_k copies of each; Megatron-Core refuses EP with tp > 1 without sequence parallelism.
+  Json json = moe_scenario();
+  json["parallel"] = {{"tp", 2}, {"pp", 1}, {"ep", 8}, {"sequence_parallel", true}};
+  const Scenario s = testing::scenario_from(json);
+  EXPECT_DOUBLE_EQ(routed_tokens_per_rank(s.model, s.shard_context()), 1024.0 * 2);
+  json["parallel"]["sequence_parallel"] = false;
+  try {
+    testing::scenario_from(json);
+    FAIL() << "accepted expert parallelism with tp 2 and no sequence parallelism";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("parallel.sequence_parallel"), std::string::npos);
+  }
+}
+
+TEST(MixtureOfExperts, ExpertTensorParallelTradesTokensForWidthAndGathersOverItsRanks) {
+  // tp 2, ep 4 (16 GPUs, 2 experts per EP rank). etp 2: each expert is split in two and sees the
+  // tokens of both TP ranks (all-gathered after the all-to-all); etp 1: whole experts, each TP
+  // rank's own tokens. Expert FLOPs per GPU are the same; only etp 2 pays the gather.
+  Json json = moe_scenario();
+  json["parallel"] = {{"tp", 2}, {"pp", 1}, {"ep", 4}, {"sequence_parallel", true}};
+  auto expert_flops = [](const Scenario& s) {
+    double flops = 0;
+    for (const Op& op : build_transformer_layer_ops(s.model, s.shard_context()).forward)
+      if (op.kind == OpKind::gemm && op.name.rfind("expert_", 0) == 0) flops += op.flops;
+    return flops;
+  };
+  const Scenario split = testing::scenario_from(json);
+  json["parallel"]["etp"] = 1;
+  const Scenario whole = testing::scenario_from(json);
+  // fc1 (2·ffn wide, SwiGLU) and fc2 of 2 local experts: 2·tokens·h·3·ffn/etp each.
+  const double h = 1024, ffn = 2048;
+  EXPECT_DOUBLE_EQ(expert_flops(split), 2 * 2.0 * 2048 * h * 3 * ffn / 2);  // 2048 tokens each
+  EXPECT_DOUBLE_EQ(expert_flops(whole), 2 * 2.0 * 1024 * h * 3 * ffn);      // 1024 tokens each
+  const StepPrediction a = predict_step(split), b = predict_step(whole);
+  EXPECT_GT(a.breakdown.exposed(TimeCategory::ep_comm), b.breakdown.exposed(TimeCategory::ep_comm));
+}
+
 TEST(MixtureOfExperts, ExpertParallelMustDivideTheExperts) {
   Json json = moe_scenario();
   json["parallel"]["ep"] = 3;
