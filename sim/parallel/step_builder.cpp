@@ -109,7 +109,9 @@ CostTable build_costs(const Scenario& sc, const ComputeCost& compute, const Coll
                             : sp      ? tp(CollectiveKind::all_gather, activation_bytes) +
                                        tp(CollectiveKind::reduce_scatter, activation_bytes)
                                  : tp(CollectiveKind::all_reduce, activation_bytes);
-  const bool mlp_needs_tp_pair = !model.moe || model.moe->shared_experts > 0;
+  // Without sequence parallelism every TP rank holds all tokens and the routed experts' partial
+  // outputs are all-reduced like a dense MLP's.
+  const bool mlp_needs_tp_pair = !model.moe || model.moe->shared_experts > 0 || !sp;
   const double tp_pair = (mlp_needs_tp_pair ? 2.0 : 1.0) * block_pair;
 
   CostTable t;
@@ -166,8 +168,9 @@ CostTable build_costs(const Scenario& sc, const ComputeCost& compute, const Coll
       const double a2a = coll.estimate_s(CollectiveKind::all_to_all, groups.ep, routed_bytes);
       const double gathered_bytes = p.expert_tp() * routed_bytes;
       const double etp =
-          coll.estimate_s(CollectiveKind::all_gather, groups.etp, gathered_bytes) +
-          coll.estimate_s(CollectiveKind::reduce_scatter, groups.etp, gathered_bytes);
+          !sp ? 0.0
+              : coll.estimate_s(CollectiveKind::all_gather, groups.etp, gathered_bytes) +
+                    coll.estimate_s(CollectiveKind::reduce_scatter, groups.etp, gathered_bytes);
       c.forward[idx(TimeCategory::ep_comm)] = 2.0 * a2a + etp;
       c.backward[idx(TimeCategory::ep_comm)] = 2.0 * a2a + etp;
     }

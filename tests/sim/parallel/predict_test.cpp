@@ -300,6 +300,21 @@ TEST(MixtureOfExperts, ExpertTensorParallelTradesTokensForWidthAndGathersOverIts
   EXPECT_GT(a.breakdown.exposed(TimeCategory::ep_comm), b.breakdown.exposed(TimeCategory::ep_comm));
 }
 
+TEST(MixtureOfExperts, WithoutSequenceParallelTheTensorParallelRanksShareTheirTokens) {
+  // tp 2, no EP, no SP: both TP ranks hold all 2048 tokens, so each half-width expert sees its
+  // uniform share (2048·2/8 = 512 tokens) once, and the output is all-reduced as a dense MLP's.
+  Json json = moe_scenario();
+  json["parallel"] = {{"tp", 2}, {"pp", 1}, {"ep", 1}};
+  const Scenario s = testing::scenario_from(json);
+  double expert_flops = 0;
+  for (const Op& op : build_transformer_layer_ops(s.model, s.shard_context()).forward)
+    if (op.kind == OpKind::gemm && op.name.rfind("expert_", 0) == 0) expert_flops += op.flops;
+  EXPECT_DOUBLE_EQ(expert_flops, 8 * 2.0 * 512 * 1024 * 3 * 2048 / 2);
+  const StepPrediction p = predict_step(s);
+  EXPECT_EQ(p.breakdown.exposed(TimeCategory::ep_comm), 0);
+  EXPECT_GT(p.breakdown.exposed(TimeCategory::tp_comm), 0);
+}
+
 TEST(MixtureOfExperts, ExpertParallelMustDivideTheExperts) {
   Json json = moe_scenario();
   json["parallel"]["ep"] = 3;
