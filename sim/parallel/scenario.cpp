@@ -428,6 +428,12 @@ Scenario parse_scenario(const Json& root, const std::filesystem::path& base_dir)
     if (m.moe->experts % p.ep != 0)
       throw InputError("parallel.ep", fmt::format("ep = {} must divide the model's {} experts",
                                                   p.ep, m.moe->experts));
+    if (p.etp > 0 && p.tp % p.etp != 0)
+      throw InputError("parallel.etp",
+                       fmt::format("etp = {} must divide tp = {}: the expert-TP ranks are a subset "
+                                   "of the attention's TP ranks here (Megatron-Core's parallel "
+                                   "folding with etp > tp is not modelled)",
+                                   p.etp, p.tp));
     if (p.etp > 0 && m.moe->expert_ffn_hidden % p.etp != 0)
       throw InputError("parallel.etp", fmt::format("etp = {} must divide the expert FFN width {}",
                                                    p.etp, m.moe->expert_ffn_hidden));

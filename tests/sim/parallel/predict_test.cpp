@@ -298,6 +298,8 @@ TEST(MixtureOfExperts, ExpertTensorParallelTradesTokensForWidthAndGathersOverIts
   EXPECT_DOUBLE_EQ(expert_flops(whole), 2 * 2.0 * 1024 * h * 3 * ffn);      // 1024 tokens each
   const StepPrediction a = predict_step(split), b = predict_step(whole);
   EXPECT_GT(a.breakdown.exposed(TimeCategory::ep_comm), b.breakdown.exposed(TimeCategory::ep_comm));
+  json["parallel"]["etp"] = 4;  // more expert-TP ranks than TP ranks: not a layout modelled here
+  EXPECT_THROW(testing::scenario_from(json), InputError);
 }
 
 TEST(MixtureOfExperts, WithoutSequenceParallelTheTensorParallelRanksShareTheirTokens) {
