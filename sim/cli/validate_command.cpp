@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <iostream>
 #include <map>
@@ -68,6 +69,50 @@ double megatron_eq3_flops(const Json& model, double global_batch) {
   const double s = model["seq_len"].get<double>(), l = model["layers"].get<double>(),
                h = model["hidden"].get<double>(), v = model["vocab"].get<double>();
   return 96.0 * global_batch * s * l * h * h * (1.0 + s / (6.0 * h) + v / (16.0 * l * h));
+}
+
+// A cluster whose record names an Intel Omni-Path fabric ("Omni-Path ..., 4 OPA links per node"):
+// 8 NVSwitch-connected GPUs per node (the A100 SXM4 baseboard) with that many 100 Gb/s links, in a
+// non-blocking fat tree. NCCL drives OPA through its verbs transport, so it is modelled as an
+// InfiniBand-like fabric at OPA's link rate, without in-network reduction.
+struct StatedFabric {
+  Json node, network;
+  std::string assumption;
+};
+
+std::optional<StatedFabric> omni_path_fabric(const std::string& inter,
+                                             std::optional<double> gpus_per_node) {
+  const std::string text = lower(inter);
+  if (text.find("omni-path") == std::string::npos && text.find("opa") == std::string::npos)
+    return std::nullopt;
+  const auto at = text.find(" opa link");
+  if (at == std::string::npos) return std::nullopt;
+  const auto digits_end = at;
+  auto digits_begin = digits_end;
+  while (digits_begin > 0 && std::isdigit(static_cast<unsigned char>(text[digits_begin - 1])))
+    --digits_begin;
+  if (digits_begin == digits_end) return std::nullopt;
+  const int links = std::stoi(text.substr(digits_begin, digits_end - digits_begin));
+  constexpr double kOpaLinkGbps = 100;  // Omni-Path 100 series
+  StatedFabric f;
+  f.node = {{"gpus_per_node", gpus_per_node.value_or(8)},
+            {"nvswitch", true},
+            {"nics_per_node", links},
+            {"nic_Gbps", kOpaLinkGbps}};
+  f.network = {{"description", "Omni-Path 100 non-blocking fat tree (as the record states)"},
+               {"fabric", "infiniband"},
+               {"link_Gbps", kOpaLinkGbps},
+               {"nic_latency_us", 1.0},
+               {"switch_latency_us", 0.11},
+               {"nodes_per_leaf_group", 20},
+               {"oversubscription", 1.0},
+               {"tiers", 2},
+               {"in_network_reduction", false}};
+  f.assumption = fmt::format(
+      "Omni-Path as stated: {} x 100 Gb/s per node, non-blocking fat tree, no in-network "
+      "reduction",
+      links);
+  return f;
 }
 
 std::variant<Conversion, Skip> convert(const Json& record) {
@@ -142,6 +187,11 @@ std::variant<Conversion, Skip> convert(const Json& record) {
   const auto gpus = number(hw, "gpus");
   if (!gpus) return Skip{"hardware.gpus is not stated"};
   cluster["gpus"] = *gpus;
+  if (auto fabric = omni_path_fabric(hw.value("inter", ""), number(hw, "gpus_per_node"))) {
+    cluster["node"] = fabric->node;
+    cluster["network"] = fabric->network;
+    c.assumptions.push_back(fabric->assumption);
+  }
 
   // --- strategy, with the frameworks' defaults where the source is silent ---
   const bool nemo = record.value("id", "").rfind("dgxc-", 0) == 0;

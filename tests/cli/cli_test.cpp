@@ -220,6 +220,22 @@ TEST(Cli, ValidateReportsPerRecordErrorsAndGroupMape) {
   for (const auto& s : j["skipped"]) EXPECT_FALSE(s["reason"].get<std::string>().empty());
 }
 
+TEST(Cli, ValidateUsesTheInterNodeFabricARecordStates) {
+  // BLOOM trained on Jean Zay's Omni-Path: 4 links of 100 Gb/s per node, not a DGX's 8 x HDR.
+  const CliRun r = trainsim("validate " + kData + "/validation/published-dev.json --format json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  bool found = false;
+  for (const auto& rec : j["records"]) {
+    if (rec["id"] != "bloom-176b-384a100") continue;
+    found = true;
+    const std::string assumptions = rec["assumptions"].dump();
+    EXPECT_NE(assumptions.find("Omni-Path as stated: 4 x 100 Gb/s"), std::string::npos)
+        << assumptions;
+  }
+  EXPECT_TRUE(found);
+}
+
 }  // namespace
 
 namespace {
