@@ -108,6 +108,19 @@ double stage_params_per_rank(const Scenario& scenario, int stage) {
   return params;
 }
 
+double stage_expert_params_per_rank(const Scenario& scenario, int stage) {
+  const Strategy& p = scenario.parallel;
+  return static_cast<double>(scenario.layers_on_stage(stage)) *
+         scenario.model.routed_expert_params() / (static_cast<double>(p.expert_tp()) * p.ep);
+}
+
+double stage_sharded_params_per_rank(const Scenario& scenario, int stage) {
+  const Strategy& p = scenario.parallel;
+  const double experts = stage_expert_params_per_rank(scenario, stage);
+  const double dense = stage_params_per_rank(scenario, stage) - experts;
+  return dense / p.shard_group() + experts / p.expert_shard_group();
+}
+
 int loss_stage(const Strategy& p) {
   return stage_of_virtual(p.schedule, p.pp, p.pp * p.model_chunks() - 1);
 }
@@ -129,15 +142,15 @@ MemoryEstimate estimate_stage_memory(const Scenario& scenario, int stage) {
   const Strategy& p = scenario.parallel;
   const ShardContext ctx = scenario.shard_context();
   const double params = stage_params_per_rank(scenario, stage);
+  const double sharded = stage_sharded_params_per_rank(scenario, stage);
   const ModelStateBytes per_param = model_state_bytes_per_param(
       scenario.training.framework, scenario.training.precision, p.grad_reduce_in_fp32);
-  const double shards = p.shard_group();  // dp·cp, or the hybrid shard group
 
   MemoryEstimate m;
   m.stage = stage;
-  m.params_bytes = params * per_param.weights / (p.zero >= 3 ? shards : 1.0);
-  m.grads_bytes = params * per_param.grads / (p.zero >= 2 ? shards : 1.0);
-  m.optimizer_bytes = params * per_param.optimizer / (p.zero >= 1 ? shards : 1.0);
+  m.params_bytes = (p.zero >= 3 ? sharded : params) * per_param.weights;
+  m.grads_bytes = (p.zero >= 2 ? sharded : params) * per_param.grads;
+  m.optimizer_bytes = (p.zero >= 1 ? sharded : params) * per_param.optimizer;
   if (p.zero >= 3) {
     // FSDP/ZeRO-3 materializes the current and the prefetched layer in full; DeepSpeed's
     // per-tensor fetches (zero3_gather = per_tensor) hold one submodule's tensors and release

@@ -21,8 +21,15 @@ double in_flight_micro_batches(ScheduleKind schedule, int pp, int stage, std::in
                                int vpp);
 
 // Parameters of one transformer layer on one TP/EP rank: dense parts split over tp, routed
-// experts over tp x ep.
+// experts over etp x ep.
 double layer_params_per_rank(const Scenario& scenario);
+// The routed-expert share of stage_params_per_rank.
+double stage_expert_params_per_rank(const Scenario& scenario, int stage);
+// ZeRO shards of one stage's parameters on one rank, in parameters: dense ones over the ZeRO
+// shard group (dp·cp, or the hybrid group), routed experts over their expert-data-parallel group
+// (the ranks holding the same expert slice: shard group × tp / (ep × etp), Megatron-Core's
+// expert_data_parallel group for the distributed optimizer).
+double stage_sharded_params_per_rank(const Scenario& scenario, int stage);
 // Final norm and LM head on one TP rank of the last stage, plus its own copy of a tied
 // embedding when the first stage is another GPU.
 double head_params_per_rank(const Scenario& scenario);

@@ -2,6 +2,7 @@
 // A validated scenario: model, cluster, parallel strategy and training settings, with presets
 // resolved. Built from JSON (interface.md) once, at the edge; everything downstream works on these
 // typed values.
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -78,6 +79,11 @@ struct Strategy {
   int zero_shard_size = 0;
   int shard_group() const { return zero_shard_size > 0 ? zero_shard_size : dp * cp; }
   int shard_replicas() const { return dp * cp / shard_group(); }
+  // Ranks over which ZeRO shards a routed expert's slice: the shard group's GPUs × tp hold
+  // ep × etp distinct slices (at least one rank).
+  double expert_shard_group() const {
+    return std::max(1.0, static_cast<double>(shard_group()) * tp / (ep * expert_tp()));
+  }
   LayerSplit layer_split = LayerSplit::even;
   // Whether a stage's pipeline sends run beside its compute or block it: Megatron waits on a
   // blocking send (and the receive batched with it) before its next pass. `all`: every send

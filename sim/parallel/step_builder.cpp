@@ -730,8 +730,8 @@ class StepBuilder {
     }
 
     // Optimizer step over this rank's shard, after its gradients are reduced.
-    const double stage_params = stage_params_per_rank(sc_, stage);
-    const double optimizer_params = stage_params / (p.zero >= 1 ? shard_ : 1);
+    const double optimizer_params =
+        p.zero >= 1 ? stage_sharded_params_per_rank(sc_, stage) : stage_params_per_rank(sc_, stage);
     double optimizer_s = 0, optimizer_bytes = 0;
     for (const Op& op : build_optimizer_ops(optimizer_params, sc_.training.framework)) {
       optimizer_s += compute_.estimate_s(op);

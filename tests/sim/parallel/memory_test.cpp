@@ -196,6 +196,29 @@ TEST(StageMemory, ExpertTensorParallelSplitsOnlyTheRoutedExperts) {
               routed / 1 - routed / 2, 1.0);
 }
 
+TEST(StageMemory, TheDistributedOptimizerShardsExpertsOverTheirOwnDataParallelRanks) {
+  // Mixtral 8x7B, the Megatron-Core reference mapping: 64 H100, pp 4 (8 layers per stage), ep 8,
+  // dp 16, distributed optimizer. Each expert slice lives on 16 / 8 = 2 GPUs of the stage, so its
+  // 12 B/param of Adam state is split two ways; the dense parameters sixteen ways.
+  const Scenario s = testing::scenario_from(parse_json_text(R"({
+    "model": "mixtral-8x7b",
+    "cluster": {"gpu": "h100-sxm5-80gb", "node": "dgx-h100", "nodes": 8,
+                "network": "ib-ndr400-rail-fattree"},
+    "parallel": {"tp": 1, "pp": 4, "ep": 8, "zero": 1},
+    "training": {"global_batch": 256, "micro_batch": 1, "seq_len": 4096}
+  })",
+                                                            "fixture"));
+  ASSERT_EQ(s.parallel.dp, 16);
+  EXPECT_DOUBLE_EQ(s.parallel.expert_shard_group(), 2.0);
+  const int stage = 1;  // no embedding, no head: 8 layers
+  const double experts = 8 * s.model.routed_expert_params() / 8;
+  const double dense = 8 * (s.model.layer_params() - s.model.routed_expert_params());
+  EXPECT_NEAR(stage_expert_params_per_rank(s, stage), experts, 1.0);
+  const MemoryEstimate m = estimate_stage_memory(s, stage);
+  EXPECT_NEAR(m.optimizer_bytes, 12.0 * (dense / 16 + experts / 2), 16.0);
+  EXPECT_NEAR(m.grads_bytes, 4.0 * (dense + experts), 16.0);  // ZeRO-1 keeps full gradients
+}
+
 TEST(StageMemory, PeakPicksTheFullestStage) {
   const Scenario s = testing::scenario_from(testing::small_gpt_scenario());
   const MemoryEstimate peak = estimate_peak_memory(s);
