@@ -298,8 +298,10 @@ class StepBuilder {
       r.ep = w_.graph.add_stream(rank, StreamKind::ep_comm);
       w_.ranks.push_back(r);
     }
+    stage_ends_.assign(static_cast<std::size_t>(pp_), StageEnd{});
     for (int stage = 0; stage < pp_; ++stage) build_rank(stage);
     for (int stage = 0; stage < pp_; ++stage) add_pipeline_sends(stage);
+    add_tied_embedding_reduction();
     return std::move(w_);
   }
 
@@ -745,6 +747,9 @@ class StepBuilder {
     opt.bytes = optimizer_bytes;
     const TaskId optimizer = w_.graph.add_task(r.compute, opt);
     if (blocking >= 0) w_.graph.add_edge(static_cast<TaskId>(blocking), optimizer);
+    StageEnd& end = stage_ends_[static_cast<std::size_t>(stage)];
+    end.optimizer = optimizer;
+    if (any_compute) end.last_compute = last_compute;
     // The dp stream runs in order, so waiting for its last task waits for every reduction.
     if (has_dp) {
       TaskSpec fence;
@@ -753,6 +758,7 @@ class StepBuilder {
       const TaskId sync = w_.graph.add_task(r.dp, fence);
       w_.graph.add_edge(sync, optimizer);
       if (any_compute) w_.graph.add_edge(last_compute, sync);
+      end.dp_sync = sync;
     }
     if (has_dp && (p.zero == 1 || p.zero == 2) && !p.overlap_grad_reduce) {
       for (int c = 0; c < vpp_; ++c) {
@@ -761,6 +767,43 @@ class StepBuilder {
             shard_scope_, chunk_params[static_cast<std::size_t>(c)] * weight_bytes_per_param);
         w_.graph.add_edge(optimizer, gather);
       }
+    }
+  }
+
+  // A tied embedding lives on the first stage (lookup) and the loss stage (LM head): Megatron
+  // all-reduces its gradient between the two (the embedding group) after the DP gradient sync and
+  // before the optimizer step. Its rank in the other stage is the same TP and DP position.
+  void add_tied_embedding_reduction() {
+    const Strategy& p = sc_.parallel;
+    const int last = loss_stage(p);
+    if (!sc_.model.tied_embeddings || pp_ == 1 || last == 0) return;
+    const double params = static_cast<double>(sc_.model.vocab) * sc_.model.hidden / p.tp;
+    const double bytes =
+        params * model_state_bytes_per_param(sc_.training.framework, sc_.training.precision,
+                                             p.grad_reduce_in_fp32)
+                     .grads;
+    const int gpn = sc_.gpus_per_node_used();
+    const int stage_stride = p.tp * p.cp * p.dp;
+    const bool same_node = (last + 1) * stage_stride <= gpn;
+    const CommGroup pair = same_node ? CommGroup{2, 1, 2} : CommGroup{2, 2, 1};
+    const double seconds = coll_.estimate_s(CollectiveKind::all_reduce, pair, bytes);
+    const StageEnd ends[2] = {stage_ends_.front(), stage_ends_[static_cast<std::size_t>(last)]};
+    for (int side = 0; side < 2; ++side) {
+      const int stage = side == 0 ? 0 : last;
+      TaskSpec spec;
+      spec.label = "tied embedding grad all-reduce";
+      spec.category = TimeCategory::pp_comm;
+      spec.duration_s = seconds;
+      spec.bytes = bytes;
+      const TaskId task = w_.graph.add_task(w_.ranks[static_cast<std::size_t>(stage)].pp, spec);
+      // A two-rank ring all-reduce sends the whole vector to the peer (half in each phase).
+      w_.comm_tags.push_back(CommTag{task, CommScope::pp, CollectiveKind::send_recv, bytes,
+                                     static_cast<std::int32_t>(side == 0 ? last : 0)});
+      for (const StageEnd& e : ends) {
+        if (e.last_compute) w_.graph.add_edge(*e.last_compute, task);
+        if (e.dp_sync) w_.graph.add_edge(*e.dp_sync, task);
+      }
+      w_.graph.add_edge(task, ends[side].optimizer);
     }
   }
 
@@ -845,6 +888,11 @@ class StepBuilder {
   std::vector<std::int64_t> blocking_comm_;
   std::vector<PassPlan> plans_;
   std::vector<TaskId> done_;
+  struct StageEnd {  // where a stage's step ends, for the cross-stage work after its last pass
+    std::optional<TaskId> last_compute, dp_sync;
+    TaskId optimizer = 0;
+  };
+  std::vector<StageEnd> stage_ends_;
   bool split_weight_ = false;
   double zero3_bucket_params_ = 5e7;
   int shard_ = 1;                          // GPUs sharing ZeRO states

@@ -442,6 +442,38 @@ TEST(PipelineSends, InterleavedOverlapsOnlyTheSteadyStateByDefault) {
   EXPECT_LT(p.step_time_s, none.step_time_s);
 }
 
+TEST(TiedEmbeddings, FirstAndLastStageAllReduceTheGradientBeforeTheirOptimizerSteps) {
+  // Megatron's embedding group: the lookup on stage 0 and the LM head on stage 3 share one
+  // weight, so the two all-reduce its fp32 gradient (vocab x hidden / tp) once per step.
+  const Json tied = with(small_gpt_scenario(), "model", "tied_embeddings", true);
+  const StepPrediction p = predict_with_timeline(tied);
+  const TaskGraph& g = p.workload->graph;
+  std::vector<TaskId> reductions;
+  for (TaskId t = 0; t < g.task_count(); ++t)
+    if (g.label(g.task(t).label) == "tied embedding grad all-reduce") reductions.push_back(t);
+  ASSERT_EQ(reductions.size(), 2u);
+  for (TaskId t : reductions) {
+    const RankId rank = g.streams()[g.task(t).stream].rank;
+    EXPECT_TRUE(rank == 0 || rank == 3) << rank;
+    EXPECT_DOUBLE_EQ(g.task(t).bytes, 32000.0 * 1024 / 2 * 4);
+    // Both stages' backward passes are done before it starts; its stage's optimizer waits.
+    for (TaskId u = 0; u < g.task_count(); ++u) {
+      const Stream& su = g.streams()[g.task(u).stream];
+      const TaskTiming& when = p.timeline->timing[u];
+      if (g.task(u).category == TimeCategory::compute && (su.rank == 0 || su.rank == 3))
+        EXPECT_LE(when.end_s, p.timeline->timing[t].start_s + 1e-12);
+      if (g.task(u).category == TimeCategory::optimizer && su.rank == rank)
+        EXPECT_GE(when.start_s, p.timeline->timing[t].end_s - 1e-12);
+    }
+  }
+  EXPECT_GT(p.step_time_s, predict_step(scenario_from(small_gpt_scenario())).step_time_s);
+  // ZB-V computes the loss on stage 0, next to the embedding: nothing to reduce.
+  const StepPrediction v = predict_with_timeline(with(tied, "parallel", "schedule", "zb-v"));
+  for (TaskId t = 0; t < v.workload->graph.task_count(); ++t)
+    EXPECT_NE(v.workload->graph.label(v.workload->graph.task(t).label),
+              "tied embedding grad all-reduce");
+}
+
 TEST(PipelineSends, AnUnknownOverlapModeIsRefusedWithTheChoices) {
   try {
     scenario_from(with(small_gpt_scenario(), "parallel", "p2p_overlap", "warmup"));
