@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -254,10 +255,21 @@ std::variant<Conversion, Skip> convert(const Json& record) {
         "gradient buckets all-reduced");
   }
   if (megatron_2021) {
-    // Megatron-LM of 2021/22 had neither FlashAttention nor gradient reduction overlapped with
-    // the backward pass (both came with Megatron-Core).
-    p["overlap_grad_reduce"] = false;
-    c.assumptions.push_back("2021 Megatron: unfused attention, no grad-reduce overlap");
+    // Megatron-LM of 2021/22 had no FlashAttention, and its own DDP reduced gradients after the
+    // backward pass (overlap came with Megatron-Core); --DDP-impl torch wrapped the model in
+    // PyTorch DDP instead, which all-reduces 25 MB buckets of the 16-bit gradients as the
+    // backward pass fills them. Its pipeline sends always blocked (overlap_p2p_comm is later).
+    const Json* ddp = field(par, "ddp");
+    if (ddp && ddp->is_string() && ddp->get<std::string>() == "torch") {
+      p["overlap_grad_reduce"] = true;
+      p["bucket_params"] = 25.0 * 1024 * 1024 / 2;
+      c.assumptions.push_back(
+          "2021 Megatron: unfused attention; PyTorch DDP: 25 MB gradient buckets overlapped");
+    } else {
+      p["overlap_grad_reduce"] = false;
+      c.assumptions.push_back("2021 Megatron: unfused attention, no grad-reduce overlap");
+    }
+    if (p["schedule"] == "interleaved") p["p2p_overlap"] = "none";
     if (precision == "fp16") {
       // Its fp16 main gradients stayed 16-bit unless --accumulate-allreduce-grads-in-fp32 was
       // given (bf16 forced fp32).
@@ -293,11 +305,64 @@ std::variant<Conversion, Skip> convert(const Json& record) {
   return c;
 }
 
+// Settings a record's source leaves unstated, from a cited secondary source: the optional
+// `<records>.supplement.json` beside the records file (format: its "description").
+class Supplement {
+ public:
+  explicit Supplement(const std::filesystem::path& records_file) {
+    path_ = records_file;
+    path_.replace_extension(".supplement.json");
+    if (!std::filesystem::exists(path_)) return;
+    doc_ = load_json_file(path_.string());
+    if (!doc_.is_object() || !doc_.contains("records") || !doc_["records"].is_object())
+      throw InputError(path_.string(), "expected an object with a \"records\" object");
+  }
+
+  // Fills the fields `record` leaves null or absent; returns one assumption per filled field.
+  std::vector<std::string> fill(Json& record) const {
+    std::vector<std::string> filled;
+    if (doc_.is_null() || !record.is_object()) return filled;
+    const std::string id = record.value("id", "");
+    const auto entry = doc_["records"].find(id);
+    if (entry == doc_["records"].end()) return filled;
+    const std::string where = fmt::format("{}: records.{}", path_.filename().string(), id);
+    if (!entry->is_object()) throw InputError(where, "expected an object");
+    const std::string cite = citation(entry->value("source", ""), where);
+    for (const auto& [section, fields] : entry->items()) {
+      if (section == "source") continue;
+      if (!fields.is_object())
+        throw InputError(where + "." + section, "expected an object of record fields");
+      Json& target = record[section];
+      if (target.is_null()) target = Json::object();
+      for (const auto& [key, value] : fields.items()) {
+        if (target.contains(key) && !target[key].is_null()) continue;  // the source stated it
+        target[key] = value;
+        filled.push_back(fmt::format("{}.{} = {} from {}", section, key, value.dump(), cite));
+      }
+    }
+    return filled;
+  }
+
+ private:
+  std::string citation(const std::string& source, const std::string& where) const {
+    const Json& sources = doc_.contains("sources") ? doc_["sources"] : Json::object();
+    const auto it = sources.find(source);
+    if (it == sources.end() || !it->is_object() || !it->contains("cite"))
+      throw InputError(where + ".source",
+                       fmt::format("'{}' is not a key of \"sources\" with a \"cite\"", source));
+    return (*it)["cite"].get<std::string>();
+  }
+
+  std::filesystem::path path_;
+  Json doc_;
+};
+
 }  // namespace
 
 int run_validate(const ValidateArgs& args) {
   const Json records = load_json_file(args.records_file);
   if (!records.is_array()) throw InputError(args.records_file, "expected a JSON array of records");
+  const Supplement supplement(args.records_file);
 
   struct Row {
     std::string id, group;
@@ -306,14 +371,17 @@ int run_validate(const ValidateArgs& args) {
   };
   std::vector<Row> rows;
   std::vector<std::pair<std::string, std::string>> skipped;
-  for (const Json& record : records) {
-    const std::string id = record.is_object() ? record.value("id", "?") : "?";
+  for (const Json& published : records) {
+    const std::string id = published.is_object() ? published.value("id", "?") : "?";
+    Json record = published;
+    const std::vector<std::string> supplied = supplement.fill(record);
     auto converted = convert(record);
     if (auto* skip = std::get_if<Skip>(&converted)) {
       skipped.emplace_back(id, skip->reason);
       continue;
     }
     Conversion& c = std::get<Conversion>(converted);
+    c.assumptions.insert(c.assumptions.begin(), supplied.begin(), supplied.end());
     for (const std::string& assignment : args.overrides) apply_override(c.scenario, assignment);
     try {
       const Scenario scenario = parse_scenario(c.scenario, data_root());

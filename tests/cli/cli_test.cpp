@@ -220,6 +220,44 @@ TEST(Cli, ValidateReportsPerRecordErrorsAndGroupMape) {
   for (const auto& s : j["skipped"]) EXPECT_FALSE(s["reason"].get<std::string>().empty());
 }
 
+TEST(Cli, ValidateFillsOnlyUnstatedFieldsFromTheSupplementAndSaysWhere) {
+  // A records file and its supplement: the supplement's micro-batch 2 fills the record that
+  // leaves it null and loses to the one that states 4; both get the supplement's vpp.
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("trainsim_supplement_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  auto records = nlohmann::json::parse(slurp(kData + "/validation/published-dev.json"));
+  nlohmann::json picked = nlohmann::json::array();
+  for (auto& r : records) {
+    if (r["id"] != "mlm-sc21-t1-145.6B") continue;
+    r["batch"]["micro"] = nullptr;
+    picked.push_back(r);
+    r["id"] = "stated-micro-batch";
+    r["batch"]["micro"] = 4;
+    picked.push_back(r);
+  }
+  ASSERT_EQ(picked.size(), 2u);
+  std::ofstream(dir / "mine.json") << picked.dump();
+  std::ofstream(dir / "mine.supplement.json") << R"({
+    "sources": {"script": {"cite": "the run script", "detail": "where the settings come from"}},
+    "records": {
+      "mlm-sc21-t1-145.6B": {"source": "script", "batch": {"micro": 2}, "parallel": {"vpp": 2}},
+      "stated-micro-batch": {"source": "script", "batch": {"micro": 2}, "parallel": {"vpp": 2}}
+    }})";
+  const CliRun r = trainsim("validate " + (dir / "mine.json").string() + " --format json");
+  std::filesystem::remove_all(dir);
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["records"].size(), 2u);
+  const std::string filled = j["records"][0]["assumptions"].dump();
+  const std::string stated = j["records"][1]["assumptions"].dump();
+  EXPECT_NE(filled.find("batch.micro = 2 from the run script"), std::string::npos) << filled;
+  EXPECT_NE(filled.find("parallel.vpp = 2 from the run script"), std::string::npos) << filled;
+  EXPECT_EQ(stated.find("batch.micro"), std::string::npos) << stated;
+  EXPECT_NE(stated.find("parallel.vpp = 2 from the run script"), std::string::npos) << stated;
+  EXPECT_NE(j["records"][0]["predicted_s"], j["records"][1]["predicted_s"]);
+}
+
 TEST(Cli, ValidateUsesTheInterNodeFabricARecordStates) {
   // BLOOM trained on Jean Zay's Omni-Path: 4 links of 100 Gb/s per node, not a DGX's 8 x HDR.
   const CliRun r = trainsim("validate " + kData + "/validation/published-dev.json --format json");
