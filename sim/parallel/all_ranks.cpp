@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <numeric>
 #include <utility>
 
 #include <fmt/format.h>
@@ -16,18 +17,22 @@ constexpr std::size_t idx(TimeCategory c) {
 // The coordinates of the GPUs of one stage and the groups they form.
 class StageLayout {
  public:
+  // Megatron-Core's parallel folding: the dense layers see the stage's ranks as TP × CP × DP,
+  // the experts as ETP × EP × expert-DP, both with the first factor fastest. A lockstep group is
+  // the smallest run of consecutive ranks that holds whole TP·CP groups and whole ETP·EP blocks:
+  // lcm(tp·cp, etp·ep) ranks, a whole number of DP ranks.
   explicit StageLayout(const Scenario& sc)
-      : tp_(sc.parallel.tp), cp_(sc.parallel.cp), dp_(sc.parallel.dp) {
-    const bool expert_parallel = sc.model.moe && sc.parallel.ep > 1;
-    // EP groups are blocks of consecutive DP ranks (stride tp·cp); when ep does not divide dp it
-    // also spans CP ranks and the whole stage moves in lockstep.
-    ep_block_ = !expert_parallel ? 1 : dp_ % sc.parallel.ep == 0 ? sc.parallel.ep : dp_;
-    ep_blocks_ = expert_parallel && dp_ % sc.parallel.ep == 0;
+      : tp_(sc.parallel.tp),
+        cp_(sc.parallel.cp),
+        dp_(sc.parallel.dp),
+        ep_(sc.model.moe ? sc.parallel.ep : 1),
+        etp_(sc.parallel.expert_tp()) {
+    if (ep_ > 1) ep_block_ = std::lcm(tp_ * cp_, etp_ * ep_) / (tp_ * cp_);
   }
 
   int ranks_per_stage() const { return tp_ * cp_ * dp_; }
-  int ep_block() const { return ep_block_; }
-  bool ep_groups_are_dp_blocks() const { return ep_blocks_; }
+  int ep_size() const { return ep_; }
+  bool expert_parallel() const { return ep_ > 1; }
   int lockstep_groups() const { return dp_ / ep_block_; }
   int dp_groups() const { return tp_; }
   int global_rank(int stage, int t, int c, int d) const {
@@ -42,14 +47,15 @@ class StageLayout {
         for (int t = 0; t < tp_; ++t) out.push_back(global_rank(stage, t, c, d));
     return out;
   }
-  // The EP groups of one lockstep group, each ep_block consecutive entries (one per TP and CP
-  // rank: the DP ranks of the block).
+  // The EP groups of one lockstep group, each ep consecutive entries: within every ETP·EP block
+  // of ranks, the ranks with the same ETP position (stride etp).
   std::vector<int> ep_groups(int stage, int group) const {
     std::vector<int> out;
-    for (int t = 0; t < tp_; ++t)
-      for (int c = 0; c < cp_; ++c)
-        for (int d = group * ep_block_; d < (group + 1) * ep_block_; ++d)
-          out.push_back(global_rank(stage, t, c, d));
+    const int first = global_rank(stage, 0, 0, group * ep_block_);
+    const int block = etp_ * ep_;
+    for (int b = 0; b < ep_block_ * tp_ * cp_; b += block)
+      for (int et = 0; et < etp_; ++et)
+        for (int e = 0; e < ep_; ++e) out.push_back(first + b + et + etp_ * e);
     return out;
   }
   std::vector<int> dp_members(int stage, int t) const {
@@ -60,8 +66,8 @@ class StageLayout {
   }
 
  private:
-  int tp_, cp_, dp_, ep_block_ = 1;
-  bool ep_blocks_ = false;  // EP groups are blocks of DP ranks (one lockstep group each)
+  int tp_, cp_, dp_, ep_, etp_;
+  int ep_block_ = 1;  // DP ranks per lockstep group
 };
 
 bool is_dp_stream(StreamKind kind) {
@@ -143,9 +149,9 @@ AllRankStep expand_to_all_ranks(const Scenario& sc, StepWorkload& rep) {
   };
   // A pass with expert-parallel all-to-alls becomes the pass without them and, after it on the
   // same stream, one all-to-all task for them all, so that they can meet other traffic as flows
-  // (they stay blocking: nothing else of the group runs meanwhile). Only where EP groups are
-  // blocks of DP ranks inside one lockstep group.
-  const bool split_ep = layout.ep_groups_are_dp_blocks();
+  // (they stay blocking: nothing else of the group runs meanwhile). Every EP group lies inside
+  // one lockstep group.
+  const bool split_ep = layout.expert_parallel();
   auto splits = [&](TaskId t) {
     return split_ep && !is_dp_stream(g.streams()[g.task(t).stream].kind) &&
            g.task(t).parts_s[idx(TimeCategory::ep_comm)] > 0;
@@ -208,7 +214,7 @@ AllRankStep expand_to_all_ranks(const Scenario& sc, StepWorkload& rep) {
       c.first = static_cast<std::uint32_t>(out.gpus.size());
       for (const int r : layout.ep_groups(stage, k)) out.gpus.push_back(gpu_of_rank(sc, r));
       c.count = static_cast<std::uint32_t>(out.gpus.size() - c.first);
-      c.group_size = static_cast<std::uint32_t>(layout.ep_block());
+      c.group_size = static_cast<std::uint32_t>(layout.ep_size());
       out.comms.push_back(c);
     }
   }

@@ -443,11 +443,11 @@ Scenario parse_scenario(const Json& root, const std::filesystem::path& base_dir)
                                    "(Megatron-Core dispatches each TP rank's sequence shard; "
                                    "without it every TP rank would route the same tokens)",
                                    p.tp));
-    if ((std::int64_t{p.dp} * p.cp) % p.ep != 0)
+    if ((std::int64_t{p.tp} * p.cp * p.dp) % (std::int64_t{p.ep} * p.expert_tp()) != 0)
       throw InputError("parallel.ep",
-                       fmt::format("ep = {} must divide dp x cp = {} (experts are spread over the "
-                                   "data-parallel ranks)",
-                                   p.ep, p.dp * p.cp));
+                       fmt::format("ep x etp = {} x {} must divide the {} GPUs of a pipeline "
+                                   "stage (tp x cp x dp): the experts are laid out over them",
+                                   p.ep, p.expert_tp(), p.tp * p.cp * p.dp));
   }
   if (p.zero_shard_size > 0) {
     if ((p.dp * p.cp) % p.zero_shard_size != 0)

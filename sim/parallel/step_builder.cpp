@@ -910,8 +910,8 @@ ParallelGroups parallel_groups(const Scenario& sc) {
   ParallelGroups g;
   g.tp = make_group(p.tp, 1, gpn);
   g.cp = make_group(p.cp, p.tp, gpn);
-  g.dp = make_group(p.dp * p.cp, p.tp, gpn);  // gradients are reduced over DP x CP
-  g.ep = make_group(p.ep, p.tp * p.cp, gpn);
+  g.dp = make_group(p.dp * p.cp, p.tp, gpn);    // gradients are reduced over DP x CP
+  g.ep = make_group(p.ep, p.expert_tp(), gpn);  // parallel folding: EP stride is etp
   g.etp = make_group(p.expert_tp(), 1, gpn);
   g.dp_shard = make_group(p.shard_group(), p.tp, gpn);
   g.dp_replica = make_group(p.shard_replicas(), p.tp * p.shard_group(), gpn);

@@ -140,6 +140,53 @@ TEST(AllRanks, HybridShardingMovesTheShardsSliceOverTheReplicas) {
   EXPECT_NEAR(replicated, 2 * params / 8, 1e-6 * params);
 }
 
+// The EP groups the all-to-all tasks connect, per GPU list of one group.
+std::vector<std::vector<int>> ep_groups_of(const Built& b) {
+  std::vector<std::vector<int>> groups;
+  for (const AllRankComm& c : b.all.comms) {
+    if (c.scope != CommScope::ep) continue;
+    const std::span<const int> gpus = b.all.gpus_of(c);
+    for (std::size_t i = 0; i < gpus.size(); i += c.group_size)
+      groups.emplace_back(gpus.begin() + static_cast<std::ptrdiff_t>(i),
+                          gpus.begin() + static_cast<std::ptrdiff_t>(i + c.group_size));
+  }
+  return groups;
+}
+
+TEST(AllRanks, ExpertParallelFoldsOverTheRanksOfTheExpertGrid) {
+  // Megatron-Core's parallel folding: experts see a stage's GPUs as ETP × EP × expert-DP, ETP
+  // fastest. tp 2 with etp 1 and ep 4 puts each EP group on 4 consecutive GPUs (one node's
+  // half) instead of 4 DP ranks 2 apart; tp 2 = etp with cp 2 folds EP over the CP ranks.
+  Json json = three_d_json();
+  json["model"] = {
+      {"layers", 8},    {"hidden", 1024},         {"heads", 16},
+      {"vocab", 32000}, {"activation", "swiglu"}, {"moe", {{"experts", 4}, {"top_k", 2}}}};
+  json["parallel"]["ep"] = 4;
+  json["parallel"]["etp"] = 1;
+  json["parallel"]["sequence_parallel"] = true;
+  Built etp1 = build(json);
+  const auto groups = ep_groups_of(etp1);
+  ASSERT_FALSE(groups.empty());
+  for (const std::vector<int>& g : groups) {
+    ASSERT_EQ(g.size(), 4u);
+    for (std::size_t i = 1; i < g.size(); ++i) EXPECT_EQ(g[i] - g[i - 1], 1);
+  }
+  EXPECT_EQ(parallel_groups(etp1.scenario).ep.nodes, 1);
+
+  json["parallel"] = {{"tp", 2},           {"pp", 2}, {"cp", 2},
+                      {"dp", 2},           {"ep", 4}, {"sequence_parallel", true},
+                      {"schedule", "1f1b"}};
+  Built folded = build(json);
+  std::set<int> cp_ranks_in_first_group;
+  const std::vector<int> first = ep_groups_of(folded).front();
+  for (int gpu : first) cp_ranks_in_first_group.insert((gpu / 2) % 2);  // rank = t + 2(c + 2d)
+  EXPECT_EQ(cp_ranks_in_first_group.size(), 2u);
+  EXPECT_EQ(first[1] - first[0], 2);
+  const Timeline rep = run_engine(folded.representative.graph);
+  const Timeline all = run_engine(folded.all.workload.graph);
+  EXPECT_NEAR(all.makespan_s, rep.makespan_s, 1e-9 * rep.makespan_s);
+}
+
 TEST(AllRanks, ExpertAllToAllsLeaveThePassAsTasksOfTheirOwn) {
   // MoE with tp 2, ep 2 of dp 4: each pass's dispatches and combines become one all-to-all task
   // after the pass, over the EP pairs (DP ranks 2k, 2k+1 with the same TP rank).
