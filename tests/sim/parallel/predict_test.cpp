@@ -460,10 +460,12 @@ TEST(TiedEmbeddings, FirstAndLastStageAllReduceTheGradientBeforeTheirOptimizerSt
     for (TaskId u = 0; u < g.task_count(); ++u) {
       const Stream& su = g.streams()[g.task(u).stream];
       const TaskTiming& when = p.timeline->timing[u];
-      if (g.task(u).category == TimeCategory::compute && (su.rank == 0 || su.rank == 3))
+      if (g.task(u).category == TimeCategory::compute && (su.rank == 0 || su.rank == 3)) {
         EXPECT_LE(when.end_s, p.timeline->timing[t].start_s + 1e-12);
-      if (g.task(u).category == TimeCategory::optimizer && su.rank == rank)
+      }
+      if (g.task(u).category == TimeCategory::optimizer && su.rank == rank) {
         EXPECT_GE(when.start_s, p.timeline->timing[t].end_s - 1e-12);
+      }
     }
   }
   EXPECT_GT(p.step_time_s, predict_step(scenario_from(small_gpt_scenario())).step_time_s);
