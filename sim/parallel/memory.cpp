@@ -25,20 +25,21 @@ double layer_activation_bytes(const ModelSpec& model, const ShardContext& ctx,
   // Tensors TP does not split unless sequence parallelism shards them: the inputs of the two
   // norms, of the QKV and FC1 GEMMs, and two 1-byte dropout masks (Korthikanti's "10").
   const double replicated = (4.0 * e + 2.0) * sb * h;
-  // Tensors TP splits: Q, K, V, the attention output, FC1 output and the activation output. A
-  // routed expert's FC1 and activation outputs are split over expert TP (etp) instead.
+  // Tensors TP splits: Q, K, V, the attention output, FC1 output and the activation output
+  // (routed experts' FC1 and activation outputs: see expert_divisor below).
   double dense_ffn = static_cast<double>(model.ffn_hidden);
   double routed_ffn = 0, routed_copies = 0;
   if (model.moe) {
     dense_ffn = static_cast<double>(model.moe->expert_ffn_hidden) * model.moe->shared_experts;
     routed_ffn = static_cast<double>(model.moe->expert_ffn_hidden) * model.moe->top_k;
-    routed_copies = e * sb * h * model.moe->top_k;  // permuted tokens kept for the combine
+    // Permuted token copies kept for the combine: of the tokens the rank holds (its SP shard).
+    routed_copies = e * sb * h * model.moe->top_k;
   }
   const double gate = model.activation == Activation::swiglu ? 2.0 : 1.0;
   // Eager mode also keeps the bias-add output before the activation.
   const double ffn_tensors = gate + 1.0 + (ctx.framework == Framework::pytorch ? gate : 0.0);
-  const double split = e * sb * (h + 2.0 * model.kv_hidden()) + e * sb * h +
-                       e * sb * dense_ffn * ffn_tensors + routed_copies;
+  const double split =
+      e * sb * (h + 2.0 * model.kv_hidden()) + e * sb * h + e * sb * dense_ffn * ffn_tensors;
   const double expert_split = e * sb * routed_ffn * ffn_tensors;
   const double heads = static_cast<double>(model.heads);
   const double seq_kv = static_cast<double>(ctx.seq_len);
@@ -51,8 +52,12 @@ double layer_activation_bytes(const ModelSpec& model, const ShardContext& ctx,
   }
   double pytorch_extra = 0;
   if (ctx.framework == Framework::pytorch) pytorch_extra = 2.0 * e * sb * h;
-  return replicated / sp_divisor + (split + attention_scores) / t + expert_split / ctx.expert_tp() +
-         pytorch_extra / sp_divisor;
+  // A rank's experts process its share of the routed tokens at 1/etp of their width. With
+  // sequence parallelism that share is the rank's 1/tp sequence shard gathered over etp ranks,
+  // so tp splits the routed tensors whatever etp; without it every TP rank routes all tokens.
+  const double expert_divisor = ctx.sequence_parallel ? t : ctx.expert_tp();
+  return (replicated + routed_copies + pytorch_extra) / sp_divisor +
+         (split + attention_scores) / t + expert_split / expert_divisor;
 }
 
 double in_flight_micro_batches(ScheduleKind schedule, int pp, int stage, std::int64_t micro_batches,

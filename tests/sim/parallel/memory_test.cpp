@@ -170,9 +170,12 @@ TEST(StageMemory, HandComputedPipelineCase) {
   EXPECT_DOUBLE_EQ(last.activations_bytes, per_layer * 2 * 1 + logits * (2 + 4));
 }
 
-TEST(StageMemory, ExpertTensorParallelSplitsOnlyTheRoutedExperts) {
-  // Mixtral 8x7B on 32 H100, tp 2, ep 4: etp 1 keeps each expert whole on its EP rank (twice the
-  // expert weights and FC1/activation outputs of etp = tp = 2); attention stays split over tp.
+TEST(StageMemory, ExpertTensorParallelSplitsTheExpertWeightsNotTheirActivations) {
+  // Mixtral 8x7B on 32 H100, tp 2 with sequence parallelism, ep 4. etp 1 keeps each expert
+  // whole on its EP rank: twice the expert weights of etp = tp = 2. Its activations do not
+  // change: each rank's experts see its own sequence shard's tokens at full width instead of
+  // both TP ranks' tokens at half width. Without sequence parallelism both TP ranks route every
+  // token, so the whole experts hold twice the routed FC1 and activation outputs.
   Json json = parse_json_text(R"({
     "model": "mixtral-8x7b",
     "cluster": {"gpu": "h100-sxm5-80gb", "node": "dgx-h100", "nodes": 4,
@@ -187,12 +190,18 @@ TEST(StageMemory, ExpertTensorParallelSplitsOnlyTheRoutedExperts) {
   const double experts = split.model.routed_expert_params();
   EXPECT_NEAR(layer_params_per_rank(whole) - layer_params_per_rank(split),
               experts / 4 - experts / (2 * 4), 1.0);
-
   const ModelSpec& m = split.model;
+  EXPECT_DOUBLE_EQ(layer_activation_bytes(m, whole.shard_context(), RecomputeKind::none),
+                   layer_activation_bytes(m, split.shard_context(), RecomputeKind::none));
+
+  ShardContext no_sp = split.shard_context();
+  no_sp.sequence_parallel = false;
+  ShardContext no_sp_whole = no_sp;
+  no_sp_whole.etp = 1;
   const double tokens = 4096, e = 2, gate_and_output = 3;  // SwiGLU FC1 (2 ffn) + activation
   const double routed = e * tokens * m.moe->expert_ffn_hidden * m.moe->top_k * gate_and_output;
-  EXPECT_NEAR(layer_activation_bytes(m, whole.shard_context(), RecomputeKind::none) -
-                  layer_activation_bytes(m, split.shard_context(), RecomputeKind::none),
+  EXPECT_NEAR(layer_activation_bytes(m, no_sp_whole, RecomputeKind::none) -
+                  layer_activation_bytes(m, no_sp, RecomputeKind::none),
               routed / 1 - routed / 2, 1.0);
 }
 
