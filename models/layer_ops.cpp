@@ -220,10 +220,8 @@ PassOps build_transformer_layer_ops(const ModelSpec& model, const ShardContext& 
     // capacity padding and imbalance (the busiest rank sets the pace) scale that.
     const std::int64_t local_experts = std::max<std::int64_t>(1, moe.experts / ctx.ep);
     const double routed = routed_tokens_per_rank(model, ctx);
-    // Without sequence parallelism the TP ranks hold the same tokens: nothing to gather.
-    const double gathered = ctx.sequence_parallel ? ctx.expert_tp() : 1.0;
     const std::int64_t tokens_per_expert = std::max<std::int64_t>(
-        1, static_cast<std::int64_t>(routed * ctx.ep * gathered /
+        1, static_cast<std::int64_t>(routed * ctx.ep * ctx.expert_token_gather() /
                                      std::max<std::int64_t>(1, moe.experts)));
     mlp("expert_", tokens_per_expert, moe.expert_ffn_hidden, local_experts, ctx.expert_tp());
     ops.elementwise("token_unpermute", 2.0 * routed_bytes, 2.0 * routed_bytes, routed_bytes);

@@ -32,6 +32,10 @@ struct ShardContext {
   bool flash_attention = true;
 
   int expert_tp() const { return etp > 0 ? etp : tp; }
+  // How many ranks' routed tokens an expert slice receives through the all-gather over its ETP
+  // ranks: etp under sequence parallelism (each TP rank holds its own shard), 1 without it (the
+  // TP ranks already hold the same tokens).
+  int expert_token_gather() const { return sequence_parallel ? expert_tp() : 1; }
   std::int64_t local_seq_len() const { return seq_len / cp; }
   // Tokens a GEMM on this rank processes (the full sequence shard; TP splits the weights).
   std::int64_t gemm_tokens() const { return micro_batch * local_seq_len(); }

@@ -84,8 +84,6 @@ struct StatedFabric {
 std::optional<StatedFabric> omni_path_fabric(const std::string& inter,
                                              std::optional<double> gpus_per_node) {
   const std::string text = lower(inter);
-  if (text.find("omni-path") == std::string::npos && text.find("opa") == std::string::npos)
-    return std::nullopt;
   const auto at = text.find(" opa link");
   if (at == std::string::npos) return std::nullopt;
   const auto digits_end = at;

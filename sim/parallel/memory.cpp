@@ -26,7 +26,7 @@ double layer_activation_bytes(const ModelSpec& model, const ShardContext& ctx,
   // norms, of the QKV and FC1 GEMMs, and two 1-byte dropout masks (Korthikanti's "10").
   const double replicated = (4.0 * e + 2.0) * sb * h;
   // Tensors TP splits: Q, K, V, the attention output, FC1 output and the activation output
-  // (routed experts' FC1 and activation outputs: see expert_divisor below).
+  // (routed experts' FC1 and activation outputs: see expert_share below).
   double dense_ffn = static_cast<double>(model.ffn_hidden);
   double routed_ffn = 0, routed_copies = 0;
   if (model.moe) {
@@ -52,12 +52,12 @@ double layer_activation_bytes(const ModelSpec& model, const ShardContext& ctx,
   }
   double pytorch_extra = 0;
   if (ctx.framework == Framework::pytorch) pytorch_extra = 2.0 * e * sb * h;
-  // A rank's experts process its share of the routed tokens at 1/etp of their width. With
-  // sequence parallelism that share is the rank's 1/tp sequence shard gathered over etp ranks,
-  // so tp splits the routed tensors whatever etp; without it every TP rank routes all tokens.
-  const double expert_divisor = ctx.sequence_parallel ? t : ctx.expert_tp();
+  // A rank's experts hold the routed tokens of its sequence shard, gathered over the ETP ranks,
+  // at 1/etp of their width (so under sequence parallelism tp, not etp, splits them).
+  const double expert_share =
+      static_cast<double>(ctx.expert_token_gather()) / (sp_divisor * ctx.expert_tp());
   return (replicated + routed_copies + pytorch_extra) / sp_divisor +
-         (split + attention_scores) / t + expert_split / expert_divisor;
+         (split + attention_scores) / t + expert_split * expert_share;
 }
 
 double in_flight_micro_batches(ScheduleKind schedule, int pp, int stage, std::int64_t micro_batches,
@@ -84,14 +84,21 @@ double in_flight_micro_batches(ScheduleKind schedule, int pp, int stage, std::in
   return m;
 }
 
+// Routed experts are split over the EP ranks and, inside each expert, over the expert-TP ranks
+// (etp, Megatron-Core's expert_tensor_parallel_size; the attention's tp when unset).
+double layer_expert_params_per_rank(const Scenario& scenario) {
+  const Strategy& p = scenario.parallel;
+  return scenario.model.routed_expert_params() / (static_cast<double>(p.expert_tp()) * p.ep);
+}
+
 double layer_params_per_rank(const Scenario& scenario) {
   const ModelSpec& model = scenario.model;
-  const Strategy& p = scenario.parallel;
-  // Routed experts are split over the EP ranks and, inside each expert, over the expert-TP ranks
-  // (etp, Megatron-Core's expert_tensor_parallel_size; the attention's tp when unset).
-  const double experts = model.routed_expert_params();
-  return (model.layer_params() - experts) / p.tp +
-         experts / (static_cast<double>(p.expert_tp()) * p.ep);
+  return (model.layer_params() - model.routed_expert_params()) / scenario.parallel.tp +
+         layer_expert_params_per_rank(scenario);
+}
+
+double param_tensor_elements_per_rank(const ModelSpec::ParamTensor& tensor, const Strategy& p) {
+  return tensor.elements / (tensor.routed_expert ? p.expert_tp() : p.tp);
 }
 
 double head_params_per_rank(const Scenario& scenario) {
@@ -114,9 +121,8 @@ double stage_params_per_rank(const Scenario& scenario, int stage) {
 }
 
 double stage_expert_params_per_rank(const Scenario& scenario, int stage) {
-  const Strategy& p = scenario.parallel;
   return static_cast<double>(scenario.layers_on_stage(stage)) *
-         scenario.model.routed_expert_params() / (static_cast<double>(p.expert_tp()) * p.ep);
+         layer_expert_params_per_rank(scenario);
 }
 
 double stage_sharded_params_per_rank(const Scenario& scenario, int stage) {
@@ -160,13 +166,13 @@ MemoryEstimate estimate_stage_memory(const Scenario& scenario, int stage) {
     // FSDP/ZeRO-3 materializes the current and the prefetched layer in full; DeepSpeed's
     // per-tensor fetches (zero3_gather = per_tensor) hold one submodule's tensors and release
     // them after use: at most the largest tensor and the next one.
-    double live_params = scenario.model.layer_params();
+    double live_params = scenario.model.layer_params() / p.tp;
     if (p.zero3_gather == Strategy::Gather::per_tensor) {
       live_params = 0;
       for (const ModelSpec::ParamTensor& t : scenario.model.layer_param_tensors())
-        live_params = std::max(live_params, t.elements);
+        live_params = std::max(live_params, param_tensor_elements_per_rank(t, p));
     }
-    m.params_bytes += 2.0 * live_params / p.tp * per_param.weights;
+    m.params_bytes += 2.0 * live_params * per_param.weights;
   }
 
   const double per_layer = layer_activation_bytes(scenario.model, ctx, scenario.training.recompute,

@@ -25,6 +25,9 @@ double in_flight_micro_batches(ScheduleKind schedule, int pp, int stage, std::in
 double layer_params_per_rank(const Scenario& scenario);
 // The routed-expert share of stage_params_per_rank.
 double stage_expert_params_per_rank(const Scenario& scenario, int stage);
+// Elements of one of a layer's parameter tensors on one rank: dense tensors split over tp,
+// routed experts' over etp (the tensor list holds every expert; EP picks which a rank keeps).
+double param_tensor_elements_per_rank(const ModelSpec::ParamTensor& tensor, const Strategy& p);
 // ZeRO shards of one stage's parameters on one rank, in parameters: dense ones over the ZeRO
 // shard group (dp·cp, or the hybrid group), routed experts over their expert-data-parallel group
 // (the ranks holding the same expert slice: shard group × tp / (ep × etp), Megatron-Core's

@@ -421,6 +421,17 @@ Scenario parse_scenario(const Json& root, const std::filesystem::path& base_dir)
   if (t.seq_len % p.cp != 0)
     throw InputError("parallel.cp",
                      fmt::format("cp = {} must divide training.seq_len = {}", p.cp, t.seq_len));
+  if (p.etp > 0 && m.moe) {
+    if (p.tp % p.etp != 0)
+      throw InputError("parallel.etp",
+                       fmt::format("etp = {} must divide tp = {}: the expert-TP ranks are a subset "
+                                   "of the attention's TP ranks here (Megatron-Core's parallel "
+                                   "folding with etp > tp is not modelled)",
+                                   p.etp, p.tp));
+    if (m.moe->expert_ffn_hidden % p.etp != 0)
+      throw InputError("parallel.etp", fmt::format("etp = {} must divide the expert FFN width {}",
+                                                   p.etp, m.moe->expert_ffn_hidden));
+  }
   if (p.ep > 1) {
     if (!m.moe)
       throw InputError("parallel.ep",
@@ -428,15 +439,6 @@ Scenario parse_scenario(const Json& root, const std::filesystem::path& base_dir)
     if (m.moe->experts % p.ep != 0)
       throw InputError("parallel.ep", fmt::format("ep = {} must divide the model's {} experts",
                                                   p.ep, m.moe->experts));
-    if (p.etp > 0 && p.tp % p.etp != 0)
-      throw InputError("parallel.etp",
-                       fmt::format("etp = {} must divide tp = {}: the expert-TP ranks are a subset "
-                                   "of the attention's TP ranks here (Megatron-Core's parallel "
-                                   "folding with etp > tp is not modelled)",
-                                   p.etp, p.tp));
-    if (p.etp > 0 && m.moe->expert_ffn_hidden % p.etp != 0)
-      throw InputError("parallel.etp", fmt::format("etp = {} must divide the expert FFN width {}",
-                                                   p.etp, m.moe->expert_ffn_hidden));
     if (p.tp > 1 && !p.sequence_parallel)
       throw InputError("parallel.sequence_parallel",
                        fmt::format("expert parallelism with tp = {} needs sequence_parallel = true "

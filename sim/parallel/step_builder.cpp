@@ -166,9 +166,10 @@ CostTable build_costs(const Scenario& sc, const ComputeCost& compute, const Coll
       // mirrors it.
       const double routed_bytes = routed_tokens_per_rank(model, ctx) * model.hidden * e;
       const double a2a = coll.estimate_s(CollectiveKind::all_to_all, groups.ep, routed_bytes);
-      const double gathered_bytes = p.expert_tp() * routed_bytes;
+      const double gathered_bytes = ctx.expert_token_gather() * routed_bytes;
       const double etp =
-          !sp ? 0.0
+          ctx.expert_token_gather() == 1
+              ? 0.0
               : coll.estimate_s(CollectiveKind::all_gather, groups.etp, gathered_bytes) +
                     coll.estimate_s(CollectiveKind::reduce_scatter, groups.etp, gathered_bytes);
       c.forward[idx(TimeCategory::ep_comm)] = 2.0 * a2a + etp;
@@ -246,6 +247,8 @@ class StepBuilder {
     const Strategy& p = sc.parallel;
     pp_ = p.pp;
     schedule_ = p.schedule;
+    state_bytes_ = model_state_bytes_per_param(sc.training.framework, sc.training.precision,
+                                               p.grad_reduce_in_fp32);
     vpp_ = p.model_chunks();
     vstages_ = pp_ * vpp_;
     m_ = static_cast<std::int32_t>(sc.micro_batches());
@@ -544,8 +547,7 @@ class StepBuilder {
           std::max(1, sc_.parallel.ep);
       for (const ModelSpec::ParamTensor& t : all) {
         if (t.routed_expert && routed_kept-- <= 0) continue;
-        const double elements =
-            t.elements / (t.routed_expert ? sc_.parallel.expert_tp() : sc_.parallel.tp);
+        const double elements = param_tensor_elements_per_rank(t, sc_.parallel);
         lg.tensors.push_back(elements);
         lg.elements += elements;
         lg.time_s += gather_s(elements);
@@ -607,10 +609,8 @@ class StepBuilder {
     const Strategy& p = sc_.parallel;
     const bool has_dp = groups_.dp.ranks > 1;
     const bool zero3 = p.zero >= 3;
-    const ModelStateBytes state_bytes = model_state_bytes_per_param(
-        sc_.training.framework, sc_.training.precision, p.grad_reduce_in_fp32);
-    const double grad_bytes_per_param = state_bytes.grads;  // main gradients are reduced
-    const double weight_bytes_per_param = state_bytes.weights;
+    const double grad_bytes_per_param = state_bytes_.grads;  // main gradients are reduced
+    const double weight_bytes_per_param = state_bytes_.weights;
     const CollectiveKind grad_collective =
         p.zero == 0 ? CollectiveKind::all_reduce : CollectiveKind::reduce_scatter;
     const std::string_view grad_label =
@@ -778,10 +778,7 @@ class StepBuilder {
     const int last = loss_stage(p);
     if (!sc_.model.tied_embeddings || pp_ == 1 || last == 0) return;
     const double params = static_cast<double>(sc_.model.vocab) * sc_.model.hidden / p.tp;
-    const double bytes =
-        params * model_state_bytes_per_param(sc_.training.framework, sc_.training.precision,
-                                             p.grad_reduce_in_fp32)
-                     .grads;
+    const double bytes = params * state_bytes_.grads;
     const int gpn = sc_.gpus_per_node_used();
     const int stage_stride = p.tp * p.cp * p.dp;
     const bool same_node = (last + 1) * stage_stride <= gpn;
@@ -874,6 +871,7 @@ class StepBuilder {
   CostTable costs_;
   int pp_ = 1, vpp_ = 1, vstages_ = 1;
   ScheduleKind schedule_ = ScheduleKind::one_f_one_b;
+  ModelStateBytes state_bytes_;  // per parameter: weights, main gradients, optimizer states
   std::vector<std::vector<ScheduleStep>> orders_;  // per stage
   // One layer's per-tensor ZeRO-3 gather on one rank, built at its first use.
   struct LayerGather {

@@ -315,6 +315,9 @@ TEST(MixtureOfExperts, WithoutSequenceParallelTheTensorParallelRanksShareTheirTo
   const StepPrediction p = predict_step(s);
   EXPECT_EQ(p.breakdown.exposed(TimeCategory::ep_comm), 0);
   EXPECT_GT(p.breakdown.exposed(TimeCategory::tp_comm), 0);
+  // Expert TP is checked whether or not experts are spread over EP ranks.
+  json["parallel"]["etp"] = 4;
+  EXPECT_THROW(testing::scenario_from(json), InputError);
 }
 
 TEST(MixtureOfExperts, ExpertParallelMustDivideTheExperts) {
