@@ -27,6 +27,7 @@ struct ValidateArgs {
   std::string records_file;
   std::string format = "table";
   std::vector<std::string> overrides;
+  std::string scenarios_dir;  // when set, each generated scenario is written there as <id>.json
 };
 int run_validate(const ValidateArgs& args);
 

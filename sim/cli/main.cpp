@@ -41,6 +41,8 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"table", "json"}));
   validate_cmd->add_option("--set", validate.overrides,
                            "override a field of every generated scenario: PATH=VALUE");
+  validate_cmd->add_option("--write-scenarios", validate.scenarios_dir,
+                           "write each record's generated scenario to DIR/<id>.json (for predict)");
 
   cli::CollectiveArgs collective;
   auto* collective_cmd = app.add_subcommand(

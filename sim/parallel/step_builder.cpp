@@ -105,8 +105,14 @@ CostTable build_costs(const Scenario& sc, const ComputeCost& compute, const Coll
   // The two blocking TP collectives around each of attention and MLP (Megatron's f/g). A routed
   // MoE layer's tokens instead reach the experts through the token dispatcher (ep_comm below);
   // shared experts keep the MLP's pair.
+  // Under FP8, Transformer Engine casts a linear layer's input (the norm output forward, the output
+  // gradient backward) to FP8 before the sequence-parallel all-gather, so the gathers move one
+  // byte per element; reduce-scatters and all-reduces stay in the 16-bit activation precision.
+  const double gathered_bytes = ctx.gemm_precision == Precision::fp8
+                                    ? activation_bytes * bytes_per_element(Precision::fp8) / e
+                                    : activation_bytes;
   const double block_pair = p.tp == 1 ? 0.0
-                            : sp      ? tp(CollectiveKind::all_gather, activation_bytes) +
+                            : sp      ? tp(CollectiveKind::all_gather, gathered_bytes) +
                                        tp(CollectiveKind::reduce_scatter, activation_bytes)
                                  : tp(CollectiveKind::all_reduce, activation_bytes);
   // Without sequence parallelism every TP rank holds all tokens and the routed experts' partial

@@ -369,6 +369,36 @@ TEST(TensorParallel, CommGemmOverlapHidesMostOfTheSequenceParallelCollectives) {
   EXPECT_THROW(testing::scenario_from(json), InputError);
 }
 
+TEST(TensorParallel, Fp8GathersMoveOneByteElementsAndReduceScattersStaySixteenBit) {
+  // Transformer Engine casts a linear layer's input to FP8 before the sequence-parallel
+  // all-gather (forward: the norm output; backward: the output gradient); the reduce-scatters
+  // carry 16-bit partial sums. Per layer and pass that is two gathers of b·s·h bytes instead of
+  // 2·b·s·h; nothing else in the step changes its TP traffic.
+  Json json = testing::small_gpt_scenario();
+  json["cluster"] = {{"gpu", "h100-sxm5-80gb"},
+                     {"node", "dgx-h100"},
+                     {"nodes", 1},
+                     {"network", "ib-ndr400-rail-fattree"}};
+  json["parallel"] = {{"tp", 8}, {"pp", 1}, {"sequence_parallel", true}};
+  const Scenario bf16 = scenario_from(json);
+  json["training"]["precision"] = "fp8";
+  const Scenario fp8 = scenario_from(json);
+
+  const CollectiveCost coll(bf16.cluster.gpu, bf16.cluster.node, bf16.cluster.network, bf16.comm);
+  const CommGroup tp_group = parallel_groups(bf16).tp;
+  const double tokens = 2.0 * 1024;  // micro-batch 2, sequence 1024
+  const double bf16_bytes = tokens * 1024 * 2;
+  const double saved_per_gather_s =
+      coll.estimate_s(CollectiveKind::all_gather, tp_group, bf16_bytes) -
+      coll.estimate_s(CollectiveKind::all_gather, tp_group, bf16_bytes / 2);
+  const double gathers = bf16.micro_batches() * 8.0 /*layers*/ * 2 /*passes*/ * 2 /*blocks*/;
+
+  const double bf16_tp_s = predict_step(bf16).breakdown.exposed(TimeCategory::tp_comm);
+  const double fp8_tp_s = predict_step(fp8).breakdown.exposed(TimeCategory::tp_comm);
+  EXPECT_GT(saved_per_gather_s, 0);
+  EXPECT_NEAR(bf16_tp_s - fp8_tp_s, gathers * saved_per_gather_s, 1e-6 * bf16_tp_s);
+}
+
 // For each pipeline send of a GPU, how many compute tasks of that GPU start while it is in flight.
 std::vector<int> compute_starts_during_each_send(const StepPrediction& p) {
   const TaskGraph& g = p.workload->graph;
