@@ -19,6 +19,10 @@ void apply_override(Json& scenario, std::string_view assignment) {
     value = Json::parse(text.begin(), text.end(), nullptr, true, true);
   } catch (const Json::parse_error&) {
     value = std::string(text);  // not JSON: a plain string such as a preset name
+  } catch (const Json::out_of_range&) {
+    throw InputError(origin, fmt::format("'{}' is out of range for a number (must fit a double, "
+                                         "below about 1.8e308)",
+                                         text));
   }
 
   Json* node = &scenario;

@@ -36,6 +36,12 @@ Json parse_json_text(std::string_view text, std::string_view origin) {
     }
     throw InputError(std::string(origin), fmt::format("malformed JSON at line {}, column {}: {}",
                                                       line, column, e.what()));
+  } catch (const Json::out_of_range& e) {
+    // A number beyond double's range (1e400): valid JSON grammar, but no value to read.
+    throw InputError(std::string(origin),
+                     fmt::format("a number is out of range ({}); numbers must fit a double, "
+                                 "below about 1.8e308",
+                                 e.what()));
   }
 }
 

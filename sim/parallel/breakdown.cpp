@@ -67,6 +67,13 @@ Breakdown explain_rank(const TaskGraph& graph, const Timeline& timeline, StreamI
     out.optimizer_s += task.parts_s[idx(TimeCategory::optimizer)];
     for (std::size_t c = idx(TimeCategory::tp_comm); c < kTimeCategoryCount; ++c)
       out.exposed_comm_s[c] += task.parts_s[c];
+    // A blocking transfer on the compute stream that the flow engine slowed by sharing links
+    // (an all-to-all meeting other traffic) runs past its parts: the excess is its own
+    // exposed communication.
+    const double parts_s = std::accumulate(task.parts_s.begin(), task.parts_s.end(), 0.0);
+    const double excess_s = (t.end_s - t.start_s) - parts_s;
+    if (excess_s > 0 && is_communication(task.category))
+      out.exposed_comm_s[idx(task.category)] += excess_s;
     busy_until = std::max(busy_until, t.end_s);
   }
   // After the last compute task: the rank's trailing collectives (e.g. a parameter all-gather),

@@ -179,6 +179,13 @@ TEST(Cli, EveryBadScenarioFailsWithExitTwoAndOneLineNamingTheField) {
   EXPECT_GE(checked, 20u);
 }
 
+TEST(Cli, AnOverrideBeyondDoubleRangeIsInvalidInputNamingTheAssignment) {
+  const CliRun r = trainsim("predict --set parallel.pp=1e400");
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_NE(r.err.find("--set parallel.pp=1e400"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("internal error"), std::string::npos) << r.err;
+}
+
 TEST(Cli, UnknownPresetSuggestsTheNearestNames) {
   const CliRun r = trainsim("predict --set cluster.gpu=h100");
   EXPECT_EQ(r.status, 2);

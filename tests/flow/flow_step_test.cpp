@@ -170,6 +170,27 @@ TEST(FlowStep, ExpertParallelMixtralRunsOnEveryGpu) {
   EXPECT_GT(flow.breakdown.exposed(TimeCategory::ep_comm), 0);
 }
 
+TEST(FlowStep, AnAllToAllSlowedBySharingIsExposedExpertCommunication) {
+  // EP 4 with expert TP 4 puts each EP group's GPUs 4 apart, across two nodes: the dispatch and
+  // combine all-to-alls leave through NICs that pipeline sends and gradient reductions use too.
+  // The time they lose to that sharing is the critical GPU's exposed EP time, so the breakdown
+  // still adds up to the step.
+  const Scenario s = scenario_from(parse_json_text(R"({
+    "model": "mixtral-8x7b",
+    "cluster": {"gpu": "h100-sxm5-80gb", "node": "dgx-h100", "nodes": 16,
+                "network": "ib-ndr400-rail-fattree"},
+    "parallel": {"tp": 4, "pp": 4, "ep": 4, "sequence_parallel": true, "zero": 1},
+    "training": {"global_batch": 128, "micro_batch": 2, "seq_len": 1024, "precision": "bf16"}
+  })",
+                                                   "fixture"));
+  const StepPrediction fast = predict_step(s);
+  const StepPrediction flow = predict_step_flow(s);
+  EXPECT_GT(flow.worst_sharing_slowdown[static_cast<std::size_t>(TimeCategory::ep_comm)], 1.1);
+  EXPECT_NEAR(flow.breakdown.total_s(), flow.step_time_s, 1e-9 * flow.step_time_s);
+  EXPECT_GT(flow.breakdown.exposed(TimeCategory::ep_comm),
+            fast.breakdown.exposed(TimeCategory::ep_comm));
+}
+
 // Every schedule and feature runs on the flow engine, its breakdown adds up, and with nothing
 // shared it stays within 2% of the fast engine.
 class EveryFeature : public ::testing::TestWithParam<std::pair<std::string, Json>> {};
