@@ -55,6 +55,18 @@ std::optional<double> number(const Json& obj, const char* key) {
   return v->get<double>();
 }
 
+// A string field, or "" when it is absent or not a string (records are hand-transcribed).
+std::string text(const Json& obj, const char* key) {
+  const Json* v = field(obj, key);
+  return v && v->is_string() ? v->get<std::string>() : std::string();
+}
+
+// Why a numeric field cannot be used, or nullopt when it is a number.
+std::optional<std::string> unusable_number(const Json& obj, const char* section, const char* key) {
+  if (number(obj, key)) return std::nullopt;
+  return fmt::format("{}.{} is {}", section, key, field(obj, key) ? "not a number" : "not stated");
+}
+
 std::string group_of(const std::string& id) {
   if (id.rfind("mlm-sc21-t1", 0) == 0) return "Megatron SC'21 Table 1 (A100)";
   if (id.rfind("mlm-sc21-t2-zero3", 0) == 0) return "Megatron SC'21 Table 2 ZeRO-3 (A100)";
@@ -117,30 +129,39 @@ std::optional<StatedFabric> omni_path_fabric(const std::string& inter,
 
 std::variant<Conversion, Skip> convert(const Json& record) {
   Conversion c;
-  const std::string type = record.value("type", "");
+  if (!record.is_object()) return Skip{"not a JSON object"};
+  const std::string type = text(record, "type");
   if (type != "training_step") return Skip{fmt::format("a '{}' record, not a training step", type)};
+  for (const char* section : {"model", "hardware", "parallel", "batch", "measured"}) {
+    const Json* v = field(record, section);
+    if (!v || !v->is_object()) return Skip{fmt::format("{} is missing or not an object", section)};
+  }
   const Json& model = record["model"];
   const Json& hw = record["hardware"];
   const Json& par = record["parallel"];
   const Json& batch = record["batch"];
   const Json& measured = record["measured"];
   for (const char* key : {"layers", "hidden", "heads", "vocab", "seq_len"})
-    if (!number(model, key)) return Skip{fmt::format("model.{} is not stated", key)};
+    if (auto why = unusable_number(model, "model", key)) return Skip{*why};
   for (const char* key : {"tp", "pp"})
-    if (!number(par, key)) return Skip{fmt::format("parallel.{} is not stated", key)};
-  if (!number(batch, "global")) return Skip{"batch.global is not stated"};
+    if (auto why = unusable_number(par, "parallel", key)) return Skip{*why};
+  if (auto why = unusable_number(batch, "batch", "global")) return Skip{*why};
+  const std::string source = text(record, "source");
 
   // --- measured iteration time ---
+  for (const char* key : {"iter_time_s", "tflops_per_gpu"})
+    if (auto v = number(measured, key); v && !(*v > 0))
+      return Skip{fmt::format("measured.{} = {} is not positive", key, *v)};
   if (auto t = number(measured, "iter_time_s")) {
     c.measured_s = *t;
     c.measured_from = "measured.iter_time_s";
   } else if (auto x = number(measured, "tflops_per_gpu");
-             x && record.value("source", "").find("SC'21") != std::string::npos) {
+             x && source.find("SC'21") != std::string::npos) {
     const double gpus = number(hw, "gpus").value_or(0);
     c.measured_s = megatron_eq3_flops(model, *number(batch, "global")) / (gpus * *x * 1e12);
     c.measured_from = "tflops_per_gpu with the paper's eq. 3 FLOP count";
   } else if (auto y = number(measured, "tflops_per_gpu");
-             y && record.value("source", "").find("Megatron-LM") != std::string::npos) {
+             y && source.find("Megatron-LM") != std::string::npos) {
     // Megatron-Core reports model TFLOP/s with its num_floating_point_operations(), which is
     // 6·N_active_matmul + 12·l·h·s per token: the same count as model_flops_per_token().
     c.mcore_tflops_per_gpu = *y;
@@ -154,7 +175,7 @@ std::variant<Conversion, Skip> convert(const Json& record) {
   for (const char* key : {"layers", "hidden", "heads", "vocab"}) m[key] = model[key];
   if (auto kv = number(model, "kv_heads")) m["kv_heads"] = *kv;
   if (auto f = number(model, "ffn_hidden")) m["ffn_hidden"] = *f;
-  const bool swiglu = lower(model.value("mlp", "")) == "swiglu" || field(model, "moe");
+  const bool swiglu = lower(text(model, "mlp")) == "swiglu" || field(model, "moe");
   if (swiglu) {
     m["activation"] = "swiglu";
     m["norm"] = "rmsnorm";
@@ -163,13 +184,16 @@ std::variant<Conversion, Skip> convert(const Json& record) {
     m["norm"] = "layernorm";
   }
   if (const Json* moe = field(model, "moe")) {
+    if (!moe->is_object()) return Skip{"model.moe is not an object"};
+    for (const char* key : {"experts", "top_k"})
+      if (auto why = unusable_number(*moe, "model.moe", key)) return Skip{*why};
     m["moe"] = {{"experts", (*moe)["experts"]}, {"top_k", (*moe)["top_k"]}};
     if (auto f = number(model, "ffn_hidden")) m["moe"]["expert_ffn_hidden"] = *f;
     m.erase("ffn_hidden");
   }
 
   // --- cluster ---
-  const std::string gpu = lower(hw.value("gpu", ""));
+  const std::string gpu = lower(text(hw, "gpu"));
   Json cluster;
   if (gpu.find("a100") != std::string::npos) {
     cluster = {{"gpu", gpu.find("40") != std::string::npos ? "a100-sxm4-40gb" : "a100-sxm4-80gb"},
@@ -182,19 +206,20 @@ std::variant<Conversion, Skip> convert(const Json& record) {
     cluster = {
         {"gpu", "h200-sxm-141gb"}, {"node", "hgx-h200"}, {"network", "ib-ndr400-rail-fattree"}};
   } else {
-    return Skip{fmt::format("no preset for GPU '{}'", hw.value("gpu", ""))};
+    return Skip{fmt::format("no preset for GPU '{}'", text(hw, "gpu"))};
   }
   const auto gpus = number(hw, "gpus");
   if (!gpus) return Skip{"hardware.gpus is not stated"};
   cluster["gpus"] = *gpus;
-  if (auto fabric = omni_path_fabric(hw.value("inter", ""), number(hw, "gpus_per_node"))) {
+  if (auto fabric = omni_path_fabric(text(hw, "inter"), number(hw, "gpus_per_node"))) {
     cluster["node"] = fabric->node;
     cluster["network"] = fabric->network;
     c.assumptions.push_back(fabric->assumption);
   }
 
   // --- strategy, with the frameworks' defaults where the source is silent ---
-  const bool nemo = record.value("id", "").rfind("dgxc-", 0) == 0;
+  const std::string id = text(record, "id");
+  const bool nemo = id.rfind("dgxc-", 0) == 0;
   Json p = {{"tp", par["tp"]}, {"pp", par["pp"]}};
   for (const char* key : {"dp", "cp", "ep"})
     if (auto v = number(par, key)) p[key] = *v;
@@ -231,13 +256,12 @@ std::variant<Conversion, Skip> convert(const Json& record) {
   }
 
   // --- training ---
-  const std::string precision_text = lower(record.value("precision", ""));
+  const std::string precision_text = lower(text(record, "precision"));
   std::string precision = "bf16";
   if (precision_text.find("fp8") != std::string::npos)
     precision = "fp8";
   else if (precision_text.find("fp16") != std::string::npos)
     precision = "fp16";
-  const std::string id = record.value("id", "");
   const bool megatron_2021 = id.rfind("mlm-sc21", 0) == 0 || id.rfind("bloom", 0) == 0;
   if (id.rfind("mlm-sc21-t2-zero3", 0) == 0) {
     // The record's notes: "ZeRO-3 via DeepSpeed integrated into Megatron codebase" (2021, DeepSpeed
@@ -296,7 +320,7 @@ std::variant<Conversion, Skip> convert(const Json& record) {
     training["micro_batch"] = 1;
     c.assumptions.push_back("micro_batch unstated: 1");
   }
-  c.scenario = {{"name", record.value("id", "record")},
+  c.scenario = {{"name", id.empty() ? std::string("record") : id},
                 {"model", m},
                 {"cluster", cluster},
                 {"parallel", p},
@@ -321,18 +345,19 @@ class Supplement {
   std::vector<std::string> fill(Json& record) const {
     std::vector<std::string> filled;
     if (doc_.is_null() || !record.is_object()) return filled;
-    const std::string id = record.value("id", "");
+    const std::string id = text(record, "id");
     const auto entry = doc_["records"].find(id);
     if (entry == doc_["records"].end()) return filled;
     const std::string where = fmt::format("{}: records.{}", path_.filename().string(), id);
     if (!entry->is_object()) throw InputError(where, "expected an object");
-    const std::string cite = citation(entry->value("source", ""), where);
+    const std::string cite = citation(text(*entry, "source"), where);
     for (const auto& [section, fields] : entry->items()) {
       if (section == "source") continue;
       if (!fields.is_object())
         throw InputError(where + "." + section, "expected an object of record fields");
       Json& target = record[section];
       if (target.is_null()) target = Json::object();
+      if (!target.is_object()) continue;  // a malformed record: convert() says why it is skipped
       for (const auto& [key, value] : fields.items()) {
         if (target.contains(key) && !target[key].is_null()) continue;  // the source stated it
         target[key] = value;
@@ -390,8 +415,10 @@ int run_validate(const ValidateArgs& args) {
   };
   std::vector<Row> rows;
   std::vector<std::pair<std::string, std::string>> skipped;
-  for (const Json& published : records) {
-    const std::string id = published.is_object() ? published.value("id", "?") : "?";
+  for (std::size_t index = 0; index < records.size(); ++index) {
+    const Json& published = records[index];
+    const std::string stated_id = text(published, "id");
+    const std::string id = stated_id.empty() ? fmt::format("[{}] (no id)", index) : stated_id;
     Json record = published;
     const std::vector<std::string> supplied = supplement.fill(record);
     auto converted = convert(record);
@@ -457,6 +484,7 @@ int run_validate(const ValidateArgs& args) {
     std::cout << fmt::format("{:<32} {:>12.3f} {:>12.3f} {:>+7.1f}%  {}\n", r.id, r.predicted_s,
                              r.measured_s, 100.0 * r.error, fmt::join(r.assumptions, "; "));
   std::cout << "\nMAPE per group:\n";
+  if (by_group.empty()) std::cout << "  (no record could be predicted; see skipped)\n";
   for (const auto& [g, errors] : by_group) {
     double sum = 0, worst = 0;
     for (double e : errors) sum += e, worst = std::max(worst, e);

@@ -265,6 +265,47 @@ TEST(Cli, ValidateFillsOnlyUnstatedFieldsFromTheSupplementAndSaysWhere) {
   EXPECT_NE(j["records"][0]["predicted_s"], j["records"][1]["predicted_s"]);
 }
 
+TEST(Cli, ValidateSkipsMalformedRecordsSayingWhyAndPredictsTheRest) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("trainsim_malformed_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  auto records = nlohmann::json::parse(slurp(kData + "/validation/published-dev.json"));
+  nlohmann::json picked = nlohmann::json::array();
+  for (const auto& r : records)
+    if (r["id"] == "mlm-sc21-t2-ptdp-174B-384") picked.push_back(r);
+  ASSERT_EQ(picked.size(), 1u);
+  nlohmann::json broken = picked[0];
+  broken["id"] = "no-model";
+  broken.erase("model");
+  picked.push_back(broken);
+  broken = picked[0];
+  broken["id"] = "text-tp";
+  broken["parallel"]["tp"] = "eight";
+  picked.push_back(broken);
+  broken = picked[0];
+  broken["id"] = "negative-time";
+  broken["measured"] = {{"iter_time_s", -1}};
+  picked.push_back(broken);
+  broken = picked[0];
+  broken["id"] = "moe-not-object";
+  broken["model"]["moe"] = 8;
+  picked.push_back(broken);
+  picked.push_back(5);
+  std::ofstream(dir / "records.json") << picked.dump();
+  const CliRun r = trainsim("validate " + (dir / "records.json").string() + " --format json");
+  std::filesystem::remove_all(dir);
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["records"].size(), 1u);
+  std::map<std::string, std::string> reasons;
+  for (const auto& s : j["skipped"]) reasons[s["id"]] = s["reason"];
+  EXPECT_EQ(reasons["no-model"], "model is missing or not an object");
+  EXPECT_EQ(reasons["text-tp"], "parallel.tp is not a number");
+  EXPECT_EQ(reasons["negative-time"], "measured.iter_time_s = -1 is not positive");
+  EXPECT_EQ(reasons["moe-not-object"], "model.moe is not an object");
+  EXPECT_EQ(reasons["[5] (no id)"], "not a JSON object");
+}
+
 TEST(Cli, ValidateUsesTheInterNodeFabricARecordStates) {
   // BLOOM trained on Jean Zay's Omni-Path: 4 links of 100 Gb/s per node, not a DGX's 8 x HDR.
   const CliRun r = trainsim("validate " + kData + "/validation/published-dev.json --format json");
