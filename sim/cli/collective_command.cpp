@@ -14,6 +14,7 @@
 #include "sim/collectives/collective_kinds.hpp"
 #include "sim/collectives/nccl_tests_log.hpp"
 #include "sim/core/errors.hpp"
+#include "sim/parallel/scenario.hpp"
 #include "sim/reports/reports.hpp"
 
 #ifdef TRAINSIM_HAVE_FLOW_ENGINE
@@ -133,6 +134,10 @@ int run_collective(const CollectiveArgs& args) {
                                args.op, args.op);
   }
   if (gpus < 1) throw InputError("--gpus", "must be at least 1");
+  if (args.engine == "flow" && gpus > kFlowEngineMaxGpus)
+    throw InputError("--gpus", fmt::format("the flow engine is limited to {} ranks (every ring "
+                                           "flow is simulated); use --engine analytic for {}",
+                                           kFlowEngineMaxGpus, gpus));
   const int per_node = node.gpus_per_node;
   if (gpus > per_node && gpus % per_node != 0)
     throw InputError("--gpus",

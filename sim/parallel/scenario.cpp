@@ -177,6 +177,17 @@ void parse_engine(const Json& engine, Scenario& s) {
     e.network = NetworkEngineKind::analytic;
   } else if (network == "flow") {
     e.network = NetworkEngineKind::flow;
+    if (s.gpus > kFlowEngineMaxGpus)
+      throw InputError("engine.network",
+                       fmt::format("the flow engine simulates every GPU and is limited to {} "
+                                   "GPUs (this job has {}); use \"analytic\", or a smaller "
+                                   "cluster for the contention study",
+                                   kFlowEngineMaxGpus, s.gpus));
+    if (s.gpus > kFlowEngineSlowGpus)
+      s.warnings.push_back(fmt::format(
+          "engine.network = \"flow\" on {} GPUs takes minutes (a GPT-3 step: 31 s on 4096 GPUs, "
+          "197 s on 8192); \"analytic\" takes milliseconds",
+          s.gpus));
   } else {
     throw InputError("engine.network",
                      fmt::format("unknown value '{}'; allowed: analytic (the fast engine), flow "

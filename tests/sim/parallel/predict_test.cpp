@@ -399,6 +399,32 @@ TEST(TensorParallel, Fp8GathersMoveOneByteElementsAndReduceScattersStaySixteenBi
   EXPECT_NEAR(bf16_tp_s - fp8_tp_s, gathers * saved_per_gather_s, 1e-6 * bf16_tp_s);
 }
 
+TEST(FlowEngineSize, WarnsAboveFourThousandGpusAndRefusesAboveSixteenThousand) {
+  Json json = testing::small_gpt_scenario();
+  json["model"] = "gpt3-175b";
+  json["parallel"] = {{"tp", 8}, {"pp", 16}};
+  json["training"]["global_batch"] = 6144;
+  json["engine"] = {{"network", "flow"}};
+  auto warns_about_flow = [](const Scenario& s) {
+    for (const std::string& w : s.warnings)
+      if (w.find("engine.network = \"flow\"") != std::string::npos) return true;
+    return false;
+  };
+  json["cluster"]["nodes"] = 512;  // 4096 GPUs
+  EXPECT_FALSE(warns_about_flow(scenario_from(json)));
+  json["cluster"]["nodes"] = 1024;  // 8192 GPUs
+  EXPECT_TRUE(warns_about_flow(scenario_from(json)));
+  json["cluster"]["nodes"] = 4096;  // 32768 GPUs
+  try {
+    scenario_from(json);
+    ADD_FAILURE() << "32768 GPUs on the flow engine were accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("engine.network"), std::string::npos) << e.what();
+  }
+  json["engine"]["network"] = "analytic";
+  EXPECT_NO_THROW(scenario_from(json));
+}
+
 // For each pipeline send of a GPU, how many compute tasks of that GPU start while it is in flight.
 std::vector<int> compute_starts_during_each_send(const StepPrediction& p) {
   const TaskGraph& g = p.workload->graph;
