@@ -39,7 +39,23 @@ int run_predict(const PredictArgs& args) {
 
   PredictOptions options;
   options.keep_timeline = !args.trace_file.empty();
-  if (options.keep_timeline || args.detailed) options.granularity = TaskGranularity::layer;
+  if (options.keep_timeline || args.detailed) {
+    options.granularity = TaskGranularity::layer;
+    // One task per layer pass (and the timeline of each, and the trace's events): keep that to
+    // what a trace viewer opens and this machine holds.
+    const bool zero_bubble = scenario.parallel.schedule == ScheduleKind::zb_h1 ||
+                             scenario.parallel.schedule == ScheduleKind::zb_v;
+    const double layer_tasks = static_cast<double>(scenario.micro_batches()) *
+                               (zero_bubble ? 3 : 2) * (scenario.model.layers + 2);
+    constexpr double kMaxLayerTasks = 1 << 20;
+    if (layer_tasks > kMaxLayerTasks)
+      throw InputError(args.trace_file.empty() ? "--detailed" : "--trace",
+                       fmt::format("one task per layer would be {:.3g} tasks ({} micro-batches x "
+                                   "{} layers), beyond the {:.3g} a trace holds; trace a step with "
+                                   "fewer micro-batches (--set training.global_batch=...)",
+                                   layer_tasks, scenario.micro_batches(), scenario.model.layers,
+                                   kMaxLayerTasks));
+  }
   const StepPrediction prediction = predict_on_chosen_engine(scenario, options);
 
   if (args.format == "json") {

@@ -491,6 +491,22 @@ Scenario parse_scenario(const Json& root, const std::filesystem::path& base_dir)
                      fmt::format("global_batch = {} must be a multiple of micro_batch x dp = {} x "
                                  "{} = {}",
                                  t.global_batch, t.micro_batch, p.dp, t.micro_batch * p.dp));
+  {
+    // Every pass of every micro-batch on every stage is a simulated task (about 2.5 us each, and
+    // memory for its timing): past a few million a prediction takes minutes and gigabytes.
+    const std::int64_t chunks = std::max(1, p.model_chunks());
+    const std::int64_t passes_per_micro_batch =
+        p.schedule == ScheduleKind::zb_h1 || p.schedule == ScheduleKind::zb_v ? 3 : 2;
+    const std::int64_t passes = s.micro_batches() * p.pp * chunks * passes_per_micro_batch;
+    constexpr std::int64_t kMaxPassTasks = std::int64_t{1} << 22;
+    if (passes > kMaxPassTasks)
+      throw InputError(
+          "training.global_batch",
+          fmt::format("{} micro-batches per pipeline make {} pass tasks to simulate, beyond the "
+                      "{} this tool simulates per step; predict a smaller global_batch (once the "
+                      "pipeline is full, the step grows linearly with it) or a larger micro_batch",
+                      s.micro_batches(), passes, kMaxPassTasks));
+  }
   if (p.schedule == ScheduleKind::interleaved) {
     if (p.vpp < 2)
       throw InputError("parallel.vpp", "the interleaved schedule needs vpp >= 2 model chunks");

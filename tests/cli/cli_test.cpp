@@ -186,6 +186,17 @@ TEST(Cli, AnOverrideBeyondDoubleRangeIsInvalidInputNamingTheAssignment) {
   EXPECT_EQ(r.err.find("internal error"), std::string::npos) << r.err;
 }
 
+TEST(Cli, ATraceTooLargeToHoldIsRefusedBeforeSimulating) {
+  // 16 micro-batches x 96000 layers x 2 passes: three million layer tasks.
+  const CliRun r = trainsim(
+      "predict --set 'model={\"layers\":96000,\"hidden\":1024,\"heads\":16,\"vocab\":32000}' "
+      "--set parallel.tp=1 --set parallel.pp=16 --set parallel.dp=64 "
+      "--set training.global_batch=1024 --trace /dev/null");
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_NE(r.err.find("--trace"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+}
+
 TEST(Cli, UnknownPresetSuggestsTheNearestNames) {
   const CliRun r = trainsim("predict --set cluster.gpu=h100");
   EXPECT_EQ(r.status, 2);
