@@ -64,7 +64,9 @@ ShardContext Scenario::shard_context() const {
 std::vector<std::int64_t> Scenario::layers_per_virtual_stage() const {
   const std::int64_t chunks = std::int64_t{parallel.pp} * parallel.model_chunks();
   std::vector<std::int64_t> layers(static_cast<std::size_t>(chunks));
-  if (parallel.layer_split == LayerSplit::embedding_and_loss && chunks > 1) {
+  if (parallel.layer_split == LayerSplit::counts) {
+    layers = parallel.layer_counts;
+  } else if (parallel.layer_split == LayerSplit::embedding_and_loss && chunks > 1) {
     const std::int64_t per_chunk = (model.layers + 2) / chunks;
     std::fill(layers.begin(), layers.end(), per_chunk);
     layers.front() -= 1;
@@ -411,10 +413,35 @@ Scenario parse_scenario(const Json& root, const std::filesystem::path& base_dir)
                      fmt::format("tp = {} and the model's {} key/value heads must divide one "
                                  "another",
                                  p.tp, m.kv_heads));
-  p.layer_split = parse_choice<LayerSplit, 2>(
-      parallel, "layer_split", "parallel", LayerSplit::even,
-      {{{"even", LayerSplit::even}, {"embedding_and_loss", LayerSplit::embedding_and_loss}}});
   const std::int64_t chunks = std::int64_t{p.pp} * p.model_chunks();
+  if (parallel.contains("layer_split") && parallel["layer_split"].is_array()) {
+    // One count per model chunk in the order the layers run: stage 0 .. pp-1 for the first chunk
+    // of each stage, then the second chunks (interleaved), or ZB-V's V (down, then back up).
+    const Json& counts = parallel["layer_split"];
+    if (static_cast<std::int64_t>(counts.size()) != chunks)
+      throw InputError("parallel.layer_split",
+                       fmt::format("{} counts given; pp x chunks = {} x {} = {} model chunks need "
+                                   "one each",
+                                   counts.size(), p.pp, p.model_chunks(), chunks));
+    std::int64_t total = 0;
+    for (std::size_t i = 0; i < counts.size(); ++i) {
+      const std::string path = fmt::format("parallel.layer_split[{}]", i);
+      if (!counts[i].is_number_integer() || counts[i].get<std::int64_t>() < 1)
+        throw InputError(path, fmt::format("must be a positive whole number of layers, got {}",
+                                           counts[i].dump()));
+      p.layer_counts.push_back(counts[i].get<std::int64_t>());
+      total += p.layer_counts.back();
+    }
+    if (total != m.layers)
+      throw InputError(
+          "parallel.layer_split",
+          fmt::format("the counts add up to {} layers; the model has {}", total, m.layers));
+    p.layer_split = LayerSplit::counts;
+  } else {
+    p.layer_split = parse_choice<LayerSplit, 2>(
+        parallel, "layer_split", "parallel", LayerSplit::even,
+        {{{"even", LayerSplit::even}, {"embedding_and_loss", LayerSplit::embedding_and_loss}}});
+  }
   if (p.layer_split == LayerSplit::even && m.layers % chunks != 0)
     throw InputError(p.vpp > 1 ? "parallel.vpp" : "parallel.pp",
                      fmt::format("pp x {} = {} x {} must divide the model's {} layers{}",
@@ -422,7 +449,8 @@ Scenario parse_scenario(const Json& root, const std::filesystem::path& base_dir)
                                  p.model_chunks(), m.layers,
                                  chunks > 1 && (m.layers + 2) % chunks == 0
                                      ? " (or set parallel.layer_split to \"embedding_and_loss\")"
-                                     : ""));
+                                     : " (or give parallel.layer_split as a list of layers per "
+                                       "chunk)"));
   if (p.layer_split == LayerSplit::embedding_and_loss &&
       (chunks < 2 || (m.layers + 2) % chunks != 0))
     throw InputError("parallel.layer_split",

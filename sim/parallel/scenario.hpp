@@ -28,6 +28,8 @@ enum class LayerSplit {
   embedding_and_loss,  // the embedding and the loss count as one layer each: the first and last
                        // chunks hold one layer fewer ((layers + 2) must divide; NeMo's
                        // account_for_embedding/loss_in_pipeline_split)
+  counts,              // given per chunk, in the order the layers run (Megatron's
+                       // --decoder-first/last-pipeline-num-layers, DeepSpeed's partitions)
 };
 
 std::string_view name_of(ScheduleKind kind);
@@ -85,6 +87,7 @@ struct Strategy {
     return std::max(1.0, static_cast<double>(shard_group()) * tp / (ep * expert_tp()));
   }
   LayerSplit layer_split = LayerSplit::even;
+  std::vector<std::int64_t> layer_counts;  // LayerSplit::counts: layers of each chunk, model order
   // Whether a stage's pipeline sends run beside its compute or block it: Megatron waits on a
   // blocking send (and the receive batched with it) before its next pass. `all`: every send
   // overlapped (Megatron-Core's --overlap-p2p-communication-warmup-flush); `steady_state`:

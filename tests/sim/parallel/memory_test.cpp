@@ -5,6 +5,7 @@
 
 #include "scenario_fixture.hpp"
 #include "sim/core/errors.hpp"
+#include "sim/parallel/predict.hpp"
 
 namespace trainsim {
 namespace {
@@ -226,6 +227,44 @@ TEST(StageMemory, TheDistributedOptimizerShardsExpertsOverTheirOwnDataParallelRa
   const MemoryEstimate m = estimate_stage_memory(s, stage);
   EXPECT_NEAR(m.optimizer_bytes, 12.0 * (dense / 16 + experts / 2), 16.0);
   EXPECT_NEAR(m.grads_bytes, 4.0 * (dense + experts), 16.0);  // ZeRO-1 keeps full gradients
+}
+
+TEST(LayerSplit, ExplicitCountsPlaceThatManyLayersOnEachChunk) {
+  // 8 layers over pp = 4 as 1 / 3 / 3 / 1 (the embedding and loss stages lighter), then
+  // interleaved with 2 chunks per stage, counted in the order the layers run.
+  Json json = testing::small_gpt_scenario();
+  json["parallel"]["layer_split"] = {1, 3, 3, 1};
+  const Scenario s = testing::scenario_from(json);
+  EXPECT_EQ(s.layers_on_stage(0), 1);
+  EXPECT_EQ(s.layers_on_stage(1), 3);
+  const MemoryEstimate light = estimate_stage_memory(s, 0);
+  const MemoryEstimate heavy = estimate_stage_memory(s, 1);
+  const double per_layer = layer_activation_bytes(s.model, s.shard_context(), RecomputeKind::none);
+  EXPECT_DOUBLE_EQ(heavy.activations_bytes, per_layer * 3 /*layers*/ * 3 /*in flight*/);
+  EXPECT_DOUBLE_EQ(light.activations_bytes, per_layer * 1 * 4);
+  // The LM head (32000 x 1024) weighs about 2.6 layers: 2 + head on the last stage of the even
+  // split is the pipeline's slowest stage, 1 + head here is not much slower than the 3 in the
+  // middle.
+  EXPECT_LT(predict_step(s).step_time_s,
+            predict_step(testing::scenario_from(testing::small_gpt_scenario())).step_time_s);
+
+  json["parallel"]["schedule"] = "interleaved";
+  json["parallel"]["vpp"] = 2;
+  json["parallel"]["layer_split"] = {1, 1, 1, 1, 1, 1, 1, 1};
+  EXPECT_EQ(testing::scenario_from(json).layers_on_stage(2), 2);
+
+  for (const Json& bad :
+       {Json{1, 3, 3}, Json{1, 3, 3, 2}, Json{0, 4, 3, 1}, Json{1.5, 3, 2.5, 1}}) {
+    json["parallel"]["schedule"] = "1f1b";
+    json["parallel"].erase("vpp");
+    json["parallel"]["layer_split"] = bad;
+    try {
+      testing::scenario_from(json);
+      ADD_FAILURE() << "accepted layer_split " << bad.dump();
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find("parallel.layer_split"), std::string::npos) << e.what();
+    }
+  }
 }
 
 TEST(StageMemory, PeakPicksTheFullestStage) {
