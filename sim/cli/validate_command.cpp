@@ -69,6 +69,7 @@ std::optional<std::string> unusable_number(const Json& obj, const char* section,
 
 std::string group_of(const std::string& id) {
   if (id.rfind("mlm-sc21-t1", 0) == 0) return "Megatron SC'21 Table 1 (A100)";
+  if (id.rfind("mlm-sc21-175B", 0) == 0) return "Megatron SC'21 GPT-3 175B estimate (A100)";
   if (id.rfind("mlm-sc21-t2-zero3", 0) == 0) return "Megatron SC'21 Table 2 ZeRO-3 (A100)";
   if (id.rfind("mlm-sc21-t2-ptdp", 0) == 0) return "Megatron SC'21 Table 2 PTD-P (A100)";
   if (id.rfind("dgxc-gpt3", 0) == 0) return "H100 GPT-3 175B recipes";
@@ -488,7 +489,7 @@ int run_validate(const ValidateArgs& args) {
   for (const auto& [g, errors] : by_group) {
     double sum = 0, worst = 0;
     for (double e : errors) sum += e, worst = std::max(worst, e);
-    std::cout << fmt::format("  {:<40} {:>3} records  MAPE {:5.1f}%  worst {:5.1f}%\n", g,
+    std::cout << fmt::format("  {:<44} {:>3} records  MAPE {:5.1f}%  worst {:5.1f}%\n", g,
                              errors.size(), 100.0 * sum / errors.size(), 100.0 * worst);
   }
   if (!skipped.empty()) {
