@@ -16,6 +16,11 @@ namespace trainsim {
 //     hidden_act (silu: a SwiGLU MLP), attention_bias/mlp_bias (default false), head_dim (must be
 //     hidden_size / num_attention_heads when given); mixtral: num_local_experts,
 //     num_experts_per_tok. RMSNorm, rotary positions.
+//   qwen2, qwen2_moe: the llama keys (Qwen2 has q/k/v biases without a config key, counted as
+//     linear biases); qwen2_moe: num_experts, num_experts_per_tok, moe_intermediate_size (per
+//     routed expert), shared_expert_intermediate_size (one always-active MLP, modelled as that
+//     many routed-expert widths), decoder_sparse_step (must be 1) and mlp_only_layers (must be
+//     empty): every layer is a MoE layer.
 //   gpt_neox: num_hidden_layers, hidden_size, num_attention_heads, intermediate_size, vocab_size,
 //     max_position_embeddings?, tie_word_embeddings (default false), hidden_act (a GELU),
 //     use_parallel_residual (any: it does not change sizes). LayerNorm, biases, rotary.
@@ -25,8 +30,8 @@ namespace trainsim {
 
 namespace {
 
-constexpr std::array<std::string_view, 5> kSupportedTypes = {"gpt2", "gpt_neox", "llama", "mistral",
-                                                             "mixtral"};
+constexpr std::array<std::string_view, 7> kSupportedTypes = {
+    "gpt2", "gpt_neox", "llama", "mistral", "mixtral", "qwen2", "qwen2_moe"};
 constexpr std::array<std::string_view, 7> kGeluNames = {
     "gelu",        "gelu_new",      "gelu_fast", "gelu_pytorch_tanh",
     "gelu_python", "gelu_accurate", "quick_gelu"};
@@ -79,7 +84,8 @@ ModelSpec import_llama_family(const Json& config, const std::string& type, std::
   m.norm = NormKind::rmsnorm;
   // One flag for all linear layers: biases anywhere count as biases everywhere (llama-family
   // checkpoints with biases are rare and the difference is < 0.1% of the parameters).
-  m.linear_bias = optional_bool(config, "attention_bias", path).value_or(false) ||
+  m.linear_bias = type == "qwen2" || type == "qwen2_moe" ||
+                  optional_bool(config, "attention_bias", path).value_or(false) ||
                   optional_bool(config, "mlp_bias", path).value_or(false);
   m.learned_position_embeddings = false;
 
@@ -92,6 +98,35 @@ ModelSpec import_llama_family(const Json& config, const std::string& type, std::
           join_path(path, "num_experts_per_tok"),
           fmt::format("must be <= num_local_experts ({}); got {}", moe.experts, moe.top_k));
     moe.expert_ffn_hidden = m.ffn_hidden;
+    m.moe = moe;
+  }
+  if (type == "qwen2_moe") {
+    if (const auto step = optional_positive_int(config, "decoder_sparse_step", path);
+        step && *step != 1)
+      throw InputError(join_path(path, "decoder_sparse_step"),
+                       fmt::format("{} interleaves dense layers between MoE layers, which is not "
+                                   "modelled; only 1 (every layer MoE) is supported",
+                                   *step));
+    if (config.contains("mlp_only_layers") && config["mlp_only_layers"].is_array() &&
+        !config["mlp_only_layers"].empty())
+      throw InputError(join_path(path, "mlp_only_layers"),
+                       "dense layers among MoE layers are not modelled; only an empty list is "
+                       "supported");
+    MoeSpec moe;
+    moe.experts = require_positive_int(config, "num_experts", path);
+    moe.top_k = require_positive_int(config, "num_experts_per_tok", path);
+    if (moe.top_k > moe.experts)
+      throw InputError(join_path(path, "num_experts_per_tok"),
+                       fmt::format("must be <= num_experts ({}); got {}", moe.experts, moe.top_k));
+    moe.expert_ffn_hidden = require_positive_int(config, "moe_intermediate_size", path);
+    const std::int64_t shared =
+        optional_positive_int(config, "shared_expert_intermediate_size", path).value_or(0);
+    if (shared % moe.expert_ffn_hidden != 0)
+      throw InputError(join_path(path, "shared_expert_intermediate_size"),
+                       fmt::format("{} is not a multiple of moe_intermediate_size ({}); the "
+                                   "shared expert is modelled as whole expert widths",
+                                   shared, moe.expert_ffn_hidden));
+    moe.shared_experts = shared / moe.expert_ffn_hidden;
     m.moe = moe;
   }
   return m;
@@ -142,7 +177,8 @@ ModelSpec import_hf_config(const Json& config, std::string name, std::string_vie
   require_object(config, path);
   const std::string type = require_string(config, "model_type", path);
   ModelSpec m;
-  if (type == "llama" || type == "mistral" || type == "mixtral") {
+  if (type == "llama" || type == "mistral" || type == "mixtral" || type == "qwen2" ||
+      type == "qwen2_moe") {
     m = import_llama_family(config, type, path);
   } else if (type == "gpt_neox") {
     m = import_gpt_neox(config, path);

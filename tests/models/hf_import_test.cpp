@@ -113,10 +113,10 @@ TEST(HfImport, MissingKeyIsNamedInsideTheConfig) {
 
 TEST(HfImport, UnknownModelTypeListsTheSupportedOnes) {
   const std::string msg = input_error(
-      [] { import_hf_config(Json::parse(R"({"model_type": "qwen2"})"), "x", "config"); },
+      [] { import_hf_config(Json::parse(R"({"model_type": "deepseek_v3"})"), "x", "config"); },
       "config.model_type");
-  EXPECT_THAT(msg, HasSubstr("unsupported model_type 'qwen2'"));
-  EXPECT_THAT(msg, HasSubstr("gpt2, gpt_neox, llama, mistral, mixtral"));
+  EXPECT_THAT(msg, HasSubstr("unsupported model_type 'deepseek_v3'"));
+  EXPECT_THAT(msg, HasSubstr("gpt2, gpt_neox, llama, mistral, mixtral, qwen2, qwen2_moe"));
   input_error([] { import_hf_config(Json::parse(R"({"hidden_size": 8})"), "x", "config"); },
               "config.model_type");
   input_error([] { import_hf_config(Json::array(), "x", "config"); }, "config");
@@ -156,6 +156,41 @@ TEST(HfImport, SizesAreValidatedAgainstConfigKeys) {
                          "x", "config");
       },
       "config.num_hidden_layers");
+}
+
+TEST(HfImport, Qwen2IsALlamaWithQkvBiasesAndMatchesItsPublishedSize) {
+  const ModelSpec m = import_fixture("qwen2.5-7b");  // Qwen/Qwen2.5-7B: 7.61B parameters
+  EXPECT_EQ(m.layers, 28);
+  EXPECT_EQ(m.kv_heads, 4);
+  EXPECT_EQ(m.ffn_hidden, 18944);
+  EXPECT_EQ(m.activation, Activation::swiglu);
+  EXPECT_TRUE(m.linear_bias);
+  EXPECT_FALSE(m.moe.has_value());
+  EXPECT_NEAR(m.total_params(), 7.61e9, 0.005 * 7.61e9);
+}
+
+TEST(HfImport, Qwen2MoeHasItsSharedExpertAsWholeExpertWidths) {
+  // Qwen/Qwen1.5-MoE-A2.7B: 14.3B parameters, 2.7B activated per token; 60 routed experts of
+  // 1408 (top 4) and one shared MLP of 5632 = 4 x 1408.
+  const ModelSpec m = import_fixture("qwen1.5-moe-a2.7b");
+  ASSERT_TRUE(m.moe.has_value());
+  EXPECT_EQ(m.moe->experts, 60);
+  EXPECT_EQ(m.moe->top_k, 4);
+  EXPECT_EQ(m.moe->expert_ffn_hidden, 1408);
+  EXPECT_EQ(m.moe->shared_experts, 4);
+  EXPECT_NEAR(m.total_params(), 14.3e9, 0.01 * 14.3e9);
+  EXPECT_NEAR(m.active_params(), 2.7e9, 0.05 * 2.7e9);
+
+  Json config = load_json_file(kHfDir / "qwen1.5-moe-a2.7b.json");
+  config["decoder_sparse_step"] = 2;
+  input_error([&] { import_hf_config(config, "x", "config"); }, "config.decoder_sparse_step");
+  config["decoder_sparse_step"] = 1;
+  config["mlp_only_layers"] = {0, 1};
+  input_error([&] { import_hf_config(config, "x", "config"); }, "config.mlp_only_layers");
+  config["mlp_only_layers"] = Json::array();
+  config["shared_expert_intermediate_size"] = 5000;
+  input_error([&] { import_hf_config(config, "x", "config"); },
+              "config.shared_expert_intermediate_size");
 }
 
 TEST(HfImport, UnsupportedShapesAreRejectedNotApproximated) {
