@@ -52,6 +52,19 @@ void check_heads(const ModelSpec& m, std::string_view heads_key, std::string_vie
                      fmt::format("must divide {} ({}); got {}", hidden_key, m.hidden, m.heads));
 }
 
+// Routed experts and the experts each token picks (`num_experts_per_tok` in every llama-family
+// MoE config; the expert-count key differs by model_type).
+MoeSpec routed_experts(const Json& config, std::string_view experts_key, std::string_view path) {
+  MoeSpec moe;
+  moe.experts = require_positive_int(config, experts_key, path);
+  moe.top_k = require_positive_int(config, "num_experts_per_tok", path);
+  if (moe.top_k > moe.experts)
+    throw InputError(
+        join_path(path, "num_experts_per_tok"),
+        fmt::format("must be <= {} ({}); got {}", experts_key, moe.experts, moe.top_k));
+  return moe;
+}
+
 ModelSpec import_llama_family(const Json& config, const std::string& type, std::string_view path) {
   ModelSpec m;
   m.layers = require_positive_int(config, "num_hidden_layers", path);
@@ -90,13 +103,7 @@ ModelSpec import_llama_family(const Json& config, const std::string& type, std::
   m.learned_position_embeddings = false;
 
   if (type == "mixtral") {
-    MoeSpec moe;
-    moe.experts = require_positive_int(config, "num_local_experts", path);
-    moe.top_k = require_positive_int(config, "num_experts_per_tok", path);
-    if (moe.top_k > moe.experts)
-      throw InputError(
-          join_path(path, "num_experts_per_tok"),
-          fmt::format("must be <= num_local_experts ({}); got {}", moe.experts, moe.top_k));
+    MoeSpec moe = routed_experts(config, "num_local_experts", path);
     moe.expert_ffn_hidden = m.ffn_hidden;
     m.moe = moe;
   }
@@ -112,12 +119,7 @@ ModelSpec import_llama_family(const Json& config, const std::string& type, std::
       throw InputError(join_path(path, "mlp_only_layers"),
                        "dense layers among MoE layers are not modelled; only an empty list is "
                        "supported");
-    MoeSpec moe;
-    moe.experts = require_positive_int(config, "num_experts", path);
-    moe.top_k = require_positive_int(config, "num_experts_per_tok", path);
-    if (moe.top_k > moe.experts)
-      throw InputError(join_path(path, "num_experts_per_tok"),
-                       fmt::format("must be <= num_experts ({}); got {}", moe.experts, moe.top_k));
+    MoeSpec moe = routed_experts(config, "num_experts", path);
     moe.expert_ffn_hidden = require_positive_int(config, "moe_intermediate_size", path);
     const std::int64_t shared =
         optional_positive_int(config, "shared_expert_intermediate_size", path).value_or(0);

@@ -106,6 +106,10 @@ struct Strategy {
   int model_chunks() const {
     return schedule == ScheduleKind::interleaved ? vpp : schedule == ScheduleKind::zb_v ? 2 : 1;
   }
+  // Zero-bubble schedules run each backward as two passes: input gradients, then weight gradients.
+  bool splits_weight_gradients() const {
+    return schedule == ScheduleKind::zb_h1 || schedule == ScheduleKind::zb_v;
+  }
 };
 
 struct TrainingConfig {

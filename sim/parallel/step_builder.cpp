@@ -266,7 +266,7 @@ class StepBuilder {
     bucket_params_ = p.bucket_params > 0
                          ? p.bucket_params
                          : std::max(40e6, 1e6 * static_cast<double>(groups_.dp.ranks));
-    split_weight_ = p.schedule == ScheduleKind::zb_h1 || p.schedule == ScheduleKind::zb_v;
+    split_weight_ = p.splits_weight_gradients();
     if (p.zero3_bucket_params > 0) zero3_bucket_params_ = p.zero3_bucket_params;
     shard_ = p.shard_group();
     hybrid_ = p.zero >= 1 && p.shard_replicas() > 1;
