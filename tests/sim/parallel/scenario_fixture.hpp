@@ -1,6 +1,9 @@
 #pragma once
 // Small scenarios for the parallel-layer tests, written as the JSON a user would write.
+#include <string>
+
 #include "sim/core/data_dir.hpp"
+#include "sim/core/errors.hpp"
 #include "sim/parallel/scenario.hpp"
 
 namespace trainsim::testing {
@@ -19,6 +22,16 @@ inline Json small_gpt_scenario() {
 
 inline Scenario scenario_from(const Json& json) {
   return parse_scenario(json, data_root());
+}
+
+// The one-line error a scenario is refused with, or "accepted" when it is not.
+inline std::string refusal(const Json& json) {
+  try {
+    scenario_from(json);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "accepted";
 }
 
 }  // namespace trainsim::testing
