@@ -522,9 +522,8 @@ Scenario parse_scenario(const Json& root, const std::filesystem::path& base_dir)
   {
     // Every pass of every micro-batch on every stage is a simulated task (about 2.5 us each, and
     // memory for its timing): past a few million a prediction takes minutes and gigabytes.
-    const std::int64_t chunks = std::max(1, p.model_chunks());
     const std::int64_t passes_per_micro_batch = p.splits_weight_gradients() ? 3 : 2;
-    const std::int64_t passes = s.micro_batches() * p.pp * chunks * passes_per_micro_batch;
+    const std::int64_t passes = s.micro_batches() * chunks * passes_per_micro_batch;
     constexpr std::int64_t kMaxPassTasks = std::int64_t{1} << 22;
     if (passes > kMaxPassTasks)
       throw InputError(

@@ -108,11 +108,11 @@ CostTable build_costs(const Scenario& sc, const ComputeCost& compute, const Coll
   // Under FP8, Transformer Engine casts a linear layer's input (the norm output forward, the output
   // gradient backward) to FP8 before the sequence-parallel all-gather, so the gathers move one
   // byte per element; reduce-scatters and all-reduces stay in the 16-bit activation precision.
-  const double gathered_bytes = ctx.gemm_precision == Precision::fp8
-                                    ? activation_bytes * bytes_per_element(Precision::fp8) / e
-                                    : activation_bytes;
+  const double sp_gather_bytes = ctx.gemm_precision == Precision::fp8
+                                     ? activation_bytes * bytes_per_element(Precision::fp8) / e
+                                     : activation_bytes;
   const double block_pair = p.tp == 1 ? 0.0
-                            : sp      ? tp(CollectiveKind::all_gather, gathered_bytes) +
+                            : sp      ? tp(CollectiveKind::all_gather, sp_gather_bytes) +
                                        tp(CollectiveKind::reduce_scatter, activation_bytes)
                                  : tp(CollectiveKind::all_reduce, activation_bytes);
   // Without sequence parallelism every TP rank holds all tokens and the routed experts' partial
@@ -172,12 +172,12 @@ CostTable build_costs(const Scenario& sc, const ComputeCost& compute, const Coll
       // mirrors it.
       const double routed_bytes = routed_tokens_per_rank(model, ctx) * model.hidden * e;
       const double a2a = coll.estimate_s(CollectiveKind::all_to_all, groups.ep, routed_bytes);
-      const double gathered_bytes = ctx.expert_token_gather() * routed_bytes;
+      const double etp_gather_bytes = ctx.expert_token_gather() * routed_bytes;
       const double etp =
           ctx.expert_token_gather() == 1
               ? 0.0
-              : coll.estimate_s(CollectiveKind::all_gather, groups.etp, gathered_bytes) +
-                    coll.estimate_s(CollectiveKind::reduce_scatter, groups.etp, gathered_bytes);
+              : coll.estimate_s(CollectiveKind::all_gather, groups.etp, etp_gather_bytes) +
+                    coll.estimate_s(CollectiveKind::reduce_scatter, groups.etp, etp_gather_bytes);
       c.forward[idx(TimeCategory::ep_comm)] = 2.0 * a2a + etp;
       c.backward[idx(TimeCategory::ep_comm)] = 2.0 * a2a + etp;
     }
