@@ -43,9 +43,7 @@ int run_predict(const PredictArgs& args) {
     options.granularity = TaskGranularity::layer;
     // One task per layer pass (and the timeline of each, and the trace's events): keep that to
     // what a trace viewer opens and this machine holds.
-    const double layer_tasks = static_cast<double>(scenario.micro_batches()) *
-                               (scenario.parallel.splits_weight_gradients() ? 3 : 2) *
-                               (scenario.model.layers + 2);
+    const double layer_tasks = scenario.layer_pass_tasks();
     constexpr double kMaxLayerTasks = 1 << 20;
     if (layer_tasks > kMaxLayerTasks)
       throw InputError(args.trace_file.empty() ? "--detailed" : "--trace",

@@ -169,6 +169,12 @@ struct Scenario {
   std::int64_t micro_batches() const {
     return training.global_batch / (training.micro_batch * parallel.dp);
   }
+  // Tasks of a step simulated one per layer pass (--trace, --detailed): every micro-batch's
+  // passes over every layer, the embedding and the head counting as layers.
+  double layer_pass_tasks() const {
+    return static_cast<double>(micro_batches()) * (parallel.splits_weight_gradients() ? 3 : 2) *
+           static_cast<double>(model.layers + 2);
+  }
   // GPUs of one node that this job uses (less than the node's count for a sub-node job).
   int gpus_per_node_used() const { return std::min(gpus, cluster.node.gpus_per_node); }
   ShardContext shard_context() const;

@@ -294,12 +294,10 @@ class StepBuilder {
   StepWorkload build() {
     // Roughly: per stage, one task per pass (3 kinds) plus a send per pass, and a few edges each.
     const std::size_t passes = static_cast<std::size_t>(pp_) * vpp_ * m_ * 3;
-    // With a task per layer, each forward and backward holds one per layer (and its own TP/CP
-    // collectives ride inside it), the embedding and the head counting as layers.
-    const std::size_t layer_tasks =
-        options_.granularity == TaskGranularity::layer
-            ? static_cast<std::size_t>(m_) * 2 * static_cast<std::size_t>(sc_.model.layers + 2)
-            : 0;
+    // With a task per layer, one per layer pass (its own TP/CP collectives ride inside it).
+    const auto layer_tasks = options_.granularity == TaskGranularity::layer
+                                 ? static_cast<std::size_t>(sc_.layer_pass_tasks())
+                                 : std::size_t{0};
     w_.graph.reserve(2 * passes + layer_tasks + 64 * pp_, 3 * passes + layer_tasks + 64 * pp_);
     for (int stage = 0; stage < pp_; ++stage) {
       RankStreams r;
