@@ -5,6 +5,7 @@
 #include "sim/core/data_dir.hpp"
 #include "sim/engine/engine.hpp"
 #include "sim/parallel/predict.hpp"
+#include "sim/parallel/scenario_checks.hpp"
 
 namespace trainsim {
 namespace {
@@ -21,7 +22,7 @@ Scenario reference_scenario(const char* schedule, int vpp) {
                               "bench");
   json["parallel"]["schedule"] = schedule;
   json["parallel"]["vpp"] = vpp;
-  return parse_scenario(json, data_root());
+  return checked(parse_scenario(json, data_root()));
 }
 
 void run_prediction(benchmark::State& state, const Scenario& scenario, TaskGranularity g) {

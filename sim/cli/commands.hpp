@@ -17,10 +17,6 @@ struct PredictArgs {
 };
 int run_predict(const PredictArgs& args);
 
-// predict_step on the engine the scenario names (engine.network); InputError when it names the
-// flow engine and this build has no SimGrid.
-StepPrediction predict_on_chosen_engine(const Scenario& scenario, const PredictOptions& options);
-
 int run_presets(const std::string& kind);
 
 struct ValidateArgs {

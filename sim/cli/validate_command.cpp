@@ -15,11 +15,9 @@
 #include <optional>
 #include <variant>
 
+#include "sim/api/trainsim.hpp"
 #include "sim/cli/commands.hpp"
-#include "sim/cli/overrides.hpp"
-#include "sim/core/data_dir.hpp"
-#include "sim/core/errors.hpp"
-#include "sim/parallel/predict.hpp"
+#include "sim/parallel/overrides.hpp"
 #include "sim/reports/reports.hpp"
 
 namespace trainsim::cli {
@@ -433,7 +431,7 @@ int run_validate(const ValidateArgs& args) {
     if (!args.scenarios_dir.empty()) write_scenario(c, args.scenarios_dir, id);
     try {
       const Scenario scenario = parse_scenario(c.scenario, data_root());
-      const StepPrediction p = predict_on_chosen_engine(scenario, {});
+      const StepPrediction p = predict(scenario);
       if (c.measured_s <= 0)
         c.measured_s = p.model_flops_per_step / (scenario.gpus * c.mcore_tflops_per_gpu * 1e12);
       Row row{id,

@@ -359,7 +359,7 @@ StepPrediction predict_step_flow(const Scenario& scenario, const PredictOptions&
   flow.isolation = isolation;
   FlowStepResult result = simulate_step_on_flows(topology, step, flow);
 
-  out.engine = "flow";
+  out.engine = NetworkEngineKind::flow;
   const TaskGraph& graph = step.workload.graph;
   for (TaskId id = 0; id < graph.task_count(); ++id) {
     const Task& task = graph.task(id);

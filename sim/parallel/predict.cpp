@@ -12,14 +12,13 @@ StepPrediction begin_prediction(const Scenario& scenario) {
   StepPrediction out;
   out.scenario = scenario.name;
   out.gpus = scenario.gpus;
-  out.warnings = scenario.warnings;
   out.memory = estimate_peak_memory(scenario);
   if (!out.memory.fits) {
     const std::string message =
         fmt::format("does not fit in GPU memory: stage {} needs {:.1f} GB of {:.1f} GB",
                     out.memory.stage, out.memory.peak_bytes / 1e9, out.memory.capacity_bytes / 1e9);
     if (scenario.strict_memory) throw InfeasibleError(message);
-    out.warnings.push_back(message);
+    out.warnings.push_back(warning_at(DiagnosticCode::over_memory, "", message));
   }
   return out;
 }

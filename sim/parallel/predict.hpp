@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/core/diagnostic.hpp"
 #include "sim/engine/engine.hpp"
 #include "sim/parallel/breakdown.hpp"
 #include "sim/parallel/memory.hpp"
@@ -29,11 +30,11 @@ struct StepPrediction {
   Breakdown breakdown;
   int critical_stage = 0;  // the pipeline stage whose GPU the breakdown explains
   MemoryEstimate memory;
-  std::vector<std::string> warnings;
+  std::vector<Diagnostic> warnings;  // the scenario's, then the prediction's (memory)
   std::size_t tasks = 0;
   std::uint64_t events = 0;
-  std::string engine = "analytic";  // "analytic" (fast engine) or "flow"
-  std::uint64_t flows = 0;          // transfers the flow engine simulated (0 on the fast engine)
+  NetworkEngineKind engine = NetworkEngineKind::analytic;
+  std::uint64_t flows = 0;  // transfers the flow engine simulated (0 on the fast engine)
   // Flow engine: per communication category, the largest ratio of a task's time to its time alone
   // on the network (1: never stretched by shared links; 0: no such task).
   CategoryTimes worst_sharing_slowdown{};
@@ -42,8 +43,9 @@ struct StepPrediction {
   std::shared_ptr<const Timeline> timeline;
 };
 
-// Throws InfeasibleError when the scenario asks for strict memory and does not fit. Runs the fast
-// engine whatever scenario.engine.network says (sim/network/flow_step.hpp runs the flow engine).
+// The fast engine on a resolved and checked scenario (the façade's predict, sim/api, resolves,
+// checks and picks the engine; sim/network/flow_step.hpp runs the flow engine). Throws
+// InfeasibleError when the scenario asks for strict memory and does not fit.
 StepPrediction predict_step(const Scenario& scenario, const PredictOptions& options = {});
 
 // The engine-independent halves of a prediction, for every engine:

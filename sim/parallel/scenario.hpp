@@ -1,7 +1,9 @@
 #pragma once
-// A validated scenario: model, cluster, parallel strategy and training settings, with presets
-// resolved. Built from JSON (interface.md) once, at the edge; everything downstream works on these
-// typed values.
+// A scenario: model, cluster, parallel strategy and training settings, with presets resolved.
+// Built from JSON (interface.md) by parse_scenario, or in code; either way resolve_defaults
+// (scenario_defaults.hpp) fills the settings whose default depends on others and check_scenario
+// (scenario_checks.hpp) says whether it can be simulated. The façade's predict (sim/api) does
+// both. The initializers below are the one home of every default that depends on nothing else.
 #include <algorithm>
 #include <cstdint>
 #include <filesystem>
@@ -35,10 +37,15 @@ enum class LayerSplit {
 std::string_view name_of(ScheduleKind kind);
 std::string_view name_of(RecomputeKind kind);
 
+// Bounds on what a scenario may ask for, far beyond any real job (the largest clusters have about
+// 10^5 GPUs) and small enough that products of them stay exact in 64 bits.
+inline constexpr int kMaxParallelDegree = 1'000'000;
+inline constexpr int kMaxGlobalRank = 8'000'000;
+
 struct Strategy {
   int tp = 1;
   int pp = 1;
-  int dp = 1;
+  int dp = 0;  // 0: derived by resolve_defaults as gpus / (tp·pp·cp)
   int cp = 1;
   int ep = 1;
   int vpp = 1;  // model chunks per pipeline rank (interleaved schedule)
@@ -93,9 +100,10 @@ struct Strategy {
   // overlapped (Megatron-Core's --overlap-p2p-communication-warmup-flush); `steady_state`:
   // overlapped in the one-forward-one-backward phase, blocking in the warm-up and the flush
   // (Megatron-Core's default for the interleaved schedule); `none`: every send blocking
-  // (Megatron's non-interleaved 1F1B, which forces overlap_p2p_comm off).
-  enum class P2pOverlap { all, steady_state, none };
-  P2pOverlap p2p_overlap = P2pOverlap::all;
+  // (Megatron's non-interleaved 1F1B, which forces overlap_p2p_comm off). `by_schedule`: what
+  // Megatron does for the schedule (resolve_defaults picks it when there are sends).
+  enum class P2pOverlap { all, steady_state, none, by_schedule };
+  P2pOverlap p2p_overlap = P2pOverlap::by_schedule;
   ContextParallelKind cp_kind = ContextParallelKind::ring;
   bool tp_comm_overlap = false;  // TE comm-GEMM overlap of the SP all-gathers/reduce-scatters
   int etp = 0;                   // expert tensor parallel; 0 = same as tp
@@ -110,16 +118,18 @@ struct Strategy {
   bool splits_weight_gradients() const {
     return schedule == ScheduleKind::zb_h1 || schedule == ScheduleKind::zb_v;
   }
+  bool operator==(const Strategy&) const = default;
 };
 
 struct TrainingConfig {
   std::int64_t global_batch = 1;
   std::int64_t micro_batch = 1;
-  std::int64_t seq_len = 2048;
+  std::int64_t seq_len = 0;  // 0: resolve_defaults takes the model's max_seq_len, else 2048
   Precision precision = Precision::bf16;
   RecomputeKind recompute = RecomputeKind::none;
   Framework framework = Framework::megatron;
   bool flash_attention = true;
+  bool operator==(const TrainingConfig&) const = default;
 };
 
 // Which engine runs the step (interface.md `engine`).
@@ -127,6 +137,7 @@ enum class NetworkEngineKind {
   analytic,  // the fast engine: one representative GPU per stage, NCCL-model collectives
   flow,      // every GPU simulated, collectives as flows sharing links (sim/network)
 };
+std::string_view name_of(NetworkEngineKind kind);
 
 // What-if: GPU `gpu` (global rank) computes at `factor` × its nominal speed (0.5 = half speed).
 struct GpuSpeedFactor {
@@ -154,7 +165,7 @@ struct EngineOptions {
 };
 
 struct Scenario {
-  std::string name;
+  std::string name = "unnamed scenario";
   ModelSpec model;
   ClusterSpec cluster;
   int gpus = 1;  // GPUs used (= tp·pp·dp·cp)
@@ -163,7 +174,6 @@ struct Scenario {
   CollectiveOptions comm;
   EngineOptions engine;
   bool strict_memory = false;
-  std::vector<std::string> warnings;  // accepted but questionable choices, reported to the user
 
   // Micro-batches each pipeline processes per step: global / (micro · dp).
   std::int64_t micro_batches() const {
@@ -184,8 +194,10 @@ struct Scenario {
   std::int64_t layers_on_stage(int stage) const;
 };
 
-// Validates and resolves. `base_dir` is where relative paths (hf_config, profile) start.
-// Throws InputError naming the JSON path of the first problem found.
+// The JSON of interface.md → a Scenario as stated: types, known fields and names are checked and
+// presets resolved (throws InputError naming the JSON path); settings left unstated keep the
+// defaults above (resolve_defaults fills the derived ones). `base_dir` is where relative paths
+// (hf_config, profile) start.
 Scenario parse_scenario(const Json& json, const std::filesystem::path& base_dir);
 
 }  // namespace trainsim

@@ -107,13 +107,15 @@ OrderedJson prediction_to_json(const StepPrediction& p) {
   memory["runtime_reserved_bytes"] = p.memory.runtime_reserved_bytes;
   memory["stage"] = p.memory.stage;
   j["memory"] = memory;
-  j["warnings"] = p.warnings;
+  OrderedJson warnings = OrderedJson::array();
+  for (const Diagnostic& w : p.warnings) warnings.push_back(w.message);
+  j["warnings"] = warnings;
   j["explanation"] = explain_bottleneck(p);
   OrderedJson sim;
   sim["tasks"] = p.tasks;
   sim["events"] = p.events;
-  sim["engine"] = p.engine;
-  if (p.engine == "flow") {
+  sim["engine"] = name_of(p.engine);
+  if (p.engine == NetworkEngineKind::flow) {
     sim["flows"] = p.flows;
     OrderedJson slowdown;
     for (TimeCategory c : kCommKinds)
@@ -136,8 +138,9 @@ std::string prediction_to_table(const StepPrediction& p) {
   };
   out += fmt::format("trainsim prediction: {}\n", p.scenario);
   line("GPUs", fmt::format("{}", p.gpus));
-  line("engine", p.engine == "flow" ? fmt::format("flow (every GPU; {} transfers)", p.flows)
-                                    : std::string("analytic (one GPU per stage)"));
+  line("engine", p.engine == NetworkEngineKind::flow
+                     ? fmt::format("flow (every GPU; {} transfers)", p.flows)
+                     : std::string("analytic (one GPU per stage)"));
   line("step time", human_seconds(p.step_time_s));
   line("tokens/s", fmt::format("{:.0f}", p.tokens_per_s));
   line("MFU", fmt::format("{:.1f}%", 100.0 * p.mfu));
@@ -158,7 +161,7 @@ std::string prediction_to_table(const StepPrediction& p) {
        fmt::format("{} / {} ({})", human_bytes(p.memory.peak_bytes),
                    human_bytes(p.memory.capacity_bytes), p.memory.fits ? "fits" : "DOES NOT FIT"));
   out += explain_bottleneck(p) + "\n";
-  for (const std::string& w : p.warnings) out += fmt::format("warning: {}\n", w);
+  for (const Diagnostic& w : p.warnings) out += fmt::format("warning: {}\n", w.message);
   return out;
 }
 

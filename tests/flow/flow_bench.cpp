@@ -14,6 +14,7 @@
 #include "sim/core/data_dir.hpp"
 #include "sim/network/flow_engine.hpp"
 #include "sim/network/flow_step.hpp"
+#include "sim/parallel/scenario_checks.hpp"
 
 namespace trainsim {
 namespace {
@@ -74,7 +75,7 @@ void BM_AllToAll(benchmark::State& state) {
 void BM_FlowStepGpt3_175B(benchmark::State& state) {
   Json json = load_json_file(data_root() / "scenarios" / "default.json");
   json["engine"] = {{"network", "flow"}};
-  const Scenario scenario = parse_scenario(json, data_root());
+  const Scenario scenario = checked(parse_scenario(json, data_root()));
   StepPrediction p;
   for (auto _ : state) p = predict_step_flow(scenario);
   state.counters["gpus"] = p.gpus;

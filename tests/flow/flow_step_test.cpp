@@ -9,12 +9,13 @@
 
 #include "sim/core/data_dir.hpp"
 #include "sim/parallel/predict.hpp"
+#include "sim/parallel/scenario_checks.hpp"
 
 namespace trainsim {
 namespace {
 
 Scenario scenario_from(const Json& json) {
-  return parse_scenario(json, data_root());
+  return checked(parse_scenario(json, data_root()));
 }
 
 // 4 DGX A100 nodes (a NIC per GPU): tp 2, pp 2, dp 8. DP groups span two nodes each, the pipeline

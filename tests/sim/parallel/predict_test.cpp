@@ -402,8 +402,8 @@ TEST(FlowEngineSize, WarnsAboveFourThousandGpusAndRefusesAboveSixteenThousand) {
   json["training"]["global_batch"] = 6144;
   json["engine"] = {{"network", "flow"}};
   auto warns_about_flow = [](const Scenario& s) {
-    for (const std::string& w : s.warnings)
-      if (w.find("engine.network = \"flow\"") != std::string::npos) return true;
+    for (const Diagnostic& d : check_scenario(s))
+      if (d.code == DiagnosticCode::slow_simulation && d.path == "engine.network") return true;
     return false;
   };
   json["cluster"]["nodes"] = 512;  // 4096 GPUs

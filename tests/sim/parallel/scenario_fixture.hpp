@@ -5,6 +5,7 @@
 #include "sim/core/data_dir.hpp"
 #include "sim/core/errors.hpp"
 #include "sim/parallel/scenario.hpp"
+#include "sim/parallel/scenario_checks.hpp"
 
 namespace trainsim::testing {
 
@@ -20,8 +21,9 @@ inline Json small_gpt_scenario() {
                          "fixture");
 }
 
+// Parsed, resolved and checked (InputError for the first problem), ready for the engines.
 inline Scenario scenario_from(const Json& json) {
-  return parse_scenario(json, data_root());
+  return checked(parse_scenario(json, data_root()));
 }
 
 // The one-line error a scenario is refused with, or "accepted" when it is not.

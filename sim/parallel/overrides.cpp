@@ -1,4 +1,4 @@
-#include "sim/cli/overrides.hpp"
+#include "sim/parallel/overrides.hpp"
 
 #include <fmt/format.h>
 

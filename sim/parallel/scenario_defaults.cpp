@@ -1,0 +1,48 @@
+#include "sim/parallel/scenario_defaults.hpp"
+
+namespace trainsim {
+namespace {
+
+// GPT-3's context (Brown et al. 2020), the length Megatron-LM's examples train at when a model
+// states none.
+constexpr std::int64_t kFallbackSeqLen = 2048;
+
+// Megatron's p2p overlap for each schedule: overlap_p2p_comm is on for the interleaved schedule
+// (its warm-up and flush still block: overlap_p2p_comm_warmup_flush defaults off) and forced off
+// for non-interleaved 1F1B; the zero-bubble and GPipe orders keep their sends asynchronous.
+Strategy::P2pOverlap megatron_p2p_overlap(ScheduleKind schedule) {
+  switch (schedule) {
+    case ScheduleKind::interleaved:
+      return Strategy::P2pOverlap::steady_state;
+    case ScheduleKind::one_f_one_b:
+      return Strategy::P2pOverlap::none;
+    case ScheduleKind::gpipe:
+    case ScheduleKind::zb_h1:
+    case ScheduleKind::zb_v:
+      return Strategy::P2pOverlap::all;
+  }
+  return Strategy::P2pOverlap::all;
+}
+
+}  // namespace
+
+void resolve_defaults(Scenario& s) {
+  TrainingConfig& t = s.training;
+  if (t.seq_len == 0) t.seq_len = s.model.max_seq_len > 0 ? s.model.max_seq_len : kFallbackSeqLen;
+
+  Strategy& p = s.parallel;
+  const std::int64_t model_parallel = std::int64_t{p.tp} * p.pp * p.cp;
+  if (p.dp == 0 && model_parallel > 0 && s.gpus % model_parallel == 0)
+    p.dp = static_cast<int>(s.gpus / model_parallel);
+  // Without pipeline sends the setting means nothing: left unset, so that check_scenario can
+  // still tell a stated one (which has no effect) from the default.
+  if (p.p2p_overlap == Strategy::P2pOverlap::by_schedule && p.pp > 1)
+    p.p2p_overlap = megatron_p2p_overlap(p.schedule);
+}
+
+Scenario resolved(Scenario scenario) {
+  resolve_defaults(scenario);
+  return scenario;
+}
+
+}  // namespace trainsim

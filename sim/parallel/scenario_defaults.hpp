@@ -1,0 +1,18 @@
+#pragma once
+// The defaults of a scenario that depend on its other settings, in one place. A scenario parsed
+// from JSON and one built in code get the same ones; predict (sim/api) resolves before it
+// simulates. Constant defaults are the initializers in scenario.hpp.
+#include "sim/parallel/scenario.hpp"
+
+namespace trainsim {
+
+// Fills what is unset: parallel.dp (gpus / (tp·pp·cp), when that divides), training.seq_len (the
+// model's max_seq_len, else 2048), parallel.p2p_overlap (what Megatron does for the schedule, when
+// there are pipeline sends). Idempotent; leaves what it cannot derive for check_scenario to
+// report.
+void resolve_defaults(Scenario& scenario);
+
+// A resolved copy.
+Scenario resolved(Scenario scenario);
+
+}  // namespace trainsim

@@ -1,0 +1,320 @@
+// parse_scenario: the JSON of interface.md → a Scenario, checking syntax (types, known fields,
+// known names) and resolving presets. What the values mean together — divisibility, memory
+// bounds, which settings have no effect — is check_scenario's (scenario_checks.hpp), and the
+// defaults that depend on other fields are resolve_defaults' (scenario_defaults.hpp): a Scenario
+// built in C++ goes through both, as a parsed one does.
+#include <array>
+#include <cmath>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "hardware/presets.hpp"
+#include "models/model_presets.hpp"
+#include "sim/core/errors.hpp"
+#include "sim/parallel/scenario.hpp"
+
+namespace trainsim {
+namespace {
+
+// Sets `out` to the choice named by obj[key] when it is given; leaves it (the field's default)
+// otherwise.
+template <typename Enum, std::size_t N>
+void parse_choice(const Json& obj, std::string_view key, std::string_view path, Enum& out,
+                  const std::array<std::pair<std::string_view, Enum>, N>& choices) {
+  const auto text = optional_string(obj, key, path);
+  if (!text) return;
+  std::vector<std::string> names;
+  for (const auto& [name, value] : choices) {
+    if (name == *text) {
+      out = value;
+      return;
+    }
+    names.emplace_back(name);
+  }
+  throw InputError(join_path(path, key),
+                   fmt::format("unknown value '{}'; allowed: {}", *text, fmt::join(names, ", ")));
+}
+
+template <typename T>
+void set_if_given(const std::optional<T>& value, T& out) {
+  if (value) out = *value;
+}
+
+// Degrees are checked for range by check_scenario; here only that they are whole and positive
+// and fit an int.
+void parse_degree(const Json& obj, std::string_view key, int& out) {
+  const auto v = optional_positive_int(obj, key, "parallel");
+  if (!v) return;
+  if (*v > kMaxParallelDegree)
+    throw InputError(join_path("parallel", key),
+                     fmt::format("{} is unreasonably large (at most {})", *v, kMaxParallelDegree));
+  out = static_cast<int>(*v);
+}
+
+ClusterSpec parse_cluster(const Json& root, const std::filesystem::path& base_dir, int& gpus_out) {
+  const Json& cluster = require_field(root, "cluster", "");
+  require_object(cluster, "cluster");
+  reject_unknown_fields(cluster, "cluster", {"gpu", "node", "nodes", "gpus", "network", "profile"});
+  ClusterSpec spec;
+  spec.node = resolve_node(require_field(cluster, "node", "cluster"), "cluster.node");
+  if (cluster.contains("gpu") && !cluster["gpu"].is_null())
+    spec.gpu = resolve_gpu(cluster["gpu"], "cluster.gpu");
+  else if (!spec.node.default_gpu.empty())
+    spec.gpu = resolve_gpu(Json(spec.node.default_gpu), "cluster.node.default_gpu");
+  else
+    throw InputError("cluster.gpu",
+                     "required: the node names no default_gpu (set cluster.gpu to a preset such "
+                     "as h100-sxm5-80gb, or cluster.node.default_gpu)");
+
+  const auto nodes = optional_positive_int(cluster, "nodes", "cluster");
+  const auto gpus = optional_positive_int(cluster, "gpus", "cluster");
+  const int per_node = spec.node.gpus_per_node;
+  if (!nodes && !gpus)
+    throw InputError("cluster.nodes", "give the cluster size as cluster.nodes or cluster.gpus");
+  if (nodes && gpus && *gpus != *nodes * per_node)
+    throw InputError("cluster.gpus",
+                     fmt::format("{} GPUs disagrees with cluster.nodes = {} x {} GPUs per node; "
+                                 "give one of the two",
+                                 *gpus, *nodes, per_node));
+  if (gpus && *gpus > per_node && *gpus % per_node != 0)
+    throw InputError("cluster.gpus",
+                     fmt::format("{} GPUs is not a whole number of {}-GPU nodes", *gpus, per_node));
+  if ((nodes && *nodes > 1'000'000) || (gpus && *gpus > 8'000'000))
+    throw InputError("cluster", "cluster larger than 8 million GPUs is not supported");
+  const std::int64_t total = gpus ? *gpus : *nodes * per_node;
+  spec.nodes = static_cast<int>((total + per_node - 1) / per_node);
+  gpus_out = static_cast<int>(total);
+
+  if (cluster.contains("network") && !cluster["network"].is_null())
+    spec.network = resolve_network(cluster["network"], "cluster.network");
+  else if (spec.nodes > 1)
+    throw InputError("cluster.network",
+                     "required when the cluster has more than one node (e.g. "
+                     "\"ib-ndr400-rail-fattree\"; see `trainsim presets networks`)");
+  else
+    // One node: its NICs carry nothing, but the cost models want a network to name.
+    spec.network = resolve_network(Json("ib-ndr400-rail-fattree"), "cluster.network");
+
+  if (const auto profile = optional_string(cluster, "profile", "cluster")) {
+    std::filesystem::path file = *profile;
+    if (file.is_relative()) file = base_dir / file;
+    try {
+      spec.profile = load_profile(file);
+    } catch (const InputError& e) {
+      throw InputError("cluster.profile", e.what());
+    }
+  } else {
+    spec.profile = default_profile_for(spec.gpu);
+  }
+  return spec;
+}
+
+void parse_training(const Json& root, TrainingConfig& t) {
+  const Json& training = require_field(root, "training", "");
+  require_object(training, "training");
+  reject_unknown_fields(training, "training",
+                        {"global_batch", "micro_batch", "seq_len", "precision", "recompute",
+                         "framework", "flash_attention"});
+  t.global_batch = require_positive_int(training, "global_batch", "training");
+  set_if_given(optional_positive_int(training, "micro_batch", "training"), t.micro_batch);
+  set_if_given(optional_positive_int(training, "seq_len", "training"), t.seq_len);
+  if (const auto p = optional_string(training, "precision", "training")) {
+    const auto parsed = parse_precision(*p);
+    if (!parsed || *parsed == Precision::tf32)
+      throw InputError("training.precision",
+                       fmt::format("unknown value '{}'; allowed: bf16, fp16, fp8, fp32", *p));
+    t.precision = *parsed;
+  }
+  parse_choice<RecomputeKind, 3>(training, "recompute", "training", t.recompute,
+                                 {{{"none", RecomputeKind::none},
+                                   {"selective", RecomputeKind::selective},
+                                   {"full", RecomputeKind::full}}});
+  parse_choice<Framework, 2>(
+      training, "framework", "training", t.framework,
+      {{{"megatron", Framework::megatron}, {"pytorch", Framework::pytorch}}});
+  set_if_given(optional_bool(training, "flash_attention", "training"), t.flash_attention);
+}
+
+void parse_parallel(const Json& root, Strategy& p) {
+  static const Json empty = Json::object();
+  const Json& parallel = root.contains("parallel") ? root["parallel"] : empty;
+  require_object(parallel, "parallel");
+  reject_unknown_fields(parallel, "parallel",
+                        {"tp",
+                         "pp",
+                         "dp",
+                         "cp",
+                         "ep",
+                         "vpp",
+                         "sequence_parallel",
+                         "zero",
+                         "schedule",
+                         "overlap_grad_reduce",
+                         "bucket_params",
+                         "layer_split",
+                         "etp",
+                         "expert_load_imbalance",
+                         "zero3_bucket_params",
+                         "cp_kind",
+                         "tp_comm_overlap",
+                         "zero_shard_size",
+                         "zero3_prefetch",
+                         "zero3_grad_reduce",
+                         "zero3_gather",
+                         "grad_reduce_in_fp32",
+                         "p2p_overlap"});
+  for (const auto& [key, degree] : {std::pair<std::string_view, int*>{"tp", &p.tp},
+                                    {"pp", &p.pp},
+                                    {"dp", &p.dp},
+                                    {"cp", &p.cp},
+                                    {"ep", &p.ep},
+                                    {"vpp", &p.vpp},
+                                    {"etp", &p.etp}})
+    parse_degree(parallel, key, *degree);
+  set_if_given(optional_bool(parallel, "grad_reduce_in_fp32", "parallel"), p.grad_reduce_in_fp32);
+  set_if_given(optional_bool(parallel, "sequence_parallel", "parallel"), p.sequence_parallel);
+  parse_choice<ContextParallelKind, 2>(
+      parallel, "cp_kind", "parallel", p.cp_kind,
+      {{{"ring", ContextParallelKind::ring}, {"ulysses", ContextParallelKind::ulysses}}});
+  set_if_given(optional_bool(parallel, "tp_comm_overlap", "parallel"), p.tp_comm_overlap);
+  set_if_given(optional_positive_number(parallel, "expert_load_imbalance", "parallel"),
+               p.expert_load_imbalance);
+  set_if_given(optional_bool(parallel, "overlap_grad_reduce", "parallel"), p.overlap_grad_reduce);
+  set_if_given(optional_positive_number(parallel, "bucket_params", "parallel"), p.bucket_params);
+  set_if_given(optional_positive_number(parallel, "zero3_bucket_params", "parallel"),
+               p.zero3_bucket_params);
+  if (const auto shard = optional_positive_int(parallel, "zero_shard_size", "parallel")) {
+    if (*shard > kMaxParallelDegree)
+      throw InputError(
+          "parallel.zero_shard_size",
+          fmt::format("{} is unreasonably large (at most {})", *shard, kMaxParallelDegree));
+    p.zero_shard_size = static_cast<int>(*shard);
+  }
+  set_if_given(optional_bool(parallel, "zero3_prefetch", "parallel"), p.zero3_prefetch);
+  parse_choice<Strategy::GradReduce, 2>(parallel, "zero3_grad_reduce", "parallel",
+                                        p.zero3_grad_reduce,
+                                        {{{"reduce_scatter", Strategy::GradReduce::reduce_scatter},
+                                          {"all_reduce", Strategy::GradReduce::all_reduce}}});
+  parse_choice<Strategy::Gather, 2>(
+      parallel, "zero3_gather", "parallel", p.zero3_gather,
+      {{{"bucketed", Strategy::Gather::bucketed}, {"per_tensor", Strategy::Gather::per_tensor}}});
+  if (const auto zero = optional_non_negative_int(parallel, "zero", "parallel")) {
+    if (*zero > 3)
+      throw InputError("parallel.zero", fmt::format("must be 0, 1, 2 or 3, got {}", *zero));
+    p.zero = static_cast<int>(*zero);
+  }
+  // A stated vpp > 1 names the interleaved schedule when the schedule is not stated: the one
+  // schedule that takes it (Megatron's --num-layers-per-virtual-pipeline-stage alone selects it).
+  if (p.vpp > 1) p.schedule = ScheduleKind::interleaved;
+  parse_choice<ScheduleKind, 5>(parallel, "schedule", "parallel", p.schedule,
+                                {{{"gpipe", ScheduleKind::gpipe},
+                                  {"1f1b", ScheduleKind::one_f_one_b},
+                                  {"interleaved", ScheduleKind::interleaved},
+                                  {"zb-h1", ScheduleKind::zb_h1},
+                                  {"zb-v", ScheduleKind::zb_v}}});
+  parse_choice<Strategy::P2pOverlap, 3>(parallel, "p2p_overlap", "parallel", p.p2p_overlap,
+                                        {{{"all", Strategy::P2pOverlap::all},
+                                          {"steady_state", Strategy::P2pOverlap::steady_state},
+                                          {"none", Strategy::P2pOverlap::none}}});
+
+  if (parallel.contains("layer_split") && parallel["layer_split"].is_array()) {
+    // One count per model chunk in the order the layers run (check_scenario checks how many and
+    // their total).
+    const Json& counts = parallel["layer_split"];
+    for (std::size_t i = 0; i < counts.size(); ++i) {
+      if (!counts[i].is_number_integer() || counts[i].get<std::int64_t>() < 1)
+        throw InputError(
+            fmt::format("parallel.layer_split[{}]", i),
+            fmt::format("must be a positive whole number of layers, got {}", counts[i].dump()));
+      p.layer_counts.push_back(counts[i].get<std::int64_t>());
+    }
+    p.layer_split = LayerSplit::counts;
+  } else {
+    parse_choice<LayerSplit, 2>(
+        parallel, "layer_split", "parallel", p.layer_split,
+        {{{"even", LayerSplit::even}, {"embedding_and_loss", LayerSplit::embedding_and_loss}}});
+  }
+}
+
+void parse_comm(const Json& root, CollectiveOptions& c) {
+  if (!root.contains("comm")) return;
+  const Json& comm = root["comm"];
+  require_object(comm, "comm");
+  reject_unknown_fields(comm, "comm", {"algorithm", "protocol", "collnet"});
+  set_if_given(optional_string(comm, "algorithm", "comm"), c.algorithm);
+  set_if_given(optional_string(comm, "protocol", "comm"), c.protocol);
+  set_if_given(optional_bool(comm, "collnet", "comm"), c.collnet);
+}
+
+// `engine`: which engine, and the flow engine's what-ifs (a slow GPU, a degraded cable).
+void parse_engine(const Json& root, EngineOptions& e) {
+  if (!root.contains("engine")) return;
+  const Json& engine = root["engine"];
+  require_object(engine, "engine");
+  reject_unknown_fields(engine, "engine", {"network", "gpu_speed", "degraded_links"});
+  const auto network = optional_string(engine, "network", "engine").value_or("analytic");
+  if (network == "analytic") {
+    e.network = NetworkEngineKind::analytic;
+  } else if (network == "flow") {
+    e.network = NetworkEngineKind::flow;
+  } else {
+    throw InputError("engine.network",
+                     fmt::format("unknown value '{}'; allowed: analytic (the fast engine), flow "
+                                 "(every GPU simulated, collectives as flows on the topology)",
+                                 network));
+  }
+  auto entries = [&](std::string_view key) -> const Json* {
+    if (!engine.contains(key) || engine[key].is_null()) return nullptr;
+    const Json& list = engine[key];
+    if (!list.is_array())
+      throw InputError(join_path("engine", key),
+                       "must be a list of {...} objects, got " + describe_json_type(list));
+    return &list;
+  };
+  if (const Json* list = entries("gpu_speed")) {
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      const Json& item = (*list)[i];
+      const std::string path = fmt::format("engine.gpu_speed[{}]", i);
+      require_object(item, path);
+      reject_unknown_fields(item, path, {"gpu", "factor"});
+      const double gpu = require_number(item, "gpu", path);
+      if (gpu < 0 || gpu > kMaxGlobalRank || gpu != std::floor(gpu))
+        throw InputError(join_path(path, "gpu"),
+                         fmt::format("{} is not a GPU's global rank (a whole number from 0)", gpu));
+      e.gpu_speed.push_back(
+          GpuSpeedFactor{static_cast<int>(gpu), require_positive_number(item, "factor", path)});
+    }
+  }
+  if (const Json* list = entries("degraded_links")) {
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      const Json& item = (*list)[i];
+      const std::string path = fmt::format("engine.degraded_links[{}]", i);
+      require_object(item, path);
+      reject_unknown_fields(item, path, {"link", "factor"});
+      e.degraded_links.push_back(LinkSpeedFactor{require_string(item, "link", path),
+                                                 require_positive_number(item, "factor", path)});
+    }
+  }
+}
+
+}  // namespace
+
+Scenario parse_scenario(const Json& root, const std::filesystem::path& base_dir) {
+  require_object(root, "");
+  reject_unknown_fields(root, "",
+                        {"name", "description", "model", "cluster", "parallel", "training", "comm",
+                         "engine", "strict_memory"});
+  Scenario s;
+  set_if_given(optional_string(root, "name", ""), s.name);
+  set_if_given(optional_bool(root, "strict_memory", ""), s.strict_memory);
+  s.model = resolve_model(require_field(root, "model", ""), "model", base_dir);
+  s.cluster = parse_cluster(root, base_dir, s.gpus);
+  parse_training(root, s.training);
+  parse_parallel(root, s.parallel);
+  parse_comm(root, s.comm);
+  parse_engine(root, s.engine);
+  return s;
+}
+
+}  // namespace trainsim

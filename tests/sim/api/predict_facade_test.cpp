@@ -1,0 +1,238 @@
+// The library entry point (sim/api/trainsim.hpp): a strategy built in code predicts exactly as
+// the same strategy parsed from JSON, every default has one home, a scenario built in code is
+// checked as a parsed one is (all problems at once, each naming its field), and predict is safe
+// to call from many threads.
+#include "sim/api/trainsim.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <future>
+#include <thread>
+
+#include "sim/reports/reports.hpp"
+
+namespace trainsim {
+namespace {
+
+Scenario default_scenario() {
+  return load_scenario(default_scenario_file());
+}
+
+// The whole JSON report: equal reports mean equal predictions, field by field.
+std::string report_of(const StepPrediction& p) {
+  return prediction_to_json(p).dump();
+}
+
+std::vector<std::string> paths_of(const std::vector<Diagnostic>& diagnostics, Severity severity) {
+  std::vector<std::string> paths;
+  for (const Diagnostic& d : diagnostics)
+    if (d.severity == severity) paths.push_back(d.path);
+  return paths;
+}
+
+std::string refusal_path(const Scenario& s) {
+  try {
+    predict(s);
+  } catch (const InputError& e) {
+    return e.json_path();
+  }
+  return "accepted";
+}
+
+TEST(PredictFacade, AStrategyBuiltInCodePredictsAsTheSameStrategyParsedFromJson) {
+  const Scenario parsed = default_scenario();
+  // Only what default.json states, set on a fresh Strategy: every unstated setting takes the
+  // same default on both paths (p2p_overlap for 1F1B included: Megatron's blocking sends).
+  Scenario built = parsed;
+  built.parallel = Strategy{};
+  built.parallel.tp = 8;
+  built.parallel.pp = 16;
+  built.parallel.dp = 8;
+  built.parallel.zero = 1;
+  built.parallel.schedule = ScheduleKind::one_f_one_b;
+  const StepPrediction from_json = predict(parsed), from_code = predict(built);
+  EXPECT_EQ(report_of(from_code), report_of(from_json));
+  EXPECT_NEAR(from_code.step_time_s, 21.434, 0.001);  // README's figure for this scenario
+}
+
+TEST(PredictFacade, ChangingAStrategyInCodeMatchesTheSameChangeMadeWithSet) {
+  Scenario in_code = default_scenario();
+  in_code.parallel.pp = 8;
+  in_code.parallel.dp = 0;  // derive it again, as omitting it in JSON does
+  in_code.parallel.schedule = ScheduleKind::interleaved;
+  in_code.parallel.vpp = 3;
+  in_code.training.micro_batch = 2;
+  in_code.training.recompute = RecomputeKind::selective;
+  in_code.name = "variant";
+  Json json =
+      load_scenario_json(default_scenario_file(), {"parallel.pp=8", "parallel.schedule=interleaved",
+                                                   "parallel.vpp=3", "training.micro_batch=2",
+                                                   "training.recompute=selective", "name=variant"});
+  json["parallel"].erase("dp");
+  const Scenario from_json = parse_scenario(json, data_root());
+  EXPECT_EQ(report_of(predict(in_code)), report_of(predict(from_json)));
+}
+
+TEST(PredictFacade, EveryUnstatedSettingTakesTheDefaultOfACodeBuiltScenario) {
+  const Json json = parse_json_text(R"({
+    "model": "gpt3-1.3b",
+    "cluster": {"gpu": "h100-sxm5-80gb", "node": "dgx-h100", "nodes": 1},
+    "training": {"global_batch": 64}
+  })",
+                                    "test");
+  const Scenario s = parse_scenario(json, data_root());
+  EXPECT_EQ(s.parallel, Strategy{});
+  TrainingConfig training;
+  training.global_batch = 64;
+  EXPECT_EQ(s.training, training);
+  EXPECT_EQ(s.engine.network, EngineOptions{}.network);
+  EXPECT_EQ(s.name, Scenario{}.name);
+}
+
+TEST(PredictFacade, ResolvingFillsTheDefaultsThatDependOnOtherSettings) {
+  Scenario s = default_scenario();
+  s.parallel = Strategy{};
+  s.parallel.tp = 8;
+  s.parallel.pp = 16;
+  s.training.seq_len = 0;
+  const Scenario r = resolved(s);
+  EXPECT_EQ(r.parallel.dp, 8);                                    // 1024 / (8 x 16)
+  EXPECT_EQ(r.parallel.p2p_overlap, Strategy::P2pOverlap::none);  // Megatron's 1F1B
+  EXPECT_EQ(r.training.seq_len, s.model.max_seq_len);             // GPT-3's 2048
+  s.parallel.schedule = ScheduleKind::interleaved;
+  s.parallel.vpp = 2;
+  EXPECT_EQ(resolved(s).parallel.p2p_overlap, Strategy::P2pOverlap::steady_state);
+  s.parallel.schedule = ScheduleKind::zb_h1;
+  s.parallel.vpp = 1;
+  EXPECT_EQ(resolved(s).parallel.p2p_overlap, Strategy::P2pOverlap::all);
+  EXPECT_EQ(resolved(resolved(s)).parallel, resolved(s).parallel);  // idempotent
+  EXPECT_EQ(resolved(resolved(s)).training, resolved(s).training);
+}
+
+TEST(PredictFacade, TpSevenBuiltInCodeIsRefusedNamingParallelTp) {
+  Scenario s = default_scenario();
+  s.parallel.tp = 7;
+  s.parallel.dp = 0;
+  EXPECT_EQ(refusal_path(s), "parallel.tp");
+  try {
+    predict(s);
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("96 attention heads"), std::string::npos) << e.what();
+  }
+}
+
+TEST(PredictFacade, CheckReportsEveryProblemWithItsPath) {
+  Scenario s = default_scenario();
+  s.parallel.tp = 7;  // splits no head of 96, and 7 x 16 does not divide 1024
+  s.parallel.dp = 0;
+  s.training.seq_len = 2048;
+  s.parallel.cp = 1;
+  s.engine.gpu_speed.push_back({3, 0.5});  // a what-if the analytic engine cannot run
+  const std::vector<Diagnostic> found = check_scenario(s);
+  const std::vector<std::string> errors = paths_of(found, Severity::error);
+  EXPECT_EQ(errors, (std::vector<std::string>{"parallel.tp", "parallel", "engine.gpu_speed"}));
+  for (const Diagnostic& d : found) EXPECT_FALSE(d.message.empty());
+}
+
+TEST(PredictFacade, OutOfRangeValuesSetInCodeAreRefusedNotCrashed) {
+  const Scenario base = default_scenario();
+  const auto with = [&](auto change) {
+    Scenario s = base;
+    change(s);
+    return refusal_path(s);
+  };
+  EXPECT_EQ(with([](Scenario& s) { s.parallel.tp = 0; }), "parallel.tp");
+  EXPECT_EQ(with([](Scenario& s) { s.parallel.pp = -2; }), "parallel.pp");
+  EXPECT_EQ(with([](Scenario& s) { s.parallel.zero = 4; }), "parallel.zero");
+  EXPECT_EQ(with([](Scenario& s) { s.training.micro_batch = 0; }), "training.micro_batch");
+  EXPECT_EQ(with([](Scenario& s) { s.training.global_batch = 1001; }), "training.global_batch");
+  EXPECT_EQ(with([](Scenario& s) { s.parallel.expert_load_imbalance = 0.5; }),
+            "parallel.expert_load_imbalance");
+  EXPECT_EQ(with([](Scenario& s) { s.training.precision = Precision::tf32; }),
+            "training.precision");
+  EXPECT_EQ(with([](Scenario& s) { s.gpus = 2048; }), "cluster.nodes");
+  EXPECT_EQ(with([](Scenario& s) { s.parallel.ep = 2; }), "parallel.ep");  // GPT-3 has no experts
+}
+
+TEST(PredictFacade, WarningsAreTypedAndLeadThePrediction) {
+  Scenario s = default_scenario();
+  s.parallel.zero3_prefetch = false;  // only ZeRO-3 gathers parameters
+  s.parallel.sequence_parallel = true;
+  s.parallel.tp = 1;
+  s.parallel.dp = 0;
+  const StepPrediction p = predict(s);
+  ASSERT_GE(p.warnings.size(), 2u);
+  EXPECT_EQ(p.warnings[0].code, DiagnosticCode::no_effect);
+  EXPECT_EQ(p.warnings[0].path, "parallel.zero3_prefetch");
+  EXPECT_EQ(p.warnings[1].path, "parallel.sequence_parallel");
+  for (const Diagnostic& w : p.warnings) EXPECT_EQ(w.severity, Severity::warning);
+}
+
+TEST(PredictFacade, AStatedP2pOverlapWithoutPipelineWarnsButTheResolvedDefaultDoesNot) {
+  Scenario s = default_scenario();
+  s.parallel.pp = 1;
+  s.parallel.dp = 0;
+  EXPECT_TRUE(warnings_of(check_scenario(s)).empty());
+  EXPECT_TRUE(warnings_of(check_scenario(resolved(s))).empty());
+  s.parallel.p2p_overlap = Strategy::P2pOverlap::all;
+  const auto warnings = warnings_of(check_scenario(s));
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_EQ(warnings[0].path, "parallel.p2p_overlap");
+}
+
+TEST(PredictFacade, PredictIsSafeFromManyThreadsAndGivesTheSerialResults) {
+  const Scenario base = default_scenario();
+  std::vector<Scenario> variants;
+  for (int pp : {4, 8, 16})
+    for (int micro_batch : {1, 2})
+      for (int zero : {0, 1, 3}) {
+        Scenario s = base;
+        s.parallel.pp = pp;
+        s.parallel.dp = 0;
+        s.parallel.zero = zero;
+        s.training.micro_batch = micro_batch;
+        variants.push_back(s);
+      }
+  std::vector<std::string> serial;
+  for (const Scenario& s : variants) serial.push_back(report_of(predict(s)));
+
+  std::vector<std::string> parallel(variants.size());
+  std::vector<std::thread> pool;
+  const unsigned threads = 6;
+  for (unsigned t = 0; t < threads; ++t)
+    pool.emplace_back([&, t] {
+      for (std::size_t i = t; i < variants.size(); i += threads)
+        parallel[i] = report_of(predict(variants[i]));
+    });
+  for (std::thread& thread : pool) thread.join();
+  EXPECT_EQ(parallel, serial);
+}
+
+TEST(PredictFacade, TheEngineIsChosenByTheScenario) {
+  Scenario s = load_scenario(data_root() / "scenarios" / "llama3.1-8b-single-node.json");
+  EXPECT_EQ(predict(s).engine, NetworkEngineKind::analytic);
+  s.engine.network = NetworkEngineKind::flow;
+  if (has_flow_engine()) {
+    const StepPrediction flow = predict(s);
+    EXPECT_EQ(flow.engine, NetworkEngineKind::flow);
+    EXPECT_GT(flow.flows, 0u);
+  } else {
+    EXPECT_EQ(refusal_path(s), "engine.network");
+  }
+}
+
+TEST(PredictFacade, TheDataRootCanBeSetAndRestored) {
+  const std::filesystem::path found = data_root();
+  EXPECT_TRUE(std::filesystem::exists(found / "hardware" / "presets"));
+  const std::filesystem::path elsewhere = std::filesystem::temp_directory_path() / "no-presets";
+  set_data_root(elsewhere);
+  EXPECT_EQ(data_root(), elsewhere);
+  EXPECT_THROW(load_scenario(found / "scenarios" / "default.json"), InputError);
+  set_data_root({});
+  EXPECT_EQ(data_root(), found);
+  EXPECT_NO_THROW(load_scenario(default_scenario_file()));
+}
+
+}  // namespace
+}  // namespace trainsim
