@@ -1,7 +1,9 @@
 #pragma once
-// The fast discrete-event engine. Each stream executes its tasks in program order, one at a
-// time; a task starts when its stream is free and every predecessor has finished. Completions are
-// events in a time-ordered queue.
+// The fast engine. Each stream executes its tasks in program order, one at a time; a task starts
+// when its stream is free and every predecessor has finished. Streams share nothing but these
+// dependencies, so every start time is the latest end among a task's predecessors: one pass over
+// the graph in dependency order (Kahn's algorithm) gives exactly the times a time-ordered event
+// loop would, in O(tasks + edges) and without a priority queue.
 #include <cstdint>
 #include <vector>
 
@@ -17,7 +19,7 @@ struct TaskTiming {
 struct Timeline {
   std::vector<TaskTiming> timing;  // indexed by TaskId
   double makespan_s = 0;
-  std::uint64_t events = 0;  // completion events processed
+  std::uint64_t events = 0;  // task completions processed (every task once)
 
   // The predecessor (explicit edge or previous task on the same stream) that finished last,
   // i.e. the one that released `task`; -1 for a task that started at time 0 with none.
