@@ -59,8 +59,7 @@ double sum_time(const std::vector<Op>& ops, const ComputeCost& compute, double* 
 double weight_gradient_time(const std::vector<Op>& ops, const ComputeCost& compute, double* flops) {
   double seconds = 0;
   for (const Op& op : ops) {
-    const std::string_view name = op.name;
-    if (name.size() >= 6 && name.substr(name.size() - 6) == "_wgrad") {
+    if (op.role == OpRole::weight_gradient) {
       seconds += compute.estimate_s(op);
       *flops += op.flops;
     }
