@@ -23,11 +23,12 @@ class OpListBuilder {
     if (m <= 0 || n <= 0 || k <= 0 || batch <= 0) return;
     const double e = bytes_per_element(precision);
     const double out = bytes_per_element(ctx_.activation_precision);
-    auto make = [&](std::string op_name, Pass pass, GemmShape shape, double out_elem_bytes) {
+    auto make = [&](std::string op_name, OpRole role, GemmShape shape, double out_elem_bytes) {
       Op op;
       op.name = std::move(op_name);
       op.kind = OpKind::gemm;
-      op.pass = pass;
+      op.pass = role == OpRole::forward ? Pass::forward : Pass::backward;
+      op.role = role;
       op.precision = precision;
       op.gemm = shape;
       const double mm = shape.m, nn = shape.n, kk = shape.k, bb = shape.batch;
@@ -45,10 +46,13 @@ class OpListBuilder {
       elementwise(name + "_fp8_cast", input * (act + 1.0), grad * (act + 1.0) + input * 2.0, 0, 1,
                   2);
     }
-    forward_.push_back(make(name, Pass::forward, {m, n, k, batch}, out));
-    // dX[m,k] = dY[m,n] · W^T[n,k]; dW[n,k] = dY^T[n,m] · X[m,k] accumulated in fp32.
-    backward_.push_back(make(name + "_dgrad", Pass::backward, {m, k, n, batch}, out));
-    backward_.push_back(make(name + "_wgrad", Pass::backward, {n, k, m, batch}, 4.0));
+    forward_.push_back(make(name, OpRole::forward, {m, n, k, batch}, out));
+    // dX[m,k] = dY[m,n] · W^T[n,k]; dW[n,k] = dY^T[n,m] · X[m,k] accumulated in fp32. For the
+    // batched attention GEMMs (scores, values) the "weight" is the second activation operand (K,
+    // V); its gradient GEMM carries the weight-gradient role all the same, as zero-bubble's
+    // W pass has always counted it.
+    backward_.push_back(make(name + "_dgrad", OpRole::data_gradient, {m, k, n, batch}, out));
+    backward_.push_back(make(name + "_wgrad", OpRole::weight_gradient, {n, k, m, batch}, 4.0));
   }
 
   // A memory-bound kernel (or fused group): `bytes` of HBM traffic forward and backward.
@@ -81,6 +85,7 @@ class OpListBuilder {
     Op bwd = fwd;
     bwd.name = name + "_bwd";
     bwd.pass = Pass::backward;
+    bwd.role = OpRole::data_gradient;
     // FlashAttention-2: the backward pass does 2.5x the forward matmul work (recomputes S).
     bwd.flops = 2.5 * score_flops;
     bwd.bytes = 2.0 * fwd.bytes + q_bytes + kv_bytes;
@@ -100,6 +105,10 @@ class OpListBuilder {
     op.name = std::move(name);
     op.kind = OpKind::memory_bound;
     op.pass = pass;
+    // Memory-bound backward kernels count as data gradients, including the ones that also
+    // accumulate a small parameter gradient (norm weights, the embedding scatter): zero-bubble's
+    // W pass defers only the weight-gradient GEMMs.
+    op.role = pass == Pass::forward ? OpRole::forward : OpRole::data_gradient;
     op.precision = ctx_.activation_precision;
     op.bytes = bytes;
     op.output_bytes = output_bytes;
@@ -271,6 +280,7 @@ std::vector<Op> build_optimizer_ops(double params_on_rank, Framework framework) 
   adam.name = "adam";
   adam.kind = OpKind::memory_bound;
   adam.pass = Pass::optimizer;
+  adam.role = OpRole::update;
   adam.precision = Precision::fp32;
   adam.bytes = params_on_rank * (megatron ? 34.0 : 28.0);
   adam.kernels = megatron ? 4 : 2;

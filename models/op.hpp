@@ -16,6 +16,16 @@ enum class OpKind {
 
 enum class Pass { forward, backward, recompute, optimizer };
 
+// What an op computes, set where it is created (models/layer_ops.cpp), so that consumers select
+// ops by a typed field instead of by name. Zero-bubble schedules move the weight-gradient GEMMs
+// out of the backward pass into a deferred pass of their own.
+enum class OpRole : std::uint8_t {
+  forward,          // a forward-pass op (the recomputed forward too)
+  data_gradient,    // backward: gradients of activations (dgrad GEMMs, memory-bound backward ops)
+  weight_gradient,  // backward: the GEMM producing dW (a batched GEMM's second-operand gradient)
+  update,           // the optimizer step over the parameters
+};
+
 // C[m,n] = A[m,k] · B[k,n], `batch` independent products (grouped GEMM for MoE experts).
 struct GemmShape {
   std::int64_t m = 0, n = 0, k = 0;
@@ -36,6 +46,7 @@ struct Op {
   std::string name;  // "qkv", "fc1", "attention", "layernorm", ...
   OpKind kind = OpKind::memory_bound;
   Pass pass = Pass::forward;
+  OpRole role = OpRole::forward;
   Precision precision = Precision::bf16;
   double flops = 0;         // executed FLOPs (causal attention counts half the score matrix)
   double bytes = 0;         // HBM bytes read + written

@@ -10,6 +10,7 @@
 #include "sim/collectives/collective_cost.hpp"
 #include "sim/compute/compute_cost.hpp"
 #include "sim/engine/task_graph.hpp"
+#include "sim/parallel/parallel_groups.hpp"  // ParallelGroups, parallel_groups()
 #include "sim/parallel/scenario.hpp"
 
 namespace trainsim {
@@ -54,14 +55,6 @@ struct StepWorkload {
   // Trace process names by stream rank; empty: "GPU stage <rank> (representative rank)".
   std::vector<std::pair<RankId, std::string>> process_names;
 };
-
-// The communicator layouts Megatron's rank order (tp fastest, then cp, dp, pp) produces.
-struct ParallelGroups {
-  CommGroup tp, cp, dp, ep, pp_neighbour;
-  CommGroup etp;  // expert tensor parallel: the GPUs that split each expert (consecutive, as TP)
-  CommGroup dp_shard, dp_replica;  // ZeRO shard groups and their replicas (hybrid sharding)
-};
-ParallelGroups parallel_groups(const Scenario& scenario);
 
 StepWorkload build_step(const Scenario& scenario, const ComputeCost& compute,
                         const CollectiveCost& collectives, const StepBuildOptions& options = {});

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace trainsim {
 namespace {
 
@@ -133,6 +135,54 @@ TEST(LayerOps, OptimizerMovesBytesProportionalToParameters) {
   for (const Op& op : ops) bytes += op.bytes;
   EXPECT_DOUBLE_EQ(bytes, 38e9);  // Adam 34 B/param + clipping 4 B/param
   EXPECT_TRUE(build_optimizer_ops(0, Framework::megatron).empty());
+}
+
+// Zero-bubble schedules defer exactly the weight-gradient GEMMs, selected by role: in every
+// builder's lists the role matches the pass, the weight-gradient ops are the GEMMs named
+// "<gemm>_wgrad" that pair with a "<gemm>_dgrad", and no forward op carries a backward role.
+TEST(LayerOps, WeightGradientOpsAreExactlyThoseWithTheWeightGradientRole) {
+  ModelSpec dense = gpt_like(4, 1024, 16, 32000);
+  dense.linear_bias = true;
+  ModelSpec moe = dense;
+  moe.activation = Activation::swiglu;
+  moe.learned_position_embeddings = false;
+  moe.moe = MoeSpec{8, 2, 2048, 1};
+  ShardContext megatron;
+  megatron.tp = 2;
+  megatron.sequence_parallel = true;
+  ShardContext eager_unfused = megatron;
+  eager_unfused.framework = Framework::pytorch;
+  eager_unfused.flash_attention = false;  // batched score/value GEMMs have dgrad + wgrad too
+  ShardContext fp8 = megatron;
+  fp8.gemm_precision = Precision::fp8;
+  for (const ModelSpec& model : {dense, moe}) {
+    for (const ShardContext& ctx : {megatron, eager_unfused, fp8}) {
+      for (const PassOps& ops : {build_transformer_layer_ops(model, ctx),
+                                 build_embedding_ops(model, ctx), build_lm_head_ops(model, ctx)}) {
+        for (const Op& op : ops.forward) {
+          EXPECT_EQ(op.role, OpRole::forward) << op.name;
+          EXPECT_EQ(op.pass, Pass::forward) << op.name;
+        }
+        int weight_gradients = 0, gemm_dgrads = 0;
+        for (const Op& op : ops.backward) {
+          EXPECT_EQ(op.pass, Pass::backward) << op.name;
+          EXPECT_NE(op.role, OpRole::forward) << op.name;
+          const bool named_wgrad = op.name.ends_with("_wgrad");
+          EXPECT_EQ(op.role == OpRole::weight_gradient, named_wgrad) << op.name;
+          if (op.role == OpRole::weight_gradient) {
+            EXPECT_EQ(op.kind, OpKind::gemm) << op.name;
+            ++weight_gradients;
+          }
+          if (op.kind == OpKind::gemm && op.role == OpRole::data_gradient) ++gemm_dgrads;
+        }
+        // One dW per forward GEMM, next to its dX.
+        EXPECT_EQ(weight_gradients, gemm_dgrads);
+        EXPECT_EQ(weight_gradients, std::ranges::count(ops.forward, OpKind::gemm, &Op::kind));
+      }
+    }
+  }
+  for (const Op& op : build_optimizer_ops(1e6, Framework::megatron))
+    EXPECT_EQ(op.role, OpRole::update) << op.name;
 }
 
 }  // namespace

@@ -1,0 +1,196 @@
+#include "sim/parallel/pass_costs.hpp"
+
+#include <algorithm>
+#include <vector>
+
+#include "models/layer_ops.hpp"
+#include "sim/parallel/memory.hpp"
+#include "sim/parallel/step_builder_internal.hpp"
+
+namespace trainsim {
+namespace {
+
+using detail::add_into;
+using detail::idx;
+
+double sum_time(const std::vector<Op>& ops, const ComputeCost& compute, double* flops) {
+  double seconds = 0;
+  for (const Op& op : ops) {
+    seconds += compute.estimate_s(op);
+    if (flops) *flops += op.flops;
+  }
+  return seconds;
+}
+
+double weight_gradient_time(const std::vector<Op>& ops, const ComputeCost& compute, double* flops) {
+  double seconds = 0;
+  for (const Op& op : ops) {
+    if (op.role == OpRole::weight_gradient) {
+      seconds += compute.estimate_s(op);
+      *flops += op.flops;
+    }
+  }
+  return seconds;
+}
+
+double gemm_time(const std::vector<Op>& ops, const ComputeCost& compute) {
+  double seconds = 0;
+  for (const Op& op : ops)
+    if (op.kind == OpKind::gemm) seconds += compute.estimate_s(op);
+  return seconds;
+}
+
+double attention_time(const std::vector<Op>& ops, const ComputeCost& compute) {
+  double seconds = 0;
+  // Core attention: the flash kernel, or the materialized-score ops around it.
+  for (const Op& op : ops)
+    if (op.kind == OpKind::attention || op.name.rfind("attention_", 0) == 0 ||
+        op.name.rfind("scale_mask_softmax", 0) == 0)
+      seconds += compute.estimate_s(op);
+  return seconds;
+}
+
+}  // namespace
+
+PassCostTable build_pass_costs(const Scenario& sc, const ComputeCost& compute,
+                               const CollectiveCost& coll, const ParallelGroups& groups) {
+  const ShardContext ctx = sc.shard_context();
+  const Strategy& p = sc.parallel;
+  const ModelSpec& model = sc.model;
+  const double e = bytes_per_element(ctx.activation_precision);
+  const double activation_bytes = static_cast<double>(ctx.gemm_tokens()) * model.hidden * e;
+  const bool sp = ctx.sequence_parallel;
+  auto tp = [&](CollectiveKind kind, double bytes) {
+    return coll.estimate_s(kind, groups.tp, bytes);
+  };
+  // The two blocking TP collectives around each of attention and MLP (Megatron's f/g). A routed
+  // MoE layer's tokens instead reach the experts through the token dispatcher (ep_comm below);
+  // shared experts keep the MLP's pair.
+  // Under FP8, Transformer Engine casts a linear layer's input (the norm output forward, the output
+  // gradient backward) to FP8 before the sequence-parallel all-gather, so the gathers move one
+  // byte per element; reduce-scatters and all-reduces stay in the 16-bit activation precision.
+  const double sp_gather_bytes = ctx.gemm_precision == Precision::fp8
+                                     ? activation_bytes * bytes_per_element(Precision::fp8) / e
+                                     : activation_bytes;
+  const double block_pair = p.tp == 1 ? 0.0
+                            : sp      ? tp(CollectiveKind::all_gather, sp_gather_bytes) +
+                                       tp(CollectiveKind::reduce_scatter, activation_bytes)
+                                 : tp(CollectiveKind::all_reduce, activation_bytes);
+  // Without sequence parallelism every TP rank holds all tokens and the routed experts' partial
+  // outputs are all-reduced like a dense MLP's.
+  const bool mlp_needs_tp_pair = !model.moe || model.moe->shared_experts > 0 || !sp;
+  const double tp_pair = (mlp_needs_tp_pair ? 2.0 : 1.0) * block_pair;
+
+  PassCostTable t;
+  {  // transformer layer
+    const PassOps ops = build_transformer_layer_ops(model, ctx);
+    PieceCost& c = t.layer;
+    c.params = layer_params_per_rank(sc);
+    c.forward[idx(TimeCategory::compute)] = sum_time(ops.forward, compute, &c.forward_flops);
+    c.backward[idx(TimeCategory::compute)] = sum_time(ops.backward, compute, &c.backward_flops);
+    c.weight_s = weight_gradient_time(ops.backward, compute, &c.weight_flops);
+    c.forward[idx(TimeCategory::tp_comm)] = tp_pair;
+    c.backward[idx(TimeCategory::tp_comm)] = tp_pair;
+    if (p.tp_comm_overlap && p.tp > 1) {
+      // Transformer Engine's comm-GEMM overlap splits each all-gather / reduce-scatter into tp
+      // chunks pipelined with the adjacent GEMM: only what the GEMM cannot cover stays exposed,
+      // and never less than one chunk.
+      auto exposed = [&](double comm_s, const std::vector<Op>& pass_ops) {
+        const double gemm_s = gemm_time(pass_ops, compute);
+        const double chunks = p.tp;
+        return std::max(comm_s - gemm_s * (chunks - 1) / chunks, comm_s / chunks);
+      };
+      c.forward[idx(TimeCategory::tp_comm)] = exposed(tp_pair, ops.forward);
+      c.backward[idx(TimeCategory::tp_comm)] = exposed(tp_pair, ops.backward);
+    }
+    if (p.cp > 1 && p.cp_kind == ContextParallelKind::ulysses) {
+      // Ulysses (DeepSpeed): all-to-alls re-shard Q, K, V from sequence to heads before attention
+      // and the output back after it; backward mirrors them. K and V are smaller under GQA.
+      const double q_bytes = static_cast<double>(ctx.gemm_tokens()) * model.hidden / p.tp * e;
+      const double kv_bytes = static_cast<double>(ctx.gemm_tokens()) * model.kv_hidden() / p.tp * e;
+      auto a2a = [&](double bytes) {
+        return coll.estimate_s(CollectiveKind::all_to_all, groups.cp, bytes);
+      };
+      const double per_pass = 2.0 * a2a(q_bytes) + 2.0 * a2a(kv_bytes);  // q, k, v in; out back
+      c.forward[idx(TimeCategory::cp_comm)] = per_pass;
+      c.backward[idx(TimeCategory::cp_comm)] = per_pass;
+    } else if (p.cp > 1) {
+      // Ring attention: K and V blocks travel around the CP ring, overlapped with attention on
+      // the blocks already present; backward moves K, V and their gradients (twice the bytes).
+      // The ring moves cp - 1 blocks to every rank: an all-gather of cp blocks in volume.
+      const double kv_bytes = p.cp * context_parallel_ring_step_bytes(model, ctx);
+      const double ring_s = coll.estimate_s(CollectiveKind::all_gather, groups.cp, kv_bytes);
+      const double overlap = (p.cp - 1.0) / p.cp;
+      c.forward[idx(TimeCategory::cp_comm)] =
+          std::max(0.0, ring_s - overlap * attention_time(ops.forward, compute));
+      c.backward[idx(TimeCategory::cp_comm)] =
+          std::max(0.0, 2.0 * ring_s - overlap * attention_time(ops.backward, compute));
+    }
+    if (model.moe && (p.ep > 1 || p.expert_tp() > 1)) {
+      // Megatron-Core's all-to-all dispatcher: each rank permutes the tokens it holds, exchanges
+      // them all-to-all over EP, all-gathers what it received over the ETP ranks that split each
+      // expert, and reverses the path after the experts (reduce-scatter, all-to-all); backward
+      // mirrors it.
+      const double routed_bytes = routed_tokens_per_rank(model, ctx) * model.hidden * e;
+      const double a2a = coll.estimate_s(CollectiveKind::all_to_all, groups.ep, routed_bytes);
+      const double etp_gather_bytes = ctx.expert_token_gather() * routed_bytes;
+      const double etp =
+          ctx.expert_token_gather() == 1
+              ? 0.0
+              : coll.estimate_s(CollectiveKind::all_gather, groups.etp, etp_gather_bytes) +
+                    coll.estimate_s(CollectiveKind::reduce_scatter, groups.etp, etp_gather_bytes);
+      c.forward[idx(TimeCategory::ep_comm)] = 2.0 * a2a + etp;
+      c.backward[idx(TimeCategory::ep_comm)] = 2.0 * a2a + etp;
+    }
+    switch (sc.training.recompute) {
+      case RecomputeKind::none:
+        break;
+      case RecomputeKind::selective:
+        c.backward[idx(TimeCategory::compute)] += attention_time(ops.forward, compute);
+        break;
+      case RecomputeKind::full:
+        add_into(c.backward, c.forward);
+        c.backward_flops += c.forward_flops;
+        break;
+    }
+  }
+  {  // embedding
+    const PassOps ops = build_embedding_ops(model, ctx);
+    PieceCost& c = t.embedding;
+    c.forward[idx(TimeCategory::compute)] = sum_time(ops.forward, compute, &c.forward_flops);
+    c.backward[idx(TimeCategory::compute)] = sum_time(ops.backward, compute, &c.backward_flops);
+    c.weight_s = weight_gradient_time(ops.backward, compute, &c.weight_flops);
+    if (p.tp > 1) {
+      c.forward[idx(TimeCategory::tp_comm)] =
+          tp(sp ? CollectiveKind::reduce_scatter : CollectiveKind::all_reduce, activation_bytes);
+      if (sp)
+        c.backward[idx(TimeCategory::tp_comm)] = tp(CollectiveKind::all_gather, activation_bytes);
+    }
+    c.params = model.embedding_params() / p.tp;
+  }
+  {  // final norm, LM head, cross-entropy
+    const PassOps ops = build_lm_head_ops(model, ctx);
+    PieceCost& c = t.head;
+    c.forward[idx(TimeCategory::compute)] = sum_time(ops.forward, compute, &c.forward_flops);
+    c.backward[idx(TimeCategory::compute)] = sum_time(ops.backward, compute, &c.backward_flops);
+    c.weight_s = weight_gradient_time(ops.backward, compute, &c.weight_flops);
+    if (p.tp > 1) {
+      // Vocab-parallel cross-entropy: three all-reduces of one fp32 value per token.
+      const double ce = 3.0 * tp(CollectiveKind::all_reduce, ctx.gemm_tokens() * 4.0);
+      c.forward[idx(TimeCategory::tp_comm)] =
+          ce + (sp ? tp(CollectiveKind::all_gather, activation_bytes) : 0.0);
+      c.backward[idx(TimeCategory::tp_comm)] =
+          tp(sp ? CollectiveKind::reduce_scatter : CollectiveKind::all_reduce, activation_bytes);
+    }
+    c.params = head_params_per_rank(sc);
+  }
+  if (p.pp > 1) {
+    // Megatron's scatter-gather optimization sends 1/tp of the activation between stages.
+    const double p2p_bytes = activation_bytes / p.tp;
+    t.p2p_bytes = p2p_bytes;
+    t.p2p_s = coll.estimate_s(CollectiveKind::send_recv, groups.pp_neighbour, p2p_bytes);
+  }
+  return t;
+}
+
+}  // namespace trainsim

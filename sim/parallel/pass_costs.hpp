@@ -1,0 +1,37 @@
+#pragma once
+// The per-pass cost table of one step: what each model piece (a transformer layer, the embedding,
+// the LM head with the loss) costs on one rank in its forward and backward pass, split by time
+// category, plus the pipeline send between stages. Every layer is alike, so one entry serves all
+// of them; the step builder assembles passes from these pieces, and a pass's time is the sum of
+// its pieces' parts. Built once per scenario, so it can also be printed on its own.
+#include "sim/collectives/collective_cost.hpp"
+#include "sim/compute/compute_cost.hpp"
+#include "sim/engine/task_graph.hpp"
+#include "sim/parallel/parallel_groups.hpp"
+#include "sim/parallel/scenario.hpp"
+
+namespace trainsim {
+
+// The cost of one model piece in each pass, on one rank.
+struct PieceCost {
+  // Seconds by category: compute, and the blocking TP / CP / EP communication folded into the
+  // pass (with recomputation, `backward` includes the re-run forward).
+  CategoryTimes forward{}, backward{};
+  double forward_flops = 0, backward_flops = 0;
+  // The weight-gradient GEMMs inside `backward`, split out under zero-bubble schedules.
+  double weight_s = 0, weight_flops = 0;
+  double params = 0;  // parameters on one rank, for gradient buckets
+};
+
+struct PassCostTable {
+  PieceCost layer;       // one transformer layer (every layer is the same)
+  PieceCost embedding;   // the token (and learned position) embedding, on the first stage
+  PieceCost head;        // final norm, LM head and cross-entropy, on the loss stage
+  double p2p_s = 0;      // one pipeline send between neighbouring stages; 0 without pp
+  double p2p_bytes = 0;  // per GPU
+};
+
+PassCostTable build_pass_costs(const Scenario& scenario, const ComputeCost& compute,
+                               const CollectiveCost& collectives, const ParallelGroups& groups);
+
+}  // namespace trainsim
