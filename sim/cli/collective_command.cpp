@@ -190,7 +190,9 @@ int run_collective(const CollectiveArgs& args) {
   std::vector<Line> lines;
   for (std::size_t i = 0; i < sizes.size(); ++i) {
     const double size = sizes[i];
-    CollectiveEstimate e = cost.estimate(op.kind, group, size);
+    const CollectiveEstimate e = cost.estimate(op.kind, group, size);
+    double time_s = e.time_s;
+    std::string algorithm(name_of(e.algorithm)), protocol(name_of(e.protocol));
 #ifdef TRAINSIM_HAVE_FLOW_ENGINE
     if (flow) {
       FlowCollective c;
@@ -203,18 +205,20 @@ int run_collective(const CollectiveArgs& args) {
       // per-step software latency: NCCL's model latency for this algorithm and protocol, less
       // what the links already charge (~1.3 us per ring step where NCCL charges 3-14 us of
       // network overhead and IB latency, most of the difference on many nodes).
-      const bool tree = e.algorithm == "tree" && op.kind == CollectiveKind::all_reduce;
-      const std::string protocol =
-          e.protocol == "LL" || e.protocol == "LL128" ? e.protocol : std::string("Simple");
+      const bool tree =
+          e.algorithm == CollectiveAlgorithm::tree && op.kind == CollectiveKind::all_reduce;
+      const NcclProto proto = e.protocol.value_or(NcclProto::simple);
       c.algorithm = tree ? FlowAlgorithm::tree : FlowAlgorithm::ring;
       const RingChannels ring = nccl_ring_channels(*topology, c.ranks);
       const auto& refine = default_nccl_constants().refine;
       c.channels = ring.channels;
-      c.per_channel_Bps = ring.per_channel_Bps * (protocol == "LL"      ? refine.ring_ll_bw_frac
-                                                  : protocol == "LL128" ? refine.ring_ll128_bw_frac
-                                                                        : 1.0);
-      const CollectiveCost fixed(gpu, node, network,
-                                 CollectiveOptions{tree ? "tree" : "ring", protocol});
+      c.per_channel_Bps =
+          ring.per_channel_Bps * (proto == NcclProto::ll      ? refine.ring_ll_bw_frac
+                                  : proto == NcclProto::ll128 ? refine.ring_ll128_bw_frac
+                                                              : 1.0);
+      const CollectiveCost fixed(
+          gpu, node, network,
+          CollectiveOptions{tree ? "tree" : "ring", std::string(name_of(proto))});
       const double nccl_latency_s = fixed.estimate_s(op.kind, group, 8.0);
       const LoweredCollective lowered = lower_collective(*topology, c);
       if (lowered.steps > 0) {
@@ -225,18 +229,18 @@ int run_collective(const CollectiveArgs& args) {
         c.step_overhead_s = std::max(0.0, nccl_latency_s - links_s) / lowered.steps;
       }
       const FlowCollective collectives[] = {c};
-      e.time_s = estimate_collectives_flow(*topology, collectives).front().time_s;
-      e.algorithm = tree ? "tree flows" : "ring flows";
-      e.protocol = protocol;
+      time_s = estimate_collectives_flow(*topology, collectives).front().time_s;
+      algorithm = tree ? "tree flows" : "ring flows";
+      protocol = name_of(proto);
     }
 #endif
     Line l{size,
            count_of(op.kind, size, elem, gpus),
-           e.time_s * 1e6,
+           time_s * 1e6,
            0,
            0,
-           e.algorithm,
-           e.protocol,
+           algorithm,
+           protocol,
            std::nullopt,
            std::nullopt};
     l.algbw = l.time_us > 0 ? size / (l.time_us * 1e3) : 0;

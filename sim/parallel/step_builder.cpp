@@ -489,7 +489,8 @@ class StepBuilder {
     spec.duration_s = estimate.time_s;
     spec.bytes = bytes;
     const TaskId id = w_.graph.add_task(stream, spec);
-    w_.comm_tags.push_back(CommTag{id, scope, kind, bytes, -1, estimate.algorithm == "tree"});
+    w_.comm_tags.push_back(
+        CommTag{id, scope, kind, bytes, -1, estimate.algorithm == CollectiveAlgorithm::tree});
     return id;
   }
 
