@@ -13,6 +13,7 @@
 #include "sim/collectives/collective_cost.hpp"
 #include "sim/collectives/collective_kinds.hpp"
 #include "sim/collectives/nccl_tests_log.hpp"
+#include "sim/core/error_stats.hpp"
 #include "sim/core/errors.hpp"
 #include "sim/parallel/scenario.hpp"
 #include "sim/reports/reports.hpp"
@@ -266,7 +267,7 @@ int run_collective(const CollectiveArgs& args) {
                          {"protocol", l.protocol}};
       if (l.measured_time_us) {
         row["measured_time_us"] = *l.measured_time_us;
-        row["error"] = (l.time_us - *l.measured_time_us) / *l.measured_time_us;
+        row["error"] = relative_error(l.time_us, *l.measured_time_us);
       }
       rows.push_back(row);
     }
@@ -302,17 +303,17 @@ int run_collective(const CollectiveArgs& args) {
                            "predicted", "error", "busbw", "busbw", "algorithm");
   std::cout << fmt::format("# {:>10} {:>10} {:>10} {:>8} {:>8} {:>8}\n", "(B)", "(us)", "(us)", "",
                            "meas.", "pred.");
-  double abs_error_sum = 0;
+  ErrorStats errors;
   for (const Line& l : lines) {
-    const double error = (l.time_us - *l.measured_time_us) / *l.measured_time_us;
-    abs_error_sum += std::fabs(error);
+    const double error = relative_error(l.time_us, *l.measured_time_us);
+    errors.add(error);
     std::cout << fmt::format("{:>12.0f} {:>10} {:>10} {:>+7.1f}% {:>8} {:>8}  {}/{}\n", l.size,
                              format_value(*l.measured_time_us), format_value(l.time_us),
                              100.0 * error, format_value(*l.measured_busbw), format_value(l.busbw),
                              l.algorithm, l.protocol);
   }
   std::cout << fmt::format("# mean absolute error of time: {:.1f}% over {} sizes\n",
-                           100.0 * abs_error_sum / lines.size(), lines.size());
+                           100.0 * errors.mape(), errors.count());
   return 0;
 }
 

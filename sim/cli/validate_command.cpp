@@ -18,6 +18,7 @@
 #include "sim/cli/commands.hpp"
 #include "sim/cli/overrides.hpp"
 #include "sim/core/data_dir.hpp"
+#include "sim/core/error_stats.hpp"
 #include "sim/core/errors.hpp"
 #include "sim/parallel/predict.hpp"
 #include "sim/reports/reports.hpp"
@@ -77,7 +78,7 @@ int run_validate(const ValidateArgs& args) {
               group_of(id),
               p.step_time_s,
               measured_s,
-              (p.step_time_s - measured_s) / measured_s,
+              relative_error(p.step_time_s, measured_s),
               c.assumptions};
       row.assumptions.push_back("measured from " + c.measured_from);
       rows.push_back(std::move(row));
@@ -88,8 +89,8 @@ int run_validate(const ValidateArgs& args) {
     }
   }
 
-  std::map<std::string, std::vector<double>> by_group;
-  for (const Row& r : rows) by_group[r.group].push_back(std::fabs(r.error));
+  std::map<std::string, ErrorStats> by_group;
+  for (const Row& r : rows) by_group[r.group].add(r.error);
 
   if (args.format == "json") {
     OrderedJson out;
@@ -103,12 +104,10 @@ int run_validate(const ValidateArgs& args) {
                       {"assumptions", r.assumptions}});
     out["records"] = list;
     OrderedJson groups = OrderedJson::object();
-    for (const auto& [g, errors] : by_group) {
-      double sum = 0, worst = 0;
-      for (double e : errors) sum += e, worst = std::max(worst, e);
-      groups[g] = {
-          {"records", errors.size()}, {"mape", sum / errors.size()}, {"max_abs_error", worst}};
-    }
+    for (const auto& [g, errors] : by_group)
+      groups[g] = {{"records", errors.count()},
+                   {"mape", errors.mape()},
+                   {"max_abs_error", errors.worst_abs()}};
     out["groups"] = groups;
     OrderedJson skips = OrderedJson::array();
     for (const auto& [id, reason] : skipped) skips.push_back({{"id", id}, {"reason", reason}});
@@ -123,12 +122,9 @@ int run_validate(const ValidateArgs& args) {
                              r.measured_s, 100.0 * r.error, fmt::join(r.assumptions, "; "));
   std::cout << "\nMAPE per group:\n";
   if (by_group.empty()) std::cout << "  (no record could be predicted; see skipped)\n";
-  for (const auto& [g, errors] : by_group) {
-    double sum = 0, worst = 0;
-    for (double e : errors) sum += e, worst = std::max(worst, e);
+  for (const auto& [g, errors] : by_group)
     std::cout << fmt::format("  {:<44} {:>3} records  MAPE {:5.1f}%  worst {:5.1f}%\n", g,
-                             errors.size(), 100.0 * sum / errors.size(), 100.0 * worst);
-  }
+                             errors.count(), 100.0 * errors.mape(), 100.0 * errors.worst_abs());
   if (!skipped.empty()) {
     std::cout << "\nskipped:\n";
     for (const auto& [id, reason] : skipped) std::cout << fmt::format("  {:<36} {}\n", id, reason);
