@@ -7,6 +7,7 @@
 #include "calibrate/fit/microbench_import.hpp"
 #include "models/layer_ops.hpp"
 #include "models/model_spec.hpp"
+#include "sim/core/error_stats.hpp"
 #include "sim/core/errors.hpp"
 
 namespace trainsim::calibrate {
@@ -123,11 +124,8 @@ void check_layer(const Json& v, const std::string& where, const ComputeCost& cos
   report.cases.push_back({"layer backward", label, where, measured_bwd, bwd});
 }
 
-void add_to(CheckReport::Summary& s, double rel, double& sum_signed) {
-  ++s.count;
-  s.mape += std::fabs(rel);
-  sum_signed += rel;
-  s.max_abs_rel_err = std::max(s.max_abs_rel_err, std::fabs(rel));
+CheckReport::Summary summary_of(const ErrorStats& errors) {
+  return {errors.count(), errors.mape(), errors.worst_abs(), errors.mean()};
 }
 
 }  // namespace
@@ -154,20 +152,16 @@ CheckReport check_against_measurements(const fs::path& measured, const ComputeCo
   }
   if (report.cases.empty()) throw InputError(file.string(), "no check case in the file");
 
-  CheckReport::Summary all;
-  double sum_all = 0;
-  std::map<std::string, double> sum_by_kind;
+  ErrorStats all;
+  std::map<std::string, ErrorStats> by_kind;
   for (const CheckCase& c : report.cases) {
-    add_to(all, c.rel_err(), sum_all);
-    add_to(report.by_kind[c.kind], c.rel_err(), sum_by_kind[c.kind]);
+    all.add(c.rel_err());
+    by_kind[c.kind].add(c.rel_err());
   }
-  for (auto& [kind, s] : report.by_kind) {
-    s.mean_rel_err = sum_by_kind[kind] / static_cast<double>(s.count);
-    s.mape /= static_cast<double>(s.count);
-  }
-  report.mape = all.mape / static_cast<double>(all.count);
-  report.max_abs_rel_err = all.max_abs_rel_err;
-  report.mean_rel_err = sum_all / static_cast<double>(all.count);
+  for (const auto& [kind, errors] : by_kind) report.by_kind[kind] = summary_of(errors);
+  report.mape = all.mape();
+  report.max_abs_rel_err = all.worst_abs();
+  report.mean_rel_err = all.mean();
   return report;
 }
 

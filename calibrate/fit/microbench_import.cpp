@@ -320,17 +320,13 @@ std::vector<JsonlRow> read_jsonl(const fs::path& file) {
 }
 
 void Agreement::add(double measured_s, double predicted_s, std::string_view label) {
-  const double rel = predicted_s / measured_s - 1;
-  ++count;
-  sum_ += rel;
-  sum_abs_ += std::fabs(rel);
-  mean_rel_err = sum_ / count;
-  mean_abs_rel_err = sum_abs_ / count;
-  if (std::fabs(rel) > max_abs_rel_err || count == 1) {
-    max_abs_rel_err = std::fabs(rel);
-    worst =
-        fmt::format("{}: measured {:.4g} s, predicted {:.4g} s", label, measured_s, predicted_s);
-  }
+  stats_.add(predicted_s / measured_s - 1, fmt::format("{}: measured {:.4g} s, predicted {:.4g} s",
+                                                       label, measured_s, predicted_s));
+  count = stats_.count();
+  mean_rel_err = stats_.mean();
+  mean_abs_rel_err = stats_.mape();
+  max_abs_rel_err = stats_.worst_abs();
+  worst = stats_.worst_item();
 }
 
 Json Agreement::to_json() const {

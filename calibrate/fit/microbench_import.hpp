@@ -27,6 +27,7 @@
 
 #include "calibrate/fit/gpu_peaks.hpp"
 #include "hardware/profile.hpp"
+#include "sim/core/error_stats.hpp"
 #include "sim/core/json_fields.hpp"
 #include "sim/core/precision.hpp"
 
@@ -56,7 +57,7 @@ struct Agreement {
   Json to_json() const;
 
  private:
-  double sum_abs_ = 0, sum_ = 0;
+  ErrorStats stats_;
 };
 
 struct MicrobenchImportOptions {

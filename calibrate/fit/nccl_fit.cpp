@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "calibrate/fit/microbench_import.hpp"
+#include "sim/core/error_stats.hpp"
 #include "sim/core/errors.hpp"
 
 namespace trainsim::calibrate {
@@ -177,16 +178,16 @@ CollectiveFit fit_collective(std::string collective, int ranks, std::vector<std:
     fit.algbw_Bps = 1.0 / fit.line.s_per_byte;
     fit.bus_factor = bus_factor;
     fit.busbw_Bps = fit.algbw_Bps * fit.bus_factor;
-    double sum = 0;
+    ErrorStats errors;
     for (const auto* s : in) {
       FitResidual r{s->bytes, s->time_s, fit.line.predict_s(s->bytes), s->where};
-      sum += std::fabs(r.rel_err());
-      fit.max_abs_rel_err = std::max(fit.max_abs_rel_err, std::fabs(r.rel_err()));
+      errors.add(r.rel_err());
       fit.residuals.push_back(std::move(r));
     }
+    fit.max_abs_rel_err = errors.worst_abs();
     std::stable_sort(fit.residuals.begin(), fit.residuals.end(),
                      [](const FitResidual& a, const FitResidual& b) { return a.bytes < b.bytes; });
-    fit.mape = sum / static_cast<double>(in.size());
+    fit.mape = errors.mape();
     out.regimes.push_back(std::move(fit));
   }
   return out;

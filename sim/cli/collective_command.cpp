@@ -13,6 +13,7 @@
 #include "sim/collectives/collective_cost.hpp"
 #include "sim/collectives/collective_kinds.hpp"
 #include "sim/collectives/nccl_tests_log.hpp"
+#include "sim/core/error_stats.hpp"
 #include "sim/core/errors.hpp"
 #include "sim/parallel/scenario.hpp"
 #include "sim/reports/reports.hpp"
@@ -190,7 +191,9 @@ int run_collective(const CollectiveArgs& args) {
   std::vector<Line> lines;
   for (std::size_t i = 0; i < sizes.size(); ++i) {
     const double size = sizes[i];
-    CollectiveEstimate e = cost.estimate(op.kind, group, size);
+    const CollectiveEstimate e = cost.estimate(op.kind, group, size);
+    double time_s = e.time_s;
+    std::string algorithm(name_of(e.algorithm)), protocol(name_of(e.protocol));
 #ifdef TRAINSIM_HAVE_FLOW_ENGINE
     if (flow) {
       FlowCollective c;
@@ -203,18 +206,20 @@ int run_collective(const CollectiveArgs& args) {
       // per-step software latency: NCCL's model latency for this algorithm and protocol, less
       // what the links already charge (~1.3 us per ring step where NCCL charges 3-14 us of
       // network overhead and IB latency, most of the difference on many nodes).
-      const bool tree = e.algorithm == "tree" && op.kind == CollectiveKind::all_reduce;
-      const std::string protocol =
-          e.protocol == "LL" || e.protocol == "LL128" ? e.protocol : std::string("Simple");
+      const bool tree =
+          e.algorithm == CollectiveAlgorithm::tree && op.kind == CollectiveKind::all_reduce;
+      const NcclProto proto = e.protocol.value_or(NcclProto::simple);
       c.algorithm = tree ? FlowAlgorithm::tree : FlowAlgorithm::ring;
       const RingChannels ring = nccl_ring_channels(*topology, c.ranks);
       const auto& refine = default_nccl_constants().refine;
       c.channels = ring.channels;
-      c.per_channel_Bps = ring.per_channel_Bps * (protocol == "LL"      ? refine.ring_ll_bw_frac
-                                                  : protocol == "LL128" ? refine.ring_ll128_bw_frac
-                                                                        : 1.0);
-      const CollectiveCost fixed(gpu, node, network,
-                                 CollectiveOptions{tree ? "tree" : "ring", protocol});
+      c.per_channel_Bps =
+          ring.per_channel_Bps * (proto == NcclProto::ll      ? refine.ring_ll_bw_frac
+                                  : proto == NcclProto::ll128 ? refine.ring_ll128_bw_frac
+                                                              : 1.0);
+      const CollectiveCost fixed(
+          gpu, node, network,
+          CollectiveOptions{tree ? "tree" : "ring", std::string(name_of(proto))});
       const double nccl_latency_s = fixed.estimate_s(op.kind, group, 8.0);
       const LoweredCollective lowered = lower_collective(*topology, c);
       if (lowered.steps > 0) {
@@ -225,18 +230,18 @@ int run_collective(const CollectiveArgs& args) {
         c.step_overhead_s = std::max(0.0, nccl_latency_s - links_s) / lowered.steps;
       }
       const FlowCollective collectives[] = {c};
-      e.time_s = estimate_collectives_flow(*topology, collectives).front().time_s;
-      e.algorithm = tree ? "tree flows" : "ring flows";
-      e.protocol = protocol;
+      time_s = estimate_collectives_flow(*topology, collectives).front().time_s;
+      algorithm = tree ? "tree flows" : "ring flows";
+      protocol = name_of(proto);
     }
 #endif
     Line l{size,
            count_of(op.kind, size, elem, gpus),
-           e.time_s * 1e6,
+           time_s * 1e6,
            0,
            0,
-           e.algorithm,
-           e.protocol,
+           algorithm,
+           protocol,
            std::nullopt,
            std::nullopt};
     l.algbw = l.time_us > 0 ? size / (l.time_us * 1e3) : 0;
@@ -262,7 +267,7 @@ int run_collective(const CollectiveArgs& args) {
                          {"protocol", l.protocol}};
       if (l.measured_time_us) {
         row["measured_time_us"] = *l.measured_time_us;
-        row["error"] = (l.time_us - *l.measured_time_us) / *l.measured_time_us;
+        row["error"] = relative_error(l.time_us, *l.measured_time_us);
       }
       rows.push_back(row);
     }
@@ -298,17 +303,17 @@ int run_collective(const CollectiveArgs& args) {
                            "predicted", "error", "busbw", "busbw", "algorithm");
   std::cout << fmt::format("# {:>10} {:>10} {:>10} {:>8} {:>8} {:>8}\n", "(B)", "(us)", "(us)", "",
                            "meas.", "pred.");
-  double abs_error_sum = 0;
+  ErrorStats errors;
   for (const Line& l : lines) {
-    const double error = (l.time_us - *l.measured_time_us) / *l.measured_time_us;
-    abs_error_sum += std::fabs(error);
+    const double error = relative_error(l.time_us, *l.measured_time_us);
+    errors.add(error);
     std::cout << fmt::format("{:>12.0f} {:>10} {:>10} {:>+7.1f}% {:>8} {:>8}  {}/{}\n", l.size,
                              format_value(*l.measured_time_us), format_value(l.time_us),
                              100.0 * error, format_value(*l.measured_busbw), format_value(l.busbw),
                              l.algorithm, l.protocol);
   }
   std::cout << fmt::format("# mean absolute error of time: {:.1f}% over {} sizes\n",
-                           100.0 * abs_error_sum / lines.size(), lines.size());
+                           100.0 * errors.mape(), errors.count());
   return 0;
 }
 

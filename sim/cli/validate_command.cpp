@@ -2,7 +2,8 @@
 // tests/data/validation/published-dev.json) into scenarios, predicts each one it can model and
 // reports predicted vs measured iteration time, per record and as MAPE per group. Records it
 // cannot model are listed with the reason. Every assumption made for a field the source leaves
-// unstated is printed with the record.
+// unstated is printed with the record. Reading and converting records is sim/validation/; this
+// file predicts and prints.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -12,384 +13,26 @@
 #include <fstream>
 #include <iostream>
 #include <map>
-#include <optional>
 #include <variant>
 
 #include "sim/api/trainsim.hpp"
 #include "sim/cli/commands.hpp"
-#include "sim/parallel/overrides.hpp"
+#include "sim/core/error_stats.hpp"
+#include "sim/core/errors.hpp"
 #include "sim/reports/reports.hpp"
+#include "sim/validation/published_record.hpp"
 
 namespace trainsim::cli {
 namespace {
 
-struct Skip {
-  std::string reason;
-};
-
-struct Conversion {
-  Json scenario;
-  double measured_s = 0;  // 0 until known: then derived from `mcore_tflops_per_gpu`
-  double mcore_tflops_per_gpu = 0;
-  std::string measured_from;
-  std::vector<std::string> assumptions;
-};
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
-
-const Json* field(const Json& obj, const char* key) {
-  if (!obj.is_object()) return nullptr;
-  const auto it = obj.find(key);
-  if (it == obj.end() || it->is_null()) return nullptr;
-  return &*it;
-}
-
-std::optional<double> number(const Json& obj, const char* key) {
-  const Json* v = field(obj, key);
-  if (!v || !v->is_number()) return std::nullopt;
-  return v->get<double>();
-}
-
-// A string field, or "" when it is absent or not a string (records are hand-transcribed).
-std::string text(const Json& obj, const char* key) {
-  const Json* v = field(obj, key);
-  return v && v->is_string() ? v->get<std::string>() : std::string();
-}
-
-// Why a numeric field cannot be used, or nullopt when it is a number.
-std::optional<std::string> unusable_number(const Json& obj, const char* section, const char* key) {
-  if (number(obj, key)) return std::nullopt;
-  return fmt::format("{}.{} is {}", section, key, field(obj, key) ? "not a number" : "not stated");
-}
-
-std::string group_of(const std::string& id) {
-  if (id.rfind("mlm-sc21-t1", 0) == 0) return "Megatron SC'21 Table 1 (A100)";
-  if (id.rfind("mlm-sc21-175B", 0) == 0) return "Megatron SC'21 GPT-3 175B estimate (A100)";
-  if (id.rfind("mlm-sc21-t2-zero3", 0) == 0) return "Megatron SC'21 Table 2 ZeRO-3 (A100)";
-  if (id.rfind("mlm-sc21-t2-ptdp", 0) == 0) return "Megatron SC'21 Table 2 PTD-P (A100)";
-  if (id.rfind("dgxc-gpt3", 0) == 0) return "H100 GPT-3 175B recipes";
-  if (id.rfind("dgxc-llama31", 0) == 0) return "H100 Llama 3.1 recipes";
-  if (id.rfind("mcore-mixtral", 0) == 0) return "H100 Mixtral (Megatron-Core)";
-  const auto dash = id.find('-');
-  return id.substr(0, dash);
-}
-
-// The Megatron SC'21 FLOP count (eq. 3, includes the recomputation forward pass).
-double megatron_eq3_flops(const Json& model, double global_batch) {
-  const double s = model["seq_len"].get<double>(), l = model["layers"].get<double>(),
-               h = model["hidden"].get<double>(), v = model["vocab"].get<double>();
-  return 96.0 * global_batch * s * l * h * h * (1.0 + s / (6.0 * h) + v / (16.0 * l * h));
-}
-
-// A cluster whose record names an Intel Omni-Path fabric ("Omni-Path ..., 4 OPA links per node"):
-// 8 NVSwitch-connected GPUs per node (the A100 SXM4 baseboard) with that many 100 Gb/s links, in a
-// non-blocking fat tree. NCCL drives OPA through its verbs transport, so it is modelled as an
-// InfiniBand-like fabric at OPA's link rate, without in-network reduction.
-struct StatedFabric {
-  Json node, network;
-  std::string assumption;
-};
-
-std::optional<StatedFabric> omni_path_fabric(const std::string& inter,
-                                             std::optional<double> gpus_per_node) {
-  const std::string text = lower(inter);
-  const auto at = text.find(" opa link");
-  if (at == std::string::npos) return std::nullopt;
-  const auto digits_end = at;
-  auto digits_begin = digits_end;
-  while (digits_begin > 0 && std::isdigit(static_cast<unsigned char>(text[digits_begin - 1])))
-    --digits_begin;
-  if (digits_begin == digits_end) return std::nullopt;
-  const int links = std::stoi(text.substr(digits_begin, digits_end - digits_begin));
-  constexpr double kOpaLinkGbps = 100;  // Omni-Path 100 series
-  StatedFabric f;
-  f.node = {{"gpus_per_node", gpus_per_node.value_or(8)},
-            {"nvswitch", true},
-            {"nics_per_node", links},
-            {"nic_Gbps", kOpaLinkGbps}};
-  f.network = {{"description", "Omni-Path 100 non-blocking fat tree (as the record states)"},
-               {"fabric", "infiniband"},
-               {"link_Gbps", kOpaLinkGbps},
-               {"nic_latency_us", 1.0},
-               {"switch_latency_us", 0.11},
-               {"nodes_per_leaf_group", 20},
-               {"oversubscription", 1.0},
-               {"tiers", 2},
-               {"in_network_reduction", false}};
-  f.assumption = fmt::format(
-      "Omni-Path as stated: {} x 100 Gb/s per node, non-blocking fat tree, no in-network "
-      "reduction",
-      links);
-  return f;
-}
-
-std::variant<Conversion, Skip> convert(const Json& record) {
-  Conversion c;
-  if (!record.is_object()) return Skip{"not a JSON object"};
-  const std::string type = text(record, "type");
-  if (type != "training_step") return Skip{fmt::format("a '{}' record, not a training step", type)};
-  for (const char* section : {"model", "hardware", "parallel", "batch", "measured"}) {
-    const Json* v = field(record, section);
-    if (!v || !v->is_object()) return Skip{fmt::format("{} is missing or not an object", section)};
-  }
-  const Json& model = record["model"];
-  const Json& hw = record["hardware"];
-  const Json& par = record["parallel"];
-  const Json& batch = record["batch"];
-  const Json& measured = record["measured"];
-  for (const char* key : {"layers", "hidden", "heads", "vocab", "seq_len"})
-    if (auto why = unusable_number(model, "model", key)) return Skip{*why};
-  for (const char* key : {"tp", "pp"})
-    if (auto why = unusable_number(par, "parallel", key)) return Skip{*why};
-  if (auto why = unusable_number(batch, "batch", "global")) return Skip{*why};
-  const std::string source = text(record, "source");
-
-  // --- measured iteration time ---
-  for (const char* key : {"iter_time_s", "tflops_per_gpu"})
-    if (auto v = number(measured, key); v && !(*v > 0))
-      return Skip{fmt::format("measured.{} = {} is not positive", key, *v)};
-  if (auto t = number(measured, "iter_time_s")) {
-    c.measured_s = *t;
-    c.measured_from = "measured.iter_time_s";
-  } else if (auto x = number(measured, "tflops_per_gpu");
-             x && source.find("SC'21") != std::string::npos) {
-    const double gpus = number(hw, "gpus").value_or(0);
-    c.measured_s = megatron_eq3_flops(model, *number(batch, "global")) / (gpus * *x * 1e12);
-    c.measured_from = "tflops_per_gpu with the paper's eq. 3 FLOP count";
-  } else if (auto y = number(measured, "tflops_per_gpu");
-             y && source.find("Megatron-LM") != std::string::npos) {
-    // Megatron-Core reports model TFLOP/s with its num_floating_point_operations(), which is
-    // 6·N_active_matmul + 12·l·h·s per token: the same count as model_flops_per_token().
-    c.mcore_tflops_per_gpu = *y;
-    c.measured_from = "tflops_per_gpu with Megatron-Core's FLOP count";
-  } else {
-    return Skip{"no iteration time, and no throughput with a stated FLOP convention"};
-  }
-
-  // --- model ---
-  Json m = Json::object();
-  for (const char* key : {"layers", "hidden", "heads", "vocab"}) m[key] = model[key];
-  if (auto kv = number(model, "kv_heads")) m["kv_heads"] = *kv;
-  if (auto f = number(model, "ffn_hidden")) m["ffn_hidden"] = *f;
-  const bool swiglu = lower(text(model, "mlp")) == "swiglu" || field(model, "moe");
-  if (swiglu) {
-    m["activation"] = "swiglu";
-    m["norm"] = "rmsnorm";
-  } else {
-    m["activation"] = "gelu";
-    m["norm"] = "layernorm";
-  }
-  if (const Json* moe = field(model, "moe")) {
-    if (!moe->is_object()) return Skip{"model.moe is not an object"};
-    for (const char* key : {"experts", "top_k"})
-      if (auto why = unusable_number(*moe, "model.moe", key)) return Skip{*why};
-    m["moe"] = {{"experts", (*moe)["experts"]}, {"top_k", (*moe)["top_k"]}};
-    if (auto f = number(model, "ffn_hidden")) m["moe"]["expert_ffn_hidden"] = *f;
-    m.erase("ffn_hidden");
-  }
-
-  // --- cluster ---
-  const std::string gpu = lower(text(hw, "gpu"));
-  Json cluster;
-  if (gpu.find("a100") != std::string::npos) {
-    cluster = {{"gpu", gpu.find("40") != std::string::npos ? "a100-sxm4-40gb" : "a100-sxm4-80gb"},
-               {"node", "dgx-a100"},
-               {"network", "ib-hdr200-rail-fattree"}};
-  } else if (gpu.find("h100") != std::string::npos) {
-    cluster = {
-        {"gpu", "h100-sxm5-80gb"}, {"node", "dgx-h100"}, {"network", "ib-ndr400-rail-fattree"}};
-  } else if (gpu.find("h200") != std::string::npos) {
-    cluster = {
-        {"gpu", "h200-sxm-141gb"}, {"node", "hgx-h200"}, {"network", "ib-ndr400-rail-fattree"}};
-  } else {
-    return Skip{fmt::format("no preset for GPU '{}'", text(hw, "gpu"))};
-  }
-  const auto gpus = number(hw, "gpus");
-  if (!gpus) return Skip{"hardware.gpus is not stated"};
-  cluster["gpus"] = *gpus;
-  if (auto fabric = omni_path_fabric(text(hw, "inter"), number(hw, "gpus_per_node"))) {
-    cluster["node"] = fabric->node;
-    cluster["network"] = fabric->network;
-    c.assumptions.push_back(fabric->assumption);
-  }
-
-  // --- strategy, with the frameworks' defaults where the source is silent ---
-  const std::string id = text(record, "id");
-  const bool nemo = id.rfind("dgxc-", 0) == 0;
-  Json p = {{"tp", par["tp"]}, {"pp", par["pp"]}};
-  for (const char* key : {"dp", "cp", "ep"})
-    if (auto v = number(par, key)) p[key] = *v;
-  if (auto vpp = number(par, "vpp"); vpp && *vpp > 1) {
-    p["vpp"] = *vpp;
-    p["schedule"] = "interleaved";
-  } else {
-    p["schedule"] = "1f1b";
-    if (!field(par, "vpp") && par["pp"].get<double>() > 1)
-      c.assumptions.push_back("vpp unstated: plain 1F1B");
-  }
-  if (const Json* sp = field(par, "sp"); sp && sp->is_boolean()) {
-    p["sequence_parallel"] = sp->get<bool>();
-  } else {
-    p["sequence_parallel"] = nemo && par["tp"].get<double>() > 1;
-    c.assumptions.push_back(
-        fmt::format("sequence_parallel unstated: {}", nemo ? "on (NeMo)" : "off"));
-  }
-  if (auto z = number(par, "zero")) {
-    p["zero"] = *z;
-  } else {
-    p["zero"] = nemo ? 1 : 0;
-    if (nemo) c.assumptions.push_back("distributed optimizer (zero 1), NeMo's default");
-  }
-  std::string recompute = "none";
-  if (const Json* r = field(par, "recompute"); r && r->is_string()) {
-    const std::string text = lower(r->get<std::string>());
-    if (text.rfind("full", 0) == 0)
-      recompute = "full";
-    else if (text.rfind("selective", 0) == 0)
-      recompute = "selective";
-  } else {
-    c.assumptions.push_back("recompute unstated: none");
-  }
-
-  // --- training ---
-  const std::string precision_text = lower(text(record, "precision"));
-  std::string precision = "bf16";
-  if (precision_text.find("fp8") != std::string::npos)
-    precision = "fp8";
-  else if (precision_text.find("fp16") != std::string::npos)
-    precision = "fp16";
-  const bool megatron_2021 = id.rfind("mlm-sc21", 0) == 0 || id.rfind("bloom", 0) == 0;
-  if (id.rfind("mlm-sc21-t2-zero3", 0) == 0) {
-    // The record's notes: "ZeRO-3 via DeepSpeed integrated into Megatron codebase" (2021, DeepSpeed
-    // 0.3-0.4): per-submodule fetches synchronized the host (no prefetch overlap), parameters
-    // were gathered tensor by tensor into lists of per-rank views and released after each
-    // forward (gathered again for the recompute forward), and stage 3's default
-    // (contiguous_gradients off) all-reduced each gradient bucket of reduce_bucket_size = 5e8.
-    p["zero3_prefetch"] = false;
-    p["zero3_gather"] = "per_tensor";
-    p["zero3_grad_reduce"] = "all_reduce";
-    p["zero3_bucket_params"] = 5e8;
-    c.assumptions.push_back(
-        "DeepSpeed 2021 ZeRO-3: blocking per-tensor gathers (re-gathered for recompute), 5e8 "
-        "gradient buckets all-reduced");
-  }
-  if (megatron_2021) {
-    // Megatron-LM of 2021/22 had no FlashAttention, and its own DDP reduced gradients after the
-    // backward pass (overlap came with Megatron-Core); --DDP-impl torch wrapped the model in
-    // PyTorch DDP instead, which all-reduces 25 MB buckets of the 16-bit gradients as the
-    // backward pass fills them. Its pipeline sends always blocked (overlap_p2p_comm is later).
-    const Json* ddp = field(par, "ddp");
-    if (ddp && ddp->is_string() && ddp->get<std::string>() == "torch") {
-      p["overlap_grad_reduce"] = true;
-      p["bucket_params"] = 25.0 * 1024 * 1024 / 2;
-      c.assumptions.push_back(
-          "2021 Megatron: unfused attention; PyTorch DDP: 25 MB gradient buckets overlapped");
-    } else {
-      p["overlap_grad_reduce"] = false;
-      c.assumptions.push_back("2021 Megatron: unfused attention, no grad-reduce overlap");
-    }
-    if (p["schedule"] == "interleaved") p["p2p_overlap"] = "none";
-    if (precision == "fp16") {
-      // Its fp16 main gradients stayed 16-bit unless --accumulate-allreduce-grads-in-fp32 was
-      // given (bf16 forced fp32).
-      p["grad_reduce_in_fp32"] = false;
-      c.assumptions.push_back("2021 Megatron fp16: 16-bit main gradients all-reduced");
-    }
-  }
-  {
-    const double layers = model["layers"].get<double>();
-    const double chunks = par["pp"].get<double>() * number(par, "vpp").value_or(1.0);
-    const auto whole = [](double x) { return std::floor(x) == x; };
-    if (!whole(layers / chunks) && whole((layers + 2) / chunks)) {
-      p["layer_split"] = "embedding_and_loss";
-      c.assumptions.push_back("embedding and loss count as a layer in the pipeline split");
-    }
-  }
-  Json training = {{"global_batch", batch["global"]},
-                   {"seq_len", model["seq_len"]},
-                   {"precision", precision},
-                   {"recompute", recompute}};
-  if (megatron_2021) training["flash_attention"] = false;
-  if (auto mb = number(batch, "micro")) {
-    training["micro_batch"] = *mb;
-  } else {
-    training["micro_batch"] = 1;
-    c.assumptions.push_back("micro_batch unstated: 1");
-  }
-  c.scenario = {{"name", id.empty() ? std::string("record") : id},
-                {"model", m},
-                {"cluster", cluster},
-                {"parallel", p},
-                {"training", training}};
-  return c;
-}
-
-// Settings a record's source leaves unstated, from a cited secondary source: the optional
-// `<records>.supplement.json` beside the records file (format: its "description").
-class Supplement {
- public:
-  explicit Supplement(const std::filesystem::path& records_file) {
-    path_ = records_file;
-    path_.replace_extension(".supplement.json");
-    if (!std::filesystem::exists(path_)) return;
-    doc_ = load_json_file(path_.string());
-    if (!doc_.is_object() || !doc_.contains("records") || !doc_["records"].is_object())
-      throw InputError(path_.string(), "expected an object with a \"records\" object");
-  }
-
-  // Fills the fields `record` leaves null or absent; returns one assumption per filled field.
-  std::vector<std::string> fill(Json& record) const {
-    std::vector<std::string> filled;
-    if (doc_.is_null() || !record.is_object()) return filled;
-    const std::string id = text(record, "id");
-    const auto entry = doc_["records"].find(id);
-    if (entry == doc_["records"].end()) return filled;
-    const std::string where = fmt::format("{}: records.{}", path_.filename().string(), id);
-    if (!entry->is_object()) throw InputError(where, "expected an object");
-    const std::string cite = citation(text(*entry, "source"), where);
-    for (const auto& [section, fields] : entry->items()) {
-      if (section == "source") continue;
-      if (!fields.is_object())
-        throw InputError(where + "." + section, "expected an object of record fields");
-      Json& target = record[section];
-      if (target.is_null()) target = Json::object();
-      if (!target.is_object()) continue;  // a malformed record: convert() says why it is skipped
-      for (const auto& [key, value] : fields.items()) {
-        if (target.contains(key) && !target[key].is_null()) continue;  // the source stated it
-        target[key] = value;
-        filled.push_back(fmt::format("{}.{} = {} from {}", section, key, value.dump(), cite));
-      }
-    }
-    return filled;
-  }
-
- private:
-  std::string citation(const std::string& source, const std::string& where) const {
-    const Json& sources = doc_.contains("sources") ? doc_["sources"] : Json::object();
-    const auto it = sources.find(source);
-    if (it == sources.end() || !it->is_object() || !it->contains("cite"))
-      throw InputError(where + ".source",
-                       fmt::format("'{}' is not a key of \"sources\" with a \"cite\"", source));
-    return (*it)["cite"].get<std::string>();
-  }
-
-  std::filesystem::path path_;
-  Json doc_;
-};
-
 // The scenario a record became, with its assumptions, so that `predict` reproduces the row and a
 // user can explore it (--set, --trace).
-void write_scenario(const Conversion& c, const std::string& dir, const std::string& id) {
+void write_scenario(const RecordConversion& c, const std::string& dir, const std::string& id) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec)
     throw InputError("--write-scenarios", fmt::format("cannot create '{}': {}", dir, ec.message()));
-  Json scenario = c.scenario;
-  scenario["description"] = fmt::format("generated by trainsim validate; assumptions: {}",
-                                        fmt::join(c.assumptions, "; "));
+  const Json scenario = c.described_scenario();
   std::string file_name = id;
   for (char& ch : file_name)
     if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '-' && ch != '_' && ch != '.')
@@ -405,7 +48,7 @@ void write_scenario(const Conversion& c, const std::string& dir, const std::stri
 int run_validate(const ValidateArgs& args) {
   const Json records = load_json_file(args.records_file);
   if (!records.is_array()) throw InputError(args.records_file, "expected a JSON array of records");
-  const Supplement supplement(args.records_file);
+  const Supplement supplement = Supplement::beside(args.records_file);
 
   struct Row {
     std::string id, group;
@@ -415,30 +58,25 @@ int run_validate(const ValidateArgs& args) {
   std::vector<Row> rows;
   std::vector<std::pair<std::string, std::string>> skipped;
   for (std::size_t index = 0; index < records.size(); ++index) {
-    const Json& published = records[index];
-    const std::string stated_id = text(published, "id");
-    const std::string id = stated_id.empty() ? fmt::format("[{}] (no id)", index) : stated_id;
-    Json record = published;
-    const std::vector<std::string> supplied = supplement.fill(record);
-    auto converted = convert(record);
-    if (auto* skip = std::get_if<Skip>(&converted)) {
+    PublishedRecord published = convert_published(records, index, supplement);
+    const std::string& id = published.id;
+    if (auto* skip = std::get_if<SkippedRecord>(&published.conversion)) {
       skipped.emplace_back(id, skip->reason);
       continue;
     }
-    Conversion& c = std::get<Conversion>(converted);
-    c.assumptions.insert(c.assumptions.begin(), supplied.begin(), supplied.end());
+    RecordConversion& c = std::get<RecordConversion>(published.conversion);
     for (const std::string& assignment : args.overrides) apply_override(c.scenario, assignment);
     if (!args.scenarios_dir.empty()) write_scenario(c, args.scenarios_dir, id);
     try {
+      // The prediction: the scenario JSON in, the step time and model FLOPs out.
       const Scenario scenario = parse_scenario(c.scenario, data_root());
       const StepPrediction p = predict(scenario);
-      if (c.measured_s <= 0)
-        c.measured_s = p.model_flops_per_step / (scenario.gpus * c.mcore_tflops_per_gpu * 1e12);
+      const double measured_s = c.measured_time_s(p.model_flops_per_step, scenario.gpus);
       Row row{id,
               group_of(id),
               p.step_time_s,
-              c.measured_s,
-              (p.step_time_s - c.measured_s) / c.measured_s,
+              measured_s,
+              relative_error(p.step_time_s, measured_s),
               c.assumptions};
       row.assumptions.push_back("measured from " + c.measured_from);
       rows.push_back(std::move(row));
@@ -449,8 +87,8 @@ int run_validate(const ValidateArgs& args) {
     }
   }
 
-  std::map<std::string, std::vector<double>> by_group;
-  for (const Row& r : rows) by_group[r.group].push_back(std::fabs(r.error));
+  std::map<std::string, ErrorStats> by_group;
+  for (const Row& r : rows) by_group[r.group].add(r.error);
 
   if (args.format == "json") {
     OrderedJson out;
@@ -464,12 +102,10 @@ int run_validate(const ValidateArgs& args) {
                       {"assumptions", r.assumptions}});
     out["records"] = list;
     OrderedJson groups = OrderedJson::object();
-    for (const auto& [g, errors] : by_group) {
-      double sum = 0, worst = 0;
-      for (double e : errors) sum += e, worst = std::max(worst, e);
-      groups[g] = {
-          {"records", errors.size()}, {"mape", sum / errors.size()}, {"max_abs_error", worst}};
-    }
+    for (const auto& [g, errors] : by_group)
+      groups[g] = {{"records", errors.count()},
+                   {"mape", errors.mape()},
+                   {"max_abs_error", errors.worst_abs()}};
     out["groups"] = groups;
     OrderedJson skips = OrderedJson::array();
     for (const auto& [id, reason] : skipped) skips.push_back({{"id", id}, {"reason", reason}});
@@ -484,12 +120,9 @@ int run_validate(const ValidateArgs& args) {
                              r.measured_s, 100.0 * r.error, fmt::join(r.assumptions, "; "));
   std::cout << "\nMAPE per group:\n";
   if (by_group.empty()) std::cout << "  (no record could be predicted; see skipped)\n";
-  for (const auto& [g, errors] : by_group) {
-    double sum = 0, worst = 0;
-    for (double e : errors) sum += e, worst = std::max(worst, e);
+  for (const auto& [g, errors] : by_group)
     std::cout << fmt::format("  {:<44} {:>3} records  MAPE {:5.1f}%  worst {:5.1f}%\n", g,
-                             errors.size(), 100.0 * sum / errors.size(), 100.0 * worst);
-  }
+                             errors.count(), 100.0 * errors.mape(), 100.0 * errors.worst_abs());
   if (!skipped.empty()) {
     std::cout << "\nskipped:\n";
     for (const auto& [id, reason] : skipped) std::cout << fmt::format("  {:<36} {}\n", id, reason);

@@ -282,16 +282,16 @@ CollectiveEstimate CollectiveCost::estimate(CollectiveKind kind, const CommGroup
   if (!(bytes >= 0))
     throw std::invalid_argument(fmt::format("collective size must be >= 0 bytes, got {}", bytes));
   const int peers = kind == CollectiveKind::send_recv ? std::max(group.ranks, 2) : group.ranks;
-  if (peers <= 1 || bytes == 0) return CollectiveEstimate{0.0, "none", ""};
+  if (peers <= 1 || bytes == 0) return CollectiveEstimate{0.0, CollectiveAlgorithm::none, {}};
   impl.check_network(group);
 
   switch (kind) {
     case CollectiveKind::all_to_all:
       return CollectiveEstimate{1e-6 * estimate_all_to_all_us(impl.p2p, impl.machine, group, bytes),
-                                "direct", std::string(name_of(NcclProto::simple))};
+                                CollectiveAlgorithm::direct, NcclProto::simple};
     case CollectiveKind::send_recv:
-      return CollectiveEstimate{1e-6 * estimate_send_recv_us(impl.p2p, group, bytes), "p2p",
-                                std::string(name_of(NcclProto::simple))};
+      return CollectiveEstimate{1e-6 * estimate_send_recv_us(impl.p2p, group, bytes),
+                                CollectiveAlgorithm::p2p, NcclProto::simple};
     case CollectiveKind::all_reduce:
     case CollectiveKind::all_gather:
     case CollectiveKind::reduce_scatter:
@@ -300,8 +300,37 @@ CollectiveEstimate CollectiveCost::estimate(CollectiveKind kind, const CommGroup
       break;
   }
   const Impl::Choice choice = impl.choose(kind, group, bytes);
-  return CollectiveEstimate{1e-6 * choice.time_us, std::string(name_of(choice.algo)),
-                            std::string(name_of(choice.proto))};
+  return CollectiveEstimate{1e-6 * choice.time_us, collective_algorithm(choice.algo), choice.proto};
+}
+
+std::string_view name_of(CollectiveAlgorithm algorithm) {
+  switch (algorithm) {
+    case CollectiveAlgorithm::none:
+      return "none";
+    case CollectiveAlgorithm::direct:
+      return "direct";
+    case CollectiveAlgorithm::p2p:
+      return "p2p";
+    case CollectiveAlgorithm::ring:
+      return name_of(NcclAlgo::ring);
+    case CollectiveAlgorithm::tree:
+      return name_of(NcclAlgo::tree);
+    case CollectiveAlgorithm::nvls:
+      return name_of(NcclAlgo::nvls);
+    case CollectiveAlgorithm::nvls_tree:
+      return name_of(NcclAlgo::nvls_tree);
+    case CollectiveAlgorithm::collnet_direct:
+      return name_of(NcclAlgo::collnet_direct);
+    case CollectiveAlgorithm::collnet_chain:
+      return name_of(NcclAlgo::collnet_chain);
+    case CollectiveAlgorithm::pat:
+      return name_of(NcclAlgo::pat);
+  }
+  return "none";
+}
+
+std::string_view name_of(std::optional<NcclProto> protocol) {
+  return protocol ? name_of(*protocol) : std::string_view();
 }
 
 std::string CollectiveCost::explain(CollectiveKind kind, const CommGroup& group) const {

@@ -7,12 +7,14 @@
 // (p2p_cost.hpp). Constants are versioned data (sim/collectives/data/nccl-<version>.json); the
 // plain textbook α-β model is alpha_beta.hpp. Overview: sim/collectives/README.md.
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "hardware/gpu_spec.hpp"
 #include "hardware/network_spec.hpp"
 #include "hardware/node_spec.hpp"
+#include "sim/collectives/nccl_constants.hpp"
 
 namespace trainsim {
 
@@ -36,12 +38,51 @@ struct CommGroup {
   int ranks_per_node = 1;
 };
 
+// What an estimate runs: one of NCCL's algorithms (NcclAlgo), the direct exchange of all_to_all
+// or the point-to-point send of send_recv, or none (a group of one rank, zero bytes).
+enum class CollectiveAlgorithm {
+  none,
+  ring,
+  tree,
+  nvls,
+  nvls_tree,
+  collnet_direct,
+  collnet_chain,
+  pat,
+  direct,
+  p2p
+};
+
+constexpr CollectiveAlgorithm collective_algorithm(NcclAlgo algo) {
+  switch (algo) {
+    case NcclAlgo::tree:
+      return CollectiveAlgorithm::tree;
+    case NcclAlgo::ring:
+      return CollectiveAlgorithm::ring;
+    case NcclAlgo::collnet_direct:
+      return CollectiveAlgorithm::collnet_direct;
+    case NcclAlgo::collnet_chain:
+      return CollectiveAlgorithm::collnet_chain;
+    case NcclAlgo::nvls:
+      return CollectiveAlgorithm::nvls;
+    case NcclAlgo::nvls_tree:
+      return CollectiveAlgorithm::nvls_tree;
+    case NcclAlgo::pat:
+      return CollectiveAlgorithm::pat;
+  }
+  return CollectiveAlgorithm::none;
+}
+
+// "none", "ring", "tree", "nvls", "nvls_tree", "collnet_direct", "collnet_chain", "pat",
+// "direct", "p2p" (NCCL's algorithms as name_of(NcclAlgo) spells them).
+std::string_view name_of(CollectiveAlgorithm algorithm);
+// "LL", "LL128", "Simple" (name_of(NcclProto)); "" for no protocol.
+std::string_view name_of(std::optional<NcclProto> protocol);
+
 struct CollectiveEstimate {
   double time_s = 0;
-  std::string algorithm;  // "ring", "tree", "nvls", "nvls_tree", "collnet_direct",
-                          // "collnet_chain", "pat"; "direct" (all_to_all), "p2p" (send_recv);
-                          // "none" for a group of one rank or zero bytes
-  std::string protocol;   // "LL", "LL128", "Simple"; empty for "none"
+  CollectiveAlgorithm algorithm = CollectiveAlgorithm::none;
+  std::optional<NcclProto> protocol;  // none for CollectiveAlgorithm::none; Simple for direct, p2p
 };
 
 struct CollectiveOptions {

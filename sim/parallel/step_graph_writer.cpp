@@ -43,7 +43,7 @@ TaskId StepGraphWriter::add_collective(StreamId stream, std::string_view label,
   spec.duration_s = estimate.time_s;
   spec.bytes = bytes;
   return add_comm_task(stream, spec,
-                       CommTag{0, scope, kind, bytes, -1, estimate.algorithm == "tree"});
+                       CommTag{0, scope, kind, bytes, -1, estimate.algorithm == CollectiveAlgorithm::tree});
 }
 
 }  // namespace trainsim

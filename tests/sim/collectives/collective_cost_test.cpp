@@ -25,6 +25,14 @@ constexpr std::array<CollectiveKind, 7> kAllKinds = {
     CollectiveKind::broadcast,  CollectiveKind::reduce,     CollectiveKind::all_to_all,
     CollectiveKind::send_recv};
 
+// The estimate's algorithm and protocol as trainsim prints them.
+std::string algorithm_name(const CollectiveEstimate& e) {
+  return std::string(name_of(e.algorithm));
+}
+std::string protocol_name(const CollectiveEstimate& e) {
+  return std::string(name_of(e.protocol));
+}
+
 CollectiveCost h100_cost(CollectiveOptions options = {}) {
   return CollectiveCost(h100(), dgx_h100(), ib_ndr400(), std::move(options));
 }
@@ -59,8 +67,24 @@ TEST(CollectiveCost, GroupOfOneRankCostsNothing) {
     if (kind == CollectiveKind::send_recv) continue;  // a send needs a peer
     const auto e = cost.estimate(kind, CommGroup{1, 1, 1}, 1 * kGiB);
     EXPECT_EQ(e.time_s, 0.0) << name_of(kind);
-    EXPECT_EQ(e.algorithm, "none");
+    EXPECT_EQ(algorithm_name(e), "none");
   }
+}
+
+TEST(CollectiveCost, EstimatesAreTypedAndPrintWithNcclsNames) {
+  const CollectiveCost cost = h100_cost({"tree", "LL"});
+  const CollectiveEstimate e = cost.estimate(CollectiveKind::all_reduce, nodes_of(2, 8), 64e3);
+  EXPECT_EQ(e.algorithm, CollectiveAlgorithm::tree);
+  EXPECT_EQ(e.protocol, NcclProto::ll);
+  EXPECT_EQ(cost.estimate(CollectiveKind::all_reduce, CommGroup{1, 1, 1}, 64e3).protocol,
+            std::nullopt);
+  for (NcclAlgo a : kNcclAlgos) EXPECT_EQ(name_of(collective_algorithm(a)), name_of(a));
+  EXPECT_EQ(name_of(CollectiveAlgorithm::none), "none");
+  EXPECT_EQ(name_of(CollectiveAlgorithm::direct), "direct");
+  EXPECT_EQ(name_of(CollectiveAlgorithm::p2p), "p2p");
+  EXPECT_EQ(name_of(CollectiveAlgorithm::nvls_tree), "nvls_tree");
+  EXPECT_EQ(name_of(std::optional<NcclProto>()), "");
+  EXPECT_EQ(name_of(std::optional<NcclProto>(NcclProto::ll128)), "LL128");
 }
 
 TEST(CollectiveCost, ZeroBytesCostNothing) {
@@ -77,8 +101,8 @@ TEST(CollectiveCost, RingSimpleIsNcclLatencyPlusTheTextbookRingBetaTerm) {
   const AlphaBetaLink link{0.0, 360e9};
 
   const auto one = cost.estimate(CollectiveKind::all_reduce, one_node(8), bytes);
-  EXPECT_EQ(one.algorithm, "ring");
-  EXPECT_EQ(one.protocol, "Simple");
+  EXPECT_EQ(algorithm_name(one), "ring");
+  EXPECT_EQ(protocol_name(one), "Simple");
   const auto ring8 = *textbook_shape(CollectiveKind::all_reduce, TextbookAlgorithm::ring, 8);
   EXPECT_NEAR(one.time_s, 56.0e-6 + estimate_alpha_beta_s(ring8, bytes, link), 1e-12);
 
@@ -103,7 +127,7 @@ TEST(CollectiveCost, AllGatherAndReduceScatterRingsUsePMinus1Steps) {
 TEST(CollectiveCost, ForcedRingSwitchesProtocolsAtTheWorkedExampleCrossovers) {
   const CollectiveCost cost = h100_cost({"ring", ""});
   const auto proto = [&](double bytes) {
-    return cost.estimate(CollectiveKind::all_reduce, one_node(8), bytes).protocol;
+    return protocol_name(cost.estimate(CollectiveKind::all_reduce, one_node(8), bytes));
   };
   EXPECT_EQ(proto(64e3), "LL");
   EXPECT_EQ(proto(3.4e6), "LL");
@@ -118,22 +142,23 @@ TEST(CollectiveCost, ForcedRingSwitchesProtocolsAtTheWorkedExampleCrossovers) {
 TEST(CollectiveCost, OneH100NodeChoosesLlSmallAndNvlsLarge) {
   const CollectiveCost cost = h100_cost();
   const auto small = cost.estimate(CollectiveKind::all_reduce, one_node(8), 1024);
-  EXPECT_EQ(small.algorithm, "ring");
-  EXPECT_EQ(small.protocol, "LL");
+  EXPECT_EQ(algorithm_name(small), "ring");
+  EXPECT_EQ(protocol_name(small), "LL");
   EXPECT_NEAR(small.time_s, (15.0 + 12 * 1024 / (1000 * 141.0 * 8 / 14)) * 1e-6, 1e-12);
-  EXPECT_EQ(cost.estimate(CollectiveKind::all_reduce, one_node(8), 32 * 1024).protocol, "LL");
+  EXPECT_EQ(protocol_name(cost.estimate(CollectiveKind::all_reduce, one_node(8), 32 * 1024)), "LL");
   const auto large = cost.estimate(CollectiveKind::all_reduce, one_node(8), 1 * kGiB);
-  EXPECT_EQ(large.algorithm, "nvls");
-  EXPECT_EQ(large.protocol, "Simple");
+  EXPECT_EQ(algorithm_name(large), "nvls");
+  EXPECT_EQ(protocol_name(large), "Simple");
   // all_gather gains nothing from NVLS: rings.
-  EXPECT_EQ(cost.estimate(CollectiveKind::all_gather, one_node(8), 1 * kGiB).algorithm, "ring");
+  EXPECT_EQ(algorithm_name(cost.estimate(CollectiveKind::all_gather, one_node(8), 1 * kGiB)),
+            "ring");
 }
 
 TEST(CollectiveCost, OneA100NodeChoosesRingSimpleForLargeMessages) {
   const CollectiveCost cost(a100(), dgx_a100(), ib_hdr200());
   const auto e = cost.estimate(CollectiveKind::all_reduce, one_node(8), 1 * kGiB);
-  EXPECT_EQ(e.algorithm, "ring");
-  EXPECT_EQ(e.protocol, "Simple");
+  EXPECT_EQ(algorithm_name(e), "ring");
+  EXPECT_EQ(protocol_name(e), "Simple");
 }
 
 // Across nodes NCCL picks Tree (LL, then LL128) for small and medium sizes because the ring's
@@ -141,28 +166,31 @@ TEST(CollectiveCost, OneA100NodeChoosesRingSimpleForLargeMessages) {
 TEST(CollectiveCost, AcrossNodesTreeWinsSmallAndBandwidthOptimalWinsLarge) {
   const CollectiveCost h = h100_cost();
   const auto tiny = h.estimate(CollectiveKind::all_reduce, nodes_of(16, 8), 1024);
-  EXPECT_EQ(tiny.algorithm, "tree");
-  EXPECT_EQ(tiny.protocol, "LL");
+  EXPECT_EQ(algorithm_name(tiny), "tree");
+  EXPECT_EQ(protocol_name(tiny), "LL");
   // Tree/LL: busBw min(0.92·360/3.8, llMaxBw 20.4) × 0.5; 1 KiB is correction bucket 4 (LL 0.9).
   EXPECT_NEAR(tiny.time_s, 55.2e-6 + 1024 / (0.5 * 20.4e9 * 0.9), 1e-12);
   const auto medium = h.estimate(CollectiveKind::all_reduce, nodes_of(16, 8), 1e6);
-  EXPECT_EQ(medium.algorithm, "tree");
-  EXPECT_EQ(medium.protocol, "LL128");
+  EXPECT_EQ(algorithm_name(medium), "tree");
+  EXPECT_EQ(protocol_name(medium), "LL128");
   const auto large = h.estimate(CollectiveKind::all_reduce, nodes_of(16, 8), 4 * kGiB);
-  EXPECT_THAT(large.algorithm, ::testing::AnyOf("nvls_tree", "ring"));
-  EXPECT_EQ(large.protocol, "Simple");
+  EXPECT_THAT(algorithm_name(large), ::testing::AnyOf("nvls_tree", "ring"));
+  EXPECT_EQ(protocol_name(large), "Simple");
 
   const CollectiveCost a(a100(), dgx_a100(), ib_hdr200());
   const auto a_large = a.estimate(CollectiveKind::all_reduce, nodes_of(16, 8), 4 * kGiB);
-  EXPECT_EQ(a_large.algorithm, "ring");
-  EXPECT_EQ(a_large.protocol, "Simple");
+  EXPECT_EQ(algorithm_name(a_large), "ring");
+  EXPECT_EQ(protocol_name(a_large), "Simple");
 }
 
 TEST(CollectiveCost, PatServesSmallAllGathersWithOneGpuPerNode) {
   const CollectiveCost cost = h100_cost();
-  EXPECT_EQ(cost.estimate(CollectiveKind::all_gather, nodes_of(64, 1), 64e3).algorithm, "pat");
-  EXPECT_EQ(cost.estimate(CollectiveKind::all_gather, nodes_of(64, 1), 4 * kGiB).algorithm, "ring");
-  EXPECT_NE(cost.estimate(CollectiveKind::all_gather, nodes_of(64, 2), 64e3).algorithm, "pat");
+  EXPECT_EQ(algorithm_name(cost.estimate(CollectiveKind::all_gather, nodes_of(64, 1), 64e3)),
+            "pat");
+  EXPECT_EQ(algorithm_name(cost.estimate(CollectiveKind::all_gather, nodes_of(64, 1), 4 * kGiB)),
+            "ring");
+  EXPECT_NE(algorithm_name(cost.estimate(CollectiveKind::all_gather, nodes_of(64, 2), 64e3)),
+            "pat");
 }
 
 TEST(CollectiveCost, InNetworkReductionOffersCollNetOnceEnabled) {
@@ -170,7 +198,7 @@ TEST(CollectiveCost, InNetworkReductionOffersCollNetOnceEnabled) {
   sharp.in_network_reduction = true;
   const CollectiveCost cost(h100(), dgx_h100(), sharp, {"collnet_direct", "", /*collnet=*/true});
   const auto e = cost.estimate(CollectiveKind::all_reduce, nodes_of(4, 8), 1 * kGiB);
-  EXPECT_EQ(e.algorithm, "collnet_direct");
+  EXPECT_EQ(algorithm_name(e), "collnet_direct");
   EXPECT_GT(e.time_s, 0.0);
 }
 
@@ -182,8 +210,8 @@ TEST(CollectiveCost, SharpSwitchesAloneDoNotMakeNcclUseCollNet) {
   const CollectiveCost enabled(h100(), dgx_h100(), sharp, {"", "", /*collnet=*/true});
   for (const double bytes : {64e6, 1.0 * kGiB, 8.0 * kGiB}) {
     const auto plain = by_default.estimate(CollectiveKind::all_reduce, nodes_of(16, 8), bytes);
-    EXPECT_THAT(plain.algorithm, ::testing::Not(HasSubstr("collnet"))) << bytes;
-    EXPECT_NE(plain.algorithm, "nvls") << bytes;
+    EXPECT_THAT(algorithm_name(plain), ::testing::Not(HasSubstr("collnet"))) << bytes;
+    EXPECT_NE(algorithm_name(plain), "nvls") << bytes;
     EXPECT_LE(enabled.estimate_s(CollectiveKind::all_reduce, nodes_of(16, 8), bytes), plain.time_s)
         << "enabling CollNet only adds candidates";
   }
@@ -206,14 +234,14 @@ TEST(CollectiveCost, CollNetOnANetworkWithoutInNetworkReductionIsAnInputError) {
 
 TEST(CollectiveCost, ForcedAlgorithmAndProtocolAreUsed) {
   const auto tree = h100_cost({"tree", ""}).estimate(CollectiveKind::all_reduce, one_node(8), 1e9);
-  EXPECT_EQ(tree.algorithm, "tree");
+  EXPECT_EQ(algorithm_name(tree), "tree");
   const auto ll128 =
       h100_cost({"", "LL128"}).estimate(CollectiveKind::all_reduce, one_node(8), 1e9);
-  EXPECT_EQ(ll128.protocol, "LL128");
+  EXPECT_EQ(protocol_name(ll128), "LL128");
   const auto both =
       h100_cost({"Ring", "simple"}).estimate(CollectiveKind::all_reduce, one_node(8), 8);
-  EXPECT_EQ(both.algorithm, "ring");
-  EXPECT_EQ(both.protocol, "Simple");
+  EXPECT_EQ(algorithm_name(both), "ring");
+  EXPECT_EQ(protocol_name(both), "Simple");
   // Forcing never makes a call faster than the free choice.
   EXPECT_GE(tree.time_s, h100_cost().estimate_s(CollectiveKind::all_reduce, one_node(8), 1e9));
 }
@@ -221,13 +249,13 @@ TEST(CollectiveCost, ForcedAlgorithmAndProtocolAreUsed) {
 TEST(CollectiveCost, ForcingAcceptsNcclStyleListsAndExclusions) {
   const auto list =
       h100_cost({"tree, ring", ""}).estimate(CollectiveKind::all_reduce, one_node(8), 1e9);
-  EXPECT_EQ(list.algorithm, "ring");
+  EXPECT_EQ(algorithm_name(list), "ring");
   const auto excluded =
       h100_cost({"^nvls", ""}).estimate(CollectiveKind::all_reduce, one_node(8), 1e9);
-  EXPECT_EQ(excluded.algorithm, "ring");
+  EXPECT_EQ(algorithm_name(excluded), "ring");
   const auto simple =
       h100_cost({"", "^LL,LL128"}).estimate(CollectiveKind::all_reduce, one_node(8), 1e3);
-  EXPECT_EQ(simple.protocol, "Simple");
+  EXPECT_EQ(protocol_name(simple), "Simple");
 }
 
 TEST(CollectiveCost, UnknownForcedNamesAreInputErrorsListingTheAllowedNames) {
@@ -274,8 +302,10 @@ TEST(CollectiveCost, ForcedAlgorithmMissingForACollectiveIsAnInputErrorAtTheCall
 
 TEST(CollectiveCost, ForcingDoesNotApplyToPointToPoint) {
   const CollectiveCost cost = h100_cost({"tree", "LL"});
-  EXPECT_EQ(cost.estimate(CollectiveKind::all_to_all, nodes_of(2, 8), 1e6).algorithm, "direct");
-  EXPECT_EQ(cost.estimate(CollectiveKind::send_recv, CommGroup{2, 2, 1}, 1e6).algorithm, "p2p");
+  EXPECT_EQ(algorithm_name(cost.estimate(CollectiveKind::all_to_all, nodes_of(2, 8), 1e6)),
+            "direct");
+  EXPECT_EQ(algorithm_name(cost.estimate(CollectiveKind::send_recv, CommGroup{2, 2, 1}, 1e6)),
+            "p2p");
 }
 
 // §3.4: (p−1)·α_eff + max((N−1)/N·n/B_nic_per_gpu, (G−1)/G·n/B_nvl), the constants of p2p_cost.hpp.
@@ -285,7 +315,7 @@ TEST(CollectiveCost, AllToAllFollowsTheTwoLevelFormula) {
   const double b_nvl = 370.8 * 0.81 * 1e9, b_nic = 50 * 0.96 * 1e9;
 
   const auto single = cost.estimate(CollectiveKind::all_to_all, one_node(8), n);
-  EXPECT_EQ(single.algorithm, "direct");
+  EXPECT_EQ(algorithm_name(single), "direct");
   EXPECT_NEAR(single.time_s, 7 * 3.4e-6 + 7.0 / 8 * n / b_nvl, 1e-12);
 
   // 2 nodes × 8: 7 NVLink peers, 8 remote peers (3 µs proxy post each), one 14 µs network hop.

@@ -61,7 +61,8 @@ TEST(PublishedValidation, NcclTestsAllReduceSweepOn8H100) {
     const bool glitch = i + 1 < rows.size() && measured_us > 1.2 * rows[i + 1][1].get<double>();
     table += fmt::format("{:>12.0f} {:>11.2f} {:>11.2f} {:>12.2f} {:>12.2f} {:>+7.1f}%  {}/{}{}\n",
                          bytes, measured_us, predicted_us, measured, predicted, 100 * error,
-                         e.algorithm, e.protocol, glitch ? "  (glitch, not checked)" : "");
+                         name_of(e.algorithm), name_of(e.protocol),
+                         glitch ? "  (glitch, not checked)" : "");
     if (glitch) continue;
     const double tolerance = bytes >= kMiB ? 0.10 : 0.25;
     EXPECT_LE(std::fabs(error), tolerance)

@@ -1,0 +1,177 @@
+// Published records as scenarios, without the binary: the fields a record states, the framework
+// defaults it is given where it is silent (each an assumption), and why a record is skipped.
+#include "sim/validation/record_conversion.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+#include <variant>
+
+namespace trainsim {
+namespace {
+
+// An H100 record that states everything the conversion reads.
+Json complete_record() {
+  return Json::parse(R"({
+    "id": "dgxc-llama31-8b-example", "type": "training_step", "source": "NeMo recipe",
+    "precision": "FP8 hybrid",
+    "model": {"layers": 32, "hidden": 4096, "heads": 32, "kv_heads": 8, "ffn_hidden": 14336,
+              "vocab": 128256, "seq_len": 8192, "mlp": "SwiGLU"},
+    "hardware": {"gpu": "H100-SXM5-80GB", "gpus": 16},
+    "parallel": {"tp": 2, "pp": 1, "dp": 8, "cp": 1, "vpp": null, "sp": true, "zero": 1,
+                 "recompute": "selective"},
+    "batch": {"global": 128, "micro": 1},
+    "measured": {"iter_time_s": 1.25}
+  })");
+}
+
+const RecordConversion& converted(const std::variant<RecordConversion, SkippedRecord>& v) {
+  if (const auto* skip = std::get_if<SkippedRecord>(&v))
+    ADD_FAILURE() << "skipped: " << skip->reason;
+  return std::get<RecordConversion>(v);
+}
+
+std::string skip_reason(const Json& record) {
+  const auto v = convert_record(record);
+  if (const auto* skip = std::get_if<SkippedRecord>(&v)) return skip->reason;
+  return "converted";
+}
+
+TEST(RecordConversion, ARecordThatStatesEverythingBecomesItsScenarioWithoutAssumptions) {
+  const auto v = convert_record(complete_record());
+  const RecordConversion& c = converted(v);
+  EXPECT_EQ(c.scenario, Json::parse(R"({
+    "name": "dgxc-llama31-8b-example",
+    "model": {"layers": 32, "hidden": 4096, "heads": 32, "vocab": 128256, "kv_heads": 8.0,
+              "ffn_hidden": 14336.0, "activation": "swiglu", "norm": "rmsnorm"},
+    "cluster": {"gpu": "h100-sxm5-80gb", "node": "dgx-h100", "network": "ib-ndr400-rail-fattree",
+                "gpus": 16.0},
+    "parallel": {"tp": 2, "pp": 1, "dp": 8.0, "cp": 1.0, "schedule": "1f1b",
+                 "sequence_parallel": true, "zero": 1.0},
+    "training": {"global_batch": 128, "seq_len": 8192, "precision": "fp8",
+                 "recompute": "selective", "micro_batch": 1.0}
+  })"))
+      << c.scenario.dump(2);
+  EXPECT_TRUE(c.assumptions.empty()) << c.assumptions.front();
+  EXPECT_DOUBLE_EQ(c.measured_s, 1.25);
+  EXPECT_EQ(c.measured_from, "measured.iter_time_s");
+  EXPECT_DOUBLE_EQ(c.measured_time_s(1e18, 16), 1.25);  // stated: the prediction is not used
+}
+
+TEST(RecordConversion, UnstatedFieldsGetTheFrameworkDefaultEachAsAnAssumption) {
+  Json record = complete_record();
+  record["parallel"]["pp"] = 2;
+  for (const char* key : {"sp", "zero", "recompute"}) record["parallel"].erase(key);
+  record["batch"].erase("micro");
+  const auto v = convert_record(record);
+  const RecordConversion& c = converted(v);
+  EXPECT_EQ(c.assumptions, (std::vector<std::string>{
+                               "vpp unstated: plain 1F1B",
+                               "sequence_parallel unstated: on (NeMo)",
+                               "distributed optimizer (zero 1), NeMo's default",
+                               "recompute unstated: none",
+                               "micro_batch unstated: 1",
+                           }));
+  EXPECT_EQ(c.scenario["parallel"]["sequence_parallel"], true);
+  EXPECT_EQ(c.scenario["parallel"]["zero"], 1);
+  EXPECT_EQ(c.scenario["training"]["recompute"], "none");
+  EXPECT_EQ(c.scenario["training"]["micro_batch"], 1);
+  EXPECT_NE(c.described_scenario()["description"].get<std::string>().find(
+                "assumptions: vpp unstated: plain 1F1B; sequence_parallel unstated"),
+            std::string::npos);
+}
+
+TEST(RecordConversion, MegatronCoreThroughputLeavesTheTimeToThePredictedFlops) {
+  Json record = complete_record();
+  record["source"] = "NVIDIA/Megatron-LM README";
+  record["measured"] = {{"tflops_per_gpu", 400}};
+  const auto v = convert_record(record);
+  const RecordConversion& c = converted(v);
+  EXPECT_EQ(c.measured_s, 0);
+  EXPECT_EQ(c.measured_from, "tflops_per_gpu with Megatron-Core's FLOP count");
+  EXPECT_DOUBLE_EQ(c.measured_time_s(16 * 400e12 * 2.5, 16), 2.5);
+}
+
+TEST(RecordConversion, MalformedRecordsAreSkippedSayingWhy) {
+  const std::map<std::string, Json> cases = {
+      {"not a JSON object", Json(5)},
+      {"a 'inference' record, not a training step",
+       [] {
+         Json r = complete_record();
+         r["type"] = "inference";
+         return r;
+       }()},
+      {"model is missing or not an object",
+       [] {
+         Json r = complete_record();
+         r.erase("model");
+         return r;
+       }()},
+      {"parallel.tp is not a number",
+       [] {
+         Json r = complete_record();
+         r["parallel"]["tp"] = "eight";
+         return r;
+       }()},
+      {"model.layers is not stated",
+       [] {
+         Json r = complete_record();
+         r["model"]["layers"] = nullptr;
+         return r;
+       }()},
+      {"measured.iter_time_s = -1 is not positive",
+       [] {
+         Json r = complete_record();
+         r["measured"]["iter_time_s"] = -1;
+         return r;
+       }()},
+      {"no iteration time, and no throughput with a stated FLOP convention",
+       [] {
+         Json r = complete_record();
+         r["measured"] = {{"tflops_per_gpu", 400}};  // source "NeMo recipe": no convention
+         return r;
+       }()},
+      {"no preset for GPU 'V100-SXM2'",
+       [] {
+         Json r = complete_record();
+         r["hardware"]["gpu"] = "V100-SXM2";
+         return r;
+       }()},
+      {"model.moe is not an object",
+       [] {
+         Json r = complete_record();
+         r["model"]["moe"] = 8;
+         return r;
+       }()},
+  };
+  for (const auto& [reason, record] : cases) EXPECT_EQ(skip_reason(record), reason);
+}
+
+TEST(RecordConversion, AnOmniPathFabricIsModelledAsTheRecordStatesIt) {
+  Json record = complete_record();
+  record["hardware"] = {{"gpu", "A100-SXM4-80GB"},
+                        {"gpus", 384},
+                        {"gpus_per_node", 8},
+                        {"inter", "Omni-Path 100, 4 OPA links per node"}};
+  const auto v = convert_record(record);
+  const RecordConversion& c = converted(v);
+  EXPECT_EQ(c.scenario["cluster"]["gpu"], "a100-sxm4-80gb");
+  EXPECT_EQ(c.scenario["cluster"]["node"]["nics_per_node"], 4);
+  EXPECT_EQ(c.scenario["cluster"]["network"]["link_Gbps"], 100.0);
+  ASSERT_FALSE(c.assumptions.empty());
+  EXPECT_EQ(c.assumptions.front(),
+            "Omni-Path as stated: 4 x 100 Gb/s per node, non-blocking fat tree, no in-network "
+            "reduction");
+}
+
+TEST(RecordConversion, RecordIdsFallInTheirPublicationsGroup) {
+  EXPECT_EQ(group_of("mlm-sc21-t1-145.6B"), "Megatron SC'21 Table 1 (A100)");
+  EXPECT_EQ(group_of("mlm-sc21-t2-zero3-174B-384"), "Megatron SC'21 Table 2 ZeRO-3 (A100)");
+  EXPECT_EQ(group_of("dgxc-llama31-8b-fp8-8"), "H100 Llama 3.1 recipes");
+  EXPECT_EQ(group_of("bloom-176b-384a100"), "bloom");
+  EXPECT_EQ(group_of("nodash"), "nodash");
+}
+
+}  // namespace
+}  // namespace trainsim
