@@ -1,14 +1,17 @@
 #pragma once
 // The collectives `trainsim-calibrate run` times with NCCL, shared by the one-process sweep over
 // this machine's GPUs (bench_nccl.cpp) and the MPI sweep across nodes (bench_nccl_mpi.cpp):
-// names and bus factors as nccl-tests reports them, and one rank's part of each collective.
+// each as the simulator's collective (its name and nccl-tests' bus factor come from that one
+// table), and one rank's part of each collective.
 #include <cstddef>
+#include <string_view>
 #include <vector>
 
 #include <nccl.h>
 
 #include "calibrate/cuda/bench_util.hpp"
 #include "calibrate/cuda/cuda_check.hpp"
+#include "sim/collectives/collective_kinds.hpp"
 
 namespace trainsim::calibrate::cuda {
 
@@ -18,35 +21,31 @@ inline constexpr NcclOp kNcclOps[] = {NcclOp::all_reduce, NcclOp::all_gather,
                                       NcclOp::reduce_scatter, NcclOp::all_to_all,
                                       NcclOp::send_recv};
 
-inline const char* name_of(NcclOp op) {
+// The same collective in the simulator's table (sim/collectives/collective_kinds.hpp), which
+// holds its name and nccl-tests' bus factor for both sides.
+constexpr CollectiveKind kind_of(NcclOp op) {
   switch (op) {
     case NcclOp::all_reduce:
-      return "all_reduce";
+      return CollectiveKind::all_reduce;
     case NcclOp::all_gather:
-      return "all_gather";
+      return CollectiveKind::all_gather;
     case NcclOp::reduce_scatter:
-      return "reduce_scatter";
+      return CollectiveKind::reduce_scatter;
     case NcclOp::all_to_all:
-      return "all_to_all";
+      return CollectiveKind::all_to_all;
     case NcclOp::send_recv:
-      return "send_recv";
+      return CollectiveKind::send_recv;
   }
-  return "?";
+  return CollectiveKind::all_reduce;
+}
+
+inline std::string_view name_of(NcclOp op) {
+  return traits_of(kind_of(op)).name;
 }
 
 // busbw / algbw (nccl-tests' definitions).
 inline double bus_factor(NcclOp op, int n) {
-  switch (op) {
-    case NcclOp::all_reduce:
-      return 2.0 * (n - 1) / n;
-    case NcclOp::all_gather:
-    case NcclOp::reduce_scatter:
-    case NcclOp::all_to_all:
-      return static_cast<double>(n - 1) / n;
-    case NcclOp::send_recv:
-      return 1.0;
-  }
-  return 1.0;
+  return busbw_factor(kind_of(op), n);
 }
 
 // `bytes` as nccl-tests' size column, rounded down to whole float elements per rank and per peer.

@@ -1,6 +1,7 @@
 #include "calibrate/fit/nccl_fit.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <map>
 #include <set>
@@ -10,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "calibrate/fit/microbench_import.hpp"
+#include "sim/collectives/collective_kinds.hpp"
 #include "sim/core/error_stats.hpp"
 #include "sim/core/errors.hpp"
 
@@ -39,19 +41,15 @@ double relative_l1(const std::vector<std::pair<double, double>>& points,
   return sum;
 }
 
-// "all_reduce_perf.log", "h100_allreduce_8gpu.txt" → "all_reduce"
+// "all_reduce_perf.log", "h100_allreduce_8gpu.txt" → "all_reduce"; nccl-tests programs trainsim
+// does not model keep their name ("gather", "scatter", "hypercube").
 std::string collective_from_file_name(const fs::path& file) {
   std::string stem = file.filename().string();
-  std::string squeezed;
-  for (const char c : stem)
-    if (c != '_' && c != '-') squeezed += static_cast<char>(std::tolower(c));
-  static const std::vector<std::pair<std::string, std::string>> names = {
-      {"allreduce", "all_reduce"}, {"allgather", "all_gather"}, {"reducescatter", "reduce_scatter"},
-      {"alltoall", "all_to_all"},  {"sendrecv", "send_recv"},   {"broadcast", "broadcast"},
-      {"reduce", "reduce"},        {"gather", "gather"},        {"scatter", "scatter"},
-      {"hypercube", "hypercube"}};
-  for (const auto& [needle, name] : names)
-    if (squeezed.find(needle) != std::string::npos) return name;
+  if (const auto kind = collective_in_nccl_tests_name(stem))
+    return std::string(traits_of(*kind).name);
+  for (char& c : stem) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const char* other : {"gather", "scatter", "hypercube"})
+    if (stem.find(other) != std::string::npos) return other;
   return "";
 }
 

@@ -34,15 +34,16 @@ struct OpInfo {
 };
 
 const std::map<std::string, OpInfo, std::less<>>& ops() {
-  static const std::map<std::string, OpInfo, std::less<>> table = {
-      {"all_reduce", {CollectiveKind::all_reduce, "sum", false}},
-      {"all_gather", {CollectiveKind::all_gather, "none", false}},
-      {"reduce_scatter", {CollectiveKind::reduce_scatter, "sum", false}},
-      {"broadcast", {CollectiveKind::broadcast, "none", true}},
-      {"reduce", {CollectiveKind::reduce, "sum", true}},
-      {"all_to_all", {CollectiveKind::all_to_all, "none", false}},
-      {"send_recv", {CollectiveKind::send_recv, "sum", false}},
-  };
+  // Every collective of the table, named as trainsim names it; the reduction is what
+  // nccl-tests prints in its redop column (sendrecv prints "sum").
+  static const std::map<std::string, OpInfo, std::less<>> table = [] {
+    std::map<std::string, OpInfo, std::less<>> out;
+    for (const CollectiveTraits& t : kCollectiveTraits) {
+      const bool prints_sum = t.reduces || t.kind == CollectiveKind::send_recv;
+      out.emplace(std::string(t.name), OpInfo{t.kind, prints_sum ? "sum" : "none", t.rooted});
+    }
+    return out;
+  }();
   return table;
 }
 

@@ -34,6 +34,8 @@ struct CollectiveTraits {
   CollectiveKind kind;
   std::string_view name;       // trainsim name: "all_reduce"
   std::string_view nccl_name;  // "AllReduce"; empty when NCCL's tuner does not model it
+  // nccl-tests' program stem ("allreduce" of all_reduce_perf), which file names also use.
+  std::string_view nccl_tests_name;
   // Ring structure (tuning.cc): nsteps = ring_passes * (p-1), or p for rooted collectives;
   // inter-node steps = ring_passes * (N-1).
   int ring_passes;
@@ -44,24 +46,25 @@ struct CollectiveTraits {
 };
 
 inline constexpr std::array<CollectiveTraits, 7> kCollectiveTraits = {{
-    {CollectiveKind::all_reduce, "all_reduce", "AllReduce", 2, false, true,
+    {CollectiveKind::all_reduce, "all_reduce", "AllReduce", "allreduce", 2, false, true,
      static_cast<NcclAlgoMask>(kAllNcclAlgos & ~bit(NcclAlgo::pat)),
      BusBwFactor::two_p_minus_1_over_p},
-    {CollectiveKind::all_gather, "all_gather", "AllGather", 1, false, false,
+    {CollectiveKind::all_gather, "all_gather", "AllGather", "allgather", 1, false, false,
      static_cast<NcclAlgoMask>(bit(NcclAlgo::ring) | bit(NcclAlgo::pat) | bit(NcclAlgo::nvls) |
                                bit(NcclAlgo::collnet_direct)),
      BusBwFactor::p_minus_1_over_p},
-    {CollectiveKind::reduce_scatter, "reduce_scatter", "ReduceScatter", 1, false, true,
+    {CollectiveKind::reduce_scatter, "reduce_scatter", "ReduceScatter", "reducescatter", 1, false,
+     true,
      static_cast<NcclAlgoMask>(bit(NcclAlgo::ring) | bit(NcclAlgo::pat) | bit(NcclAlgo::nvls) |
                                bit(NcclAlgo::collnet_direct)),
      BusBwFactor::p_minus_1_over_p},
-    {CollectiveKind::broadcast, "broadcast", "Broadcast", 0, true, false, bit(NcclAlgo::ring),
+    {CollectiveKind::broadcast, "broadcast", "Broadcast", "broadcast", 0, true, false,
+     bit(NcclAlgo::ring), BusBwFactor::one},
+    {CollectiveKind::reduce, "reduce", "Reduce", "reduce", 0, true, true, bit(NcclAlgo::ring),
      BusBwFactor::one},
-    {CollectiveKind::reduce, "reduce", "Reduce", 0, true, true, bit(NcclAlgo::ring),
-     BusBwFactor::one},
-    {CollectiveKind::all_to_all, "all_to_all", "", 0, false, false, 0,
+    {CollectiveKind::all_to_all, "all_to_all", "", "alltoall", 0, false, false, 0,
      BusBwFactor::p_minus_1_over_p},
-    {CollectiveKind::send_recv, "send_recv", "", 0, false, false, 0, BusBwFactor::one},
+    {CollectiveKind::send_recv, "send_recv", "", "sendrecv", 0, false, false, 0, BusBwFactor::one},
 }};
 
 constexpr const CollectiveTraits& traits_of(CollectiveKind kind) {
@@ -81,6 +84,12 @@ constexpr int ring_inter_steps(CollectiveKind kind, int nodes) {
 // nccl-tests busbw = algbw × factor (its *GetBw functions); algbw = size / time.
 double busbw_factor(CollectiveKind kind, int ranks);
 
+// By trainsim name ("all_reduce") or NCCL name ("AllReduce").
 std::optional<CollectiveKind> parse_collective_kind(std::string_view name);
+
+// The collective an nccl-tests program or log file is about, from its name ("all_reduce_perf",
+// "./build/alltoall_perf_mpi", "h100_allreduce_8gpu.txt"): its name lower-cased without '_' and
+// '-' contains the nccl-tests name. "reduce" is looked for after the longer names containing it.
+std::optional<CollectiveKind> collective_in_nccl_tests_name(std::string_view name);
 
 }  // namespace trainsim

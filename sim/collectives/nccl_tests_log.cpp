@@ -1,5 +1,7 @@
 #include "sim/collectives/nccl_tests_log.hpp"
 
+#include "sim/collectives/collective_kinds.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -173,18 +175,16 @@ std::size_t nccl_debug_start(std::string_view s) {
   return p;
 }
 
-// "all_reduce_perf" → "all_reduce"; also "./build/alltoall_perf_mpi" → "all_to_all".
+// "all_reduce_perf" → "all_reduce"; also "./build/alltoall_perf_mpi" → "all_to_all". Programs
+// trainsim does not model keep their nccl-tests name ("gather", "alltoallv" → "all_to_all_v").
 std::string collective_from_program(std::string_view program) {
   const std::size_t slash = program.find_last_of('/');
   if (slash != std::string_view::npos) program.remove_prefix(slash + 1);
   const std::size_t perf = program.find("_perf");
   if (perf != std::string_view::npos) program = program.substr(0, perf);
-  if (program == "sendrecv") return "send_recv";
-  if (program == "alltoall") return "all_to_all";
+  for (const CollectiveTraits& t : kCollectiveTraits)
+    if (program == t.nccl_tests_name) return std::string(t.name);
   if (program == "alltoallv") return "all_to_all_v";
-  if (program == "allreduce") return "all_reduce";
-  if (program == "allgather") return "all_gather";
-  if (program == "reducescatter") return "reduce_scatter";
   return std::string(program);
 }
 

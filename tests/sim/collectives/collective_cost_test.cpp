@@ -438,3 +438,24 @@ TEST(CollectiveCost, CopiesShareTheModelAndAreSafeAcrossThreads) {
 
 }  // namespace
 }  // namespace trainsim
+
+namespace trainsim {
+namespace {
+
+// One name table serves the simulator, the nccl-tests log reader and calibration's fits.
+TEST(CollectiveNames, NcclTestsProgramsAndFilesNameTheTableCollective) {
+  EXPECT_EQ(collective_in_nccl_tests_name("all_reduce_perf"), CollectiveKind::all_reduce);
+  EXPECT_EQ(collective_in_nccl_tests_name("h100_AllGather-8gpu.txt"), CollectiveKind::all_gather);
+  EXPECT_EQ(collective_in_nccl_tests_name("reduce_scatter_perf.log"),
+            CollectiveKind::reduce_scatter);
+  EXPECT_EQ(collective_in_nccl_tests_name("reduce_perf"), CollectiveKind::reduce);
+  EXPECT_EQ(collective_in_nccl_tests_name("./build/alltoall_perf_mpi"), CollectiveKind::all_to_all);
+  EXPECT_EQ(collective_in_nccl_tests_name("gather_perf"), std::nullopt);
+  for (const CollectiveTraits& t : kCollectiveTraits) {
+    EXPECT_EQ(collective_in_nccl_tests_name(std::string(t.nccl_tests_name) + "_perf"), t.kind);
+    EXPECT_EQ(parse_collective_kind(t.name), t.kind);
+  }
+}
+
+}  // namespace
+}  // namespace trainsim
