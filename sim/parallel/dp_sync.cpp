@@ -1,5 +1,7 @@
 #include "sim/parallel/dp_sync.hpp"
 
+#include <stdexcept>
+
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -27,10 +29,9 @@ DpSync::DpSync(const Scenario& sc, const ComputeCost& compute, const CollectiveC
                StepGraphWriter& writer)
     : sc_(sc), compute_(compute), coll_(coll), writer_(writer) {
   const Strategy& p = sc.parallel;
-  const double dp_ranks = static_cast<double>(writer.group_of(CommScope::dp).ranks);
-  bucket_params_ = p.bucket_params > 0
-                       ? p.bucket_params
-                       : std::max(kDdpMinBucketParams, kDdpBucketParamsPerDpRank * dp_ranks);
+  if (!(p.bucket_params > 0))
+    throw std::logic_error("DpSync: bucket_params unset (resolve_defaults sets it)");
+  bucket_params_ = p.bucket_params;
   if (p.zero3_bucket_params > 0) zero3_bucket_params_ = p.zero3_bucket_params;
   shard_ = p.shard_group();
   hybrid_ = p.zero >= 1 && p.shard_replicas() > 1;

@@ -17,9 +17,6 @@
 
 namespace trainsim {
 
-// Default gradient bucket of Megatron-Core's DDP: max(40M, 1M x dp) parameters.
-inline constexpr double kDdpMinBucketParams = 40e6;
-inline constexpr double kDdpBucketParamsPerDpRank = 1e6;
 // Default ZeRO-3 bucket (DeepSpeed's reduce_bucket_size / prefetch_bucket_size: 5e7 elements).
 inline constexpr double kZero3BucketParams = 5e7;
 
@@ -86,7 +83,7 @@ class DpSync {
   const ComputeCost& compute_;
   const CollectiveCost& coll_;
   StepGraphWriter& writer_;
-  double bucket_params_ = kDdpMinBucketParams;
+  double bucket_params_ = 0;  // parallel.bucket_params, set by resolve_defaults
   double zero3_bucket_params_ = kZero3BucketParams;
   int shard_ = 1;                          // GPUs sharing ZeRO states
   bool hybrid_ = false;                    // ZeRO states sharded in groups smaller than dp·cp

@@ -58,7 +58,7 @@ struct Strategy {
   // (Megatron-LM's fp16 default before Megatron-Core, without --accumulate-allreduce-grads-in-fp32;
   // Megatron-Core's --grad-reduce-in-bf16). Applies to DDP and ZeRO-1/2 gradient buckets.
   bool grad_reduce_in_fp32 = true;
-  double bucket_params = 0;  // 0 = Megatron default max(40M, 1M x dp)
+  double bucket_params = 0;  // 0: resolve_defaults sets Megatron's max(40M, 1M x dp x cp)
   // ZeRO-3 / FSDP parameter-gather and gradient-reduce granularity: parameters per collective
   // (only the gradient buckets with zero3_gather = per_tensor). The default is DeepSpeed's
   // stage3_prefetch_bucket_size (5e7), which bounds how far gathers run ahead; FSDP gathers per

@@ -1,5 +1,7 @@
 #include "sim/parallel/scenario_defaults.hpp"
 
+#include <algorithm>
+
 namespace trainsim {
 namespace {
 
@@ -34,6 +36,11 @@ void resolve_defaults(Scenario& s) {
   const std::int64_t model_parallel = std::int64_t{p.tp} * p.pp * p.cp;
   if (p.dp == 0 && model_parallel > 0 && s.gpus % model_parallel == 0)
     p.dp = static_cast<int>(s.gpus / model_parallel);
+  // Megatron-Core DDP's gradient bucket: max(40M, 1M x the DP x CP size it reduces over)
+  // (distributed_data_parallel.py), so that buckets grow with the ring they cross.
+  if (p.bucket_params == 0 && p.dp > 0)
+    p.bucket_params =
+        std::max(kDdpMinBucketParams, kDdpBucketParamsPerDpRank * static_cast<double>(p.dp) * p.cp);
   // Without pipeline sends the setting means nothing: left unset, so that check_scenario can
   // still tell a stated one (which has no effect) from the default.
   if (p.p2p_overlap == Strategy::P2pOverlap::by_schedule && p.pp > 1)

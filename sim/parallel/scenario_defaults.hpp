@@ -6,10 +6,14 @@
 
 namespace trainsim {
 
+// Default gradient bucket of Megatron-Core's DDP: max(40M, 1M x dp x cp) parameters.
+inline constexpr double kDdpMinBucketParams = 40e6;
+inline constexpr double kDdpBucketParamsPerDpRank = 1e6;
+
 // Fills what is unset: parallel.dp (gpus / (tp·pp·cp), when that divides), training.seq_len (the
-// model's max_seq_len, else 2048), parallel.p2p_overlap (what Megatron does for the schedule, when
-// there are pipeline sends). Idempotent; leaves what it cannot derive for check_scenario to
-// report.
+// model's max_seq_len, else 2048), parallel.bucket_params (Megatron's DDP bucket),
+// parallel.p2p_overlap (what Megatron does for the schedule, when there are pipeline sends).
+// Idempotent; leaves what it cannot derive for check_scenario to report.
 void resolve_defaults(Scenario& scenario);
 
 // A resolved copy.

@@ -100,6 +100,11 @@ TEST(PredictFacade, ResolvingFillsTheDefaultsThatDependOnOtherSettings) {
   EXPECT_EQ(r.parallel.dp, 8);                                    // 1024 / (8 x 16)
   EXPECT_EQ(r.parallel.p2p_overlap, Strategy::P2pOverlap::none);  // Megatron's 1F1B
   EXPECT_EQ(r.training.seq_len, s.model.max_seq_len);             // GPT-3's 2048
+  EXPECT_EQ(r.parallel.bucket_params, 40e6);                      // Megatron: max(40M, 1M x 8)
+  Scenario wide = s;
+  wide.parallel.tp = 2;
+  wide.parallel.pp = 1;
+  EXPECT_EQ(resolved(wide).parallel.bucket_params, 512e6);  // 1M x dp 512
   s.parallel.schedule = ScheduleKind::interleaved;
   s.parallel.vpp = 2;
   EXPECT_EQ(resolved(s).parallel.p2p_overlap, Strategy::P2pOverlap::steady_state);
