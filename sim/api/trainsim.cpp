@@ -1,5 +1,9 @@
 #include "sim/api/trainsim.hpp"
 
+#include <fmt/format.h>
+
+#include "sim/search/search.hpp"
+
 #if defined(TRAINSIM_HAVE_FLOW_ENGINE)
 #include "sim/network/flow_step.hpp"
 #endif
@@ -48,9 +52,52 @@ StepPrediction predict_on_engine(const Scenario& scenario, const PredictOptions&
   throw std::logic_error("predict: unknown engine");
 }
 
+// Strategies searched for the next best value of each "auto" setting, to say what it beat.
+constexpr int kAutoRunnersUp = 64;
+
+// Why the search chose `field`'s value: what the winner beat, and the best strategy with another
+// value of that setting.
+std::string reason_for(SearchField field, const SearchResult& found, double memory_headroom) {
+  const RankedStrategy& best = found.best.front();
+  std::string reason = fmt::format(
+      "the fastest strategy that fits in memory ({:.0f}% headroom) of {} searched ({} predicted)",
+      100 * memory_headroom, found.counts.considered, found.counts.simulated);
+  for (std::size_t i = 1; i < found.best.size(); ++i) {
+    const RankedStrategy& other = found.best[i];
+    if (value_of(other.choice, field) == value_of(best.choice, field)) continue;
+    const double slower = other.prediction.step_time_s / best.prediction.step_time_s - 1;
+    return reason + fmt::format("; the best with {} = {} is {:.1f}% slower", path_of(field),
+                                value_of(other.choice, field).dump(), 100 * slower);
+  }
+  return reason + fmt::format("; the next {} best use it too", found.best.size() - 1);
+}
+
+// The scenario with its "auto" settings filled by the search, then predicted on its engine.
+StepPrediction predict_auto(const Scenario& scenario, const PredictOptions& options) {
+  SearchOptions search_options;
+  search_options.fields = FieldSet::none();
+  for (const std::string& path : scenario.auto_settings)
+    search_options.fields.insert(*search_field_at(path));
+  search_options.top = kAutoRunnersUp;
+  search_options.keep_dp = true;  // a stated dp is not "auto"
+  Scenario stated = scenario;
+  stated.auto_settings.clear();
+  const SearchResult found = search(stated, search_options);
+  Scenario chosen = found.best.front().scenario;
+  chosen.engine = scenario.engine;
+  StepPrediction out = predict(chosen, options);
+  for (const std::string& path : scenario.auto_settings) {
+    const SearchField field = *search_field_at(path);
+    out.assumptions.push_back({path, value_of(found.best.front().choice, field),
+                               reason_for(field, found, search_options.memory_headroom)});
+  }
+  return out;
+}
+
 }  // namespace
 
 StepPrediction predict(const Scenario& scenario, const PredictOptions& options) {
+  if (!scenario.auto_settings.empty()) return predict_auto(scenario, options);
   std::vector<Diagnostic> warnings;
   const Scenario ready = checked(scenario, &warnings);
   StepPrediction out = predict_on_engine(ready, options);

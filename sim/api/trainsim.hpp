@@ -44,9 +44,11 @@ Scenario load_scenario(const std::filesystem::path& file,
 // Whether this build has the SimGrid flow engine (engine.network = "flow").
 bool has_flow_engine();
 
-// One training step of `scenario` on the engine it names: resolves its defaults, checks it
-// (InputError for the first error, naming its path; its warnings lead the prediction's), then
-// simulates. InfeasibleError when strict_memory is set and the step does not fit.
+// One training step of `scenario` on the engine it names: fills its "auto" settings with the
+// fastest strategy that fits (sim/search; each choice and its reason in `assumptions`), resolves
+// its defaults, checks it (InputError for the first error, naming its path; its warnings lead
+// the prediction's), then simulates. InfeasibleError when strict_memory is set and the step does
+// not fit, or when no choice of the "auto" settings fits.
 StepPrediction predict(const Scenario& scenario, const PredictOptions& options = {});
 
 }  // namespace trainsim

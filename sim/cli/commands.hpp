@@ -19,6 +19,17 @@ int run_predict(const PredictArgs& args);
 
 int run_presets(const std::string& kind);
 
+struct SearchArgs {
+  std::string scenario_file;           // empty: scenarios/default.json
+  std::vector<std::string> overrides;  // --set; a searched setting set here is pinned
+  std::vector<std::string> pins;       // searched settings kept at the scenario's values
+  int top = 5;
+  std::string objective = "time";
+  double memory_headroom = 0.05;
+  std::string format = "table";
+};
+int run_search(const SearchArgs& args);
+
 struct ValidateArgs {
   std::string records_file;
   std::string format = "table";

@@ -25,6 +25,27 @@ int main(int argc, char** argv) {
   predict_cmd->add_flag("--detailed", predict.detailed,
                         "simulate one task per layer (as --trace does)");
 
+  cli::SearchArgs search;
+  auto* search_cmd = app.add_subcommand(
+      "search", "find the fastest parallel strategies for a scenario's model, cluster and batch");
+  search_cmd->add_option("scenario", search.scenario_file,
+                         "scenario JSON (default: scenarios/default.json)");
+  search_cmd
+      ->add_option("--set", search.overrides,
+                   "override a field: PATH=VALUE (a searched setting set here is pinned)")
+      ->allow_extra_args(false);
+  search_cmd
+      ->add_option("--pin", search.pins,
+                   "keep a searched setting at the scenario's value, e.g. parallel.tp")
+      ->delimiter(',')
+      ->allow_extra_args(false);
+  search_cmd->add_option("--top", search.top, "how many strategies to show (default 5)");
+  search_cmd->add_option("--objective", search.objective, "time | cost | tokens_per_dollar");
+  search_cmd->add_option("--memory-headroom", search.memory_headroom,
+                         "fraction of GPU memory kept free (default 0.05)");
+  search_cmd->add_option("--format", search.format, "table | json | csv")
+      ->check(CLI::IsMember({"table", "json", "csv"}));
+
   std::string preset_kind;
   auto* presets_cmd =
       app.add_subcommand("presets", "list presets: models | gpus | nodes | networks");
@@ -81,6 +102,7 @@ int main(int argc, char** argv) {
   try {
     if (*predict_cmd) return cli::run_predict(predict);
     if (*presets_cmd) return cli::run_presets(preset_kind);
+    if (*search_cmd) return cli::run_search(search);
     if (*validate_cmd) return cli::run_validate(validate);
     if (*collective_cmd) return cli::run_collective(collective);
   } catch (const InputError& e) {

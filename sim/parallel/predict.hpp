@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "sim/core/diagnostic.hpp"
+#include "sim/core/json_fields.hpp"
 #include "sim/engine/engine.hpp"
 #include "sim/parallel/breakdown.hpp"
 #include "sim/parallel/memory.hpp"
@@ -20,6 +21,13 @@ struct PredictOptions {
   bool keep_timeline = false;  // keep the task graph and timeline (for traces)
 };
 
+// A setting the scenario left to trainsim ("auto"), the value chosen and why.
+struct Assumption {
+  std::string path;  // "parallel.tp"
+  Json value;        // 8, "interleaved", true
+  std::string reason;
+};
+
 struct StepPrediction {
   std::string scenario;
   int gpus = 0;
@@ -30,7 +38,8 @@ struct StepPrediction {
   Breakdown breakdown;
   int critical_stage = 0;  // the pipeline stage whose GPU the breakdown explains
   MemoryEstimate memory;
-  std::vector<Diagnostic> warnings;  // the scenario's, then the prediction's (memory)
+  std::vector<Diagnostic> warnings;     // the scenario's, then the prediction's (memory)
+  std::vector<Assumption> assumptions;  // the "auto" settings filled (the façade's predict)
   std::size_t tasks = 0;
   std::uint64_t events = 0;
   NetworkEngineKind engine = NetworkEngineKind::analytic;

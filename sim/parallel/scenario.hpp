@@ -174,6 +174,9 @@ struct Scenario {
   CollectiveOptions comm;
   EngineOptions engine;
   bool strict_memory = false;
+  // Settings stated as "auto" (their JSON paths, in kAutoSettings order): the façade's predict
+  // fills them with the fastest choice that fits (sim/search); until then they hold defaults.
+  std::vector<std::string> auto_settings;
 
   // Micro-batches each pipeline processes per step: global / (micro · dp).
   std::int64_t micro_batches() const {
@@ -193,6 +196,12 @@ struct Scenario {
   // Layers held by one pipeline stage (all its chunks).
   std::int64_t layers_on_stage(int stage) const;
 };
+
+// The settings a scenario may state as "auto" (interface.md).
+inline constexpr std::string_view kAutoSettings[] = {
+    "parallel.tp",   "parallel.pp",          "parallel.cp",       "parallel.ep",
+    "parallel.etp",  "parallel.vpp",         "parallel.schedule", "parallel.sequence_parallel",
+    "parallel.zero", "training.micro_batch", "training.recompute"};
 
 // The JSON of interface.md → a Scenario as stated: types, known fields and names are checked and
 // presets resolved (throws InputError naming the JSON path); settings left unstated keep the

@@ -277,6 +277,15 @@ void check_tensor_parallel(const Scenario& s, Findings& f) {
     f.error("parallel.tp_comm_overlap",
             "TP communication overlap works on the sequence-parallel all-gathers and "
             "reduce-scatters: set parallel.sequence_parallel to true");
+  // Transformer Engine's comm-GEMM overlap runs on Userbuffers, which maps peer GPUs' memory
+  // over NVLink (CUDA IPC / multicast handles): only a TP group inside one NVLink domain can use
+  // it (TransformerEngine issue #1071; multi-node NVLink domains came with PR #1470).
+  if (p.tp_comm_overlap && p.tp > s.cluster.node.gpus_per_node)
+    f.error("parallel.tp_comm_overlap",
+            fmt::format("TP communication overlap (Transformer Engine's Userbuffers) needs the TP "
+                        "group inside one NVLink domain: tp = {} spans nodes of {} GPUs; set it "
+                        "to false or use tp <= {}",
+                        p.tp, s.cluster.node.gpus_per_node, s.cluster.node.gpus_per_node));
   if (p.sequence_parallel && p.tp == 1)
     f.warn(DiagnosticCode::no_effect, "parallel.sequence_parallel",
            "sequence_parallel has no effect with tp = 1");

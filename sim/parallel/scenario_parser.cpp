@@ -3,6 +3,7 @@
 // bounds, which settings have no effect — is check_scenario's (scenario_checks.hpp), and the
 // defaults that depend on other fields are resolve_defaults' (scenario_defaults.hpp): a Scenario
 // built in C++ goes through both, as a parsed one does.
+#include <algorithm>
 #include <array>
 #include <cmath>
 
@@ -298,14 +299,52 @@ void parse_engine(const Json& root, EngineOptions& e) {
   }
 }
 
+// `root` without its "auto" values, whose paths go to `autos` (in kAutoSettings order); "auto"
+// anywhere else is an error naming the settings that accept it.
+Json without_autos(const Json& root, std::vector<std::string>& autos) {
+  Json copy = root;
+  std::vector<std::string> found;
+  const auto walk = [&](auto& self, Json& node, const std::string& path) -> void {
+    if (node.is_object()) {
+      for (auto it = node.begin(); it != node.end();) {
+        const std::string child = join_path(path, it.key());
+        if (it.value().is_string() && it.value().get<std::string>() == "auto") {
+          if (std::find(std::begin(kAutoSettings), std::end(kAutoSettings), child) ==
+              std::end(kAutoSettings))
+            throw InputError(child, fmt::format("\"auto\" is accepted only for {}",
+                                                fmt::join(kAutoSettings, ", ")));
+          found.push_back(child);
+          it = node.erase(it);
+        } else {
+          self(self, it.value(), child);
+          ++it;
+        }
+      }
+    } else if (node.is_array()) {
+      for (std::size_t i = 0; i < node.size(); ++i) {
+        if (node[i].is_string() && node[i].get<std::string>() == "auto")
+          throw InputError(
+              fmt::format("{}[{}]", path, i),
+              fmt::format("\"auto\" is accepted only for {}", fmt::join(kAutoSettings, ", ")));
+        self(self, node[i], fmt::format("{}[{}]", path, i));
+      }
+    }
+  };
+  walk(walk, copy, "");
+  for (std::string_view setting : kAutoSettings)
+    if (std::find(found.begin(), found.end(), setting) != found.end()) autos.emplace_back(setting);
+  return copy;
+}
+
 }  // namespace
 
-Scenario parse_scenario(const Json& root, const std::filesystem::path& base_dir) {
-  require_object(root, "");
+Scenario parse_scenario(const Json& stated_root, const std::filesystem::path& base_dir) {
+  require_object(stated_root, "");
+  Scenario s;
+  const Json root = without_autos(stated_root, s.auto_settings);
   reject_unknown_fields(root, "",
                         {"name", "description", "model", "cluster", "parallel", "training", "comm",
                          "engine", "strict_memory"});
-  Scenario s;
   set_if_given(optional_string(root, "name", ""), s.name);
   set_if_given(optional_bool(root, "strict_memory", ""), s.strict_memory);
   s.model = resolve_model(require_field(root, "model", ""), "model", base_dir);

@@ -110,6 +110,12 @@ OrderedJson prediction_to_json(const StepPrediction& p) {
   OrderedJson warnings = OrderedJson::array();
   for (const Diagnostic& w : p.warnings) warnings.push_back(w.message);
   j["warnings"] = warnings;
+  if (!p.assumptions.empty()) {
+    OrderedJson assumptions = OrderedJson::array();
+    for (const Assumption& a : p.assumptions)
+      assumptions.push_back({{"path", a.path}, {"value", a.value}, {"reason", a.reason}});
+    j["assumptions"] = assumptions;
+  }
   j["explanation"] = explain_bottleneck(p);
   OrderedJson sim;
   sim["tasks"] = p.tasks;
@@ -161,6 +167,8 @@ std::string prediction_to_table(const StepPrediction& p) {
        fmt::format("{} / {} ({})", human_bytes(p.memory.peak_bytes),
                    human_bytes(p.memory.capacity_bytes), p.memory.fits ? "fits" : "DOES NOT FIT"));
   out += explain_bottleneck(p) + "\n";
+  for (const Assumption& a : p.assumptions)
+    out += fmt::format("chosen: {} = {} ({})\n", a.path, a.value.dump(), a.reason);
   for (const Diagnostic& w : p.warnings) out += fmt::format("warning: {}\n", w.message);
   return out;
 }

@@ -239,5 +239,66 @@ TEST(PredictFacade, TheDataRootCanBeSetAndRestored) {
   EXPECT_NO_THROW(load_scenario(default_scenario_file()));
 }
 
+TEST(PredictFacade, TpCommunicationOverlapNeedsTheTpGroupInsideANode) {
+  Scenario s = default_scenario();  // DGX A100: 8 GPUs per node
+  s.parallel.sequence_parallel = true;
+  s.parallel.tp_comm_overlap = true;
+  s.parallel.dp = 0;
+  EXPECT_EQ(refusal_path(s), "accepted");
+  s.parallel.tp = 16;
+  s.parallel.pp = 8;
+  EXPECT_EQ(refusal_path(s), "parallel.tp_comm_overlap");
+}
+
+TEST(PredictFacade, AutoSettingsAreFilledWithTheFastestStrategyThatFitsAndSaySo) {
+  Scenario autos = load_scenario(default_scenario_file(), {"parallel.tp=auto", "parallel.pp=auto",
+                                                           "training.micro_batch=auto"});
+  autos.parallel.dp = 0;  // derived for each choice
+  ASSERT_EQ(autos.auto_settings,
+            (std::vector<std::string>{"parallel.tp", "parallel.pp", "training.micro_batch"}));
+  const StepPrediction chosen = predict(autos);
+  ASSERT_EQ(chosen.assumptions.size(), 3u);
+  EXPECT_EQ(chosen.assumptions[0].path, "parallel.tp");
+  EXPECT_NE(chosen.assumptions[0].reason.find("fastest"), std::string::npos);
+
+  // The same as stating the chosen values, and no slower than any other value of them.
+  Scenario stated = autos;
+  stated.auto_settings.clear();
+  stated.parallel.tp = chosen.assumptions[0].value.get<int>();
+  stated.parallel.pp = chosen.assumptions[1].value.get<int>();
+  stated.training.micro_batch = chosen.assumptions[2].value.get<int>();
+  EXPECT_EQ(report_of(predict(stated)), report_of([&] {
+              StepPrediction p = chosen;
+              p.assumptions.clear();
+              return p;
+            }()));
+  for (const auto& [tp, pp] : {std::pair{8, 16}, {4, 32}, {8, 8}}) {
+    Scenario other = stated;
+    other.parallel.tp = tp;
+    other.parallel.pp = pp;
+    const StepPrediction p = predict(other);
+    if (p.memory.peak_bytes <= 0.95 * p.memory.capacity_bytes) {
+      EXPECT_GE(p.step_time_s, chosen.step_time_s) << "tp " << tp << " pp " << pp;
+    }
+  }
+}
+
+TEST(PredictFacade, AStatedDpConstrainsTheAutoSettings) {
+  const StepPrediction p =
+      predict(load_scenario(default_scenario_file(), {"parallel.tp=auto", "parallel.pp=auto"}));
+  ASSERT_EQ(p.assumptions.size(), 2u);
+  EXPECT_EQ(p.assumptions[0].value.get<int>() * p.assumptions[1].value.get<int>() * 8, 1024);
+}
+
+TEST(PredictFacade, AutoIsRefusedWhereItCannotBeSearched) {
+  try {
+    load_scenario(default_scenario_file(), {"training.global_batch=auto"});
+    FAIL() << "accepted an auto global batch";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.json_path(), "training.global_batch");
+    EXPECT_NE(std::string(e.what()).find("parallel.tp"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace trainsim
