@@ -30,6 +30,16 @@ struct SearchArgs {
 };
 int run_search(const SearchArgs& args);
 
+struct SweepArgs {
+  std::string scenario_file;  // empty: scenarios/default.json
+  std::vector<std::string> vary;
+  std::vector<std::string> overrides;
+  bool search = false;
+  double memory_headroom = 0.05;  // with --search
+  std::string format = "table";
+};
+int run_sweep(const SweepArgs& args);
+
 struct ValidateArgs {
   std::string records_file;
   std::string format = "table";

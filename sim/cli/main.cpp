@@ -46,6 +46,24 @@ int main(int argc, char** argv) {
   search_cmd->add_option("--format", search.format, "table | json | csv")
       ->check(CLI::IsMember({"table", "json", "csv"}));
 
+  cli::SweepArgs sweep;
+  auto* sweep_cmd = app.add_subcommand(
+      "sweep", "predict a scenario at every combination of varied fields (capacity planning)");
+  sweep_cmd->add_option("scenario", sweep.scenario_file,
+                        "scenario JSON (default: scenarios/default.json)");
+  sweep_cmd
+      ->add_option("--vary", sweep.vary,
+                   "PATH=V1,V2,... or PATH=A..B*F (geometric), A..B+S, A..B; repeat to combine")
+      ->required()
+      ->allow_extra_args(false);
+  sweep_cmd->add_option("--set", sweep.overrides, "override a field: PATH=VALUE")
+      ->allow_extra_args(false);
+  sweep_cmd->add_flag("--search", sweep.search, "the best strategy at each point");
+  sweep_cmd->add_option("--memory-headroom", sweep.memory_headroom,
+                        "with --search: fraction of GPU memory kept free (default 0.05)");
+  sweep_cmd->add_option("--format", sweep.format, "table | json | csv")
+      ->check(CLI::IsMember({"table", "json", "csv"}));
+
   std::string preset_kind;
   auto* presets_cmd =
       app.add_subcommand("presets", "list presets: models | gpus | nodes | networks");
@@ -103,6 +121,7 @@ int main(int argc, char** argv) {
     if (*predict_cmd) return cli::run_predict(predict);
     if (*presets_cmd) return cli::run_presets(preset_kind);
     if (*search_cmd) return cli::run_search(search);
+    if (*sweep_cmd) return cli::run_sweep(sweep);
     if (*validate_cmd) return cli::run_validate(validate);
     if (*collective_cmd) return cli::run_collective(collective);
   } catch (const InputError& e) {
