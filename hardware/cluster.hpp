@@ -6,12 +6,19 @@
 
 namespace trainsim {
 
+// A PUE between the hyperscalers' fleet averages (Google reports 1.10 for 2023, Meta about 1.09)
+// and the industry's (Uptime Institute's 2023 survey: 1.58), for a modern AI data centre.
+inline constexpr double kDefaultPue = 1.2;
+
 struct ClusterSpec {
   GpuSpec gpu;
   NodeSpec node;
   NetworkSpec network;
   HardwareProfile profile;
   int nodes = 1;
+  double gpu_hour_usd = 0;  // price per GPU-hour; 0 = unknown (no cost estimate)
+  // Power usage effectiveness of the data centre: facility power / IT power.
+  double pue = kDefaultPue;
 
   int total_gpus() const { return nodes * node.gpus_per_node; }
 };

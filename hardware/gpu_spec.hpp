@@ -19,6 +19,7 @@ struct GpuSpec {
   double nvlink_Bps = 0;  // per GPU, per direction (0 = no NVLink / Infinity Fabric)
   double pcie_Bps = 0;    // per direction
   double l2_cache_bytes = 0;
+  double tdp_W = 0;  // board power limit; 0 = unknown (no energy estimate)
 
   double peak_flops_per_s(Precision p) const { return dense_peak_flops_per_s[index_of(p)]; }
 };

@@ -13,6 +13,8 @@ struct NodeSpec {
   bool nvls = false;      // NVLink SHARP (in-switch reduction, Hopper and later)
   int nics_per_node = 0;  // compute-fabric NICs (storage NICs excluded)
   double nic_Bps = 0;     // per NIC, per direction
+  // Datasheet maximum of the whole system (GPUs, CPUs, NICs, switches, fans); 0 = unknown.
+  double max_system_power_W = 0;
 };
 
 }  // namespace trainsim

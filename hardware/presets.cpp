@@ -107,10 +107,11 @@ std::vector<PresetSummary> list_presets_in(const std::filesystem::path& dir) {
 
 GpuSpec parse_gpu_spec(const Json& obj, std::string_view path) {
   require_object(obj, path);
-  reject_unknown_fields(obj, path,
-                        {"name", "description", "source", "vendor", "compute_capability",
-                         "sm_count", "dense_peak_TFLOPs", "hbm_capacity_GiB", "hbm_GBps",
-                         "nvlink_GBps_per_direction", "pcie_GBps_per_direction", "l2_cache_MiB"});
+  reject_unknown_fields(
+      obj, path,
+      {"name", "description", "source", "vendor", "compute_capability", "sm_count",
+       "dense_peak_TFLOPs", "hbm_capacity_GiB", "hbm_GBps", "nvlink_GBps_per_direction",
+       "pcie_GBps_per_direction", "l2_cache_MiB", "tdp_W"});
   check_common_fields(obj, path);
 
   GpuSpec gpu;
@@ -150,6 +151,7 @@ GpuSpec parse_gpu_spec(const Json& obj, std::string_view path) {
   gpu.pcie_Bps = require_positive_number(obj, "pcie_GBps_per_direction", path) * kGBToBytes;
   gpu.l2_cache_bytes =
       optional_non_negative_number(obj, "l2_cache_MiB", path).value_or(0.0) * kMiBToBytes;
+  gpu.tdp_W = optional_positive_number(obj, "tdp_W", path).value_or(0.0);
   return gpu;
 }
 
@@ -167,7 +169,7 @@ NodeSpec parse_node_spec(const Json& obj, std::string_view path) {
   require_object(obj, path);
   reject_unknown_fields(obj, path,
                         {"name", "description", "source", "default_gpu", "gpus_per_node",
-                         "nvswitch", "nvls", "nics_per_node", "nic_Gbps"});
+                         "nvswitch", "nvls", "nics_per_node", "nic_Gbps", "max_system_power_kW"});
   check_common_fields(obj, path);
 
   NodeSpec node;
@@ -188,6 +190,8 @@ NodeSpec parse_node_spec(const Json& obj, std::string_view path) {
                      "\"nvls\": false");
   node.nics_per_node = require_positive_int32(obj, "nics_per_node", path);
   node.nic_Bps = require_positive_number(obj, "nic_Gbps", path) * kGbitToBytes;
+  node.max_system_power_W =
+      optional_positive_number(obj, "max_system_power_kW", path).value_or(0.0) * 1e3;
   return node;
 }
 

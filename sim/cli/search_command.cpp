@@ -72,12 +72,12 @@ int run_search(const SearchArgs& args) {
   if (!objective)
     throw InputError("--objective",
                      fmt::format("'{}'; allowed: time, cost, tokens_per_dollar", args.objective));
-  if (*objective != Objective::time)
-    throw InputError("--objective",
-                     fmt::format("'{}' needs a price per GPU-hour, which trainsim does not model "
-                                 "yet; use --objective time (with a fixed GPU count every "
-                                 "objective ranks strategies alike)",
-                                 args.objective));
+  if (*objective != Objective::time && scenario.cluster.gpu_hour_usd <= 0)
+    throw InputError("cluster.gpu_hour_usd",
+                     fmt::format("--objective {} needs a price per GPU-hour: GPU '{}' has no "
+                                 "default in hardware/presets/prices.json; set "
+                                 "cluster.gpu_hour_usd",
+                                 args.objective, scenario.cluster.gpu.name));
   if (scenario.engine.network != NetworkEngineKind::analytic)
     std::cerr << "trainsim: note: search predicts with the analytic engine (the flow engine "
                  "takes seconds per strategy); predict the winner with engine.network = flow\n";

@@ -63,6 +63,7 @@ void finish_prediction(const Scenario& scenario, std::shared_ptr<StepWorkload> w
     const double peak = scenario.cluster.gpu.peak_flops_per_s(scenario.training.precision);
     out.mfu = out.model_flops_per_step / (out.step_time_s * scenario.gpus * peak);
   }
+  out.run = estimate_training_run(scenario, out.step_time_s, out.breakdown);
   if (options.keep_timeline) {
     out.workload = std::move(workload);
     out.timeline = std::move(timeline);

@@ -13,6 +13,7 @@
 #include "sim/parallel/memory.hpp"
 #include "sim/parallel/scenario.hpp"
 #include "sim/parallel/step_builder.hpp"
+#include "sim/parallel/training_run.hpp"
 
 namespace trainsim {
 
@@ -40,6 +41,7 @@ struct StepPrediction {
   MemoryEstimate memory;
   std::vector<Diagnostic> warnings;     // the scenario's, then the prediction's (memory)
   std::vector<Assumption> assumptions;  // the "auto" settings filled (the façade's predict)
+  std::optional<TrainingRun> run;       // with training.tokens: the whole run
   std::size_t tasks = 0;
   std::uint64_t events = 0;
   NetworkEngineKind engine = NetworkEngineKind::analytic;

@@ -129,6 +129,7 @@ struct TrainingConfig {
   RecomputeKind recompute = RecomputeKind::none;
   Framework framework = Framework::megatron;
   bool flash_attention = true;
+  double tokens = 0;  // tokens of the whole training run; 0: no time-to-train estimate
   bool operator==(const TrainingConfig&) const = default;
 };
 

@@ -11,6 +11,7 @@
 #include <fmt/ranges.h>
 
 #include "hardware/presets.hpp"
+#include "hardware/prices.hpp"
 #include "models/model_presets.hpp"
 #include "sim/core/errors.hpp"
 #include "sim/parallel/scenario.hpp"
@@ -56,7 +57,9 @@ void parse_degree(const Json& obj, std::string_view key, int& out) {
 ClusterSpec parse_cluster(const Json& root, const std::filesystem::path& base_dir, int& gpus_out) {
   const Json& cluster = require_field(root, "cluster", "");
   require_object(cluster, "cluster");
-  reject_unknown_fields(cluster, "cluster", {"gpu", "node", "nodes", "gpus", "network", "profile"});
+  reject_unknown_fields(
+      cluster, "cluster",
+      {"gpu", "node", "nodes", "gpus", "network", "profile", "gpu_hour_usd", "pue"});
   ClusterSpec spec;
   spec.node = resolve_node(require_field(cluster, "node", "cluster"), "cluster.node");
   if (cluster.contains("gpu") && !cluster["gpu"].is_null())
@@ -67,6 +70,20 @@ ClusterSpec parse_cluster(const Json& root, const std::filesystem::path& base_di
     throw InputError("cluster.gpu",
                      "required: the node names no default_gpu (set cluster.gpu to a preset such "
                      "as h100-sxm5-80gb, or cluster.node.default_gpu)");
+
+  // The price a training run's cost uses: stated, else the GPU preset's default (prices.json).
+  if (const auto price = optional_positive_number(cluster, "gpu_hour_usd", "cluster"))
+    spec.gpu_hour_usd = *price;
+  else
+    spec.gpu_hour_usd = default_gpu_hour_usd(spec.gpu.name).value_or(0.0);
+  if (const auto pue = optional_positive_number(cluster, "pue", "cluster")) {
+    if (*pue < 1 || *pue > 3)
+      throw InputError("cluster.pue",
+                       fmt::format("{} is not a power usage effectiveness: facility power / IT "
+                                   "power is at least 1 (and below 3 in any data centre)",
+                                   *pue));
+    spec.pue = *pue;
+  }
 
   const auto nodes = optional_positive_int(cluster, "nodes", "cluster");
   const auto gpus = optional_positive_int(cluster, "gpus", "cluster");
@@ -116,10 +133,11 @@ void parse_training(const Json& root, TrainingConfig& t) {
   require_object(training, "training");
   reject_unknown_fields(training, "training",
                         {"global_batch", "micro_batch", "seq_len", "precision", "recompute",
-                         "framework", "flash_attention"});
+                         "framework", "flash_attention", "tokens"});
   t.global_batch = require_positive_int(training, "global_batch", "training");
   set_if_given(optional_positive_int(training, "micro_batch", "training"), t.micro_batch);
   set_if_given(optional_positive_int(training, "seq_len", "training"), t.seq_len);
+  set_if_given(optional_positive_number(training, "tokens", "training"), t.tokens);
   if (const auto p = optional_string(training, "precision", "training")) {
     const auto parsed = parse_precision(*p);
     if (!parsed || *parsed == Precision::tf32)

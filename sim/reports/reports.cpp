@@ -24,6 +24,13 @@ std::string human_bytes(double bytes) {
   return fmt::format("{:.0f} B", bytes);
 }
 
+std::string human_dollars(double usd) {
+  if (usd >= 1e9) return fmt::format("${:.2f} billion", usd / 1e9);
+  if (usd >= 1e6) return fmt::format("${:.2f} million", usd / 1e6);
+  if (usd >= 1e3) return fmt::format("${:.1f} thousand", usd / 1e3);
+  return fmt::format("${:.2f}", usd);
+}
+
 std::string human_seconds(double s) {
   if (s >= 1.0) return fmt::format("{:.3f} s", s);
   if (s >= 1e-3) return fmt::format("{:.3f} ms", s * 1e3);
@@ -110,6 +117,25 @@ OrderedJson prediction_to_json(const StepPrediction& p) {
   OrderedJson warnings = OrderedJson::array();
   for (const Diagnostic& w : p.warnings) warnings.push_back(w.message);
   j["warnings"] = warnings;
+  if (p.run) {
+    const TrainingRun& r = *p.run;
+    const auto optional = [](const std::optional<double>& v) {
+      return v ? OrderedJson(*v) : OrderedJson(nullptr);
+    };
+    OrderedJson run;
+    run["tokens"] = r.tokens;
+    run["steps"] = r.steps;
+    run["time_to_train_s"] = r.time_to_train_s;
+    run["time_to_train_days"] = r.time_to_train_s / 86400;
+    run["gpu_hours"] = r.gpu_hours;
+    run["gpu_hour_usd"] = optional(r.gpu_hour_usd);
+    run["cost_usd"] = optional(r.cost_usd);
+    run["average_power_kw"] =
+        r.average_power_W ? OrderedJson(*r.average_power_W / 1e3) : OrderedJson(nullptr);
+    run["energy_mwh"] = optional(r.energy_mwh);
+    run["pue"] = r.pue;
+    j["run"] = run;
+  }
   if (!p.assumptions.empty()) {
     OrderedJson assumptions = OrderedJson::array();
     for (const Assumption& a : p.assumptions)
@@ -166,6 +192,18 @@ std::string prediction_to_table(const StepPrediction& p) {
   line("peak / capacity",
        fmt::format("{} / {} ({})", human_bytes(p.memory.peak_bytes),
                    human_bytes(p.memory.capacity_bytes), p.memory.fits ? "fits" : "DOES NOT FIT"));
+  if (p.run) {
+    const TrainingRun& r = *p.run;
+    out += fmt::format("training run ({:.3g} tokens, {:.0f} steps):\n", r.tokens, r.steps);
+    line("time to train", fmt::format("{:.1f} days", r.time_to_train_s / 86400));
+    line("GPU-hours", fmt::format("{:.0f}", r.gpu_hours));
+    line("cost", r.cost_usd ? fmt::format("{} at ${:.2f} per GPU-hour", human_dollars(*r.cost_usd),
+                                          *r.gpu_hour_usd)
+                            : std::string("unknown (set cluster.gpu_hour_usd)"));
+    line("energy", r.energy_mwh ? fmt::format("{:.3g} MWh ({:.0f} kW average, PUE {:.2f})",
+                                              *r.energy_mwh, *r.average_power_W / 1e3, r.pue)
+                                : std::string("unknown (the GPU states no tdp_W)"));
+  }
   out += explain_bottleneck(p) + "\n";
   for (const Assumption& a : p.assumptions)
     out += fmt::format("chosen: {} = {} ({})\n", a.path, a.value.dump(), a.reason);

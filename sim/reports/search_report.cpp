@@ -55,6 +55,22 @@ std::string setting_differences(const StrategyChoice& a, const StrategyChoice& b
   return out;
 }
 
+// The money objectives' column (none for time: the step is already shown).
+std::string objective_header(Objective objective) {
+  return objective == Objective::time ? std::string() : fmt::format("{:>14}  ", name_of(objective));
+}
+
+std::string objective_cell(Objective objective, const RankedStrategy& r) {
+  if (objective == Objective::time) return {};
+  const auto v = objective_value(objective, r.scenario, r.prediction);
+  if (!v) return fmt::format("{:>14}  ", "-");
+  const std::string_view unit = v->unit;
+  const std::string text = unit == "tokens/USD" ? fmt::format("{:.0f}", v->value)
+                           : unit == "USD/step" ? fmt::format("${:.2f}/step", v->value)
+                                                : fmt::format("${:.0f}", v->value);
+  return fmt::format("{:>14}  ", text);
+}
+
 bool within_headroom(const StepPrediction& p, double headroom) {
   return p.memory.peak_bytes <= p.memory.capacity_bytes * (1 - headroom);
 }
@@ -136,6 +152,8 @@ OrderedJson search_to_json(const SearchResult& result, const SearchReportContext
     one["training"] = strategy["training"];
     const Loss loss = largest_loss(r.prediction.breakdown);
     one["largest_loss"] = {{"part", loss.name}, {"seconds", loss.seconds}};
+    if (const auto v = objective_value(context.objective, r.scenario, r.prediction))
+      one["objective_value"] = {{"value", v->value}, {"unit", v->unit}};
     results.push_back(one);
   }
   j["results"] = results;
@@ -171,9 +189,10 @@ std::string search_to_table(const SearchResult& result, const SearchReportContex
       n.bounded, n.simulated);
   out += fmt::format(
       "{:>3} {:>4} {:>4} {:>3} {:>3} {:>5} {:>4} {:<12} {:>3} {:<9} {:>3} {:>4} "
-      "{:>5} {:>3} {:>10} {:>11} {:>6} {:>8}  {}\n",
+      "{:>5} {:>3} {:>10} {:>11} {:>6} {:>8}  {}{}\n",
       "#", "tp", "pp", "cp", "ep", "dp", "mb", "schedule", "vpp", "recompute", "sp", "zero",
-      "shard", "ovl", "step (s)", "tokens/s", "MFU", "peak GB", "largest loss");
+      "shard", "ovl", "step (s)", "tokens/s", "MFU", "peak GB", objective_header(context.objective),
+      "largest loss");
   for (std::size_t i = 0; i < result.best.size(); ++i) {
     const RankedStrategy& r = result.best[i];
     const StrategyChoice& c = r.choice;
@@ -181,12 +200,13 @@ std::string search_to_table(const SearchResult& result, const SearchReportContex
     const Loss loss = largest_loss(p.breakdown);
     out += fmt::format(
         "{:>3} {:>4} {:>4} {:>3} {:>3} {:>5} {:>4} {:<12} {:>3} {:<9} {:>3} {:>4} {:>5} {:>3} "
-        "{:>10.3f} {:>11.0f} {:>5.1f}% {:>8.1f}  {} {}\n",
+        "{:>10.3f} {:>11.0f} {:>5.1f}% {:>8.1f}  {}{} {}\n",
         i + 1, c.tp, c.pp, c.cp, c.ep, dp_of(r), c.micro_batch, name_of(c.schedule), c.vpp,
         name_of(c.recompute), c.sequence_parallel ? "y" : "n", c.zero,
         c.zero_shard_size > 0 ? fmt::format("{}", c.zero_shard_size) : "all",
         c.tp_comm_overlap ? "y" : "n", p.step_time_s, p.tokens_per_s, 100 * p.mfu,
-        p.memory.peak_bytes / 1e9, loss.name, seconds(loss.seconds));
+        p.memory.peak_bytes / 1e9, objective_cell(context.objective, r), loss.name,
+        seconds(loss.seconds));
   }
   const std::string why = why_winner_wins(result);
   if (!why.empty()) out += "why: " + why + "\n";

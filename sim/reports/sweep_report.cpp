@@ -75,6 +75,11 @@ std::string sweep_to_table(const SweepOptions& options, const std::vector<SweepP
   for (std::size_t i = 0; i < options.vary.size(); ++i)
     out += fmt::format("{:<{}}  ", options.vary[i].path, widths[i]);
   out += fmt::format("{:>10} {:>11} {:>6} {:>8}", "step (s)", "tokens/s", "MFU", "peak GB");
+  // With training.tokens: the whole run.
+  const bool runs = std::any_of(points.begin(), points.end(), [](const SweepPoint& p) {
+    return p.prediction && p.prediction->run;
+  });
+  if (runs) out += fmt::format(" {:>7} {:>11} {:>9}", "days", "cost", "MWh");
   if (options.search) out += "  strategy";
   out += "\n";
   for (const SweepPoint& p : points) {
@@ -87,6 +92,13 @@ std::string sweep_to_table(const SweepOptions& options, const std::vector<SweepP
     const StepPrediction& r = *p.prediction;
     out += fmt::format("{:>10.3f} {:>11.0f} {:>5.1f}% {:>8.1f}", r.step_time_s, r.tokens_per_s,
                        100 * r.mfu, r.memory.peak_bytes / 1e9);
+    if (runs) {
+      const auto& run = r.run;
+      out += fmt::format(" {:>7} {:>11} {:>9}",
+                         run ? fmt::format("{:.1f}", run->time_to_train_s / 86400) : "-",
+                         run && run->cost_usd ? fmt::format("${:.3g}M", *run->cost_usd / 1e6) : "-",
+                         run && run->energy_mwh ? fmt::format("{:.0f}", *run->energy_mwh) : "-");
+    }
     if (p.strategy) {
       const StrategyChoice& c = *p.strategy;
       out += fmt::format("  tp {} pp {} dp {}{} mb {} {}{} recompute {} zero {}", c.tp, c.pp,
@@ -106,7 +118,9 @@ std::string sweep_to_csv(const SweepOptions& options, const std::vector<SweepPoi
     out += csv_field(v.path);
     out += ',';
   }
-  out += "status,step_time_s,tokens_per_s,mfu,peak_bytes,fits";
+  out +=
+      "status,step_time_s,tokens_per_s,mfu,peak_bytes,fits,time_to_train_s,gpu_hours,cost_usd,"
+      "energy_mwh";
   if (options.search)
     out += ",tp,pp,dp,cp,ep,vpp,schedule,micro_batch,recompute,sequence_parallel,zero";
   out += ",message\n";
@@ -120,8 +134,14 @@ std::string sweep_to_csv(const SweepOptions& options, const std::vector<SweepPoi
       const StepPrediction& r = *p.prediction;
       out += fmt::format(",{},{},{},{},{}", r.step_time_s, r.tokens_per_s, r.mfu,
                          r.memory.peak_bytes, r.memory.fits);
+      const auto optional = [](const std::optional<double>& v) {
+        return v ? fmt::format("{}", *v) : std::string();
+      };
+      out += r.run ? fmt::format(",{},{},{},{}", r.run->time_to_train_s, r.run->gpu_hours,
+                                 optional(r.run->cost_usd), optional(r.run->energy_mwh))
+                   : std::string(",,,,");
     } else {
-      out += ",,,,,";
+      out += ",,,,,,,,,";
     }
     if (options.search) {
       if (p.strategy) {

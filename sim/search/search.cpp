@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <map>
 #include <utility>
 
 #include <fmt/format.h>
@@ -335,6 +336,26 @@ class Searcher {
     }
   }
 
+  // Counts a unit's points as expand would sort them, all its valid ones as bounded.
+  void count_bounded(const Unit& u) {
+    const Group& group = groups_[u.group];
+    const std::int64_t dp_cp = group.dp * group.choice.cp;
+    auto [at, fresh] = zero_counts_.try_emplace(dp_cp);
+    ZeroCounts& n = at->second;
+    if (fresh)
+      for (const ZeroOption& o : zeros_) {
+        if (space_.shard_redundant(o.shard, dp_cp))
+          ++n.redundant;
+        else if (shard_invalid(o.shard, dp_cp))
+          ++n.invalid;
+        else
+          ++n.valid;
+      }
+    counts_.redundant += n.redundant;
+    counts_.invalid += n.invalid;
+    counts_.bounded += n.valid;
+  }
+
   void examine_units() {
     std::vector<Point> wave;
     std::size_t next = 0;
@@ -347,10 +368,7 @@ class Searcher {
         const Unit& u = units_[next++];
         if (u.bound_s > threshold) {
           // Sorted by bound: this unit and every later one are out.
-          std::vector<Point> rest;
-          for (std::size_t i = next - 1; i < units_.size(); ++i)
-            expand(units_[i], rest, counts_.redundant, counts_.invalid);
-          counts_.bounded += rest.size();
+          for (std::size_t i = next - 1; i < units_.size(); ++i) count_bounded(units_[i]);
           next = units_.size();
           break;
         }
@@ -456,6 +474,11 @@ class Searcher {
   std::vector<Ranked> best_;
   Closest closest_;
   SearchCounts counts_;
+  // How a unit's (zero, shard) points divide, by its dp·cp.
+  struct ZeroCounts {
+    std::uint64_t redundant = 0, invalid = 0, valid = 0;
+  };
+  std::map<std::int64_t, ZeroCounts> zero_counts_;
 };
 
 }  // namespace
@@ -476,6 +499,20 @@ std::optional<Objective> objective_named(std::string_view name) {
   for (Objective o : {Objective::time, Objective::cost, Objective::tokens_per_dollar})
     if (name_of(o) == name) return o;
   return std::nullopt;
+}
+
+std::optional<ObjectiveValue> objective_value(Objective objective, const Scenario& s,
+                                              const StepPrediction& p) {
+  if (objective == Objective::time) return ObjectiveValue{p.step_time_s, "s/step"};
+  const double price = s.cluster.gpu_hour_usd;
+  if (price <= 0) return std::nullopt;
+  const double step_usd = p.step_time_s * p.gpus * price / 3600.0;
+  if (objective == Objective::cost)
+    return p.run && p.run->cost_usd ? ObjectiveValue{*p.run->cost_usd, "USD"}
+                                    : ObjectiveValue{step_usd, "USD/step"};
+  const double tokens_per_step =
+      static_cast<double>(s.training.global_batch) * static_cast<double>(s.training.seq_len);
+  return ObjectiveValue{step_usd > 0 ? tokens_per_step / step_usd : 0, "tokens/USD"};
 }
 
 SearchResult search(const Scenario& stated, const SearchOptions& options) {

@@ -28,6 +28,16 @@ std::string_view name_of(Objective objective);
 // nullopt for an unknown name.
 std::optional<Objective> objective_named(std::string_view name);
 
+// What an objective shows for a prediction: seconds per step; US dollars for the whole run
+// (training.tokens) or else per step; tokens per dollar. nullopt for a money objective without a
+// price per GPU-hour (cluster.gpu_hour_usd, or the GPU's default in prices.json).
+struct ObjectiveValue {
+  double value = 0;
+  std::string_view unit;  // "s/step", "USD", "USD/step", "tokens/USD"
+};
+std::optional<ObjectiveValue> objective_value(Objective objective, const Scenario& scenario,
+                                              const StepPrediction& prediction);
+
 struct SearchOptions {
   FieldSet fields = FieldSet::all();  // the settings searched; the others keep their values
   // Whether the scenario's dp (when it states one) constrains tp·pp·cp; otherwise dp is derived

@@ -46,7 +46,8 @@ double step_time_lower_bound(const Scenario& s, const PassCostTable& costs) {
   double bound = *std::max_element(stage_s.begin(), stage_s.end());
   double pipeline = stage_s.back();
   for (int vs = 0; vs + 1 < p.pp; ++vs) pipeline += forward_s[static_cast<std::size_t>(vs)];
-  if (p.schedule == ScheduleKind::gpipe || p.schedule == ScheduleKind::one_f_one_b)
+  if (p.schedule == ScheduleKind::gpipe || p.schedule == ScheduleKind::one_f_one_b ||
+      p.schedule == ScheduleKind::interleaved)
     for (int vs = 0; vs + 1 < p.pp; ++vs) pipeline += backward_s[static_cast<std::size_t>(vs)];
   bound = std::max(bound, pipeline);
   // The engine adds the same durations in another order: allow for its rounding.

@@ -10,8 +10,10 @@
 //     which waits for that micro-batch's forwards through virtual stages 0 … pp − 2 (one per
 //     earlier stage, for every schedule: interleaved and ZB-V both place chunk 0 down the
 //     stages). So the step lasts at least that fill plus the last stage's total.
-//  3. Under GPipe and 1F1B the last stage's final pass is a backward, which the earlier stages'
-//     backwards of the same micro-batch then follow one after another: the drain adds to 2.
+//  3. Under GPipe, 1F1B and the interleaved schedule the last stage's final pass is the backward
+//     of a micro-batch through chunk 0 (virtual stage pp − 1), which that micro-batch's backwards
+//     through virtual stages pp − 2 … 0 then follow one after another: the drain adds to 2.
+//     (Zero-bubble schedules may end on a weight pass, which nothing waits for.)
 // Pipeline transfers, the optimizer, DP communication and waits only add to these, so they are
 // left out. Tested against the engine on every bundled scenario and random strategies.
 #include "sim/parallel/pass_costs.hpp"

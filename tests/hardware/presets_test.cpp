@@ -1,5 +1,6 @@
 // GPU, node and network presets: what ships, what the loader converts, and how it rejects input.
 #include "hardware/presets.hpp"
+#include "hardware/prices.hpp"
 
 #include <algorithm>
 #include <functional>
@@ -133,6 +134,21 @@ TEST(HardwarePresets, EveryNumberHasASource) {
       }
     }
   }
+}
+
+// Every default price names a GPU preset and says where it comes from; the GPUs with a TDP use
+// it for a run's energy.
+TEST(HardwarePresets, EveryDefaultPriceIsForAGpuPresetAndHasASource) {
+  const Json prices = load_json_file(data_root() / "hardware" / "presets" / "prices.json");
+  const auto gpus = preset_names_in(data_root() / "hardware" / "presets" / "gpus");
+  for (const auto& [gpu, usd] : prices["gpu_hour_usd"].items()) {
+    EXPECT_NE(std::find(gpus.begin(), gpus.end(), gpu), gpus.end()) << gpu;
+    EXPECT_TRUE(prices["source"].contains(gpu)) << gpu;
+    EXPECT_EQ(default_gpu_hour_usd(gpu), usd.get<double>()) << gpu;
+  }
+  EXPECT_FALSE(default_gpu_hour_usd("mi300x").has_value());
+  EXPECT_DOUBLE_EQ(resolve_gpu(Json("h100-sxm5-80gb"), "cluster.gpu").tdp_W, 700);
+  EXPECT_DOUBLE_EQ(resolve_node(Json("dgx-h100"), "cluster.node").max_system_power_W, 10200);
 }
 
 // --- Units: datasheet units in the file, SI in the struct ---------------------------------------

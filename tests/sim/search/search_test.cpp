@@ -8,8 +8,11 @@
 
 #include <tbb/global_control.h>
 
+#include <filesystem>
+
 #include "sim/api/trainsim.hpp"
 #include "sim/parallel/pass_costs.hpp"
+#include "sim/parallel/pipeline_schedule.hpp"
 #include "sim/search/step_time_bound.hpp"
 
 namespace trainsim {
@@ -294,6 +297,38 @@ TEST(Search, RefusesASpaceTooLargeNamingTheFieldToPin) {
     FAIL() << "searched an enormous space";
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("pin"), std::string::npos) << e.what();
+  }
+}
+
+// The bound's drain (step_time_bound.hpp, 3.) rests on the last stage ending on chunk 0's
+// backward under these schedules.
+TEST(StepTimeBound, TheLastStageEndsOnABackwardThroughChunkZero) {
+  for (ScheduleKind schedule :
+       {ScheduleKind::gpipe, ScheduleKind::one_f_one_b, ScheduleKind::interleaved})
+    for (int pp : {2, 3, 4, 8})
+      for (std::int32_t m : {4, 8, 16, 24})
+        for (int vpp : schedule == ScheduleKind::interleaved ? std::vector<int>{2, 3, 4}
+                                                             : std::vector<int>{1}) {
+          if (schedule == ScheduleKind::interleaved && m % pp != 0) continue;
+          const ScheduleStep last = pipeline_order(schedule, pp, pp - 1, m, vpp).back();
+          EXPECT_EQ(last.pass, PassKind::backward) << name_of(schedule) << " pp " << pp;
+          EXPECT_EQ(last.chunk, 0) << name_of(schedule) << " pp " << pp << " vpp " << vpp;
+        }
+}
+
+TEST(StepTimeBound, NeverExceedsThePredictionOfABundledScenario) {
+  for (const auto& entry : std::filesystem::directory_iterator(data_root() / "scenarios")) {
+    const Scenario s = load_scenario(entry.path());
+    const Scenario r = resolved(s);
+    const ComputeCost compute(r.cluster.gpu, r.cluster.profile);
+    const CollectiveCost collectives(r.cluster.gpu, r.cluster.node, r.cluster.network, r.comm);
+    const double bound =
+        step_time_lower_bound(r, build_pass_costs(r, compute, collectives, parallel_groups(r)));
+    Scenario analytic = s;
+    analytic.engine.network = NetworkEngineKind::analytic;
+    const double step = predict(analytic).step_time_s;
+    EXPECT_LE(bound, step) << entry.path();
+    EXPECT_GT(bound, 0.5 * step) << entry.path() << ": a bound this loose prunes little";
   }
 }
 
