@@ -45,6 +45,8 @@ struct ValidateArgs {
   std::string format = "table";
   std::vector<std::string> overrides;
   std::string scenarios_dir;  // when set, each generated scenario is written there as <id>.json
+  std::string unstated = "default";  // default | auto: what a setting a record leaves unstated
+                                     // becomes (UnstatedSettings)
 };
 int run_validate(const ValidateArgs& args);
 

@@ -58,7 +58,9 @@ int run_validate(const ValidateArgs& args) {
   std::vector<Row> rows;
   std::vector<std::pair<std::string, std::string>> skipped;
   for (std::size_t index = 0; index < records.size(); ++index) {
-    PublishedRecord published = convert_published(records, index, supplement);
+    PublishedRecord published = convert_published(
+        records, index, supplement,
+        args.unstated == "default" ? UnstatedSettings::fixed : UnstatedSettings::fastest);
     const std::string& id = published.id;
     if (auto* skip = std::get_if<SkippedRecord>(&published.conversion)) {
       skipped.emplace_back(id, skip->reason);
@@ -78,6 +80,8 @@ int run_validate(const ValidateArgs& args) {
               measured_s,
               relative_error(p.step_time_s, measured_s),
               c.assumptions};
+      for (const Assumption& a : p.assumptions)
+        row.assumptions.push_back(fmt::format("chosen {} = {}", a.path, a.value.dump()));
       row.assumptions.push_back("measured from " + c.measured_from);
       rows.push_back(std::move(row));
     } catch (const InputError& e) {

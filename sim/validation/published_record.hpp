@@ -20,6 +20,7 @@ struct PublishedRecord {
 // `records[index]` of a records file (a JSON array). Throws InputError for a malformed
 // supplement entry (Supplement::fill).
 PublishedRecord convert_published(const Json& records, std::size_t index,
-                                  const Supplement& supplement);
+                                  const Supplement& supplement,
+                                  UnstatedSettings unstated = UnstatedSettings::fixed);
 
 }  // namespace trainsim

@@ -68,7 +68,9 @@ std::optional<StatedFabric> omni_path_fabric(const std::string& inter,
 
 }  // namespace
 
-std::variant<RecordConversion, SkippedRecord> convert_record(const Json& record) {
+std::variant<RecordConversion, SkippedRecord> convert_record(const Json& record,
+                                                             UnstatedSettings unstated) {
+  const bool fastest = unstated == UnstatedSettings::fastest;
   RecordConversion c;
   if (!record.is_object()) return SkippedRecord{"not a JSON object"};
   const std::string type = text(record, "type");
@@ -163,6 +165,7 @@ std::variant<RecordConversion, SkippedRecord> convert_record(const Json& record)
   // --- strategy, with the frameworks' defaults where the source is silent ---
   const std::string id = text(record, "id");
   const bool nemo = id.rfind("dgxc-", 0) == 0;
+  const bool megatron_2021 = id.rfind("mlm-sc21", 0) == 0 || id.rfind("bloom", 0) == 0;
   Json p = {{"tp", par["tp"]}, {"pp", par["pp"]}};
   for (const char* key : {"dp", "cp", "ep"})
     if (auto v = number(par, key)) p[key] = *v;
@@ -176,6 +179,9 @@ std::variant<RecordConversion, SkippedRecord> convert_record(const Json& record)
   }
   if (const Json* sp = field(par, "sp"); sp && sp->is_boolean()) {
     p["sequence_parallel"] = sp->get<bool>();
+  } else if (fastest && !nemo && !megatron_2021) {
+    p["sequence_parallel"] = "auto";
+    c.assumptions.push_back("sequence_parallel unstated: the fastest that fits");
   } else {
     p["sequence_parallel"] = nemo && par["tp"].get<double>() > 1;
     c.assumptions.push_back(
@@ -194,6 +200,9 @@ std::variant<RecordConversion, SkippedRecord> convert_record(const Json& record)
       recompute = "full";
     else if (text.rfind("selective", 0) == 0)
       recompute = "selective";
+  } else if (fastest && !megatron_2021) {
+    recompute = "auto";
+    c.assumptions.push_back("recompute unstated: the fastest that fits");
   } else {
     c.assumptions.push_back("recompute unstated: none");
   }
@@ -205,7 +214,6 @@ std::variant<RecordConversion, SkippedRecord> convert_record(const Json& record)
     precision = "fp8";
   else if (precision_text.find("fp16") != std::string::npos)
     precision = "fp16";
-  const bool megatron_2021 = id.rfind("mlm-sc21", 0) == 0 || id.rfind("bloom", 0) == 0;
   if (id.rfind("mlm-sc21-t2-zero3", 0) == 0) {
     // The record's notes: "ZeRO-3 via DeepSpeed integrated into Megatron codebase" (2021, DeepSpeed
     // 0.3-0.4): per-submodule fetches synchronized the host (no prefetch overlap), parameters
@@ -259,6 +267,9 @@ std::variant<RecordConversion, SkippedRecord> convert_record(const Json& record)
   if (megatron_2021) training["flash_attention"] = false;
   if (auto mb = number(batch, "micro")) {
     training["micro_batch"] = *mb;
+  } else if (fastest) {
+    training["micro_batch"] = "auto";
+    c.assumptions.push_back("micro_batch unstated: the fastest that fits");
   } else {
     training["micro_batch"] = 1;
     c.assumptions.push_back("micro_batch unstated: 1");

@@ -213,6 +213,20 @@ TEST(Cli, ValidateReportsPerRecordErrorsAndGroupMape) {
   for (const auto& s : j["skipped"]) EXPECT_FALSE(s["reason"].get<std::string>().empty());
 }
 
+TEST(Cli, ValidateCanLeaveUnstatedSettingsToTheSearchAndSaysWhatItChose) {
+  const CliRun r = trainsim("validate " + kData +
+                            "/validation/published-dev.json --unstated auto --format json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  int chosen = 0;
+  const auto j = nlohmann::json::parse(r.out);
+  for (const auto& record : j["records"])
+    for (const auto& a : record["assumptions"])
+      chosen += a.get<std::string>().rfind("chosen ", 0) == 0;
+  EXPECT_GT(chosen, 10);
+  EXPECT_EQ(
+      trainsim("validate " + kData + "/validation/published-dev.json --unstated guess").status, 2);
+}
+
 TEST(Cli, ValidateFillsOnlyUnstatedFieldsFromTheSupplementAndSaysWhere) {
   // A records file and its supplement: the supplement's micro-batch 2 fills the record that
   // leaves it null and loses to the one that states 4; both get the supplement's vpp.

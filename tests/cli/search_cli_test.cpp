@@ -63,7 +63,8 @@ TEST(SearchCli, ASettingGivenWithSetOrPinIsNotSearched) {
   const CliRun r = trainsim("search " + kEightGpus +
                             " --top 5 --format json --set parallel.cp=2 --pin training.recompute");
   ASSERT_EQ(r.status, 0) << r.err;
-  for (const auto& result : nlohmann::json::parse(r.out)["results"]) {
+  const auto j = nlohmann::json::parse(r.out);
+  for (const auto& result : j["results"]) {
     EXPECT_EQ(result["parallel"]["cp"], 2);
     EXPECT_EQ(result["training"]["recompute"], "selective");
   }

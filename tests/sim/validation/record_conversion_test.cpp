@@ -173,5 +173,29 @@ TEST(RecordConversion, RecordIdsFallInTheirPublicationsGroup) {
   EXPECT_EQ(group_of("nodash"), "nodash");
 }
 
+TEST(RecordConversion, UnstatedSettingsCanBeLeftToTheSearchWhereTheFrameworkOffersAChoice) {
+  Json record = complete_record();
+  record["id"] = "mcore-example";  // Megatron-Core: SP and selective recomputation exist
+  record["parallel"].erase("sp");
+  record["parallel"].erase("recompute");
+  record["batch"].erase("micro");
+  const auto fixed = convert_record(record);
+  EXPECT_EQ(converted(fixed).scenario["training"]["micro_batch"], 1);
+  const auto fastest = convert_record(record, UnstatedSettings::fastest);
+  const Json s = converted(fastest).scenario;
+  EXPECT_EQ(s["training"]["micro_batch"], "auto");
+  EXPECT_EQ(s["training"]["recompute"], "auto");
+  EXPECT_EQ(s["parallel"]["sequence_parallel"], "auto");
+  EXPECT_EQ(s["parallel"]["tp"], 2) << "stated settings stay";
+
+  // 2021 Megatron had neither sequence parallelism nor selective recomputation to choose.
+  record["id"] = "mlm-sc21-example";
+  const auto old_conversion = convert_record(record, UnstatedSettings::fastest);
+  const Json old = converted(old_conversion).scenario;
+  EXPECT_EQ(old["parallel"]["sequence_parallel"], false);
+  EXPECT_EQ(old["training"]["recompute"], "none");
+  EXPECT_EQ(old["training"]["micro_batch"], "auto");
+}
+
 }  // namespace
 }  // namespace trainsim
