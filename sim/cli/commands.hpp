@@ -4,7 +4,10 @@
 #include <string>
 #include <vector>
 
+#include <memory>
+
 #include "sim/parallel/predict.hpp"
+#include "sim/search/work_spread.hpp"
 
 namespace trainsim::cli {
 
@@ -27,6 +30,7 @@ struct SearchArgs {
   std::string objective = "time";
   double memory_headroom = 0.05;
   std::string format = "table";
+  std::shared_ptr<const WorkSpread> spread;  // MPI ranks sharing the search (sim/mpi)
 };
 int run_search(const SearchArgs& args);
 
@@ -37,6 +41,7 @@ struct SweepArgs {
   bool search = false;
   double memory_headroom = 0.05;  // with --search
   std::string format = "table";
+  std::shared_ptr<const WorkSpread> spread;  // MPI ranks sharing each point's search
 };
 int run_sweep(const SweepArgs& args);
 

@@ -7,9 +7,28 @@
 
 #include "sim/cli/commands.hpp"
 #include "sim/core/errors.hpp"
+#if defined(TRAINSIM_HAVE_MPI)
+#include <optional>
+
+#include "sim/mpi/mpi_spread.hpp"
+#endif
 
 int main(int argc, char** argv) {
   using namespace trainsim;
+  std::shared_ptr<const WorkSpread> spread;
+#if defined(TRAINSIM_HAVE_MPI)
+  // Under mpirun the ranks share each search; rank 0 alone prints (every rank computes the same
+  // result and exit status).
+  std::optional<MpiSession> mpi;
+  if (MpiSession::launched_by_mpi()) {
+    mpi.emplace(argc, argv);
+    spread = std::make_shared<MpiSpread>(*mpi);
+    if (mpi->rank() != 0) {
+      std::cout.setstate(std::ios::badbit);
+      std::cerr.setstate(std::ios::badbit);
+    }
+  }
+#endif
   CLI::App app{"trainsim: predict the step time, breakdown and memory of parallel LLM training"};
   app.require_subcommand(1);
 
@@ -125,6 +144,7 @@ int main(int argc, char** argv) {
   try {
     if (*predict_cmd) return cli::run_predict(predict);
     if (*presets_cmd) return cli::run_presets(preset_kind);
+    search.spread = sweep.spread = spread;
     if (*search_cmd) return cli::run_search(search);
     if (*sweep_cmd) return cli::run_sweep(sweep);
     if (*validate_cmd) return cli::run_validate(validate);

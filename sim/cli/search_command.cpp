@@ -38,7 +38,8 @@ void pin_settings(const SearchArgs& args, SearchOptions& options) {
 // has run for a second; erased when it ends.
 class ProgressLine {
  public:
-  ProgressLine() : enabled_(isatty(STDERR_FILENO) == 1), start_(Clock::now()) {}
+  explicit ProgressLine(bool allowed)
+      : enabled_(allowed && isatty(STDERR_FILENO) == 1), start_(Clock::now()) {}
   ~ProgressLine() {
     if (shown_) std::cerr << "\r\033[K" << std::flush;
   }
@@ -87,7 +88,8 @@ int run_search(const SearchArgs& args) {
   pin_settings(args, options);
   options.top = args.top;
   options.memory_headroom = args.memory_headroom;
-  ProgressLine progress;
+  options.spread = args.spread;
+  ProgressLine progress(!args.spread || args.spread->rank() == 0);
   options.progress = [&progress](std::uint64_t done, std::uint64_t total) {
     progress(done, total);
   };

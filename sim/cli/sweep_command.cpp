@@ -17,6 +17,7 @@ int run_sweep(const SweepArgs& args) {
   options.overrides = args.overrides;
   options.search = args.search;
   options.search_options.memory_headroom = args.memory_headroom;
+  options.search_options.spread = args.spread;
   const std::vector<SweepPoint> points = sweep(file, options);
   if (args.format == "json")
     std::cout << sweep_to_json(options, points).dump(2) << "\n";

@@ -163,7 +163,7 @@ std::vector<SweepPoint> sweep(const std::filesystem::path& scenario_file,
   }
 
   std::vector<SweepPoint> out(points);
-  tbb::parallel_for(std::size_t{0}, points, [&](std::size_t index) {
+  const auto predict_point = [&](std::size_t index) {
     SweepPoint& point = out[index];
     Json json = base;
     std::size_t rest = index;
@@ -191,7 +191,15 @@ std::vector<SweepPoint> sweep(const std::filesystem::path& scenario_file,
       point.status = SweepPoint::Status::infeasible;
       point.message = e.what();
     }
-  });
+  };
+  // Searches shared between processes run one point at a time, in the same order everywhere
+  // (their exchanges must match); otherwise the points run in parallel.
+  const bool shared = search_options.spread && search_options.spread->size() > 1;
+  if (options.search && shared) {
+    for (std::size_t index = 0; index < points; ++index) predict_point(index);
+  } else {
+    tbb::parallel_for(std::size_t{0}, points, predict_point);
+  }
   // Nothing predicted: the variation or the scenario is wrong, not the points.
   if (std::all_of(out.begin(), out.end(),
                   [](const SweepPoint& p) { return p.status == SweepPoint::Status::invalid; }))

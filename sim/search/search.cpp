@@ -1,8 +1,10 @@
 #include "sim/search/search.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <limits>
 #include <map>
+#include <type_traits>
 #include <utility>
 
 #include <fmt/format.h>
@@ -163,10 +165,12 @@ std::string_view widest_field(const SearchSpace& space) {
 }
 
 // What became of one predicted-or-rejected point of a wave.
+// Sent between processes as bytes: only what the merge needs. The prediction stays with the
+// process that made it; finish() predicts again what another process ranked best.
 struct Outcome {
-  enum class Kind { invalid, over_memory, simulated } kind = Kind::invalid;
+  enum class Kind : std::uint8_t { invalid, over_memory, simulated } kind = Kind::invalid;
   double peak_bytes = 0;
-  StepPrediction prediction;
+  double step_time_s = 0;
 };
 
 struct Closest {
@@ -180,8 +184,24 @@ struct Ranked {
   double step_time_s;
   std::uint64_t index;
   StrategyChoice choice;
-  StepPrediction prediction;
+  std::optional<StepPrediction> prediction;  // absent: made by another process
 };
+
+// Trivially copyable records as bytes, and back: what processes exchange.
+template <typename T>
+std::string to_bytes(const std::vector<T>& items) {
+  static_assert(std::is_trivially_copyable_v<T>);
+  return std::string(reinterpret_cast<const char*>(items.data()), items.size() * sizeof(T));
+}
+
+template <typename T>
+void append_from_bytes(const std::string& bytes, std::vector<T>& out) {
+  static_assert(std::is_trivially_copyable_v<T>);
+  const std::size_t n = bytes.size() / sizeof(T);
+  const std::size_t at = out.size();
+  out.resize(at + n);
+  std::memcpy(static_cast<void*>(out.data() + at), bytes.data(), n * sizeof(T));
+}
 
 class Searcher {
  public:
@@ -271,6 +291,7 @@ class Searcher {
                                      stated_.cluster.network, stated_.comm);
     tbb::enumerable_thread_specific<Scenario> scratch(stated_);
     tbb::parallel_for(std::size_t{0}, groups_.size(), [&](std::size_t g) {
+      if (!mine(g)) return;
       const Group& group = groups_[g];
       GroupUnits& out = per_group[g];
       Scenario& s = scratch.local();
@@ -294,11 +315,34 @@ class Searcher {
                              o.schedule, o.vpp, step_time_lower_bound(s, costs)});
       }
     });
+    std::vector<Unit> units;
+    std::uint64_t counted[2] = {0, 0};  // redundant, invalid
     for (GroupUnits& gu : per_group) {
-      counts_.redundant += gu.redundant;
-      counts_.invalid += gu.invalid;
-      units_.insert(units_.end(), gu.units.begin(), gu.units.end());
+      counted[0] += gu.redundant;
+      counted[1] += gu.invalid;
+      units.insert(units.end(), gu.units.begin(), gu.units.end());
     }
+    if (spread()) {
+      // Every process gets every process's units and counts.
+      std::string mine_bytes = to_bytes(std::vector<std::uint64_t>{counted[0], counted[1]});
+      mine_bytes += to_bytes(units);
+      units.clear();
+      counted[0] = counted[1] = 0;
+      for (const std::string& theirs : options_.spread->all_gather(mine_bytes)) {
+        std::vector<std::uint64_t> their_counts;
+        append_from_bytes(theirs.substr(0, 2 * sizeof(std::uint64_t)), their_counts);
+        counted[0] += their_counts.at(0);
+        counted[1] += their_counts.at(1);
+        append_from_bytes(theirs.substr(2 * sizeof(std::uint64_t)), units);
+      }
+      // Space order, as one process would have them.
+      std::sort(units.begin(), units.end(), [](const Unit& a, const Unit& b) {
+        return a.group != b.group ? a.group < b.group : a.schedule_point < b.schedule_point;
+      });
+    }
+    counts_.redundant += counted[0];
+    counts_.invalid += counted[1];
+    units_ = std::move(units);
     // Lowest bound first; ties in space order (units_ is in space order already).
     std::stable_sort(units_.begin(), units_.end(),
                      [](const Unit& a, const Unit& b) { return a.bound_s < b.bound_s; });
@@ -375,27 +419,16 @@ class Searcher {
         expand(u, wave, counts_.redundant, counts_.invalid);
       }
       std::vector<Outcome> outcomes(wave.size());
+      std::vector<std::optional<StepPrediction>> predictions(wave.size());
       tbb::parallel_for(std::size_t{0}, wave.size(), [&](std::size_t i) {
+        if (!mine(i)) return;
         Scenario& s = scratch.local();
         apply_choice(wave[i].choice, stated_, s);
-        Outcome& out = outcomes[i];
-        const std::vector<Diagnostic> diagnostics = check_scenario(s);
-        if (has_errors(diagnostics)) return;
-        const Scenario ready = resolved(s);
-        const MemoryEstimate memory = estimate_peak_memory(ready);
-        out.peak_bytes = memory.peak_bytes;
-        if (memory.peak_bytes > memory.capacity_bytes * allowed_fraction) {
-          out.kind = Outcome::Kind::over_memory;
-          return;
-        }
-        // What the façade's predict does on the analytic engine: the checks' warnings first.
-        out.kind = Outcome::Kind::simulated;
-        out.prediction = predict_step(ready);
-        const std::vector<Diagnostic> warnings = warnings_of(diagnostics);
-        out.prediction.warnings.insert(out.prediction.warnings.begin(), warnings.begin(),
-                                       warnings.end());
+        predictions[i] = evaluate(s, allowed_fraction, outcomes[i]);
       });
-      for (std::size_t i = 0; i < wave.size(); ++i) merge(wave[i], std::move(outcomes[i]));
+      if (spread()) exchange(outcomes);
+      for (std::size_t i = 0; i < wave.size(); ++i)
+        merge(wave[i], outcomes[i], std::move(predictions[i]));
       if (options_.progress)
         options_.progress(counts_.redundant + counts_.invalid + counts_.over_memory +
                               counts_.bounded + counts_.simulated,
@@ -403,7 +436,51 @@ class Searcher {
     }
   }
 
-  void merge(const Point& point, Outcome&& outcome) {
+  // One point: checked, its memory estimated, and predicted as the façade's predict does on the
+  // analytic engine (the checks' warnings first) when it fits.
+  static std::optional<StepPrediction> evaluate(const Scenario& s, double allowed_fraction,
+                                                Outcome& out) {
+    const std::vector<Diagnostic> diagnostics = check_scenario(s);
+    if (has_errors(diagnostics)) return std::nullopt;
+    const Scenario ready = resolved(s);
+    const MemoryEstimate memory = estimate_peak_memory(ready);
+    out.peak_bytes = memory.peak_bytes;
+    if (memory.peak_bytes > memory.capacity_bytes * allowed_fraction) {
+      out.kind = Outcome::Kind::over_memory;
+      return std::nullopt;
+    }
+    out.kind = Outcome::Kind::simulated;
+    StepPrediction prediction = predict_step(ready);
+    const std::vector<Diagnostic> warnings = warnings_of(diagnostics);
+    prediction.warnings.insert(prediction.warnings.begin(), warnings.begin(), warnings.end());
+    out.step_time_s = prediction.step_time_s;
+    return prediction;
+  }
+
+  bool spread() const { return options_.spread && options_.spread->size() > 1; }
+  // Whether item i (a group, a wave's point) is this process's to evaluate.
+  bool mine(std::size_t i) const {
+    return !spread() || static_cast<int>(i % static_cast<std::size_t>(options_.spread->size())) ==
+                            options_.spread->rank();
+  }
+
+  // Every process's outcomes of the wave, in place of the ones it did not evaluate.
+  void exchange(std::vector<Outcome>& outcomes) const {
+    struct Sent {
+      std::uint32_t position;
+      Outcome outcome;
+    };
+    std::vector<Sent> sent;
+    for (std::size_t i = 0; i < outcomes.size(); ++i)
+      if (mine(i)) sent.push_back({static_cast<std::uint32_t>(i), outcomes[i]});
+    std::vector<Sent> received;
+    for (const std::string& theirs : options_.spread->all_gather(to_bytes(sent)))
+      append_from_bytes(theirs, received);
+    for (const Sent& r : received) outcomes.at(r.position) = r.outcome;
+  }
+
+  void merge(const Point& point, const Outcome& outcome,
+             std::optional<StepPrediction>&& prediction) {
     switch (outcome.kind) {
       case Outcome::Kind::invalid:
         ++counts_.invalid;
@@ -418,8 +495,7 @@ class Searcher {
         break;
     }
     ++counts_.simulated;
-    Ranked r{outcome.prediction.step_time_s, point.index, point.choice,
-             std::move(outcome.prediction)};
+    Ranked r{outcome.step_time_s, point.index, point.choice, std::move(prediction)};
     const auto before = [](const Ranked& a, const Ranked& b) {
       return a.step_time_s < b.step_time_s || (a.step_time_s == b.step_time_s && a.index < b.index);
     };
@@ -459,7 +535,11 @@ class Searcher {
     for (Ranked& r : best_) {
       Scenario s = stated_;
       apply_choice(r.choice, stated_, s);
-      result.best.push_back({r.choice, r.index, std::move(s), std::move(r.prediction)});
+      if (!r.prediction) {  // another process's: the same computation, the same result
+        Outcome again;
+        r.prediction = evaluate(s, 1 - options_.memory_headroom, again);
+      }
+      result.best.push_back({r.choice, r.index, std::move(s), std::move(*r.prediction)});
     }
     return result;
   }

@@ -12,12 +12,14 @@
 // depend on the number of threads.
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string_view>
 #include <vector>
 
 #include "sim/parallel/predict.hpp"
 #include "sim/search/search_space.hpp"
+#include "sim/search/work_spread.hpp"
 
 namespace trainsim {
 
@@ -50,6 +52,9 @@ struct SearchOptions {
   bool prune = true;  // false: predict every feasible point (the exhaustive reference)
   // Called after each wave from the calling thread: points settled so far, and in all.
   std::function<void(std::uint64_t done, std::uint64_t total)> progress;
+  // Shares the work with other processes (MPI ranks; sim/mpi); null: this process alone. Every
+  // process gets the same result.
+  std::shared_ptr<const WorkSpread> spread;
 };
 
 // Where each point of the space went; they add up to `considered`.

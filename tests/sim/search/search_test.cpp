@@ -8,7 +8,10 @@
 
 #include <tbb/global_control.h>
 
+#include <barrier>
 #include <filesystem>
+#include <memory>
+#include <thread>
 
 #include "sim/api/trainsim.hpp"
 #include "sim/parallel/pass_costs.hpp"
@@ -329,6 +332,65 @@ TEST(StepTimeBound, NeverExceedsThePredictionOfABundledScenario) {
     const double step = predict(analytic).step_time_s;
     EXPECT_LE(bound, step) << entry.path();
     EXPECT_GT(bound, 0.5 * step) << entry.path() << ": a bound this loose prunes little";
+  }
+}
+
+// N "ranks" as threads of this process, exchanging through shared memory as MPI ranks do
+// through MPI_Allgatherv (sim/mpi): every rank must call all_gather at the same points.
+class ThreadRanks {
+ public:
+  explicit ThreadRanks(int size) : slots_(static_cast<std::size_t>(size)), sync_(size) {}
+
+  class Rank final : public WorkSpread {
+   public:
+    Rank(ThreadRanks& all, int rank) : all_(all), rank_(rank) {}
+    int rank() const override { return rank_; }
+    int size() const override { return static_cast<int>(all_.slots_.size()); }
+    std::vector<std::string> all_gather(const std::string& mine) const override {
+      all_.slots_[static_cast<std::size_t>(rank_)] = mine;
+      all_.sync_.arrive_and_wait();
+      std::vector<std::string> everyone = all_.slots_;
+      all_.sync_.arrive_and_wait();  // nobody writes the next round before all have read
+      return everyone;
+    }
+
+   private:
+    ThreadRanks& all_;
+    int rank_;
+  };
+
+ private:
+  std::vector<std::string> slots_;
+  std::barrier<> sync_;
+};
+
+TEST(Search, RanksSharingTheWorkEachGetWhatOneProcessGets) {
+  SearchOptions options;
+  options.top = 5;
+  for (const Scenario& s : {small_moe(), tight_memory()}) {
+    const SearchResult alone = search(s, options);
+    for (int size : {2, 3}) {
+      ThreadRanks ranks(size);
+      std::vector<SearchResult> results(static_cast<std::size_t>(size));
+      std::vector<std::thread> threads;
+      for (int r = 0; r < size; ++r)
+        threads.emplace_back([&, r] {
+          SearchOptions mine = options;
+          mine.spread = std::make_shared<ThreadRanks::Rank>(ranks, r);
+          results[static_cast<std::size_t>(r)] = search(s, mine);
+        });
+      for (std::thread& t : threads) t.join();
+      for (const SearchResult& shared : results) {
+        EXPECT_EQ(shared.counts, alone.counts) << size << " ranks";
+        ASSERT_EQ(shared.best.size(), alone.best.size());
+        for (std::size_t i = 0; i < alone.best.size(); ++i) {
+          EXPECT_EQ(shared.best[i].index, alone.best[i].index);
+          EXPECT_EQ(shared.best[i].prediction.step_time_s, alone.best[i].prediction.step_time_s);
+          EXPECT_EQ(shared.best[i].prediction.memory.peak_bytes,
+                    alone.best[i].prediction.memory.peak_bytes);
+        }
+      }
+    }
   }
 }
 

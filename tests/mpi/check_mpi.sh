@@ -1,0 +1,26 @@
+#!/bin/sh
+# Two MPI ranks print exactly what one process prints (search, sweep --search), and exit alike.
+# Usage: check_mpi.sh TRAINSIM MPIEXEC SOURCE_DIR
+set -u
+trainsim=$1
+mpiexec=$2
+scenarios=$3/scenarios
+status=0
+check() {
+  one=$("$trainsim" "$@" 2>/dev/null)
+  one_status=$?
+  two=$("$mpiexec" -n 2 --oversubscribe --allow-run-as-root "$trainsim" "$@" 2>/dev/null)
+  two_status=$?
+  if [ "$one" != "$two" ] || [ "$one_status" != "$two_status" ]; then
+    echo "FAIL: 2 ranks differ from 1 process (exit $two_status vs $one_status): $*"
+    status=1
+  else
+    echo "ok: $*"
+  fi
+}
+check search "$scenarios/llama3.1-8b-single-node.json" --top 4 --format json
+check search --top 3
+check sweep --vary cluster.nodes=1,2 --set model=gpt3-1.3b --set training.global_batch=64 \
+  --search --format csv
+check search --set parallel.tp=7
+exit $status
