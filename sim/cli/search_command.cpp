@@ -109,7 +109,7 @@ int run_search(const SearchArgs& args) {
   if (args.format == "json")
     std::cout << search_to_json(result, context).dump(2) << "\n";
   else if (args.format == "csv")
-    std::cout << search_to_csv(result);
+    std::cout << search_to_csv(result, context);
   else
     std::cout << search_to_table(result, context);
   return 0;

@@ -224,19 +224,19 @@ std::string search_to_table(const SearchResult& result, const SearchReportContex
   return out;
 }
 
-std::string search_to_csv(const SearchResult& result) {
+std::string search_to_csv(const SearchResult& result, const SearchReportContext& context) {
   std::string out =
       "rank,tp,pp,dp,cp,ep,etp,vpp,schedule,sequence_parallel,zero,zero_shard_size,"
       "tp_comm_overlap,micro_batch,recompute,step_time_s,tokens_per_s,mfu,peak_bytes,"
       "compute_s,bubble_s,optimizer_s,exposed_tp_s,exposed_pp_s,exposed_dp_s,exposed_cp_s,"
-      "exposed_ep_s,largest_loss\n";
+      "exposed_ep_s,largest_loss,objective_value,objective_unit\n";
   for (std::size_t i = 0; i < result.best.size(); ++i) {
     const RankedStrategy& r = result.best[i];
     const StrategyChoice& c = r.choice;
     const StepPrediction& p = r.prediction;
     const Breakdown& b = p.breakdown;
     out += fmt::format(
-        "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+        "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},",
         i + 1, c.tp, c.pp, dp_of(r), c.cp, c.ep, c.etp > 0 ? c.etp : c.tp, c.vpp,
         name_of(c.schedule), c.sequence_parallel, c.zero, c.zero_shard_size, c.tp_comm_overlap,
         c.micro_batch, name_of(c.recompute), p.step_time_s, p.tokens_per_s, p.mfu,
@@ -244,6 +244,8 @@ std::string search_to_csv(const SearchResult& result) {
         b.exposed(TimeCategory::tp_comm), b.exposed(TimeCategory::pp_comm),
         b.exposed(TimeCategory::dp_comm), b.exposed(TimeCategory::cp_comm),
         b.exposed(TimeCategory::ep_comm), largest_loss(b).name);
+    const auto v = objective_value(context.objective, r.scenario, p);
+    out += v ? fmt::format("{},{}\n", v->value, v->unit) : std::string(",\n");
   }
   return out;
 }

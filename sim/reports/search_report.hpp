@@ -32,7 +32,7 @@ std::string why_winner_wins(const SearchResult& result);
 
 OrderedJson search_to_json(const SearchResult& result, const SearchReportContext& context);
 std::string search_to_table(const SearchResult& result, const SearchReportContext& context);
-std::string search_to_csv(const SearchResult& result);
+std::string search_to_csv(const SearchResult& result, const SearchReportContext& context);
 
 // The searchable settings of a strategy as the scenario's "parallel" and "training" objects.
 OrderedJson strategy_to_json(const StrategyChoice& choice, int dp);
