@@ -144,7 +144,7 @@ std::vector<double> run_in_child_process(std::size_t expected_count,
   if (tag != MessageTag::ok || size != expected_count * sizeof(double))
     throw std::logic_error("flow simulation: malformed result from the SimGrid child process");
   std::vector<double> finish_s(expected_count);
-  std::memcpy(finish_s.data(), data.data() + kHeader, size);
+  if (size > 0) std::memcpy(finish_s.data(), data.data() + kHeader, size);
   return finish_s;
 }
 

@@ -198,6 +198,7 @@ template <typename T>
 void append_from_bytes(const std::string& bytes, std::vector<T>& out) {
   static_assert(std::is_trivially_copyable_v<T>);
   const std::size_t n = bytes.size() / sizeof(T);
+  if (n == 0) return;  // memcpy from an empty string's data() is undefined
   const std::size_t at = out.size();
   out.resize(at + n);
   std::memcpy(static_cast<void*>(out.data() + at), bytes.data(), n * sizeof(T));

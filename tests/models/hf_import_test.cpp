@@ -11,6 +11,7 @@
 
 #include "models/model_presets.hpp"
 #include "sim/core/errors.hpp"
+#include "tests/models/model_test_support.hpp"
 
 namespace trainsim {
 namespace {
@@ -23,20 +24,9 @@ ModelSpec import_fixture(const std::string& name) {
   return import_hf_config(load_json_file(kHfDir / (name + ".json")), name, "config");
 }
 
-ModelSpec preset(const std::string& name) {
-  return resolve_model(name, "model", ".");
-}
+using model_tests::preset;
 
-std::string input_error(const std::function<void()>& fn, const std::string& json_path) {
-  try {
-    fn();
-  } catch (const InputError& e) {
-    EXPECT_EQ(e.json_path(), json_path) << e.what();
-    return e.what();
-  }
-  ADD_FAILURE() << "expected an InputError at " << json_path;
-  return "";
-}
+using model_tests::input_error;
 
 void expect_same_architecture(const ModelSpec& a, const ModelSpec& b) {
   EXPECT_EQ(a.layers, b.layers);

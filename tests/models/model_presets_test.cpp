@@ -12,22 +12,14 @@
 
 #include "sim/core/data_dir.hpp"
 #include "sim/core/errors.hpp"
+#include "tests/models/model_test_support.hpp"
 
 namespace trainsim {
 namespace {
 
 using ::testing::HasSubstr;
 
-std::string input_error(const std::function<void()>& fn, const std::string& json_path) {
-  try {
-    fn();
-  } catch (const InputError& e) {
-    EXPECT_EQ(e.json_path(), json_path) << e.what();
-    return e.what();
-  }
-  ADD_FAILURE() << "expected an InputError at " << json_path;
-  return "";
-}
+using model_tests::input_error;
 
 ModelSpec parse(const char* text) {
   return parse_model_spec(Json::parse(text), "model");

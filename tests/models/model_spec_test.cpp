@@ -8,13 +8,12 @@
 #include <gtest/gtest.h>
 
 #include "models/model_presets.hpp"
+#include "tests/models/model_test_support.hpp"
 
 namespace trainsim {
 namespace {
 
-ModelSpec preset(const std::string& name) {
-  return resolve_model(name, "model", ".");
-}
+using model_tests::preset;
 
 // A GPT-style toy: h = 8, 2 heads (head_dim 4), ffn 16, vocab 10, 3 layers.
 ModelSpec toy_gpt() {
