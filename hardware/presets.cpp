@@ -82,6 +82,12 @@ Spec resolve(const Json& value, std::string_view path, std::string_view kind, st
 
 }  // namespace
 
+Json hardware_preset_object(std::string_view kind, const std::string& name, std::string_view path) {
+  std::filesystem::path file;
+  return load_preset(kind, fmt::format("{} preset", kind.substr(0, kind.size() - 1)), name, path,
+                     &file);
+}
+
 std::vector<std::string> preset_names_in(const std::filesystem::path& dir) {
   std::vector<std::string> names;
   std::error_code ec;  // a missing folder lists nothing

@@ -28,6 +28,11 @@ GpuSpec resolve_gpu(const Json& value, std::string_view path);
 NodeSpec resolve_node(const Json& value, std::string_view path);
 NetworkSpec resolve_network(const Json& value, std::string_view path);
 
+// The preset file's object (the same fields an inline object takes), for editing one field of a
+// preset (`--set cluster.node.nic_Gbps=200`). `kind` is "gpus", "nodes" or "networks"; unknown
+// names throw InputError(path) suggesting the nearest.
+Json hardware_preset_object(std::string_view kind, const std::string& name, std::string_view path);
+
 // Sorted by name.
 std::vector<PresetSummary> list_gpu_presets();
 std::vector<PresetSummary> list_node_presets();

@@ -45,8 +45,8 @@ NormKind parse_norm(const std::string& text, std::string_view path) {
 
 MoeSpec parse_moe(const Json& obj, std::string_view path, std::int64_t default_expert_ffn) {
   require_object(obj, path);
-  reject_unknown_fields(obj, path, {"experts", "top_k", "expert_ffn_hidden", "shared_experts",
-                                    "capacity_factor"});
+  reject_unknown_fields(
+      obj, path, {"experts", "top_k", "expert_ffn_hidden", "shared_experts", "capacity_factor"});
   MoeSpec moe;
   moe.experts = require_positive_int(obj, "experts", path);
   moe.top_k = require_positive_int(obj, "top_k", path);
@@ -150,11 +150,8 @@ ModelSpec resolve_model(const Json& value, std::string_view path,
                         const std::filesystem::path& base_dir) {
   if (value.is_string()) {
     const std::string name = value.get<std::string>();
-    const auto names = preset_names_in(model_preset_dir());
-    if (std::find(names.begin(), names.end(), name) == names.end())
-      throw InputError(std::string(path), unknown_name_message("model preset", name, names));
-    const auto file = model_preset_dir() / (name + ".json");
-    ModelSpec m = parse_model_spec(load_json_file(file), file.string());
+    ModelSpec m = parse_model_spec(model_preset_object(name, path),
+                                   (model_preset_dir() / (name + ".json")).string());
     m.name = name;
     return m;
   }
@@ -166,6 +163,13 @@ ModelSpec resolve_model(const Json& value, std::string_view path,
                    fmt::format("expected a model preset name (a string), a model object or "
                                "{{\"hf_config\": \"path/config.json\"}}, got {}",
                                describe_json_type(value)));
+}
+
+Json model_preset_object(const std::string& name, std::string_view path) {
+  const auto names = preset_names_in(model_preset_dir());
+  if (std::find(names.begin(), names.end(), name) == names.end())
+    throw InputError(std::string(path), unknown_name_message("model preset", name, names));
+  return load_json_file(model_preset_dir() / (name + ".json"));
 }
 
 std::vector<PresetSummary> list_model_presets() {

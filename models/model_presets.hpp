@@ -22,4 +22,8 @@ ModelSpec resolve_model(const Json& value, std::string_view path,
 
 std::vector<PresetSummary> list_model_presets();
 
+// A model preset's object (the fields parse_model_spec takes), for editing one of its fields
+// (`--set model.layers=48`); unknown names throw InputError(path) suggesting the nearest.
+Json model_preset_object(const std::string& name, std::string_view path);
+
 }  // namespace trainsim

@@ -2,9 +2,39 @@
 
 #include <fmt/format.h>
 
+#include "hardware/presets.hpp"
+#include "models/model_presets.hpp"
 #include "sim/core/errors.hpp"
 
 namespace trainsim {
+
+namespace {
+
+// The scenario fields that name a preset or hold an object with the preset's fields.
+struct PresetField {
+  std::string_view path;
+  std::string_view hardware_kind;  // presets/<kind>/; empty for the model
+};
+constexpr PresetField kPresetFields[] = {
+    {"model", ""},
+    {"cluster.gpu", "gpus"},
+    {"cluster.node", "nodes"},
+    {"cluster.network", "networks"},
+};
+
+const PresetField* preset_field_at(std::string_view path) {
+  for (const PresetField& field : kPresetFields)
+    if (field.path == path) return &field;
+  return nullptr;
+}
+
+Json preset_object(const PresetField& field, const std::string& name) {
+  return field.hardware_kind.empty()
+             ? model_preset_object(name, field.path)
+             : hardware_preset_object(field.hardware_kind, name, field.path);
+}
+
+}  // namespace
 
 void apply_override(Json& scenario, std::string_view assignment) {
   const std::size_t eq = assignment.find('=');
@@ -48,6 +78,20 @@ void apply_override(Json& scenario, std::string_view assignment) {
     if (!node->contains(key) || (*node)[key].is_null()) (*node)[key] = Json::object();
     node = &(*node)[key];
     begin = dot + 1;
+    if (const PresetField* field = preset_field_at(walked)) {
+      // Editing one field of a preset: the preset becomes the object it stands for, renamed
+      // after the edits so reports do not present the edited hardware as the preset itself.
+      const std::string edit = fmt::format("{}={}", path.substr(begin), text);
+      if (node->is_string()) {
+        const std::string name = node->get<std::string>();
+        *node = preset_object(*field, name);
+        (*node)["name"] = fmt::format("{} with {}", name, edit);
+      } else if (node->is_object() && node->contains("name") && (*node)["name"].is_string()) {
+        const std::string name = (*node)["name"].get<std::string>();
+        if (name.find(" with ") != std::string::npos)  // an edited preset: one more edit
+          (*node)["name"] = fmt::format("{}, {}", name, edit);
+      }
+    }
   }
 }
 

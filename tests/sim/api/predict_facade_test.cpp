@@ -74,6 +74,38 @@ TEST(PredictFacade, ChangingAStrategyInCodeMatchesTheSameChangeMadeWithSet) {
   EXPECT_EQ(report_of(predict(in_code)), report_of(predict(from_json)));
 }
 
+// "What does 400G instead of 200G buy?": a field of a named preset is set like any other field.
+TEST(PredictFacade, SettingOneFieldOfANamedPresetEditsThatPresetOnly) {
+  const Json edited = load_scenario_json(
+      default_scenario_file(), {"cluster.node.nic_Gbps=100", "cluster.node.nics_per_node=4"});
+  const Json& node = edited["cluster"]["node"];
+  ASSERT_TRUE(node.is_object());
+  EXPECT_EQ(node["nic_Gbps"], 100);
+  EXPECT_EQ(node["nics_per_node"], 4);
+  EXPECT_EQ(node["gpus_per_node"], 8);  // the rest is dgx-a100's
+  EXPECT_EQ(node["name"], "dgx-a100 with nic_Gbps=100, nics_per_node=4");
+
+  const Scenario stated = default_scenario();
+  const Scenario unchanged = load_scenario(default_scenario_file(), {"cluster.node.nic_Gbps=200"});
+  EXPECT_EQ(predict(unchanged).step_time_s, predict(stated).step_time_s);
+  EXPECT_EQ(unchanged.cluster.node.nic_Bps, stated.cluster.node.nic_Bps);
+  const Scenario slower_nics =
+      load_scenario(default_scenario_file(), {"cluster.node.nic_Gbps=100"});
+  EXPECT_GT(predict(slower_nics).step_time_s, predict(stated).step_time_s);
+
+  const Scenario smaller = load_scenario(default_scenario_file(), {"model.layers=48"});
+  EXPECT_EQ(smaller.model.layers, 48);
+  EXPECT_EQ(smaller.model.hidden, stated.model.hidden);
+
+  try {
+    load_scenario_json(default_scenario_file(),
+                       {"cluster.network=nope", "cluster.network.tiers=3"});
+    ADD_FAILURE() << "an unknown preset was edited";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.json_path(), "cluster.network");
+  }
+}
+
 TEST(PredictFacade, EveryUnstatedSettingTakesTheDefaultOfACodeBuiltScenario) {
   const Json json = parse_json_text(R"({
     "model": "gpt3-1.3b",
