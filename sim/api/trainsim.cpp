@@ -72,8 +72,10 @@ std::string reason_for(SearchField field, const SearchResult& found) {
   return reason + fmt::format("; the next {} best use it too", found.best.size() - 1);
 }
 
-// The scenario with its "auto" settings filled by the search, then predicted on its engine.
-StepPrediction predict_auto(const Scenario& scenario, const PredictOptions& options) {
+}  // namespace
+
+Scenario fill_auto_settings(const Scenario& scenario, std::vector<Assumption>* assumptions) {
+  if (scenario.auto_settings.empty()) return scenario;
   SearchOptions search_options;
   search_options.fields = FieldSet::none();
   for (const std::string& path : scenario.auto_settings)
@@ -89,19 +91,23 @@ StepPrediction predict_auto(const Scenario& scenario, const PredictOptions& opti
   const SearchResult found = search(stated, search_options);
   Scenario chosen = found.best.front().scenario;
   chosen.engine = scenario.engine;
-  StepPrediction out = predict(chosen, options);
-  for (const std::string& path : scenario.auto_settings) {
-    const SearchField field = *search_field_at(path);
-    out.assumptions.push_back(
-        {path, value_of(found.best.front().choice, field), reason_for(field, found)});
+  if (assumptions) {
+    for (const std::string& path : scenario.auto_settings) {
+      const SearchField field = *search_field_at(path);
+      assumptions->push_back(
+          {path, value_of(found.best.front().choice, field), reason_for(field, found)});
+    }
   }
-  return out;
+  return chosen;
 }
 
-}  // namespace
-
 StepPrediction predict(const Scenario& scenario, const PredictOptions& options) {
-  if (!scenario.auto_settings.empty()) return predict_auto(scenario, options);
+  if (!scenario.auto_settings.empty()) {
+    std::vector<Assumption> assumptions;
+    StepPrediction out = predict(fill_auto_settings(scenario, &assumptions), options);
+    out.assumptions = std::move(assumptions);
+    return out;
+  }
   std::vector<Diagnostic> warnings;
   const Scenario ready = checked(scenario, &warnings);
   StepPrediction out = predict_on_engine(ready, options);

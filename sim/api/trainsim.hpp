@@ -44,6 +44,12 @@ Scenario load_scenario(const std::filesystem::path& file,
 // Whether this build has the SimGrid flow engine (engine.network = "flow").
 bool has_flow_engine();
 
+// `scenario` with its "auto" settings replaced by the fastest strategy that fits in memory (the
+// search restricted to them, a stated dp kept); each choice and why it won appended to
+// `assumptions`. A scenario without "auto" settings comes back unchanged.
+Scenario fill_auto_settings(const Scenario& scenario,
+                            std::vector<Assumption>* assumptions = nullptr);
+
 // One training step of `scenario` on the engine it names: fills its "auto" settings with the
 // fastest strategy that fits (sim/search; each choice and its reason in `assumptions`), resolves
 // its defaults, checks it (InputError for the first error, naming its path; its warnings lead

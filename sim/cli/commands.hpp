@@ -45,6 +45,22 @@ struct SweepArgs {
 };
 int run_sweep(const SweepArgs& args);
 
+struct ExplainArgs {
+  std::string scenario_file;  // empty: scenarios/default.json
+  std::vector<std::string> overrides;
+  int suggestions = 3;
+  double memory_headroom = 0.05;
+  std::string format = "table";
+};
+int run_explain(const ExplainArgs& args);
+
+struct CompareArgs {
+  std::vector<std::string> scenario_files;  // A [B]; none: scenarios/default.json
+  std::vector<std::string> overrides;       // with one scenario: B is A with these
+  std::string format = "table";
+};
+int run_compare(const CompareArgs& args);
+
 struct ValidateArgs {
   std::string records_file;
   std::string format = "table";

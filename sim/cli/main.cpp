@@ -83,6 +83,38 @@ int main(int argc, char** argv) {
   sweep_cmd->add_option("--format", sweep.format, "table | json | csv")
       ->check(CLI::IsMember({"table", "json", "csv"}));
 
+  cli::ExplainArgs explain;
+  auto* explain_cmd = app.add_subcommand(
+      "explain",
+      "where a step's time goes, each exposed communication, and the changes that "
+      "would help most (each predicted)");
+  explain_cmd->add_option("scenario", explain.scenario_file,
+                          "scenario JSON (default: scenarios/default.json)");
+  explain_cmd->add_option("--set", explain.overrides, "override a field: PATH=VALUE")
+      ->allow_extra_args(false);
+  explain_cmd
+      ->add_option("--suggestions", explain.suggestions, "how many changes to suggest (default 3)")
+      ->check(CLI::Range(0, 100));
+  explain_cmd
+      ->add_option("--memory-headroom", explain.memory_headroom,
+                   "fraction of GPU memory a suggestion keeps free (default 0.05)")
+      ->check(CLI::Range(0.0, 0.95));
+  explain_cmd->add_option("--format", explain.format, "table | json")
+      ->check(CLI::IsMember({"table", "json"}));
+
+  cli::CompareArgs compare;
+  auto* compare_cmd = app.add_subcommand(
+      "compare",
+      "two scenarios side by side, or one against itself with --set changes, and "
+      "what the difference comes from");
+  compare_cmd->add_option("scenarios", compare.scenario_files, "A.json [B.json]")->expected(0, 2);
+  compare_cmd
+      ->add_option("--set", compare.overrides,
+                   "with one scenario: B is A with these (PATH=VALUE); with two: applied to both")
+      ->allow_extra_args(false);
+  compare_cmd->add_option("--format", compare.format, "table | json")
+      ->check(CLI::IsMember({"table", "json"}));
+
   std::string preset_kind;
   auto* presets_cmd =
       app.add_subcommand("presets", "list presets: models | gpus | nodes | networks");
@@ -148,6 +180,8 @@ int main(int argc, char** argv) {
     if (*search_cmd) return cli::run_search(search);
     if (*sweep_cmd) return cli::run_sweep(sweep);
     if (*validate_cmd) return cli::run_validate(validate);
+    if (*explain_cmd) return cli::run_explain(explain);
+    if (*compare_cmd) return cli::run_compare(compare);
     if (*collective_cmd) return cli::run_collective(collective);
   } catch (const InputError& e) {
     std::cerr << fmt::format("trainsim: invalid input: {}\n", e.what());

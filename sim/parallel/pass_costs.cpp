@@ -82,6 +82,24 @@ PassCostTable build_pass_costs(const Scenario& sc, const ComputeCost& compute,
   const double tp_pair = (mlp_needs_tp_pair ? 2.0 : 1.0) * block_pair;
 
   PassCostTable t;
+  auto folded = [&](std::string_view piece, TimeCategory category, CollectiveKind kind,
+                    std::string_view group_name, const CommGroup& group, double bytes,
+                    double forward_calls, double backward_calls) {
+    t.collectives.push_back(
+        {piece, category, kind, group_name, group, bytes, forward_calls, backward_calls});
+  };
+  if (p.tp > 1) {
+    const double pairs = mlp_needs_tp_pair ? 2.0 : 1.0;
+    if (sp) {
+      folded("layer", TimeCategory::tp_comm, CollectiveKind::all_gather, "tp", groups.tp,
+             sp_gather_bytes, pairs, pairs);
+      folded("layer", TimeCategory::tp_comm, CollectiveKind::reduce_scatter, "tp", groups.tp,
+             activation_bytes, pairs, pairs);
+    } else {
+      folded("layer", TimeCategory::tp_comm, CollectiveKind::all_reduce, "tp", groups.tp,
+             activation_bytes, pairs, pairs);
+    }
+  }
   {  // transformer layer
     const PassOps ops = build_transformer_layer_ops(model, ctx);
     PieceCost& c = t.layer;
@@ -102,6 +120,10 @@ PassCostTable build_pass_costs(const Scenario& sc, const ComputeCost& compute,
       };
       c.forward[idx(TimeCategory::tp_comm)] = exposed(tp_pair, ops.forward);
       c.backward[idx(TimeCategory::tp_comm)] = exposed(tp_pair, ops.backward);
+      c.forward_hidden_s[idx(TimeCategory::tp_comm)] =
+          tp_pair - c.forward[idx(TimeCategory::tp_comm)];
+      c.backward_hidden_s[idx(TimeCategory::tp_comm)] =
+          tp_pair - c.backward[idx(TimeCategory::tp_comm)];
     }
     if (p.cp > 1 && p.cp_kind == ContextParallelKind::ulysses) {
       // Ulysses (DeepSpeed): all-to-alls re-shard Q, K, V from sequence to heads before attention
@@ -114,6 +136,10 @@ PassCostTable build_pass_costs(const Scenario& sc, const ComputeCost& compute,
       const double per_pass = 2.0 * a2a(q_bytes) + 2.0 * a2a(kv_bytes);  // q, k, v in; out back
       c.forward[idx(TimeCategory::cp_comm)] = per_pass;
       c.backward[idx(TimeCategory::cp_comm)] = per_pass;
+      folded("layer", TimeCategory::cp_comm, CollectiveKind::all_to_all, "cp", groups.cp, q_bytes,
+             2, 2);
+      folded("layer", TimeCategory::cp_comm, CollectiveKind::all_to_all, "cp", groups.cp, kv_bytes,
+             2, 2);
     } else if (p.cp > 1) {
       // Ring attention: K and V blocks travel around the CP ring, overlapped with attention on
       // the blocks already present; backward moves K, V and their gradients (twice the bytes).
@@ -125,6 +151,12 @@ PassCostTable build_pass_costs(const Scenario& sc, const ComputeCost& compute,
           std::max(0.0, ring_s - overlap * attention_time(ops.forward, compute));
       c.backward[idx(TimeCategory::cp_comm)] =
           std::max(0.0, 2.0 * ring_s - overlap * attention_time(ops.backward, compute));
+      c.forward_hidden_s[idx(TimeCategory::cp_comm)] =
+          ring_s - c.forward[idx(TimeCategory::cp_comm)];
+      c.backward_hidden_s[idx(TimeCategory::cp_comm)] =
+          2.0 * ring_s - c.backward[idx(TimeCategory::cp_comm)];
+      folded("layer", TimeCategory::cp_comm, CollectiveKind::all_gather, "cp", groups.cp, kv_bytes,
+             1, 2);
     }
     if (model.moe && (p.ep > 1 || p.expert_tp() > 1)) {
       // Megatron-Core's all-to-all dispatcher: each rank permutes the tokens it holds, exchanges
@@ -141,6 +173,14 @@ PassCostTable build_pass_costs(const Scenario& sc, const ComputeCost& compute,
                     coll.estimate_s(CollectiveKind::reduce_scatter, groups.etp, etp_gather_bytes);
       c.forward[idx(TimeCategory::ep_comm)] = 2.0 * a2a + etp;
       c.backward[idx(TimeCategory::ep_comm)] = 2.0 * a2a + etp;
+      folded("layer", TimeCategory::ep_comm, CollectiveKind::all_to_all, "ep", groups.ep,
+             routed_bytes, 2, 2);
+      if (ctx.expert_token_gather() != 1) {
+        folded("layer", TimeCategory::ep_comm, CollectiveKind::all_gather, "etp", groups.etp,
+               etp_gather_bytes, 1, 1);
+        folded("layer", TimeCategory::ep_comm, CollectiveKind::reduce_scatter, "etp", groups.etp,
+               etp_gather_bytes, 1, 1);
+      }
     }
     switch (sc.training.recompute) {
       case RecomputeKind::none:
@@ -150,7 +190,9 @@ PassCostTable build_pass_costs(const Scenario& sc, const ComputeCost& compute,
         break;
       case RecomputeKind::full:
         add_into(c.backward, c.forward);
+        add_into(c.backward_hidden_s, c.forward_hidden_s);
         c.backward_flops += c.forward_flops;
+        for (FoldedCollective& f : t.collectives) f.backward_calls += f.forward_calls;
         break;
     }
   }
@@ -161,10 +203,15 @@ PassCostTable build_pass_costs(const Scenario& sc, const ComputeCost& compute,
     c.backward[idx(TimeCategory::compute)] = sum_time(ops.backward, compute, &c.backward_flops);
     c.weight_s = weight_gradient_time(ops.backward, compute, &c.weight_flops);
     if (p.tp > 1) {
-      c.forward[idx(TimeCategory::tp_comm)] =
-          tp(sp ? CollectiveKind::reduce_scatter : CollectiveKind::all_reduce, activation_bytes);
-      if (sp)
+      const CollectiveKind out_kind =
+          sp ? CollectiveKind::reduce_scatter : CollectiveKind::all_reduce;
+      c.forward[idx(TimeCategory::tp_comm)] = tp(out_kind, activation_bytes);
+      folded("embedding", TimeCategory::tp_comm, out_kind, "tp", groups.tp, activation_bytes, 1, 0);
+      if (sp) {
         c.backward[idx(TimeCategory::tp_comm)] = tp(CollectiveKind::all_gather, activation_bytes);
+        folded("embedding", TimeCategory::tp_comm, CollectiveKind::all_gather, "tp", groups.tp,
+               activation_bytes, 0, 1);
+      }
     }
     c.params = model.embedding_params() / p.tp;
   }
@@ -181,6 +228,14 @@ PassCostTable build_pass_costs(const Scenario& sc, const ComputeCost& compute,
           ce + (sp ? tp(CollectiveKind::all_gather, activation_bytes) : 0.0);
       c.backward[idx(TimeCategory::tp_comm)] =
           tp(sp ? CollectiveKind::reduce_scatter : CollectiveKind::all_reduce, activation_bytes);
+      folded("lm head", TimeCategory::tp_comm, CollectiveKind::all_reduce, "tp", groups.tp,
+             ctx.gemm_tokens() * 4.0, 3, 0);
+      if (sp)
+        folded("lm head", TimeCategory::tp_comm, CollectiveKind::all_gather, "tp", groups.tp,
+               activation_bytes, 1, 0);
+      folded("lm head", TimeCategory::tp_comm,
+             sp ? CollectiveKind::reduce_scatter : CollectiveKind::all_reduce, "tp", groups.tp,
+             activation_bytes, 0, 1);
     }
     c.params = head_params_per_rank(sc);
   }

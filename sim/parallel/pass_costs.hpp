@@ -4,6 +4,9 @@
 // category, plus the pipeline send between stages. Every layer is alike, so one entry serves all
 // of them; the step builder assembles passes from these pieces, and a pass's time is the sum of
 // its pieces' parts. Built once per scenario, so it can also be printed on its own.
+#include <string_view>
+#include <vector>
+
 #include "sim/collectives/collective_cost.hpp"
 #include "sim/compute/compute_cost.hpp"
 #include "sim/engine/task_graph.hpp"
@@ -21,6 +24,22 @@ struct PieceCost {
   // The weight-gradient GEMMs inside `backward`, split out under zero-bubble schedules.
   double weight_s = 0, weight_flops = 0;
   double params = 0;  // parameters on one rank, for gradient buckets
+  // Communication that runs overlapped inside the pass and so is not in forward/backward
+  // (Transformer Engine's comm-GEMM overlap, the CP ring behind attention).
+  CategoryTimes forward_hidden_s{}, backward_hidden_s{};
+};
+
+// One collective folded into a piece's passes (TP, CP, EP): what it moves, over which group, and
+// how many times per pass of the piece. For explaining the step; the times are in PieceCost.
+struct FoldedCollective {
+  std::string_view piece;  // "layer", "embedding", "lm head"
+  TimeCategory category = TimeCategory::tp_comm;
+  CollectiveKind kind = CollectiveKind::all_reduce;
+  std::string_view group;  // "tp", "cp", "ep", "etp"
+  CommGroup ranks;
+  double bytes = 0;  // NCCL's convention (collective_cost.hpp)
+  // Per pass of the piece; a backward under full recomputation re-runs the forward's.
+  double forward_calls = 0, backward_calls = 0;
 };
 
 struct PassCostTable {
@@ -29,6 +48,7 @@ struct PassCostTable {
   PieceCost head;        // final norm, LM head and cross-entropy, on the loss stage
   double p2p_s = 0;      // one pipeline send between neighbouring stages; 0 without pp
   double p2p_bytes = 0;  // per GPU
+  std::vector<FoldedCollective> collectives;
 };
 
 PassCostTable build_pass_costs(const Scenario& scenario, const ComputeCost& compute,

@@ -1,0 +1,345 @@
+#include "sim/plan/explanation.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "sim/collectives/collective_kinds.hpp"
+#include "sim/compute/compute_cost.hpp"
+#include "sim/parallel/parallel_groups.hpp"
+#include "sim/parallel/pass_costs.hpp"
+#include "sim/parallel/step_builder.hpp"
+#include "sim/search/search_space.hpp"
+
+namespace trainsim {
+namespace {
+
+constexpr std::size_t idx(TimeCategory c) {
+  return static_cast<std::size_t>(c);
+}
+
+constexpr TimeCategory kCommCategories[] = {TimeCategory::tp_comm, TimeCategory::pp_comm,
+                                            TimeCategory::dp_comm, TimeCategory::cp_comm,
+                                            TimeCategory::ep_comm};
+
+std::vector<StepPart> parts_of(const StepPrediction& p) {
+  const Breakdown& b = p.breakdown;
+  std::vector<StepPart> losses = {{"bubble", b.bubble_s, 0}, {"optimizer", b.optimizer_s, 0}};
+  for (TimeCategory c : kCommCategories)
+    losses.push_back({fmt::format("exposed {} communication", name_of(c)), b.exposed(c), 0});
+  std::stable_sort(losses.begin(), losses.end(),
+                   [](const StepPart& a, const StepPart& b) { return a.seconds > b.seconds; });
+  std::vector<StepPart> parts = {{"compute", b.compute_s, 0}};
+  for (const StepPart& loss : losses)
+    if (loss.seconds > 0) parts.push_back(loss);
+  for (StepPart& part : parts) part.share = p.step_time_s > 0 ? part.seconds / p.step_time_s : 0;
+  return parts;
+}
+
+// Where a group's GPUs sit and the slowest link each GPU's share of the collective crosses.
+void place(const CommGroup& group, const Scenario& s, CollectiveExplained& out) {
+  const NodeSpec& node = s.cluster.node;
+  if (group.nodes > 1) {
+    out.placement = fmt::format("{} GPUs across {} nodes ({} per node)", group.ranks, group.nodes,
+                                group.ranks_per_node);
+    // NCCL gives each channel of a ring its own NIC, so a group's bus bandwidth across nodes is
+    // bounded by the NICs its GPUs of a node reach: all of the node's when the whole node is in
+    // the group, one rail's share when each of the node's GPUs is in another group (all of them
+    // communicate at once, each over its own rail).
+    const double nic_Bps = std::min(node.nic_Bps, s.cluster.network.link_Bps);
+    out.link = fmt::format("{}x {:g} Gb/s NICs per node", node.nics_per_node, nic_Bps * 8 / 1e9);
+    out.link_Bps = nic_Bps * node.nics_per_node * group.ranks_per_node / s.gpus_per_node_used();
+  } else {
+    out.placement = fmt::format("{} GPUs inside one node", group.ranks);
+    const GpuSpec& gpu = s.cluster.gpu;
+    out.link = gpu.nvlink_Bps > 0 ? (node.nvswitch ? "NVLink through NVSwitch" : "NVLink") : "PCIe";
+    out.link_Bps = gpu.nvlink_Bps > 0 ? gpu.nvlink_Bps : gpu.pcie_Bps;
+  }
+}
+
+CollectiveExplained costed(std::string where, std::string_view group_name, CollectiveKind kind,
+                           const CommGroup& group, double bytes, const Scenario& s,
+                           const CollectiveCost& cost) {
+  CollectiveExplained c;
+  c.where = std::move(where);
+  c.group_name = std::string(group_name);
+  c.kind = kind;
+  c.group = group;
+  c.bytes = bytes;
+  c.estimate = cost.estimate(kind, group, bytes);
+  c.latency_s = cost.estimate_s(kind, group, 1.0);
+  // Bandwidth-bound once moving the bytes costs more than the fixed cost of any call.
+  c.latency_bound = c.latency_s >= 0.5 * c.estimate.time_s;
+  place(group, s, c);
+  if (c.estimate.time_s > 0)
+    c.busbw_Bps = bytes * busbw_factor(kind, group.ranks) / c.estimate.time_s;
+  return c;
+}
+
+// tp, cp and ep: the collectives folded into the layer passes (sim/parallel/pass_costs).
+void explain_folded(const Scenario& s, std::vector<CommunicationExplained>& out) {
+  const ComputeCost compute(s.cluster.gpu, s.cluster.profile);
+  const CollectiveCost cost(s.cluster.gpu, s.cluster.node, s.cluster.network, s.comm);
+  const PassCostTable table = build_pass_costs(s, compute, cost, parallel_groups(s));
+  for (const FoldedCollective& f : table.collectives) {
+    auto it = std::find_if(out.begin(), out.end(), [&](const CommunicationExplained& e) {
+      return e.category == f.category;
+    });
+    if (it == out.end()) continue;
+    CollectiveExplained c =
+        costed(std::string(f.piece), f.group, f.kind, f.ranks, f.bytes, s, cost);
+    c.forward_calls = f.forward_calls;
+    c.backward_calls = f.backward_calls;
+    it->collectives.push_back(std::move(c));
+  }
+  for (CommunicationExplained& e : out) {
+    e.layer_forward_hidden_s = table.layer.forward_hidden_s[idx(e.category)];
+    e.layer_backward_hidden_s = table.layer.backward_hidden_s[idx(e.category)];
+  }
+}
+
+std::string_view scope_name(CommScope scope) {
+  switch (scope) {
+    case CommScope::dp:
+      return "dp";
+    case CommScope::dp_shard:
+      return "dp_shard";
+    case CommScope::dp_replica:
+      return "dp_replica";
+    case CommScope::pp:
+      return "pp";
+    case CommScope::ep:
+      return "ep";
+  }
+  return "?";
+}
+
+CommGroup group_of(CommScope scope, const ParallelGroups& g) {
+  switch (scope) {
+    case CommScope::dp:
+      return g.dp;
+    case CommScope::dp_shard:
+      return g.dp_shard;
+    case CommScope::dp_replica:
+      return g.dp_replica;
+    case CommScope::pp:
+      return g.pp_neighbour;
+    case CommScope::ep:
+      return g.ep;
+  }
+  return {};
+}
+
+// dp and pp: the transfers on the explained GPU's own streams, from the step's timeline.
+void explain_tagged(const Scenario& s, const StepPrediction& p,
+                    std::vector<CommunicationExplained>& out) {
+  const StepWorkload& work = *p.workload;
+  const TaskGraph& graph = work.graph;
+  const auto stage = std::find_if(work.ranks.begin(), work.ranks.end(), [&](const RankStreams& r) {
+    return r.stage == p.critical_stage;
+  });
+  if (stage == work.ranks.end()) return;
+  const RankId rank = graph.streams()[stage->compute].rank;
+  const ParallelGroups groups = parallel_groups(s);
+  const CollectiveCost cost(s.cluster.gpu, s.cluster.node, s.cluster.network, s.comm);
+  // One entry per distinct transfer (task label, scope, kind, bytes), in first-seen order.
+  std::map<std::tuple<std::uint32_t, CommScope, CollectiveKind, double>, std::size_t> seen;
+  for (const CommTag& tag : work.comm_tags) {
+    const Task& task = graph.task(tag.task);
+    if (graph.streams()[task.stream].rank != rank) continue;
+    auto it = std::find_if(out.begin(), out.end(), [&](const CommunicationExplained& e) {
+      return e.category == task.category;
+    });
+    if (it == out.end()) continue;
+    const TaskTiming& t = p.timeline->timing[tag.task];
+    it->issued_s = it->issued_s.value_or(0) + (t.end_s - t.start_s);
+    const auto key = std::make_tuple(task.label, tag.scope, tag.kind, tag.bytes);
+    auto [at, inserted] = seen.emplace(key, 0);
+    if (inserted) {
+      at->second = it->collectives.size();
+      it->collectives.push_back(costed(graph.label(task.label), scope_name(tag.scope), tag.kind,
+                                       group_of(tag.scope, groups), tag.bytes, s, cost));
+    }
+    it->collectives[at->second].step_calls += 1;
+  }
+}
+
+// --- suggestions ---------------------------------------------------------------------------
+
+// Every strategy one setting away from `here` in `search`'s space (a schedule change carries
+// the vpp it needs), without the points that only restate another.
+std::vector<StrategyChoice> neighbours(const SearchSpace& space, const StrategyChoice& here,
+                                       int gpus) {
+  std::vector<StrategyChoice> out;
+  auto add = [&](StrategyChoice c) {
+    if (c == here) return;
+    const std::int64_t model_parallel = static_cast<std::int64_t>(c.tp) * c.pp * c.cp;
+    if (gpus % model_parallel != 0) return;
+    if (space.is_redundant(c, gpus / model_parallel)) return;
+    if (std::find(out.begin(), out.end(), c) != out.end()) return;
+    out.push_back(c);
+  };
+  auto vary = [&](const auto& values, auto field) {
+    for (const auto& v : values) {
+      StrategyChoice c = here;
+      c.*field = v;
+      add(c);
+    }
+  };
+  vary(space.tp, &StrategyChoice::tp);
+  vary(space.pp, &StrategyChoice::pp);
+  vary(space.cp, &StrategyChoice::cp);
+  vary(space.ep, &StrategyChoice::ep);
+  vary(space.etp, &StrategyChoice::etp);
+  vary(space.micro_batch, &StrategyChoice::micro_batch);
+  vary(space.recompute, &StrategyChoice::recompute);
+  for (bool v : space.sequence_parallel) {
+    StrategyChoice c = here;
+    c.sequence_parallel = v;
+    add(c);
+  }
+  for (bool v : space.tp_comm_overlap) {
+    StrategyChoice c = here;
+    c.tp_comm_overlap = v;
+    add(c);
+  }
+  for (int zero : space.zero) {
+    StrategyChoice c = here;
+    c.zero = zero;
+    if (zero == 0) c.zero_shard_size = 0;
+    add(c);
+  }
+  for (int shard : space.shard_sizes(here.zero)) {
+    StrategyChoice c = here;
+    c.zero_shard_size = shard;
+    add(c);
+  }
+  for (ScheduleKind schedule : space.schedule) {
+    StrategyChoice c = here;
+    c.schedule = schedule;
+    if (schedule == ScheduleKind::interleaved) {
+      for (int vpp : space.interleaved_vpp) {
+        c.vpp = vpp;
+        add(c);
+      }
+    } else {
+      c.vpp = space.fixed_vpp;
+      add(c);
+    }
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, Json>> settings(const StrategyChoice& c,
+                                                   const StrategyChoice& other) {
+  std::vector<std::pair<std::string, Json>> out;
+  for (std::size_t i = 0; i < kSearchFieldCount; ++i) {
+    const auto field = static_cast<SearchField>(i);
+    if (value_of(c, field) != value_of(other, field))
+      out.emplace_back(std::string(path_of(field)), value_of(c, field));
+  }
+  return out;
+}
+
+bool fits(const StepPrediction& p, double headroom) {
+  return p.memory.peak_bytes <= p.memory.capacity_bytes * (1 - headroom);
+}
+
+std::vector<Suggestion> suggest(const Scenario& chosen, const StepPrediction& base,
+                                const ExplainOptions& options, std::size_t* predicted) {
+  // The search's own setup: strategies written over the stated scenario, dp derived anew.
+  Scenario stated = chosen;
+  stated.parallel.dp = 0;
+  Scenario stated_fast = stated;
+  stated_fast.engine.network = NetworkEngineKind::analytic;
+  const Scenario resolved = checked(chosen);
+  const StrategyChoice here = choice_of(resolved);
+  const SearchSpace space = search_space(resolved, FieldSet::all());
+  const bool fast_engine = chosen.engine.network == NetworkEngineKind::analytic;
+
+  // Screened on the fast engine (the flow engine takes seconds per step) ...
+  const double fast_base_s = fast_engine ? base.step_time_s : predict(stated_fast).step_time_s;
+  std::vector<std::pair<StrategyChoice, Suggestion>> found;
+  for (const StrategyChoice& choice : neighbours(space, here, resolved.gpus)) {
+    Scenario s = stated_fast;
+    apply_choice(choice, stated_fast, s);
+    try {
+      StepPrediction p = predict(s);
+      ++*predicted;
+      if (!fits(p, options.memory_headroom) || !(p.step_time_s < fast_base_s)) continue;
+      Suggestion suggestion;
+      suggestion.from = settings(here, choice);
+      suggestion.to = settings(choice, here);
+      suggestion.dp_from = resolved.parallel.dp;
+      suggestion.dp_to =
+          resolved.gpus / (static_cast<std::int64_t>(choice.tp) * choice.pp * choice.cp);
+      suggestion.gain_s = fast_base_s - p.step_time_s;
+      suggestion.prediction = std::move(p);
+      found.emplace_back(choice, std::move(suggestion));
+    } catch (const InputError&) {
+      // Not a valid strategy for this model and cluster (the checks predict enforces).
+    } catch (const InfeasibleError&) {
+    }
+  }
+  auto by_gain = [](const auto& a, const auto& b) { return a.second.gain_s > b.second.gain_s; };
+  std::stable_sort(found.begin(), found.end(), by_gain);
+  // One suggestion per setting changed (the best vpp, not every vpp of the interleaved schedule).
+  std::vector<std::vector<std::string>> changed;
+  std::erase_if(found, [&](const auto& f) {
+    std::vector<std::string> paths;
+    for (const auto& [path, value] : f.second.to) paths.push_back(path);
+    if (std::find(changed.begin(), changed.end(), paths) != changed.end()) return true;
+    changed.push_back(std::move(paths));
+    return false;
+  });
+  const auto keep = static_cast<std::size_t>(std::max(options.suggestions, 0));
+  if (found.size() > keep) found.resize(keep);
+  if (!fast_engine) {
+    // ... and the gains shown are those of the scenario's own engine.
+    for (auto& [choice, suggestion] : found) {
+      Scenario s = stated;
+      apply_choice(choice, stated, s);
+      suggestion.prediction = predict(s);
+      ++*predicted;
+      suggestion.gain_s = base.step_time_s - suggestion.prediction.step_time_s;
+    }
+    std::stable_sort(found.begin(), found.end(), by_gain);
+    std::erase_if(found, [](const auto& f) { return !(f.second.gain_s > 0); });
+  }
+  std::vector<Suggestion> out;
+  for (auto& f : found) out.push_back(std::move(f.second));
+  return out;
+}
+
+}  // namespace
+
+Explanation explain(const Scenario& scenario, const ExplainOptions& options) {
+  Explanation out;
+  std::vector<Assumption> assumptions;
+  const Scenario chosen = fill_auto_settings(scenario, &assumptions);
+  PredictOptions predict_options;
+  predict_options.keep_timeline = true;
+  out.prediction = predict(chosen, predict_options);
+  out.prediction.assumptions = assumptions;
+  out.scenario = checked(chosen);
+  out.parts = parts_of(out.prediction);
+  out.memory_headroom = options.memory_headroom;
+
+  for (TimeCategory c : kCommCategories)
+    out.communication.push_back({c, out.prediction.breakdown.exposed(c)});
+  explain_folded(out.scenario, out.communication);
+  explain_tagged(out.scenario, out.prediction, out.communication);
+  std::erase_if(out.communication, [](const CommunicationExplained& e) {
+    return e.exposed_s <= 0 && e.collectives.empty();
+  });
+  std::stable_sort(out.communication.begin(), out.communication.end(),
+                   [](const CommunicationExplained& a, const CommunicationExplained& b) {
+                     return a.exposed_s > b.exposed_s;
+                   });
+  out.suggestions = suggest(chosen, out.prediction, options, &out.alternatives_predicted);
+  return out;
+}
+
+}  // namespace trainsim
