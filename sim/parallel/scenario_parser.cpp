@@ -57,9 +57,9 @@ void parse_degree(const Json& obj, std::string_view key, int& out) {
 ClusterSpec parse_cluster(const Json& root, const std::filesystem::path& base_dir, int& gpus_out) {
   const Json& cluster = require_field(root, "cluster", "");
   require_object(cluster, "cluster");
-  reject_unknown_fields(
-      cluster, "cluster",
-      {"gpu", "node", "nodes", "gpus", "network", "profile", "gpu_hour_usd", "pue"});
+  reject_unknown_fields(cluster, "cluster",
+                        {"gpu", "node", "nodes", "gpus", "network", "profile", "gpu_hour_usd",
+                         "pue", "storage_GBps", "gpu_mtbf_hours", "restart_minutes"});
   ClusterSpec spec;
   spec.node = resolve_node(require_field(cluster, "node", "cluster"), "cluster.node");
   if (cluster.contains("gpu") && !cluster["gpu"].is_null())
@@ -83,6 +83,27 @@ ClusterSpec parse_cluster(const Json& root, const std::filesystem::path& base_di
                                    "power is at least 1 (and below 3 in any data centre)",
                                    *pue));
     spec.pue = *pue;
+  }
+  const auto storage_GBps = optional_positive_number(cluster, "storage_GBps", "cluster");
+  const auto mtbf_hours = optional_positive_number(cluster, "gpu_mtbf_hours", "cluster");
+  if (storage_GBps.has_value() != mtbf_hours.has_value()) {
+    throw InputError(
+        storage_GBps ? "cluster.gpu_mtbf_hours" : "cluster.storage_GBps",
+        storage_GBps
+            ? "required with cluster.storage_GBps: the mean GPU-hours between failures that stop "
+              "the job (Llama 3's 16384 H100 saw one about every 50,700 GPU-hours)"
+            : "required with cluster.gpu_mtbf_hours: the bandwidth at which the job writes its "
+              "checkpoints, in GB/s for all GPUs together");
+  }
+  if (storage_GBps) {
+    spec.storage_Bps = *storage_GBps * 1e9;
+    spec.gpu_mtbf_hours = *mtbf_hours;
+    spec.restart_s =
+        60 * optional_non_negative_number(cluster, "restart_minutes", "cluster").value_or(0.0);
+  } else if (cluster.contains("restart_minutes")) {
+    throw InputError("cluster.restart_minutes",
+                     "only used with cluster.gpu_mtbf_hours and cluster.storage_GBps (the "
+                     "failure model); give those too");
   }
 
   const auto nodes = optional_positive_int(cluster, "nodes", "cluster");

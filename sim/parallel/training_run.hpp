@@ -14,9 +14,39 @@ namespace trainsim {
 // but far below a GEMM's draw.
 inline constexpr double kWaitingPowerFractionOfTdp = 0.3;
 
+// Checkpoints and failures (cluster.storage_GBps, cluster.gpu_mtbf_hours): synchronous
+// checkpoints every `interval_s` of training, the optimum of Daly's higher-order model (J. T. Daly,
+// "A higher order estimate of the optimum checkpoint interval for restart dumps", FGCS 22(3),
+// 2006), failures arriving at random (exponential) with the job's MTBF.
+struct Resilience {
+  double checkpoint_bytes = 0;  // 16-bit weights and the optimizer's fp32 master weights, m, v
+  double checkpoint_write_s = 0;
+  double restart_s = 0;   // relaunch (cluster.restart_minutes) + reading the checkpoint back
+  double job_mtbf_s = 0;  // gpu_mtbf_hours / GPUs
+  double interval_s = 0;  // training time between checkpoints (Daly's optimum)
+  double interval_steps = 0;
+  double failure_free_s = 0;         // the run with neither checkpoints nor failures
+  double checkpoint_overhead_s = 0;  // writing checkpoints, when nothing fails
+  double failure_overhead_s = 0;     // restarts and the work redone since the last checkpoint
+  double expected_failures = 0;
+  double goodput = 1;  // failure-free time / wall-clock time
+};
+
+// Checkpoint bytes of `scenario`'s model: per parameter, the 16-bit weights (4 in fp32 or
+// PyTorch autocast) and the optimizer state (memory.hpp); gradients are not saved.
+double checkpoint_bytes(const Scenario& scenario);
+
+// Daly's optimum interval for a checkpoint taking `write_s` with the job's MTBF `mtbf_s`.
+double optimal_checkpoint_interval_s(double write_s, double mtbf_s);
+
+// Daly's expected wall-clock time for `solve_s` of work checkpointed every `interval_s`.
+double expected_wall_time_s(double solve_s, double interval_s, double write_s, double restart_s,
+                            double mtbf_s);
+
 struct TrainingRun {
   double tokens = 0;
   double steps = 0;  // tokens / (global batch × sequence length)
+  // Wall-clock: with checkpoints and failures when they are modelled (`resilience`).
   double time_to_train_s = 0;
   double gpu_hours = 0;
   std::optional<double> gpu_hour_usd;  // the price used (stated, else prices.json)
@@ -27,6 +57,7 @@ struct TrainingRun {
   std::optional<double> average_power_W;
   std::optional<double> energy_mwh;
   double pue = 1;
+  std::optional<Resilience> resilience;
 };
 
 // The run of `scenario.training.tokens` tokens at `step_time_s` per step; nullopt when the

@@ -134,6 +134,22 @@ OrderedJson prediction_to_json(const StepPrediction& p) {
         r.average_power_W ? OrderedJson(*r.average_power_W / 1e3) : OrderedJson(nullptr);
     run["energy_mwh"] = optional(r.energy_mwh);
     run["pue"] = r.pue;
+    if (r.resilience) {
+      const Resilience& x = *r.resilience;
+      OrderedJson c;
+      c["checkpoint_bytes"] = x.checkpoint_bytes;
+      c["checkpoint_write_s"] = x.checkpoint_write_s;
+      c["restart_s"] = x.restart_s;
+      c["job_mtbf_hours"] = x.job_mtbf_s / 3600;
+      c["interval_s"] = x.interval_s;
+      c["interval_steps"] = x.interval_steps;
+      c["failure_free_time_s"] = x.failure_free_s;
+      c["checkpoint_overhead_s"] = x.checkpoint_overhead_s;
+      c["failure_overhead_s"] = x.failure_overhead_s;
+      c["expected_failures"] = x.expected_failures;
+      c["goodput"] = x.goodput;
+      run["checkpoints"] = c;
+    }
     j["run"] = run;
   }
   if (!p.assumptions.empty()) {
@@ -196,6 +212,22 @@ std::string prediction_to_table(const StepPrediction& p) {
     const TrainingRun& r = *p.run;
     out += fmt::format("training run ({:.3g} tokens, {:.0f} steps):\n", r.tokens, r.steps);
     line("time to train", fmt::format("{:.1f} days", r.time_to_train_s / 86400));
+    if (r.resilience) {
+      const Resilience& x = *r.resilience;
+      line("  without failures", fmt::format("{:.1f} days", x.failure_free_s / 86400));
+      line("  checkpoint",
+           fmt::format("{} written in {}, every {:.0f} steps ({}; Daly's "
+                       "optimum)",
+                       human_bytes(x.checkpoint_bytes), human_seconds(x.checkpoint_write_s),
+                       x.interval_steps, human_seconds(x.interval_s)));
+      line("  failures",
+           fmt::format("{:.0f} expected (one every {:.1f} h), each costing a "
+                       "restart of {} and the work since the last checkpoint",
+                       x.expected_failures, x.job_mtbf_s / 3600, human_seconds(x.restart_s)));
+      line("  goodput",
+           fmt::format("{:.1f}% (checkpoints {:.2f} days, failures {:.2f} days)", 100 * x.goodput,
+                       x.checkpoint_overhead_s / 86400, x.failure_overhead_s / 86400));
+    }
     line("GPU-hours", fmt::format("{:.0f}", r.gpu_hours));
     line("cost", r.cost_usd ? fmt::format("{} at ${:.2f} per GPU-hour", human_dollars(*r.cost_usd),
                                           *r.gpu_hour_usd)

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "scenario_fixture.hpp"
 #include "sim/parallel/predict.hpp"
 
@@ -79,6 +81,69 @@ TEST(TrainingRun, ImpossibleSettingsAreRefusedNamingTheField) {
   price["cluster"]["gpu_hour_usd"] = -1;
   EXPECT_NE(refusal(price).find("cluster.gpu_hour_usd"), std::string::npos);
   EXPECT_NE(refusal(with_tokens(0)).find("training.tokens"), std::string::npos);
+}
+
+Json with_failures(double tokens, double storage_GBps, double mtbf_hours) {
+  Json j = with_tokens(tokens);
+  j["cluster"]["storage_GBps"] = storage_GBps;
+  j["cluster"]["gpu_mtbf_hours"] = mtbf_hours;
+  j["cluster"]["restart_minutes"] = 10;
+  return j;
+}
+
+TEST(Checkpoints, DalysIntervalMinimisesTheExpectedWallTime) {
+  const double write_s = 60, mtbf_s = 36000;
+  const double r = write_s / (2 * mtbf_s);  // Daly (2006), eq. 37, for write_s < 2 MTBF
+  const double daly = std::sqrt(2 * write_s * mtbf_s) * (1 + std::sqrt(r) / 3 + r / 9) - write_s;
+  const double tau = optimal_checkpoint_interval_s(write_s, mtbf_s);
+  EXPECT_NEAR(tau, daly, 1e-9 * daly);
+  EXPECT_NEAR(tau, std::sqrt(2 * write_s * mtbf_s), 0.05 * tau);  // Young's first order
+  const double best = expected_wall_time_s(1e6, tau, write_s, 600, mtbf_s);
+  for (double factor : {0.5, 0.8, 0.95, 1.05, 1.25, 2.0})
+    EXPECT_GT(expected_wall_time_s(1e6, factor * tau, write_s, 600, mtbf_s), best) << factor;
+  EXPECT_DOUBLE_EQ(optimal_checkpoint_interval_s(3 * mtbf_s, mtbf_s), mtbf_s);  // beyond 2 MTBF
+}
+
+TEST(Checkpoints, FailuresLengthenTheRunAndHurtMoreOnMoreGpus) {
+  const StepPrediction p = predict_step(scenario_from(with_failures(1e11, 50, 5000)));
+  ASSERT_TRUE(p.run && p.run->resilience);
+  const Resilience& r = *p.run->resilience;
+  EXPECT_DOUBLE_EQ(r.failure_free_s, p.run->steps * p.step_time_s);
+  EXPECT_NEAR(p.run->time_to_train_s,
+              r.failure_free_s + r.checkpoint_overhead_s + r.failure_overhead_s,
+              1e-9 * p.run->time_to_train_s);
+  EXPECT_DOUBLE_EQ(r.goodput, r.failure_free_s / p.run->time_to_train_s);
+  EXPECT_DOUBLE_EQ(r.job_mtbf_s, 5000 * 3600 / 16.0);
+  EXPECT_DOUBLE_EQ(r.restart_s, 600 + r.checkpoint_write_s);
+  EXPECT_DOUBLE_EQ(p.run->gpu_hours, p.run->time_to_train_s * 16 / 3600);
+  // 1.0e9-ish parameters at 14 bytes (16-bit weights, fp32 master weights, Adam m and v).
+  const Scenario s = scenario_from(small_gpt_scenario());
+  EXPECT_DOUBLE_EQ(r.checkpoint_bytes, s.model.total_params() * 14);
+  EXPECT_DOUBLE_EQ(r.checkpoint_write_s, r.checkpoint_bytes / 50e9);
+
+  Json more_gpus = with_failures(1e11, 50, 5000);
+  more_gpus["cluster"]["nodes"] = 8;
+  const StepPrediction wide = predict_step(scenario_from(more_gpus));
+  EXPECT_LT(wide.run->resilience->goodput, r.goodput);
+  const StepPrediction reliable = predict_step(scenario_from(with_failures(1e11, 50, 5e9)));
+  EXPECT_GT(reliable.run->resilience->goodput, r.goodput);
+  EXPECT_GT(reliable.run->resilience->goodput, 0.99);
+}
+
+TEST(Checkpoints, TheFailureModelNeedsBothStorageAndMtbf) {
+  Json storage_only = with_tokens(1e9);
+  storage_only["cluster"]["storage_GBps"] = 100;
+  EXPECT_NE(refusal(storage_only).find("cluster.gpu_mtbf_hours"), std::string::npos);
+  Json mtbf_only = with_tokens(1e9);
+  mtbf_only["cluster"]["gpu_mtbf_hours"] = 50000;
+  EXPECT_NE(refusal(mtbf_only).find("cluster.storage_GBps"), std::string::npos);
+  Json restart_only = with_tokens(1e9);
+  restart_only["cluster"]["restart_minutes"] = 5;
+  EXPECT_NE(refusal(restart_only).find("cluster.restart_minutes"), std::string::npos);
+  Json negative = with_failures(1e9, 100, 50000);
+  negative["cluster"]["restart_minutes"] = -1;
+  EXPECT_NE(refusal(negative).find("cluster.restart_minutes"), std::string::npos);
+  EXPECT_FALSE(predict_step(scenario_from(with_tokens(1e9))).run->resilience.has_value());
 }
 
 }  // namespace
