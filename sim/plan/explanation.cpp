@@ -195,27 +195,15 @@ std::vector<StrategyChoice> neighbours(const SearchSpace& space, const StrategyC
   vary(space.etp, &StrategyChoice::etp);
   vary(space.micro_batch, &StrategyChoice::micro_batch);
   vary(space.recompute, &StrategyChoice::recompute);
-  for (bool v : space.sequence_parallel) {
-    StrategyChoice c = here;
-    c.sequence_parallel = v;
-    add(c);
-  }
-  for (bool v : space.tp_comm_overlap) {
-    StrategyChoice c = here;
-    c.tp_comm_overlap = v;
-    add(c);
-  }
+  vary(space.sequence_parallel, &StrategyChoice::sequence_parallel);
+  vary(space.tp_comm_overlap, &StrategyChoice::tp_comm_overlap);
   for (int zero : space.zero) {
     StrategyChoice c = here;
     c.zero = zero;
     if (zero == 0) c.zero_shard_size = 0;
     add(c);
   }
-  for (int shard : space.shard_sizes(here.zero)) {
-    StrategyChoice c = here;
-    c.zero_shard_size = shard;
-    add(c);
-  }
+  vary(space.shard_sizes(here.zero), &StrategyChoice::zero_shard_size);
   for (ScheduleKind schedule : space.schedule) {
     StrategyChoice c = here;
     c.schedule = schedule;
