@@ -89,6 +89,15 @@ Loss largest_loss(const Breakdown& b) {
   return worst;
 }
 
+SearchReportContext context_of(const SearchAnswer& answer) {
+  SearchReportContext context;
+  context.scenario = answer.scenario;
+  context.objective = answer.objective;
+  context.memory_headroom = answer.memory_headroom;
+  context.own = answer.own;
+  return context;
+}
+
 std::string why_winner_wins(const SearchResult& result) {
   if (result.best.size() < 2) return {};
   const RankedStrategy &first = result.best[0], &second = result.best[1];

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "sim/plan/strategy_search.hpp"
 #include "sim/reports/reports.hpp"
 #include "sim/search/search.hpp"
 
@@ -29,6 +30,9 @@ Loss largest_loss(const Breakdown& breakdown);
 // One sentence: by how much the winner beats the runner-up, which parts of the step differ (in
 // seconds) and which settings. Empty with fewer than two results.
 std::string why_winner_wins(const SearchResult& result);
+
+// What a search_scenario() answer is reported with.
+SearchReportContext context_of(const SearchAnswer& answer);
 
 OrderedJson search_to_json(const SearchResult& result, const SearchReportContext& context);
 std::string search_to_table(const SearchResult& result, const SearchReportContext& context);

@@ -88,7 +88,9 @@ TEST(Explain, EverySuggestedGainIsWhatPredictingTheChangedScenarioGives) {
       EXPECT_DOUBLE_EQ(s.gain_s, x.prediction.step_time_s - again.step_time_s) << name;
       EXPECT_GT(s.gain_s, 0);
       EXPECT_LE(again.memory.peak_bytes, again.memory.capacity_bytes * (1 - x.memory_headroom));
-      if (i > 0) EXPECT_GE(x.suggestions[i - 1].gain_s, s.gain_s);
+      if (i > 0) {
+        EXPECT_GE(x.suggestions[i - 1].gain_s, s.gain_s);
+      }
       std::vector<std::string> paths;
       for (const auto& [path, value] : s.to) paths.push_back(path);
       EXPECT_EQ(std::count(seen.begin(), seen.end(), paths), 0) << "one suggestion per setting";

@@ -1,0 +1,136 @@
+// The `trainsim._trainsim` extension: the library's entry points with JSON text in and out, so
+// that Python gets exactly what the CLI's `--format json` prints (python/trainsim/__init__.py
+// turns it into dicts). Every call releases the GIL while it simulates.
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "hardware/presets.hpp"
+#include "models/model_presets.hpp"
+#include "sim/api/trainsim.hpp"
+#include "sim/plan/explanation.hpp"
+#include "sim/plan/strategy_search.hpp"
+#include "sim/plan/sweep.hpp"
+#include "sim/reports/explain_report.hpp"
+#include "sim/reports/reports.hpp"
+#include "sim/reports/search_report.hpp"
+#include "sim/reports/sweep_report.hpp"
+#include "sim/search/search.hpp"
+
+namespace py = pybind11;
+
+namespace trainsim {
+namespace {
+
+// A scenario from Python: the JSON text of a dict (relative paths in it resolve against the
+// current directory), else a file path, else the bundled default; then the `--set` overrides.
+struct ScenarioSource {
+  std::string json_text;
+  std::string path;
+  std::vector<std::string> sets;
+};
+
+Scenario load(const ScenarioSource& source) {
+  if (source.json_text.empty()) {
+    return load_scenario(
+        source.path.empty() ? default_scenario_file() : std::filesystem::path(source.path),
+        source.sets);
+  }
+  Json json = parse_json_text(source.json_text, "scenario");
+  for (const std::string& assignment : source.sets) apply_override(json, assignment);
+  return parse_scenario(json, std::filesystem::current_path());
+}
+
+std::string predict_json(const ScenarioSource& source, const std::string& trace_path) {
+  const Scenario scenario = load(source);
+  PredictOptions options;
+  if (!trace_path.empty()) {
+    options.keep_timeline = true;
+    options.granularity = TaskGranularity::layer;
+  }
+  const StepPrediction prediction = predict(scenario, options);
+  if (!trace_path.empty()) {
+    std::ofstream out(trace_path, std::ios::binary);
+    if (!out) throw InputError("path", "cannot write the trace to '" + trace_path + "'");
+    out << prediction_to_trace(prediction).dump() << "\n";
+  }
+  return prediction_to_json(prediction).dump();
+}
+
+std::string search_json(const ScenarioSource& source, const std::vector<std::string>& pins, int top,
+                        const std::string& objective, double memory_headroom) {
+  SearchRequest request;
+  request.overrides = source.sets;
+  request.pins = pins;
+  request.top = top;
+  request.objective = objective;
+  request.memory_headroom = memory_headroom;
+  const SearchAnswer answer = search_scenario(load(source), request);
+  return search_to_json(answer.result, context_of(answer)).dump();
+}
+
+std::string sweep_json(const ScenarioSource& source, const std::vector<std::string>& vary,
+                       bool with_search, double memory_headroom) {
+  SweepOptions options;
+  for (const std::string& spec : vary) options.vary.push_back(parse_variation(spec));
+  options.overrides = source.sets;
+  options.search = with_search;
+  options.search_options.memory_headroom = memory_headroom;
+  const std::filesystem::path file =
+      source.path.empty() ? default_scenario_file() : std::filesystem::path(source.path);
+  return sweep_to_json(options, sweep(file, options)).dump();
+}
+
+std::string explain_json(const ScenarioSource& source, int suggestions, double memory_headroom) {
+  ExplainOptions options;
+  options.suggestions = suggestions;
+  options.memory_headroom = memory_headroom;
+  return explanation_to_json(explain(load(source), options)).dump();
+}
+
+std::string presets_json(const std::string& kind) {
+  std::vector<PresetSummary> list;
+  if (kind == "models")
+    list = list_model_presets();
+  else if (kind == "gpus")
+    list = list_gpu_presets();
+  else if (kind == "nodes")
+    list = list_node_presets();
+  else if (kind == "networks")
+    list = list_network_presets();
+  else
+    throw InputError("kind", "allowed: models, gpus, nodes, networks; got '" + kind + "'");
+  OrderedJson out = OrderedJson::array();
+  for (const PresetSummary& p : list)
+    out.push_back({{"name", p.name}, {"description", p.description}});
+  return out.dump();
+}
+
+}  // namespace
+}  // namespace trainsim
+
+PYBIND11_MODULE(_trainsim, m) {
+  using namespace trainsim;
+  m.doc() = "trainsim's C++ core; use the functions of the `trainsim` package.";
+  py::register_exception<InputError>(m, "InvalidInput", PyExc_ValueError);
+  py::register_exception<InfeasibleError>(m, "Infeasible", PyExc_ValueError);
+
+  py::class_<ScenarioSource>(m, "ScenarioSource")
+      .def(py::init<std::string, std::string, std::vector<std::string>>(), py::arg("json_text"),
+           py::arg("path"), py::arg("sets"));
+  const auto release = py::call_guard<py::gil_scoped_release>();
+  m.def("predict", &predict_json, release, py::arg("source"), py::arg("trace_path"));
+  m.def("search", &search_json, release, py::arg("source"), py::arg("pins"), py::arg("top"),
+        py::arg("objective"), py::arg("memory_headroom"));
+  m.def("sweep", &sweep_json, release, py::arg("source"), py::arg("vary"), py::arg("search"),
+        py::arg("memory_headroom"));
+  m.def("explain", &explain_json, release, py::arg("source"), py::arg("suggestions"),
+        py::arg("memory_headroom"));
+  m.def("presets", &presets_json, release, py::arg("kind"));
+  m.def(
+      "set_data_root", [](const std::string& root) { set_data_root(root); }, py::arg("root"));
+}

@@ -1,0 +1,143 @@
+"""trainsim: predict the step time, MFU, memory and cost of parallel deep-learning training.
+
+The same results as the ``trainsim`` command line, as plain dicts and lists::
+
+    import trainsim
+    p = trainsim.predict()                                   # scenarios/default.json
+    p = trainsim.predict("scenarios/llama3.1-70b-h100.json", **{"parallel.pp": 8})
+    p = trainsim.predict({"model": "gpt3-1.3b", "cluster": {...}, ...}, sets={"parallel.tp": 2})
+    rows = trainsim.search(top=5)                            # pandas.DataFrame(rows) works
+    rows = trainsim.sweep(vary=["cluster.nodes=32..512*2"])
+
+A scenario is a dict (the scenario JSON), a path to a scenario file, or None for the bundled
+default. Settings are overridden by their ``--set`` paths, as keyword arguments
+(``**{"parallel.pp": 8}``), as a ``sets`` dict, or as a list of ``"PATH=VALUE"`` strings.
+Bad input raises :class:`InvalidInput` naming the field; a configuration that cannot run
+raises :class:`Infeasible`; both are ``ValueError``. The simulator releases the GIL, so
+predictions in a thread pool run in parallel.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from typing import Any, Iterable, Mapping, Optional, Sequence, Union
+
+from . import _trainsim
+from ._trainsim import Infeasible, InvalidInput
+
+__all__ = [
+    "Infeasible",
+    "InvalidInput",
+    "Rows",
+    "explain",
+    "predict",
+    "presets",
+    "search",
+    "sweep",
+    "trace",
+]
+
+Scenario = Union[None, str, "os.PathLike[str]", Mapping[str, Any]]
+
+
+class Rows(list):
+    """A list of row dicts (one per strategy or point) with the rest of the output in ``meta``."""
+
+    def __init__(self, rows: Iterable[dict], meta: dict):
+        super().__init__(rows)
+        self.meta = meta
+
+
+def _set_text(path: str, value: Any) -> str:
+    # JSON for every value, so that "8" stays a string and 8 a number, as --set reads them.
+    return f"{path}={json.dumps(value)}"
+
+
+def _sets(sets: Union[None, Mapping[str, Any], Sequence[str]], overrides: Mapping[str, Any]) -> list:
+    out = []
+    if isinstance(sets, Mapping):
+        out += [_set_text(path, value) for path, value in sets.items()]
+    elif sets is not None:
+        if isinstance(sets, str):
+            raise TypeError("sets: give a dict {path: value} or a list of 'PATH=VALUE' strings")
+        out += [str(s) for s in sets]
+    out += [_set_text(path, value) for path, value in overrides.items()]
+    return out
+
+
+def _source(scenario: Scenario, sets, overrides) -> "_trainsim.ScenarioSource":
+    assignments = _sets(sets, overrides)
+    if scenario is None:
+        return _trainsim.ScenarioSource("", "", assignments)
+    if isinstance(scenario, Mapping):
+        return _trainsim.ScenarioSource(json.dumps(scenario), "", assignments)
+    if isinstance(scenario, (str, os.PathLike)):
+        return _trainsim.ScenarioSource("", os.fspath(scenario), assignments)
+    raise TypeError(
+        f"scenario: expected a dict, a path or None, got {type(scenario).__name__}")
+
+
+def predict(scenario: Scenario = None, *, sets=None, **overrides: Any) -> dict:
+    """One training step: what ``trainsim predict --format json`` prints, as a dict.
+
+    Fields: scenario, gpus, step_time_s, tokens_per_s, model_flops_per_step, mfu,
+    breakdown {compute_s, bubble_s, optimizer_s, exposed_comm_s {tp, pp, dp, cp, ep}},
+    memory {peak_bytes, capacity_bytes, fits, ...}, warnings, and with training.tokens a
+    ``run`` (time to train, GPU-hours, cost, energy).
+    """
+    return json.loads(_trainsim.predict(_source(scenario, sets, overrides), ""))
+
+
+def trace(scenario: Scenario, path: Union[str, "os.PathLike[str]"], *, sets=None,
+          **overrides: Any) -> dict:
+    """Predicts one step and writes its Perfetto trace (ui.perfetto.dev) to ``path``."""
+    return json.loads(
+        _trainsim.predict(_source(scenario, sets, overrides), os.fspath(path)))
+
+
+def search(scenario: Scenario = None, *, top: int = 5, objective: str = "time",
+           memory_headroom: float = 0.05, pins: Sequence[str] = (), sets=None,
+           **overrides: Any) -> Rows:
+    """The fastest strategies (``trainsim search --format json``): one row per strategy, best
+    first; ``rows.meta`` holds the counts, the why-line and the scenario's own strategy.
+    A setting given in ``sets``/keywords or named in ``pins`` is not searched."""
+    out = json.loads(_trainsim.search(_source(scenario, sets, overrides), list(pins), top,
+                                      objective, memory_headroom))
+    rows = out.pop("results")
+    return Rows(rows, out)
+
+
+def sweep(scenario: Scenario = None, *, vary: Sequence[str], search: bool = False,
+          memory_headroom: float = 0.05, sets=None, **overrides: Any) -> Rows:
+    """A scenario at every point of the product of ``vary`` (``"PATH=V1,V2"``,
+    ``"PATH=A..B*F"``), as ``trainsim sweep --format json``: one row per point."""
+    if isinstance(vary, str):
+        vary = [vary]
+    source = _source(scenario, sets, overrides)
+    if isinstance(scenario, Mapping):
+        # The sweep reads its scenario from a file: write the dict to one.
+        with tempfile.TemporaryDirectory() as folder:
+            file = os.path.join(folder, "scenario.json")
+            with open(file, "w") as f:
+                json.dump(scenario, f)
+            source = _trainsim.ScenarioSource("", file, _sets(sets, overrides))
+            out = json.loads(_trainsim.sweep(source, list(vary), search, memory_headroom))
+    else:
+        out = json.loads(_trainsim.sweep(source, list(vary), search, memory_headroom))
+    rows = out.pop("points")
+    return Rows(rows, out)
+
+
+def explain(scenario: Scenario = None, *, suggestions: int = 3, memory_headroom: float = 0.05,
+            sets=None, **overrides: Any) -> dict:
+    """Where the step's time goes, each communication, and the best changes one setting away,
+    each predicted (``trainsim explain --format json``)."""
+    return json.loads(
+        _trainsim.explain(_source(scenario, sets, overrides), suggestions, memory_headroom))
+
+
+def presets(kind: str) -> list:
+    """The presets of one kind ("models", "gpus", "nodes", "networks"): [{name, description}]."""
+    return json.loads(_trainsim.presets(kind))
