@@ -5,21 +5,25 @@
 #include <pybind11/stl.h>
 
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <vector>
 
 #include "hardware/presets.hpp"
 #include "models/model_presets.hpp"
+#include "sim/api/collective_sweep.hpp"
 #include "sim/api/trainsim.hpp"
 #include "sim/plan/explanation.hpp"
 #include "sim/plan/strategy_search.hpp"
 #include "sim/plan/sweep.hpp"
+#include "sim/plan/validation_run.hpp"
+#include "sim/reports/collective_report.hpp"
 #include "sim/reports/explain_report.hpp"
 #include "sim/reports/reports.hpp"
 #include "sim/reports/search_report.hpp"
 #include "sim/reports/sweep_report.hpp"
+#include "sim/reports/validation_report.hpp"
 #include "sim/search/search.hpp"
+#include "trainsim/trainsim.hpp"
 
 namespace py = pybind11;
 
@@ -45,20 +49,14 @@ Scenario load(const ScenarioSource& source) {
   return parse_scenario(json, std::filesystem::current_path());
 }
 
+// The installed interface's predict (include/trainsim), as `trainsim predict` runs it.
 std::string predict_json(const ScenarioSource& source, const std::string& trace_path) {
-  const Scenario scenario = load(source);
-  PredictOptions options;
-  if (!trace_path.empty()) {
-    options.keep_timeline = true;
-    options.granularity = TaskGranularity::layer;
-  }
-  const StepPrediction prediction = predict(scenario, options);
-  if (!trace_path.empty()) {
-    std::ofstream out(trace_path, std::ios::binary);
-    if (!out) throw InputError("path", "cannot write the trace to '" + trace_path + "'");
-    out << prediction_to_trace(prediction).dump() << "\n";
-  }
-  return prediction_to_json(prediction).dump();
+  PredictRequest request;
+  request.scenario_json = source.json_text;
+  request.scenario_file = source.path;
+  request.sets = source.sets;
+  request.trace_file = trace_path;
+  return predict_scenario(request).json;
 }
 
 std::string search_json(const ScenarioSource& source, const std::vector<std::string>& pins, int top,
@@ -90,6 +88,23 @@ std::string explain_json(const ScenarioSource& source, int suggestions, double m
   options.suggestions = suggestions;
   options.memory_headroom = memory_headroom;
   return explanation_to_json(explain(load(source), options)).dump();
+}
+
+std::string validate_json(const std::string& records_file, const std::vector<std::string>& sets,
+                          const std::string& unstated, const std::string& scenarios_dir) {
+  ValidationRequest request;
+  request.records_file = records_file;
+  request.overrides = sets;
+  request.unstated = unstated;
+  request.scenarios_dir = scenarios_dir;
+  return validation_to_json(validate_records(request)).dump();
+}
+
+std::string collective_json(const CollectiveSweepRequest& request) {
+  const CollectiveSweep sweep = sweep_collective(request);
+  OrderedJson out = collective_to_json(sweep);
+  out["notes"] = sweep.notes;
+  return out.dump();
 }
 
 std::string presets_json(const std::string& kind) {
@@ -130,6 +145,24 @@ PYBIND11_MODULE(_trainsim, m) {
         py::arg("memory_headroom"));
   m.def("explain", &explain_json, release, py::arg("source"), py::arg("suggestions"),
         py::arg("memory_headroom"));
+  m.def("validate", &validate_json, release, py::arg("records_file"), py::arg("sets"),
+        py::arg("unstated"), py::arg("scenarios_dir"));
+  py::class_<CollectiveSweepRequest>(m, "CollectiveSweepRequest")
+      .def(py::init<>())
+      .def_readwrite("op", &CollectiveSweepRequest::op)
+      .def_readwrite("gpus", &CollectiveSweepRequest::gpus)
+      .def_readwrite("cluster", &CollectiveSweepRequest::cluster)
+      .def_readwrite("network", &CollectiveSweepRequest::network)
+      .def_readwrite("min_bytes", &CollectiveSweepRequest::min_bytes)
+      .def_readwrite("max_bytes", &CollectiveSweepRequest::max_bytes)
+      .def_readwrite("step_factor", &CollectiveSweepRequest::step_factor)
+      .def_readwrite("dtype", &CollectiveSweepRequest::dtype)
+      .def_readwrite("compare_log", &CollectiveSweepRequest::compare_log)
+      .def_readwrite("algorithm", &CollectiveSweepRequest::algorithm)
+      .def_readwrite("protocol", &CollectiveSweepRequest::protocol)
+      .def_readwrite("collnet", &CollectiveSweepRequest::collnet)
+      .def_readwrite("engine", &CollectiveSweepRequest::engine);
+  m.def("collective", &collective_json, release, py::arg("request"));
   m.def("presets", &presets_json, release, py::arg("kind"));
   m.def(
       "set_data_root", [](const std::string& root) { set_data_root(root); }, py::arg("root"));

@@ -89,6 +89,35 @@ def test_search_sweep_and_explain_give_their_json_as_rows():
         p.stem for p in (ROOT / "hardware" / "presets" / "gpus").glob("*.json"))
 
 
+def test_validate_gives_the_cli_rows_from_a_file_or_a_list():
+    records_file = ROOT / "tests" / "data" / "validation" / "published-dev.json"
+    cli = cli_json("validate", str(records_file))
+    rows = trainsim.validate(records_file)
+    assert list(rows) == cli["records"]
+    assert rows.meta == {"groups": cli["groups"], "skipped": cli["skipped"]}
+    assert all(abs(r["error"]) < 1 for r in rows)
+    # A list of records is the same records without the file's supplement (records the
+    # supplement completes are skipped, naming what is missing).
+    with open(records_file) as f:
+        records = json.load(f)
+    as_list = trainsim.validate(records[:3])
+    assert len(as_list) + len(as_list.meta["skipped"]) == 3
+    with pytest.raises(trainsim.InvalidInput, match="--unstated"):
+        trainsim.validate(records_file, unstated="sometimes")
+
+
+def test_collective_gives_the_cli_rows():
+    rows = trainsim.collective("all_gather", gpus=16, min_bytes="1M", max_bytes="1G")
+    cli = cli_json("collective", "--op", "all_gather", "--gpus", "16", "--min-bytes", "1M",
+                   "--max-bytes", "1G")
+    assert list(rows) == cli["rows"]
+    assert rows.meta["network"] == cli["network"]
+    assert [r["size_bytes"] for r in rows] == [2.0 ** k for k in range(20, 31)]
+    assert rows[-1]["busbw_GBps"] > rows[0]["busbw_GBps"]
+    with pytest.raises(trainsim.InvalidInput, match="--op"):
+        trainsim.collective("all_mean")
+
+
 def test_trace_writes_a_perfetto_trace(tmp_path):
     out = tmp_path / "step.json"
     prediction = trainsim.trace(str(ROOT / "scenarios" / "gpt3-13b-gpipe-vs-1f1b.json"), out)

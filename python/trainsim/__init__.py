@@ -8,6 +8,8 @@ The same results as the ``trainsim`` command line, as plain dicts and lists::
     p = trainsim.predict({"model": "gpt3-1.3b", "cluster": {...}, ...}, sets={"parallel.tp": 2})
     rows = trainsim.search(top=5)                            # pandas.DataFrame(rows) works
     rows = trainsim.sweep(vary=["cluster.nodes=32..512*2"])
+    rows = trainsim.collective("all_reduce", gpus=16, max_bytes="1G")
+    rows = trainsim.validate("published.json")              # predicted vs measured
 
 A scenario is a dict (the scenario JSON), a path to a scenario file, or None for the bundled
 default. Settings are overridden by their ``--set`` paths, as keyword arguments
@@ -31,12 +33,14 @@ __all__ = [
     "Infeasible",
     "InvalidInput",
     "Rows",
+    "collective",
     "explain",
     "predict",
     "presets",
     "search",
     "sweep",
     "trace",
+    "validate",
 ]
 
 Scenario = Union[None, str, "os.PathLike[str]", Mapping[str, Any]]
@@ -136,6 +140,59 @@ def explain(scenario: Scenario = None, *, suggestions: int = 3, memory_headroom:
     each predicted (``trainsim explain --format json``)."""
     return json.loads(
         _trainsim.explain(_source(scenario, sets, overrides), suggestions, memory_headroom))
+
+
+def validate(records: Union[str, "os.PathLike[str]", Sequence[Mapping[str, Any]]], *,
+             unstated: str = "default", write_scenarios: Optional[str] = None,
+             sets=None, **overrides: Any) -> Rows:
+    """Published measurements predicted and compared (``trainsim validate --format json``): one
+    row per record it can model {id, group, predicted_s, measured_s, error, assumptions};
+    ``rows.meta`` holds ``groups`` (records, mape, max_abs_error per group) and ``skipped``
+    (id, reason). ``records`` is a records file or a list of record dicts; ``unstated`` is
+    "default" or "auto" (what a setting the source leaves unstated becomes)."""
+    assignments = _sets(sets, overrides)
+    scenarios_dir = os.fspath(write_scenarios) if write_scenarios is not None else ""
+    if isinstance(records, (str, os.PathLike)):
+        out = json.loads(_trainsim.validate(os.fspath(records), assignments, unstated,
+                                            scenarios_dir))
+    else:
+        with tempfile.TemporaryDirectory() as folder:
+            file = os.path.join(folder, "records.json")
+            with open(file, "w") as f:
+                json.dump(list(records), f)
+            out = json.loads(_trainsim.validate(file, assignments, unstated, scenarios_dir))
+    rows = out.pop("records")
+    return Rows(rows, out)
+
+
+def collective(op: str = "all_reduce", *, gpus: int = 8, cluster: str = "dgx-h100",
+               network: Optional[str] = None, min_bytes: Union[int, str] = 8,
+               max_bytes: Union[int, str] = "8G", step_factor: float = 2,
+               dtype: str = "float", compare_log: Optional[str] = None,
+               algorithm: Optional[str] = None, protocol: Optional[str] = None,
+               collnet: bool = False, engine: str = "analytic") -> Rows:
+    """One collective over a range of sizes, as ``trainsim collective --format json``: one row
+    per size {size_bytes, count, time_us, algbw_GBps, busbw_GBps, algorithm, protocol[,
+    measured_time_us, error]}; ``rows.meta`` holds collective, gpus, cluster, network and the
+    notes on how a ``compare_log`` (nccl-tests output) changed the request. Sizes take K/M/G
+    suffixes (powers of 1024), as nccl-tests reads them."""
+    request = _trainsim.CollectiveSweepRequest()
+    request.op = op
+    request.gpus = gpus
+    request.cluster = cluster
+    request.network = network or ""
+    request.min_bytes = str(min_bytes)
+    request.max_bytes = str(max_bytes)
+    request.step_factor = step_factor
+    request.dtype = dtype
+    request.compare_log = os.fspath(compare_log) if compare_log is not None else ""
+    request.algorithm = algorithm or ""
+    request.protocol = protocol or ""
+    request.collnet = collnet
+    request.engine = engine
+    out = json.loads(_trainsim.collective(request))
+    rows = out.pop("rows")
+    return Rows(rows, out)
 
 
 def presets(kind: str) -> list:

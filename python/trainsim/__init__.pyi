@@ -37,5 +37,20 @@ def explain(scenario: Scenario = None, *, suggestions: int = 3, memory_headroom:
             sets: Sets = None, **overrides: Any) -> dict[str, Any]:
     """Where the step goes, each communication, and the best changes one setting away."""
 
+def validate(records: Union[str, os.PathLike[str], Sequence[Mapping[str, Any]]], *,
+             unstated: str = "default", write_scenarios: Optional[str] = None,
+             sets: Sets = None, **overrides: Any) -> Rows:
+    """Published measurements predicted and compared: one row per record {id, group,
+    predicted_s, measured_s, error, assumptions}; meta: groups (MAPE), skipped."""
+
+def collective(op: str = "all_reduce", *, gpus: int = 8, cluster: str = "dgx-h100",
+               network: Optional[str] = None, min_bytes: Union[int, str] = 8,
+               max_bytes: Union[int, str] = "8G", step_factor: float = 2, dtype: str = "float",
+               compare_log: Optional[str] = None, algorithm: Optional[str] = None,
+               protocol: Optional[str] = None, collnet: bool = False,
+               engine: str = "analytic") -> Rows:
+    """One collective over a range of sizes, one row per size {size_bytes, count, time_us,
+    algbw_GBps, busbw_GBps, algorithm, protocol}; meta: collective, gpus, cluster, network."""
+
 def presets(kind: str) -> list[dict[str, str]]:
     """Presets of one kind: models | gpus | nodes | networks."""

@@ -1,0 +1,50 @@
+#include "sim/reports/validation_report.hpp"
+
+#include <fmt/format.h>
+
+namespace trainsim {
+
+OrderedJson validation_to_json(const ValidationReport& report) {
+  OrderedJson out;
+  OrderedJson list = OrderedJson::array();
+  for (const ValidatedRecord& r : report.records)
+    list.push_back({{"id", r.id},
+                    {"group", r.group},
+                    {"predicted_s", r.predicted_s},
+                    {"measured_s", r.measured_s},
+                    {"error", r.error},
+                    {"assumptions", r.assumptions}});
+  out["records"] = list;
+  OrderedJson groups = OrderedJson::object();
+  for (const auto& [g, errors] : report.groups)
+    groups[g] = {{"records", errors.count()},
+                 {"mape", errors.mape()},
+                 {"max_abs_error", errors.worst_abs()}};
+  out["groups"] = groups;
+  OrderedJson skips = OrderedJson::array();
+  for (const UnmodelledRecord& s : report.skipped)
+    skips.push_back({{"id", s.id}, {"reason", s.reason}});
+  out["skipped"] = skips;
+  return out;
+}
+
+std::string validation_to_table(const ValidationReport& report) {
+  std::string out = fmt::format("{:<32} {:>12} {:>12} {:>8}  {}\n", "record", "predicted s",
+                                "measured s", "error", "assumptions");
+  for (const ValidatedRecord& r : report.records)
+    out += fmt::format("{:<32} {:>12.3f} {:>12.3f} {:>+7.1f}%  {}\n", r.id, r.predicted_s,
+                       r.measured_s, 100.0 * r.error, fmt::join(r.assumptions, "; "));
+  out += "\nMAPE per group:\n";
+  if (report.groups.empty()) out += "  (no record could be predicted; see skipped)\n";
+  for (const auto& [g, errors] : report.groups)
+    out += fmt::format("  {:<44} {:>3} records  MAPE {:5.1f}%  worst {:5.1f}%\n", g, errors.count(),
+                       100.0 * errors.mape(), 100.0 * errors.worst_abs());
+  if (!report.skipped.empty()) {
+    out += "\nskipped:\n";
+    for (const UnmodelledRecord& s : report.skipped)
+      out += fmt::format("  {:<36} {}\n", s.id, s.reason);
+  }
+  return out;
+}
+
+}  // namespace trainsim
