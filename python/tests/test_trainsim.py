@@ -3,6 +3,8 @@ runs predictions in parallel threads, and does not grow while predicting in a lo
 import concurrent.futures
 import json
 import os
+import subprocess
+import sys
 
 import pytest
 
@@ -129,3 +131,14 @@ def test_trace_writes_a_perfetto_trace(tmp_path):
 def test_help_shows_the_fields():
     assert "step_time_s" in trainsim.predict.__doc__
     assert trainsim.InvalidInput.__mro__[1] is ValueError
+
+
+def test_the_gpu_scaling_example_saves_its_plot(tmp_path):
+    png = tmp_path / "scaling.png"
+    out = subprocess.run([sys.executable, str(ROOT / "examples" / "gpu_scaling.py"), str(png),
+                          "--nodes", "16,32,64"],
+                         check=True, capture_output=True, text=True).stdout
+    table = [line.split() for line in out.splitlines()[1:] if line[:6].strip().isdigit()]
+    assert [int(row[0]) for row in table] == [128, 256, 512]
+    assert float(table[0][1]) > float(table[1][1]) > float(table[2][1])  # step time falls
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
