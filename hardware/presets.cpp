@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "hardware/hardware_limits.hpp"
 #include "sim/core/data_dir.hpp"
 #include "sim/core/errors.hpp"
 
@@ -39,10 +40,9 @@ std::string name_or(const Json& obj, std::string_view path, std::string_view fal
   return std::string(fallback);
 }
 
-int require_positive_int32(const Json& obj, std::string_view key, std::string_view path) {
-  const std::int64_t x = require_positive_int(obj, key, path);
-  if (x > 1'000'000'000) throw InputError(join_path(path, key), "value is implausibly large");
-  return static_cast<int>(x);
+int require_positive_int32(const Json& obj, std::string_view key, std::string_view path,
+                           Limit limit = {}) {
+  return static_cast<int>(require_positive_int(obj, key, path, limit));
 }
 
 // --- preset files ------------------------------------------------------------------------------
@@ -128,7 +128,7 @@ GpuSpec parse_gpu_spec(const Json& obj, std::string_view path) {
                      fmt::format("unknown vendor '{}'; allowed: nvidia, amd", gpu.vendor));
   gpu.compute_capability =
       static_cast<int>(optional_non_negative_int(obj, "compute_capability", path).value_or(0));
-  gpu.sm_count = require_positive_int32(obj, "sm_count", path);
+  gpu.sm_count = require_positive_int32(obj, "sm_count", path, hardware_limits::kSmCount);
 
   const std::string peaks_path = join_path(path, "dense_peak_TFLOPs");
   const Json& peaks = require_field(obj, "dense_peak_TFLOPs", path);
@@ -139,8 +139,9 @@ GpuSpec parse_gpu_spec(const Json& obj, std::string_view path) {
   bool any_supported = false;
   for (std::size_t i = 0; i < kPrecisionCount; ++i) {
     // Absent or 0 = the GPU has no (tensor) support for this format.
-    const double tflops =
-        optional_non_negative_number(peaks, kPrecisionNames[i], peaks_path).value_or(0.0);
+    const double tflops = optional_non_negative_number(peaks, kPrecisionNames[i], peaks_path,
+                                                       hardware_limits::kPeakTFLOPs)
+                              .value_or(0.0);
     gpu.dense_peak_flops_per_s[i] = tflops * kTeraflopsToFlops;
     any_supported = any_supported || tflops > 0;
   }
@@ -149,15 +150,23 @@ GpuSpec parse_gpu_spec(const Json& obj, std::string_view path) {
                                              "keys: {}",
                                              fmt::join(kPrecisionNames, ", ")));
 
-  gpu.hbm_capacity_bytes = require_positive_number(obj, "hbm_capacity_GiB", path) * kGiBToBytes;
-  gpu.hbm_Bps = require_positive_number(obj, "hbm_GBps", path) * kGBToBytes;
-  gpu.nvlink_Bps =
-      optional_non_negative_number(obj, "nvlink_GBps_per_direction", path).value_or(0.0) *
+  gpu.hbm_capacity_bytes =
+      require_positive_number(obj, "hbm_capacity_GiB", path, hardware_limits::kHbmGiB) *
+      kGiBToBytes;
+  gpu.hbm_Bps =
+      require_positive_number(obj, "hbm_GBps", path, hardware_limits::kHbmGBps) * kGBToBytes;
+  gpu.nvlink_Bps = optional_non_negative_number(obj, "nvlink_GBps_per_direction", path,
+                                                hardware_limits::kNvlinkGBps)
+                       .value_or(0.0) *
+                   kGBToBytes;
+  gpu.pcie_Bps =
+      require_positive_number(obj, "pcie_GBps_per_direction", path, hardware_limits::kPcieGBps) *
       kGBToBytes;
-  gpu.pcie_Bps = require_positive_number(obj, "pcie_GBps_per_direction", path) * kGBToBytes;
   gpu.l2_cache_bytes =
-      optional_non_negative_number(obj, "l2_cache_MiB", path).value_or(0.0) * kMiBToBytes;
-  gpu.tdp_W = optional_positive_number(obj, "tdp_W", path).value_or(0.0);
+      optional_non_negative_number(obj, "l2_cache_MiB", path, hardware_limits::kL2MiB)
+          .value_or(0.0) *
+      kMiBToBytes;
+  gpu.tdp_W = optional_positive_number(obj, "tdp_W", path, hardware_limits::kTdpW).value_or(0.0);
   return gpu;
 }
 
@@ -187,17 +196,22 @@ NodeSpec parse_node_spec(const Json& obj, std::string_view path) {
       std::find(gpu_names.begin(), gpu_names.end(), node.default_gpu) == gpu_names.end())
     throw InputError(join_path(path, "default_gpu"),
                      unknown_name_message("gpu preset", node.default_gpu, gpu_names));
-  node.gpus_per_node = require_positive_int32(obj, "gpus_per_node", path);
+  node.gpus_per_node =
+      require_positive_int32(obj, "gpus_per_node", path, hardware_limits::kGpusPerNode);
   node.nvswitch = optional_bool(obj, "nvswitch", path).value_or(false);
   node.nvls = optional_bool(obj, "nvls", path).value_or(false);
   if (node.nvls && !node.nvswitch)
     throw InputError(join_path(path, "nvls"),
                      "NVLink SHARP needs an NVSwitch fabric; set \"nvswitch\": true or "
                      "\"nvls\": false");
-  node.nics_per_node = require_positive_int32(obj, "nics_per_node", path);
-  node.nic_Bps = require_positive_number(obj, "nic_Gbps", path) * kGbitToBytes;
+  node.nics_per_node =
+      require_positive_int32(obj, "nics_per_node", path, hardware_limits::kNicsPerNode);
+  node.nic_Bps =
+      require_positive_number(obj, "nic_Gbps", path, hardware_limits::kLinkGbps) * kGbitToBytes;
   node.max_system_power_W =
-      optional_positive_number(obj, "max_system_power_kW", path).value_or(0.0) * 1e3;
+      optional_positive_number(obj, "max_system_power_kW", path, hardware_limits::kSystemPowerKW)
+          .value_or(0.0) *
+      1e3;
   return node;
 }
 
@@ -230,18 +244,26 @@ NetworkSpec parse_network_spec(const Json& obj, std::string_view path) {
     throw InputError(join_path(path, "fabric"),
                      fmt::format("unknown fabric '{}'; allowed: infiniband, roce", fabric));
   }
-  net.link_Bps = require_positive_number(obj, "link_Gbps", path) * kGbitToBytes;
-  net.nic_latency_s = require_positive_number(obj, "nic_latency_us", path) * kMicrosecondsToSeconds;
+  net.link_Bps =
+      require_positive_number(obj, "link_Gbps", path, hardware_limits::kLinkGbps) * kGbitToBytes;
+  net.nic_latency_s =
+      require_positive_number(obj, "nic_latency_us", path, hardware_limits::kLatencyUs) *
+      kMicrosecondsToSeconds;
   net.switch_latency_s =
-      require_positive_number(obj, "switch_latency_us", path) * kMicrosecondsToSeconds;
-  net.nodes_per_leaf_group = require_positive_int32(obj, "nodes_per_leaf_group", path);
-  net.oversubscription = optional_positive_number(obj, "oversubscription", path).value_or(1.0);
+      require_positive_number(obj, "switch_latency_us", path, hardware_limits::kLatencyUs) *
+      kMicrosecondsToSeconds;
+  net.nodes_per_leaf_group = require_positive_int32(obj, "nodes_per_leaf_group", path,
+                                                    hardware_limits::kNodesPerLeafGroup);
+  net.oversubscription =
+      optional_positive_number(obj, "oversubscription", path, hardware_limits::kOversubscription)
+          .value_or(1.0);
   if (net.oversubscription < 1.0)
     throw InputError(join_path(path, "oversubscription"),
                      fmt::format("must be >= 1 (downlink : uplink bandwidth; 1 = non-blocking), "
                                  "got {}",
                                  net.oversubscription));
-  net.tiers = static_cast<int>(optional_positive_int(obj, "tiers", path).value_or(2));
+  net.tiers = static_cast<int>(
+      optional_positive_int(obj, "tiers", path, hardware_limits::kTiers).value_or(2));
   if (net.tiers > 3)
     throw InputError(join_path(path, "tiers"),
                      fmt::format("allowed: 1 (single switch), 2 (leaf/spine), 3 (leaf/spine/core); "

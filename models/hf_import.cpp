@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "models/model_limits.hpp"
 #include "sim/core/errors.hpp"
 
 namespace trainsim {
@@ -56,7 +57,7 @@ void check_heads(const ModelSpec& m, std::string_view heads_key, std::string_vie
 // MoE config; the expert-count key differs by model_type).
 MoeSpec routed_experts(const Json& config, std::string_view experts_key, std::string_view path) {
   MoeSpec moe;
-  moe.experts = require_positive_int(config, experts_key, path);
+  moe.experts = require_positive_int(config, experts_key, path, model_limits::kExperts);
   moe.top_k = require_positive_int(config, "num_experts_per_tok", path);
   if (moe.top_k > moe.experts)
     throw InputError(
@@ -67,24 +68,27 @@ MoeSpec routed_experts(const Json& config, std::string_view experts_key, std::st
 
 ModelSpec import_llama_family(const Json& config, const std::string& type, std::string_view path) {
   ModelSpec m;
-  m.layers = require_positive_int(config, "num_hidden_layers", path);
-  m.hidden = require_positive_int(config, "hidden_size", path);
-  m.heads = require_positive_int(config, "num_attention_heads", path);
+  m.layers = require_positive_int(config, "num_hidden_layers", path, model_limits::kLayers);
+  m.hidden = require_positive_int(config, "hidden_size", path, model_limits::kHidden);
+  m.heads = require_positive_int(config, "num_attention_heads", path, model_limits::kHeads);
   check_heads(m, "num_attention_heads", "hidden_size", path);
-  if (auto head_dim = optional_positive_int(config, "head_dim", path);
+  if (auto head_dim = optional_positive_int(config, "head_dim", path, model_limits::kHidden);
       head_dim && *head_dim != m.head_dim())
     throw InputError(join_path(path, "head_dim"),
                      fmt::format("head_dim {} differs from hidden_size / num_attention_heads = {}; "
                                  "decoupled head sizes are not supported",
                                  *head_dim, m.head_dim()));
-  m.kv_heads = optional_positive_int(config, "num_key_value_heads", path).value_or(m.heads);
+  m.kv_heads = optional_positive_int(config, "num_key_value_heads", path, model_limits::kHeads)
+                   .value_or(m.heads);
   if (m.kv_heads > m.heads || m.heads % m.kv_heads != 0)
     throw InputError(
         join_path(path, "num_key_value_heads"),
         fmt::format("must divide num_attention_heads ({}); got {}", m.heads, m.kv_heads));
-  m.ffn_hidden = require_positive_int(config, "intermediate_size", path);
-  m.vocab = require_positive_int(config, "vocab_size", path);
-  m.max_seq_len = optional_positive_int(config, "max_position_embeddings", path).value_or(0);
+  m.ffn_hidden = require_positive_int(config, "intermediate_size", path, model_limits::kFfnHidden);
+  m.vocab = require_positive_int(config, "vocab_size", path, model_limits::kVocab);
+  m.max_seq_len =
+      optional_positive_int(config, "max_position_embeddings", path, model_limits::kSeqLen)
+          .value_or(0);
   m.tied_embeddings = optional_bool(config, "tie_word_embeddings", path).value_or(false);
 
   const std::string act = optional_string(config, "hidden_act", path).value_or("silu");
@@ -120,9 +124,11 @@ ModelSpec import_llama_family(const Json& config, const std::string& type, std::
                        "dense layers among MoE layers are not modelled; only an empty list is "
                        "supported");
     MoeSpec moe = routed_experts(config, "num_experts", path);
-    moe.expert_ffn_hidden = require_positive_int(config, "moe_intermediate_size", path);
-    const std::int64_t shared =
-        optional_positive_int(config, "shared_expert_intermediate_size", path).value_or(0);
+    moe.expert_ffn_hidden =
+        require_positive_int(config, "moe_intermediate_size", path, model_limits::kFfnHidden);
+    const std::int64_t shared = optional_positive_int(config, "shared_expert_intermediate_size",
+                                                      path, model_limits::kFfnHidden)
+                                    .value_or(0);
     if (shared % moe.expert_ffn_hidden != 0)
       throw InputError(join_path(path, "shared_expert_intermediate_size"),
                        fmt::format("{} is not a multiple of moe_intermediate_size ({}); the "
@@ -136,14 +142,16 @@ ModelSpec import_llama_family(const Json& config, const std::string& type, std::
 
 ModelSpec import_gpt_neox(const Json& config, std::string_view path) {
   ModelSpec m;
-  m.layers = require_positive_int(config, "num_hidden_layers", path);
-  m.hidden = require_positive_int(config, "hidden_size", path);
-  m.heads = require_positive_int(config, "num_attention_heads", path);
+  m.layers = require_positive_int(config, "num_hidden_layers", path, model_limits::kLayers);
+  m.hidden = require_positive_int(config, "hidden_size", path, model_limits::kHidden);
+  m.heads = require_positive_int(config, "num_attention_heads", path, model_limits::kHeads);
   check_heads(m, "num_attention_heads", "hidden_size", path);
   m.kv_heads = m.heads;
-  m.ffn_hidden = require_positive_int(config, "intermediate_size", path);
-  m.vocab = require_positive_int(config, "vocab_size", path);
-  m.max_seq_len = optional_positive_int(config, "max_position_embeddings", path).value_or(0);
+  m.ffn_hidden = require_positive_int(config, "intermediate_size", path, model_limits::kFfnHidden);
+  m.vocab = require_positive_int(config, "vocab_size", path, model_limits::kVocab);
+  m.max_seq_len =
+      optional_positive_int(config, "max_position_embeddings", path, model_limits::kSeqLen)
+          .value_or(0);
   m.tied_embeddings = optional_bool(config, "tie_word_embeddings", path).value_or(false);
   require_gelu(config, "hidden_act", path, "gelu");
   optional_bool(config, "use_parallel_residual", path);  // type check only
@@ -156,14 +164,16 @@ ModelSpec import_gpt_neox(const Json& config, std::string_view path) {
 
 ModelSpec import_gpt2(const Json& config, std::string_view path) {
   ModelSpec m;
-  m.layers = require_positive_int(config, "n_layer", path);
-  m.hidden = require_positive_int(config, "n_embd", path);
-  m.heads = require_positive_int(config, "n_head", path);
+  m.layers = require_positive_int(config, "n_layer", path, model_limits::kLayers);
+  m.hidden = require_positive_int(config, "n_embd", path, model_limits::kHidden);
+  m.heads = require_positive_int(config, "n_head", path, model_limits::kHeads);
   check_heads(m, "n_head", "n_embd", path);
   m.kv_heads = m.heads;
-  m.ffn_hidden = optional_positive_int(config, "n_inner", path).value_or(4 * m.hidden);
-  m.vocab = require_positive_int(config, "vocab_size", path);
-  m.max_seq_len = optional_positive_int(config, "n_positions", path).value_or(1024);
+  m.ffn_hidden = optional_positive_int(config, "n_inner", path, model_limits::kFfnHidden)
+                     .value_or(4 * m.hidden);
+  m.vocab = require_positive_int(config, "vocab_size", path, model_limits::kVocab);
+  m.max_seq_len =
+      optional_positive_int(config, "n_positions", path, model_limits::kSeqLen).value_or(1024);
   m.tied_embeddings = optional_bool(config, "tie_word_embeddings", path).value_or(true);
   require_gelu(config, "activation_function", path, "gelu_new");
   m.activation = Activation::gelu;

@@ -77,7 +77,11 @@ class OpListBuilder {
     fwd.name = name;
     fwd.kind = OpKind::attention;
     fwd.pass = Pass::forward;
-    fwd.precision = Precision::bf16;  // flash attention runs in 16-bit even under FP8 recipes
+    // The fused kernel runs in the activations' precision: 16-bit under FP8 recipes too
+    // (Transformer Engine keeps attention in BF16), and FP32 in FP32 training, where
+    // FlashAttention (FP16/BF16 only) is unavailable and PyTorch's SDPA falls back to its
+    // memory-efficient FP32 kernel, so it cannot beat the FP32 peak.
+    fwd.precision = ctx_.activation_precision;
     fwd.attention = shape;
     fwd.flops = score_flops;
     fwd.output_bytes = q_bytes;

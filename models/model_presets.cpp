@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "models/hf_import.hpp"
+#include "models/model_limits.hpp"
 #include "sim/core/data_dir.hpp"
 #include "sim/core/errors.hpp"
 
@@ -48,15 +49,19 @@ MoeSpec parse_moe(const Json& obj, std::string_view path, std::int64_t default_e
   reject_unknown_fields(
       obj, path, {"experts", "top_k", "expert_ffn_hidden", "shared_experts", "capacity_factor"});
   MoeSpec moe;
-  moe.experts = require_positive_int(obj, "experts", path);
+  moe.experts = require_positive_int(obj, "experts", path, model_limits::kExperts);
   moe.top_k = require_positive_int(obj, "top_k", path);
   if (moe.top_k > moe.experts)
     throw InputError(join_path(path, "top_k"),
                      fmt::format("must be <= experts ({}), got {}", moe.experts, moe.top_k));
   moe.expert_ffn_hidden =
-      optional_positive_int(obj, "expert_ffn_hidden", path).value_or(default_expert_ffn);
-  moe.shared_experts = optional_non_negative_int(obj, "shared_experts", path).value_or(0);
-  moe.capacity_factor = optional_non_negative_number(obj, "capacity_factor", path).value_or(0.0);
+      optional_positive_int(obj, "expert_ffn_hidden", path, model_limits::kFfnHidden)
+          .value_or(default_expert_ffn);
+  moe.shared_experts =
+      optional_non_negative_int(obj, "shared_experts", path, model_limits::kExperts).value_or(0);
+  moe.capacity_factor =
+      optional_non_negative_number(obj, "capacity_factor", path, Limit{1e3, "1000x the tokens"})
+          .value_or(0.0);
   if (moe.capacity_factor > 0 && moe.capacity_factor < 1.0)
     throw InputError(join_path(path, "capacity_factor"),
                      fmt::format("must be 0 (dropless) or >= 1, got {}", moe.capacity_factor));
@@ -100,9 +105,9 @@ ModelSpec parse_model_spec(const Json& obj, std::string_view path) {
 
   ModelSpec m;
   m.name = optional_string(obj, "name", path).value_or("custom-model");
-  m.layers = require_positive_int(obj, "layers", path);
-  m.hidden = require_positive_int(obj, "hidden", path);
-  m.heads = require_positive_int(obj, "heads", path);
+  m.layers = require_positive_int(obj, "layers", path, model_limits::kLayers);
+  m.hidden = require_positive_int(obj, "hidden", path, model_limits::kHidden);
+  m.heads = require_positive_int(obj, "heads", path, model_limits::kHeads);
   if (m.hidden % m.heads != 0)
     throw InputError(join_path(path, "heads"),
                      fmt::format("must divide hidden ({}); {} / {} is not an integer", m.hidden,
@@ -113,7 +118,7 @@ ModelSpec parse_model_spec(const Json& obj, std::string_view path) {
                      fmt::format("must divide heads ({}) (1 = multi-query, heads = no grouping), "
                                  "got {}",
                                  m.heads, m.kv_heads));
-  m.vocab = require_positive_int(obj, "vocab", path);
+  m.vocab = require_positive_int(obj, "vocab", path, model_limits::kVocab);
 
   if (auto text = optional_string(obj, "activation", path))
     m.activation = parse_activation(*text, join_path(path, "activation"));
@@ -123,11 +128,13 @@ ModelSpec parse_model_spec(const Json& obj, std::string_view path) {
   // Default MLP width: 4h for two-matrix MLPs; for SwiGLU see default_swiglu_ffn.
   const std::int64_t default_ffn =
       m.activation == Activation::swiglu ? default_swiglu_ffn(m.hidden) : 4 * m.hidden;
-  m.ffn_hidden = optional_positive_int(obj, "ffn_hidden", path).value_or(default_ffn);
+  m.ffn_hidden = optional_positive_int(obj, "ffn_hidden", path, model_limits::kFfnHidden)
+                     .value_or(default_ffn);
 
   m.tied_embeddings = optional_bool(obj, "tied_embeddings", path).value_or(false);
   m.linear_bias = optional_bool(obj, "linear_bias", path).value_or(true);
-  m.max_seq_len = optional_positive_int(obj, "max_seq_len", path).value_or(0);
+  m.max_seq_len =
+      optional_positive_int(obj, "max_seq_len", path, model_limits::kSeqLen).value_or(0);
 
   const std::string position = optional_string(obj, "position_embedding", path).value_or("rotary");
   if (position != "learned" && position != "rotary" && position != "alibi" && position != "none")

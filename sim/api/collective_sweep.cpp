@@ -82,8 +82,13 @@ double parse_size(const std::string& text, std::string_view flag) {
     throw InputError(
         std::string(flag),
         fmt::format("unknown size suffix '{}' in '{}'; allowed: K, M, G", suffix, text));
-  if (!(value > 0)) throw InputError(std::string(flag), fmt::format("must be > 0, got '{}'", text));
-  return std::floor(value * scale);
+  // Whole bytes, at least one element's worth and at most 1 TiB (beyond any GPU's memory).
+  const double bytes = value * scale;
+  constexpr double kMaxBytes = 1024.0 * 1024 * 1024 * 1024;
+  if (!std::isfinite(bytes) || bytes < 1 || bytes > kMaxBytes || std::floor(bytes) != bytes)
+    throw InputError(std::string(flag),
+                     fmt::format("'{}' is not a whole number of bytes from 1 to 1T", text));
+  return bytes;
 }
 
 // nccl-tests' count column: elements of the full vector, or per rank for gathers/scatters.
@@ -151,9 +156,19 @@ CollectiveSweep sweep_collective(const CollectiveSweepRequest& args) {
     const double lo = parse_size(args.min_bytes, "--min-bytes");
     const double hi = parse_size(args.max_bytes, "--max-bytes");
     if (hi < lo) throw InputError("--max-bytes", "must be at least --min-bytes");
-    if (!(args.step_factor > 1.0)) throw InputError("--step-factor", "must be > 1");
-    for (double s = lo; s <= hi && sizes.size() < 10000; s = std::floor(s * args.step_factor))
+    if (!(args.step_factor > 1.0) || !std::isfinite(args.step_factor))
+      throw InputError("--step-factor", "must be a finite number > 1");
+    // nccl-tests' -f: each size the previous times the factor, whole bytes; a sweep is a
+    // table to read, so its rows are bounded.
+    constexpr std::size_t kMaxRows = 1000;
+    for (double s = lo; s <= hi; s = std::max(s + 1, std::floor(s * args.step_factor))) {
+      if (sizes.size() == kMaxRows)
+        throw InputError("--step-factor",
+                         fmt::format("{} from {} to {} bytes is more than {} sizes; use a "
+                                     "larger factor",
+                                     args.step_factor, lo, hi, kMaxRows));
       sizes.push_back(s);
+    }
   }
 
   const bool flow = args.engine == "flow";

@@ -18,9 +18,87 @@ std::string join_path(std::string_view parent, std::string_view key) {
   return fmt::format("{}.{}", parent, key);
 }
 
+namespace {
+
+Json::parser_callback_t depth_limit(std::string_view origin) {
+  return [origin = std::string(origin)](int depth, Json::parse_event_t event, Json&) {
+    if ((event == Json::parse_event_t::object_start || event == Json::parse_event_t::array_start) &&
+        depth >= kMaxJsonDepth)
+      throw InputError(origin, fmt::format("JSON nested deeper than {} levels; trainsim's "
+                                           "inputs nest a few levels at most",
+                                           kMaxJsonDepth));
+    return true;
+  };
+}
+
+}  // namespace
+
+std::optional<Json> parse_json_value(std::string_view text, std::string_view origin) {
+  try {
+    return Json::parse(text.begin(), text.end(), depth_limit(origin), /*allow_exceptions=*/true,
+                       /*ignore_comments=*/true);
+  } catch (const Json::parse_error&) {
+    return std::nullopt;
+  } catch (const Json::out_of_range&) {
+    throw InputError(std::string(origin),
+                     fmt::format("{} is out of range for a number (must fit a double, below "
+                                 "about 1.8e308)",
+                                 shown_value(Json(std::string(text)))));
+  }
+}
+
+std::string shown_value(const Json& value, std::size_t max_chars) {
+  std::string text = value.dump(-1, ' ', /*ensure_ascii=*/false, Json::error_handler_t::replace);
+  if (text.size() > max_chars) {
+    text.resize(max_chars);
+    // Do not cut a UTF-8 sequence in half.
+    while (!text.empty() && (static_cast<unsigned char>(text.back()) & 0xC0) == 0x80)
+      text.pop_back();
+    if (!text.empty() && static_cast<unsigned char>(text.back()) >= 0xC0) text.pop_back();
+    text += "...";
+  }
+  return text;
+}
+
+bool is_valid_utf8(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    std::size_t length = 0;
+    std::uint32_t code = 0;
+    if (byte < 0x80) {
+      ++i;
+      continue;
+    } else if ((byte & 0xE0) == 0xC0) {
+      length = 2;
+      code = byte & 0x1F;
+    } else if ((byte & 0xF0) == 0xE0) {
+      length = 3;
+      code = byte & 0x0F;
+    } else if ((byte & 0xF8) == 0xF0) {
+      length = 4;
+      code = byte & 0x07;
+    } else {
+      return false;
+    }
+    if (i + length > text.size()) return false;
+    for (std::size_t k = 1; k < length; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      if ((next & 0xC0) != 0x80) return false;
+      code = (code << 6) | (next & 0x3F);
+    }
+    // Overlong forms, surrogates and values beyond Unicode are not UTF-8 (RFC 3629).
+    const std::uint32_t smallest[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (code < smallest[length] || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF))
+      return false;
+    i += length;
+  }
+  return true;
+}
+
 Json parse_json_text(std::string_view text, std::string_view origin) {
   try {
-    return Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/true,
+    return Json::parse(text.begin(), text.end(), depth_limit(origin), /*allow_exceptions=*/true,
                        /*ignore_comments=*/true);
   } catch (const Json::parse_error& e) {
     // nlohmann reports a byte offset; turn it into line:column for humans.
@@ -62,7 +140,7 @@ std::string describe_json_type(const Json& value) {
     case Json::value_t::array:
       return "an array";
     case Json::value_t::string:
-      return fmt::format("the string \"{}\"", value.get<std::string>());
+      return fmt::format("the string {}", shown_value(value));
     case Json::value_t::boolean:
       return value.get<bool>() ? "true" : "false";
     case Json::value_t::number_integer:
@@ -113,66 +191,80 @@ double as_positive(double x, std::string_view key, std::string_view path) {
   return x;
 }
 
-std::int64_t as_int(const Json& value, std::string_view key, std::string_view path) {
+double within(double x, std::string_view key, std::string_view path, const Limit& limit) {
+  if (x > limit.max)
+    throw InputError(join_path(path, key),
+                     fmt::format("{} is beyond the limit of {}{}{}", x, limit.max,
+                                 limit.why.empty() ? "" : ": ", limit.why));
+  return x;
+}
+
+std::int64_t as_int(const Json& value, std::string_view key, std::string_view path,
+                    const Limit& limit) {
   const double x = as_number(value, key, path);
   if (std::floor(x) != x || std::fabs(x) > 9.0e15)
     throw InputError(join_path(path, key), fmt::format("expected an integer, got {}", x));
-  return static_cast<std::int64_t>(x);
+  if (x > kMaxInt && limit.max > kMaxInt)
+    throw InputError(join_path(path, key),
+                     fmt::format("{} is beyond the largest count trainsim holds, {}", x, kMaxInt));
+  return static_cast<std::int64_t>(within(x, key, path, limit));
 }
 
 }  // namespace
 
-double require_number(const Json& obj, std::string_view key, std::string_view path) {
-  return as_number(require_field(obj, key, path), key, path);
+double require_number(const Json& obj, std::string_view key, std::string_view path, Limit limit) {
+  return within(as_number(require_field(obj, key, path), key, path), key, path, limit);
 }
 
-double require_positive_number(const Json& obj, std::string_view key, std::string_view path) {
-  return as_positive(require_number(obj, key, path), key, path);
+double require_positive_number(const Json& obj, std::string_view key, std::string_view path,
+                               Limit limit) {
+  return as_positive(require_number(obj, key, path, limit), key, path);
 }
 
-std::optional<double> optional_number(const Json& obj, std::string_view key,
-                                      std::string_view path) {
+std::optional<double> optional_number(const Json& obj, std::string_view key, std::string_view path,
+                                      Limit limit) {
   const Json* v = find_present(obj, key, path);
   if (!v) return std::nullopt;
-  return as_number(*v, key, path);
+  return within(as_number(*v, key, path), key, path, limit);
 }
 
 std::optional<double> optional_positive_number(const Json& obj, std::string_view key,
-                                               std::string_view path) {
-  auto x = optional_number(obj, key, path);
+                                               std::string_view path, Limit limit) {
+  auto x = optional_number(obj, key, path, limit);
   if (x) as_positive(*x, key, path);
   return x;
 }
 
 std::optional<double> optional_non_negative_number(const Json& obj, std::string_view key,
-                                                   std::string_view path) {
-  auto x = optional_number(obj, key, path);
+                                                   std::string_view path, Limit limit) {
+  auto x = optional_number(obj, key, path, limit);
   if (x && *x < 0) throw InputError(join_path(path, key), fmt::format("must be >= 0, got {}", *x));
   return x;
 }
 
-std::int64_t require_positive_int(const Json& obj, std::string_view key, std::string_view path) {
-  const std::int64_t x = as_int(require_field(obj, key, path), key, path);
+std::int64_t require_positive_int(const Json& obj, std::string_view key, std::string_view path,
+                                  Limit limit) {
+  const std::int64_t x = as_int(require_field(obj, key, path), key, path, limit);
   if (x <= 0)
     throw InputError(join_path(path, key), fmt::format("must be a positive integer, got {}", x));
   return x;
 }
 
 std::optional<std::int64_t> optional_positive_int(const Json& obj, std::string_view key,
-                                                  std::string_view path) {
+                                                  std::string_view path, Limit limit) {
   const Json* v = find_present(obj, key, path);
   if (!v) return std::nullopt;
-  const std::int64_t x = as_int(*v, key, path);
+  const std::int64_t x = as_int(*v, key, path, limit);
   if (x <= 0)
     throw InputError(join_path(path, key), fmt::format("must be a positive integer, got {}", x));
   return x;
 }
 
 std::optional<std::int64_t> optional_non_negative_int(const Json& obj, std::string_view key,
-                                                      std::string_view path) {
+                                                      std::string_view path, Limit limit) {
   const Json* v = find_present(obj, key, path);
   if (!v) return std::nullopt;
-  const std::int64_t x = as_int(*v, key, path);
+  const std::int64_t x = as_int(*v, key, path, limit);
   if (x < 0) throw InputError(join_path(path, key), fmt::format("must be >= 0, got {}", x));
   return x;
 }

@@ -38,22 +38,18 @@ Json preset_object(const PresetField& field, const std::string& name) {
 
 void apply_override(Json& scenario, std::string_view assignment) {
   const std::size_t eq = assignment.find('=');
-  const std::string origin = fmt::format("--set {}", assignment);
+  // The assignment as messages name it: cut, so that a huge value cannot flood them.
+  const std::string origin =
+      fmt::format("--set {}{}", assignment.substr(0, 80), assignment.size() > 80 ? "..." : "");
   if (eq == std::string_view::npos || eq == 0)
     throw InputError(origin, "expected PATH=VALUE, e.g. --set parallel.tp=4");
   const std::string_view path = assignment.substr(0, eq);
   const std::string_view text = assignment.substr(eq + 1);
 
-  Json value;
-  try {
-    value = Json::parse(text.begin(), text.end(), nullptr, true, true);
-  } catch (const Json::parse_error&) {
-    value = std::string(text);  // not JSON: a plain string such as a preset name
-  } catch (const Json::out_of_range&) {
-    throw InputError(origin, fmt::format("'{}' is out of range for a number (must fit a double, "
-                                         "below about 1.8e308)",
-                                         text));
-  }
+  if (!is_valid_utf8(assignment))
+    throw InputError("--set", "not valid UTF-8 text (a byte that is not part of a character)");
+  // Not JSON: a plain string such as a preset name.
+  Json value = parse_json_value(text, origin).value_or(Json(std::string(text)));
 
   Json* node = &scenario;
   std::string walked;

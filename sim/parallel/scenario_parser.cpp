@@ -12,6 +12,7 @@
 
 #include "hardware/presets.hpp"
 #include "hardware/prices.hpp"
+#include "models/model_limits.hpp"
 #include "models/model_presets.hpp"
 #include "sim/core/errors.hpp"
 #include "sim/parallel/scenario.hpp"
@@ -157,7 +158,8 @@ void parse_training(const Json& root, TrainingConfig& t) {
                          "framework", "flash_attention", "tokens"});
   t.global_batch = require_positive_int(training, "global_batch", "training");
   set_if_given(optional_positive_int(training, "micro_batch", "training"), t.micro_batch);
-  set_if_given(optional_positive_int(training, "seq_len", "training"), t.seq_len);
+  set_if_given(optional_positive_int(training, "seq_len", "training", model_limits::kSeqLen),
+               t.seq_len);
   set_if_given(optional_positive_number(training, "tokens", "training"), t.tokens);
   if (const auto p = optional_string(training, "precision", "training")) {
     const auto parsed = parse_precision(*p);
@@ -264,9 +266,9 @@ void parse_parallel(const Json& root, Strategy& p) {
     const Json& counts = parallel["layer_split"];
     for (std::size_t i = 0; i < counts.size(); ++i) {
       if (!counts[i].is_number_integer() || counts[i].get<std::int64_t>() < 1)
-        throw InputError(
-            fmt::format("parallel.layer_split[{}]", i),
-            fmt::format("must be a positive whole number of layers, got {}", counts[i].dump()));
+        throw InputError(fmt::format("parallel.layer_split[{}]", i),
+                         fmt::format("must be a positive whole number of layers, got {}",
+                                     shown_value(counts[i])));
       p.layer_counts.push_back(counts[i].get<std::int64_t>());
     }
     p.layer_split = LayerSplit::counts;

@@ -91,6 +91,8 @@ void erase_field(Json& json, std::string_view section, std::string_view key) {
 Variation parse_variation(std::string_view spec) {
   const auto equals = spec.find('=');
   if (equals == std::string_view::npos) bad_variation(spec, "no '='");
+  if (!is_valid_utf8(spec))
+    throw InputError("--vary", "not valid UTF-8 text (a byte that is not part of a character)");
   Variation v;
   v.path = trimmed(spec.substr(0, equals));
   const std::string list = trimmed(spec.substr(equals + 1));
@@ -105,8 +107,8 @@ Variation parse_variation(std::string_view spec) {
     const auto comma = std::min(list.find(',', start), list.size());
     const std::string text = trimmed(std::string_view(list).substr(start, comma - start));
     if (text.empty()) bad_variation(spec, "an empty value");
-    Json value = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-    v.values.push_back(value.is_discarded() ? Json(text) : value);
+    v.values.push_back(
+        parse_json_value(text, fmt::format("--vary {}", v.path)).value_or(Json(text)));
     start = comma + 1;
   }
   return v;

@@ -31,6 +31,7 @@ double megatron_eq3_flops(const Json& model, double global_batch) {
 struct StatedFabric {
   Json node, network;
   std::string assumption;
+  std::string unusable;  // why the statement cannot be modelled (the record is skipped)
 };
 
 std::optional<StatedFabric> omni_path_fabric(const std::string& inter,
@@ -43,9 +44,22 @@ std::optional<StatedFabric> omni_path_fabric(const std::string& inter,
   while (digits_begin > 0 && std::isdigit(static_cast<unsigned char>(text[digits_begin - 1])))
     --digits_begin;
   if (digits_begin == digits_end) return std::nullopt;
-  const int links = std::stoi(text.substr(digits_begin, digits_end - digits_begin));
-  constexpr double kOpaLinkGbps = 100;  // Omni-Path 100 series
   StatedFabric f;
+  // One to a few host fabric adapters per node; more is a typo, not a machine (checked before
+  // reading the number, which may not fit an int).
+  constexpr std::size_t kMaxLinkDigits = 2;
+  constexpr int kMaxLinksPerNode = 32;
+  int links = 0;
+  if (digits_end - digits_begin <= kMaxLinkDigits)
+    links = std::stoi(text.substr(digits_begin, digits_end - digits_begin));
+  if (links < 1 || links > kMaxLinksPerNode) {
+    f.unusable =
+        fmt::format("hardware.inter states {} OPA links per node; allowed 1 to {}",
+                    text.substr(digits_begin, std::min<std::size_t>(digits_end - digits_begin, 24)),
+                    kMaxLinksPerNode);
+    return f;
+  }
+  constexpr double kOpaLinkGbps = 100;  // Omni-Path 100 series
   f.node = {{"gpus_per_node", gpus_per_node.value_or(8)},
             {"nvswitch", true},
             {"nics_per_node", links},
@@ -157,6 +171,7 @@ std::variant<RecordConversion, SkippedRecord> convert_record(const Json& record,
   if (!gpus) return SkippedRecord{"hardware.gpus is not stated"};
   cluster["gpus"] = *gpus;
   if (auto fabric = omni_path_fabric(text(hw, "inter"), number(hw, "gpus_per_node"))) {
+    if (!fabric->unusable.empty()) return SkippedRecord{fabric->unusable};
     cluster["node"] = fabric->node;
     cluster["network"] = fabric->network;
     c.assumptions.push_back(fabric->assumption);

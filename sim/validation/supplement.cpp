@@ -45,7 +45,7 @@ std::vector<std::string> Supplement::fill(Json& record) const {
     for (const auto& [key, value] : fields.items()) {
       if (target.contains(key) && !target[key].is_null()) continue;  // the source stated it
       target[key] = value;
-      filled.push_back(fmt::format("{}.{} = {} from {}", section, key, value.dump(), cite));
+      filled.push_back(fmt::format("{}.{} = {} from {}", section, key, shown_value(value), cite));
     }
   }
   return filled;
@@ -57,6 +57,10 @@ std::string Supplement::citation(const std::string& source, const std::string& w
   if (it == sources.end() || !it->is_object() || !it->contains("cite"))
     throw InputError(where + ".source",
                      fmt::format("'{}' is not a key of \"sources\" with a \"cite\"", source));
+  if (!(*it)["cite"].is_string())
+    throw InputError(fmt::format("{}: sources.{}.cite", path_.filename().string(), source),
+                     fmt::format("expected a string (the reference), got {}",
+                                 describe_json_type((*it)["cite"])));
   return (*it)["cite"].get<std::string>();
 }
 

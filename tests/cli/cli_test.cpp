@@ -162,11 +162,11 @@ TEST(Cli, AnOverrideBeyondDoubleRangeIsInvalidInputNamingTheAssignment) {
 }
 
 TEST(Cli, ATraceTooLargeToHoldIsRefusedBeforeSimulating) {
-  // 16 micro-batches x 96000 layers x 2 passes: three million layer tasks.
+  // 64 micro-batches x 9600 layers x 2 passes: 1.2 million layer tasks.
   const CliRun r = trainsim(
-      "predict --set 'model={\"layers\":96000,\"hidden\":1024,\"heads\":16,\"vocab\":32000}' "
+      "predict --set 'model={\"layers\":9600,\"hidden\":1024,\"heads\":16,\"vocab\":32000}' "
       "--set parallel.tp=1 --set parallel.pp=16 --set parallel.dp=64 "
-      "--set training.global_batch=1024 --trace /dev/null");
+      "--set training.global_batch=4096 --trace /dev/null");
   EXPECT_EQ(r.status, 2) << r.err;
   EXPECT_NE(r.err.find("--trace"), std::string::npos) << r.err;
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
