@@ -170,7 +170,7 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);
-    std::cerr << fmt::format("trainsim: {}\n", e.what());
+    std::cerr << fmt::format("trainsim: {}\n", one_line(e.what()));
     return 2;
   }
   try {
@@ -190,7 +190,8 @@ int main(int argc, char** argv) {
     std::cerr << fmt::format("trainsim: infeasible: {}\n", e.what());
     return 3;
   } catch (const std::exception& e) {
-    std::cerr << fmt::format("trainsim: internal error (please report): {}\n", e.what());
+    std::cerr << fmt::format("trainsim: internal error (please report): {}\n",
+                             one_line(e.what()));
     return 1;
   }
   return 0;
