@@ -73,7 +73,8 @@ ClusterSpec parse_cluster(const Json& root, const std::filesystem::path& base_di
                      "as h100-sxm5-80gb, or cluster.node.default_gpu)");
 
   // The price a training run's cost uses: stated, else the GPU preset's default (prices.json).
-  if (const auto price = optional_positive_number(cluster, "gpu_hour_usd", "cluster"))
+  if (const auto price = optional_positive_number(cluster, "gpu_hour_usd", "cluster",
+                                                  Limit{1e6, "a million dollars per GPU-hour"}))
     spec.gpu_hour_usd = *price;
   else
     spec.gpu_hour_usd = default_gpu_hour_usd(spec.gpu.name).value_or(0.0);
@@ -85,8 +86,10 @@ ClusterSpec parse_cluster(const Json& root, const std::filesystem::path& base_di
                                    *pue));
     spec.pue = *pue;
   }
-  const auto storage_GBps = optional_positive_number(cluster, "storage_GBps", "cluster");
-  const auto mtbf_hours = optional_positive_number(cluster, "gpu_mtbf_hours", "cluster");
+  const auto storage_GBps = optional_positive_number(cluster, "storage_GBps", "cluster",
+                                                     Limit{1e6, "1 PB/s of checkpoint storage"});
+  const auto mtbf_hours = optional_positive_number(cluster, "gpu_mtbf_hours", "cluster",
+                                                   Limit{1e12, "a hundred million GPU-years"});
   if (storage_GBps.has_value() != mtbf_hours.has_value()) {
     throw InputError(
         storage_GBps ? "cluster.gpu_mtbf_hours" : "cluster.storage_GBps",
@@ -99,8 +102,9 @@ ClusterSpec parse_cluster(const Json& root, const std::filesystem::path& base_di
   if (storage_GBps) {
     spec.storage_Bps = *storage_GBps * 1e9;
     spec.gpu_mtbf_hours = *mtbf_hours;
-    spec.restart_s =
-        60 * optional_non_negative_number(cluster, "restart_minutes", "cluster").value_or(0.0);
+    spec.restart_s = 60 * optional_non_negative_number(cluster, "restart_minutes", "cluster",
+                                                       Limit{1e6, "two years"})
+                              .value_or(0.0);
   } else if (cluster.contains("restart_minutes")) {
     throw InputError("cluster.restart_minutes",
                      "only used with cluster.gpu_mtbf_hours and cluster.storage_GBps (the "
@@ -160,7 +164,10 @@ void parse_training(const Json& root, TrainingConfig& t) {
   set_if_given(optional_positive_int(training, "micro_batch", "training"), t.micro_batch);
   set_if_given(optional_positive_int(training, "seq_len", "training", model_limits::kSeqLen),
                t.seq_len);
-  set_if_given(optional_positive_number(training, "tokens", "training"), t.tokens);
+  set_if_given(
+      optional_positive_number(training, "tokens", "training",
+                               Limit{1e18, "a million times the largest runs (36T tokens)"}),
+      t.tokens);
   if (const auto p = optional_string(training, "precision", "training")) {
     const auto parsed = parse_precision(*p);
     if (!parsed || *parsed == Precision::tf32)

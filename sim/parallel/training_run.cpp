@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include <fmt/format.h>
+
+#include "sim/core/errors.hpp"
 #include "sim/parallel/memory.hpp"
 
 namespace trainsim {
@@ -44,6 +47,14 @@ Resilience estimate_resilience(const Scenario& s, double step_time_s, double fai
   r.checkpoint_overhead_s = failure_free_s / r.interval_s * r.checkpoint_write_s;
   const double wall_s = expected_wall_time_s(failure_free_s, r.interval_s, r.checkpoint_write_s,
                                              r.restart_s, r.job_mtbf_s);
+  // Beyond this Daly's model has the job mostly failing and redoing work: no run to plan.
+  constexpr double kMinGoodput = 0.01;
+  if (!(failure_free_s / wall_s >= kMinGoodput))
+    throw InfeasibleError(fmt::format(
+        "the run makes almost no progress: the job fails every {:.3g} s on average "
+        "(cluster.gpu_mtbf_hours / GPUs) while a checkpoint takes {:.3g} s to write and a "
+        "restart {:.3g} s; raise cluster.storage_GBps or cluster.gpu_mtbf_hours",
+        r.job_mtbf_s, r.checkpoint_write_s, r.restart_s));
   r.failure_overhead_s = std::max(0.0, wall_s - failure_free_s - r.checkpoint_overhead_s);
   r.expected_failures = wall_s / r.job_mtbf_s;
   r.goodput = failure_free_s / wall_s;

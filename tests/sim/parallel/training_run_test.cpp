@@ -130,6 +130,17 @@ TEST(Checkpoints, FailuresLengthenTheRunAndHurtMoreOnMoreGpus) {
   EXPECT_GT(reliable.run->resilience->goodput, 0.99);
 }
 
+TEST(Checkpoints, AJobFailingFasterThanItCheckpointsIsInfeasibleNotInfinite) {
+  // 16 GPUs failing every 0.36 s between them, with checkpoints of about a minute: Daly's
+  // expected time overflows; the run is refused, naming what to raise.
+  try {
+    predict_step(scenario_from(with_failures(1e11, 0.1, 0.0016)));
+    FAIL() << "no progress is possible";
+  } catch (const InfeasibleError& e) {
+    EXPECT_NE(std::string(e.what()).find("cluster.gpu_mtbf_hours"), std::string::npos);
+  }
+}
+
 TEST(Checkpoints, TheFailureModelNeedsBothStorageAndMtbf) {
   Json storage_only = with_tokens(1e9);
   storage_only["cluster"]["storage_GBps"] = 100;
