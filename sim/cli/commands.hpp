@@ -20,7 +20,12 @@ struct PredictArgs {
 };
 int run_predict(const PredictArgs& args);
 
-int run_presets(const std::string& kind);
+struct PresetsArgs {
+  std::string kind;  // empty: list the kinds
+  std::string name;  // empty: list the kind's presets
+  std::string format = "table";
+};
+int run_presets(const PresetsArgs& args);
 
 struct SearchArgs {
   std::string scenario_file;           // empty: scenarios/default.json

@@ -1,12 +1,17 @@
 // trainsim command-line entry point: parses arguments and is the one place that prints errors
 // and maps them to exit statuses (0 ok, 2 invalid input, 3 infeasible, 1 internal error).
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include "sim/cli/commands.hpp"
 #include "sim/core/errors.hpp"
+#include "sim/core/json_fields.hpp"
 #if defined(TRAINSIM_HAVE_MPI)
 #include <optional>
 
@@ -31,11 +36,23 @@ int main(int argc, char** argv) {
 #endif
   CLI::App app{"trainsim: predict the step time, breakdown and memory of parallel LLM training"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", fmt::format("trainsim {}", TRAINSIM_VERSION));
 
   cli::PredictArgs predict;
   auto* predict_cmd = app.add_subcommand("predict", "predict one training step of a scenario");
   predict_cmd->add_option("scenario", predict.scenario_file,
-                          "scenario JSON (default: scenarios/default.json)");
+                          "scenario JSON, - for standard input (default: scenarios/default.json)");
+  predict_cmd->footer(
+      "A scenario is one JSON object (comments allowed) with the sections\n"
+      "  model     a preset name (trainsim presets models), {\"hf_config\": \"config.json\"} or\n"
+      "            {layers, hidden, heads, vocab, ...}\n"
+      "  cluster   gpu, node, network (preset names or objects), nodes or gpus\n"
+      "  parallel  tp, pp, dp, cp, ep, vpp, schedule (1f1b, interleaved, gpipe, zb-h1, zb-v),\n"
+      "            sequence_parallel, zero; \"auto\" lets the search choose\n"
+      "  training  global_batch (required), micro_batch, seq_len, precision, recompute, tokens\n"
+      "and optionally comm, engine and strict_memory (exit 3 when the step does not fit).\n"
+      "Example: trainsim predict scenarios/llama3.1-70b-h100.json --set parallel.pp=8\n"
+      "Every field: the interface reference (docs/interface.md) and README.md.");
   predict_cmd->add_option("--set", predict.overrides, "override a field: PATH=VALUE")
       ->allow_extra_args(false);
   predict_cmd->add_option("--format", predict.format, "table | json | csv")
@@ -115,10 +132,14 @@ int main(int argc, char** argv) {
   compare_cmd->add_option("--format", compare.format, "table | json")
       ->check(CLI::IsMember({"table", "json"}));
 
-  std::string preset_kind;
-  auto* presets_cmd =
-      app.add_subcommand("presets", "list presets: models | gpus | nodes | networks");
-  presets_cmd->add_option("kind", preset_kind, "models | gpus | nodes | networks")->required();
+  cli::PresetsArgs presets;
+  auto* presets_cmd = app.add_subcommand(
+      "presets", "list presets of a kind (models | gpus | nodes | networks), or show one");
+  presets_cmd->add_option("kind", presets.kind,
+                          "models | gpus | nodes | networks (none: list the kinds)");
+  presets_cmd->add_option("name", presets.name, "a preset of that kind: print its fields");
+  presets_cmd->add_option("--format", presets.format, "table | json")
+      ->check(CLI::IsMember({"table", "json"}));
 
   cli::ValidateArgs validate;
   auto* validate_cmd = app.add_subcommand(
@@ -166,6 +187,24 @@ int main(int argc, char** argv) {
                    "analytic (NCCL's cost model) | flow (SimGrid flows on the cluster topology)")
       ->check(CLI::IsMember({"analytic", "flow"}));
 
+  // A first word that is no command: name the nearest (CLI11 would only say that a command is
+  // required).
+  if (argc > 1 && argv[1][0] != '-') {
+    std::vector<std::string> commands;
+    const auto all = [](const CLI::App*) { return true; };
+    for (const CLI::App* command : static_cast<const CLI::App&>(app).get_subcommands(all))
+      commands.push_back(command->get_name());
+    const std::string word = argv[1];
+    if (std::find(commands.begin(), commands.end(), word) == commands.end()) {
+      const auto nearest = nearest_names(word, commands, 1);
+      std::cerr << one_line(fmt::format(
+                       "trainsim: unknown command '{}'; {}commands: {}", word,
+                       nearest.empty() ? "" : fmt::format("did you mean '{}'? ", nearest.front()),
+                       fmt::join(commands, ", ")))
+                << "\n";
+      return 2;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -175,7 +214,7 @@ int main(int argc, char** argv) {
   }
   try {
     if (*predict_cmd) return cli::run_predict(predict);
-    if (*presets_cmd) return cli::run_presets(preset_kind);
+    if (*presets_cmd) return cli::run_presets(presets);
     search.spread = sweep.spread = spread;
     if (*search_cmd) return cli::run_search(search);
     if (*sweep_cmd) return cli::run_sweep(sweep);
@@ -190,8 +229,7 @@ int main(int argc, char** argv) {
     std::cerr << fmt::format("trainsim: infeasible: {}\n", e.what());
     return 3;
   } catch (const std::exception& e) {
-    std::cerr << fmt::format("trainsim: internal error (please report): {}\n",
-                             one_line(e.what()));
+    std::cerr << fmt::format("trainsim: internal error (please report): {}\n", one_line(e.what()));
     return 1;
   }
   return 0;

@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 
 #include <iostream>
+#include <sstream>
 
 #include "sim/cli/commands.hpp"
 #include "trainsim/trainsim.hpp"
@@ -10,7 +11,16 @@ namespace trainsim::cli {
 // `trainsim predict` is the installed library's predict_scenario (include/trainsim) printed.
 int run_predict(const PredictArgs& args) {
   PredictRequest request;
-  request.scenario_file = args.scenario_file;
+  if (args.scenario_file == "-") {
+    // `predict -`: the scenario from standard input (relative paths in it: the working folder).
+    std::ostringstream text;
+    text << std::cin.rdbuf();
+    request.scenario_json = text.str();
+    if (request.scenario_json.empty())
+      throw InputError("-", "standard input is empty; expected a scenario JSON object");
+  } else {
+    request.scenario_file = args.scenario_file;
+  }
   request.sets = args.overrides;
   request.trace_file = args.trace_file;
   request.detailed = args.detailed;

@@ -101,10 +101,20 @@ Json parse_json_text(std::string_view text, std::string_view origin) {
     return Json::parse(text.begin(), text.end(), depth_limit(origin), /*allow_exceptions=*/true,
                        /*ignore_comments=*/true);
   } catch (const Json::parse_error& e) {
-    // nlohmann reports a byte offset; turn it into line:column for humans.
+    // One position, ours: nlohmann's message repeats its own ("parse error at line 2, column 1:
+    // ...") counting the end of input as a character of a next line; keep only what it says.
+    const std::string what = e.what();
+    const std::size_t column_at = what.find("column ");
+    const std::size_t detail_at =
+        column_at == std::string::npos ? column_at : what.find(": ", column_at);
+    const std::string detail = detail_at == std::string::npos ? what : what.substr(detail_at + 2);
+    // e.byte counts the characters read, the offending one included.
+    const std::size_t offending = e.byte == 0 ? 0 : e.byte - 1;
+    if (offending >= text.size())
+      throw InputError(std::string(origin),
+                       fmt::format("malformed JSON at the end of the input: {}", detail));
     std::size_t line = 1, column = 1;
-    const std::size_t end = std::min<std::size_t>(e.byte, text.size());
-    for (std::size_t i = 0; i + 1 < end; ++i) {
+    for (std::size_t i = 0; i < offending; ++i) {
       if (text[i] == '\n') {
         ++line;
         column = 1;
@@ -112,8 +122,8 @@ Json parse_json_text(std::string_view text, std::string_view origin) {
         ++column;
       }
     }
-    throw InputError(std::string(origin), fmt::format("malformed JSON at line {}, column {}: {}",
-                                                      line, column, e.what()));
+    throw InputError(std::string(origin),
+                     fmt::format("malformed JSON at line {}, column {}: {}", line, column, detail));
   } catch (const Json::out_of_range& e) {
     // A number beyond double's range (1e400): valid JSON grammar, but no value to read.
     throw InputError(std::string(origin),

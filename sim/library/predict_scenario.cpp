@@ -77,11 +77,18 @@ Prediction predict_scenario(const PredictRequest& request) {
     options.granularity = TaskGranularity::layer;
     check_layer_tasks(scenario, request);
   }
+  // The trace file is opened first: an unwritable path fails before the simulation runs.
+  std::ofstream trace;
+  if (!request.trace_file.empty()) {
+    trace.open(request.trace_file, std::ios::binary);
+    if (!trace)
+      throw InputError("trace_file", fmt::format("cannot write '{}'", request.trace_file));
+  }
   const StepPrediction prediction = predict(scenario, options);
   if (!request.trace_file.empty()) {
-    std::ofstream out(request.trace_file, std::ios::binary);
-    out << prediction_to_trace(prediction).dump() << "\n";
-    if (!out) throw InputError("trace_file", fmt::format("cannot write '{}'", request.trace_file));
+    trace << prediction_to_trace(prediction).dump() << "\n";
+    if (!trace)
+      throw InputError("trace_file", fmt::format("cannot write '{}'", request.trace_file));
   }
   return summary_of(prediction);
 }

@@ -13,6 +13,9 @@
 
 namespace {
 
+using trainsim::test::CliRun;
+using trainsim::test::trainsim;
+
 const std::string kCorpus = TRAINSIM_TEST_DATA_DIR;
 
 void expect_one_line_refusal(const CliRun& r, const std::string& names, int status = 2) {
