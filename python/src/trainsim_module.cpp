@@ -44,9 +44,7 @@ Scenario load(const ScenarioSource& source) {
         source.path.empty() ? default_scenario_file() : std::filesystem::path(source.path),
         source.sets);
   }
-  Json json = parse_json_text(source.json_text, "scenario");
-  for (const std::string& assignment : source.sets) apply_override(json, assignment);
-  return parse_scenario(json, std::filesystem::current_path());
+  return parse_scenario_text(source.json_text, source.sets);
 }
 
 // The installed interface's predict (include/trainsim), as `trainsim predict` runs it.

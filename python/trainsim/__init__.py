@@ -55,7 +55,15 @@ class Rows(list):
 
 
 def _set_text(path: str, value: Any) -> str:
-    # JSON for every value, so that "8" stays a string and 8 a number, as --set reads them.
+    # As --set reads it: a word that is not JSON ("interleaved") as it is, so that the
+    # scenario's title reads as the CLI's; anything else as JSON, so that "8" stays a string
+    # and 8 a number.
+    if isinstance(value, str):
+        try:
+            json.loads(value)
+        except ValueError:
+            if value and "=" not in value:
+                return f"{path}={value}"
     return f"{path}={json.dumps(value)}"
 
 

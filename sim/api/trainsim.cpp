@@ -1,6 +1,7 @@
 #include "sim/api/trainsim.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "sim/search/search.hpp"
 
@@ -21,9 +22,35 @@ Json load_scenario_json(const std::filesystem::path& file,
   return json;
 }
 
+namespace {
+
+// The title says what was changed: "gpt3-175b on 1024 A100 with parallel.pp=8, parallel.dp=16"
+// (unless the changes name the scenario themselves).
+void title_with_overrides(Scenario& scenario, const std::vector<std::string>& overrides) {
+  std::vector<std::string> shown;
+  for (const std::string& assignment : overrides) {
+    if (assignment.rfind("name=", 0) == 0) return;
+    shown.push_back(assignment.size() > 60 ? assignment.substr(0, 57) + "..." : assignment);
+  }
+  if (!shown.empty()) scenario.name += fmt::format(" with {}", fmt::join(shown, ", "));
+}
+
+}  // namespace
+
 Scenario load_scenario(const std::filesystem::path& file,
                        const std::vector<std::string>& overrides) {
-  return parse_scenario(load_scenario_json(file, overrides), file.parent_path());
+  Scenario scenario = parse_scenario(load_scenario_json(file, overrides), file.parent_path());
+  title_with_overrides(scenario, overrides);
+  return scenario;
+}
+
+Scenario parse_scenario_text(std::string_view json_text, const std::vector<std::string>& overrides,
+                             const std::filesystem::path& base_dir) {
+  Json json = parse_json_text(json_text, "scenario");
+  for (const std::string& assignment : overrides) apply_override(json, assignment);
+  Scenario scenario = parse_scenario(json, base_dir);
+  title_with_overrides(scenario, overrides);
+  return scenario;
 }
 
 bool has_flow_engine() {

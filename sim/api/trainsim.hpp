@@ -41,6 +41,13 @@ Json load_scenario_json(const std::filesystem::path& file,
 Scenario load_scenario(const std::filesystem::path& file,
                        const std::vector<std::string>& overrides = {});
 
+// The same for a scenario given as JSON text (standard input, a Python dict, a library call);
+// relative paths in it are taken from `base_dir`. Both name the scenario after its overrides
+// ("... with parallel.pp=8") unless they set its name.
+Scenario parse_scenario_text(
+    std::string_view json_text, const std::vector<std::string>& overrides = {},
+    const std::filesystem::path& base_dir = std::filesystem::current_path());
+
 // Whether this build has the SimGrid flow engine (engine.network = "flow").
 bool has_flow_engine();
 

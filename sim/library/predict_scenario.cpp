@@ -19,9 +19,7 @@ Scenario scenario_of(const PredictRequest& request) {
                              ? default_scenario_file()
                              : std::filesystem::path(request.scenario_file),
                          request.sets);
-  Json json = parse_json_text(request.scenario_json, "scenario_json");
-  for (const std::string& assignment : request.sets) apply_override(json, assignment);
-  return parse_scenario(json, std::filesystem::current_path());
+  return parse_scenario_text(request.scenario_json, request.sets);
 }
 
 // One task per layer pass (and a timeline of each, and the trace's events): kept to what a trace

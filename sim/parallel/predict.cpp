@@ -12,6 +12,7 @@ StepPrediction begin_prediction(const Scenario& scenario) {
   StepPrediction out;
   out.scenario = scenario.name;
   out.gpus = scenario.gpus;
+  out.setup = simulated_setup(scenario);
   out.memory = estimate_peak_memory(scenario);
   if (!out.memory.fits) {
     const std::string message =

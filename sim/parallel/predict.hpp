@@ -12,6 +12,7 @@
 #include "sim/parallel/breakdown.hpp"
 #include "sim/parallel/memory.hpp"
 #include "sim/parallel/scenario.hpp"
+#include "sim/parallel/simulated_setup.hpp"
 #include "sim/parallel/step_builder.hpp"
 #include "sim/parallel/training_run.hpp"
 
@@ -32,6 +33,7 @@ struct Assumption {
 struct StepPrediction {
   std::string scenario;
   int gpus = 0;
+  SimulatedSetup setup;  // what was simulated, every default resolved
   double step_time_s = 0;
   double tokens_per_s = 0;
   double model_flops_per_step = 0;

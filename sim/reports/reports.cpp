@@ -86,6 +86,13 @@ std::string explain_bottleneck(const StepPrediction& p) {
   return out;
 }
 
+std::string csv_field(const std::string& text) {
+  if (text.find_first_of(",\"\n") == std::string::npos) return text;
+  std::string quoted = "\"";
+  for (char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return quoted + "\"";
+}
+
 OrderedJson prediction_to_json(const StepPrediction& p) {
   OrderedJson j;
   j["scenario"] = p.scenario;
@@ -94,6 +101,28 @@ OrderedJson prediction_to_json(const StepPrediction& p) {
   j["tokens_per_s"] = p.tokens_per_s;
   j["model_flops_per_step"] = p.model_flops_per_step;
   j["mfu"] = p.mfu;
+  const SimulatedSetup& u = p.setup;
+  j["setup"] = {{"tp", u.tp},
+                {"pp", u.pp},
+                {"dp", u.dp},
+                {"cp", u.cp},
+                {"ep", u.ep},
+                {"etp", u.etp},
+                {"vpp", u.vpp},
+                {"schedule", u.schedule},
+                {"sequence_parallel", u.sequence_parallel},
+                {"zero", u.zero},
+                {"global_batch", u.global_batch},
+                {"micro_batch", u.micro_batch},
+                {"micro_batches_per_pipeline", u.micro_batches},
+                {"seq_len", u.seq_len},
+                {"precision", u.precision},
+                {"recompute", u.recompute},
+                {"framework", u.framework},
+                {"model", u.model},
+                {"gpu", u.gpu},
+                {"node", u.node},
+                {"network", u.network}};
   OrderedJson breakdown;
   breakdown["compute_s"] = p.breakdown.compute_s;
   breakdown["bubble_s"] = p.breakdown.bubble_s;
@@ -193,6 +222,20 @@ std::string prediction_to_table(const StepPrediction& p) {
   line("tokens/s", fmt::format("{:.0f}", p.tokens_per_s));
   line("MFU", fmt::format("{:.1f}%", 100.0 * p.mfu));
   line("model FLOPs per step", fmt::format("{:.3e}", p.model_flops_per_step));
+  const SimulatedSetup& u = p.setup;
+  out += "simulated:\n";
+  std::string strategy = fmt::format("tp {} · pp {} · dp {} · cp {}", u.tp, u.pp, u.dp, u.cp);
+  if (u.ep > 1 || u.etp != u.tp) strategy += fmt::format(" · ep {} · etp {}", u.ep, u.etp);
+  strategy += fmt::format(" · {}", u.schedule);
+  if (u.vpp > 1) strategy += fmt::format(" (vpp {})", u.vpp);
+  strategy +=
+      fmt::format(" · ZeRO {} · sequence parallel {}", u.zero, u.sequence_parallel ? "on" : "off");
+  line("strategy", strategy);
+  line("batch", fmt::format("{} x {} tokens; micro-batch {}, {} per pipeline", u.global_batch,
+                            u.seq_len, u.micro_batch, u.micro_batches));
+  line("precision / recompute",
+       fmt::format("{} / {} ({} kernels)", u.precision, u.recompute, u.framework));
+  line("hardware", fmt::format("{} in {} nodes, network {}", u.gpu, u.node, u.network));
   out += fmt::format("breakdown (critical path of pipeline stage {}):\n", p.critical_stage);
   line("compute", share(p.breakdown.compute_s));
   line("pipeline bubble", share(p.breakdown.bubble_s));
@@ -244,24 +287,30 @@ std::string prediction_to_table(const StepPrediction& p) {
 }
 
 std::string prediction_to_csv(const StepPrediction& p) {
+  // The setup's columns come last, so that scripts reading the first ones by position keep
+  // working.
   std::string header =
       "scenario,gpus,step_time_s,tokens_per_s,model_flops_per_step,mfu,compute_s,bubble_s,"
       "optimizer_s,exposed_tp_s,exposed_pp_s,exposed_dp_s,exposed_cp_s,exposed_ep_s,peak_bytes,"
-      "capacity_bytes,fits\n";
-  std::string name = p.scenario;
-  if (name.find_first_of(",\"\n") != std::string::npos) {
-    std::string quoted = "\"";
-    for (char c : name) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-    name = quoted + "\"";
-  }
+      "capacity_bytes,fits,tp,pp,dp,cp,ep,etp,vpp,schedule,sequence_parallel,zero,global_batch,"
+      "micro_batch,micro_batches_per_pipeline,seq_len,precision,recompute,framework,model,gpu,"
+      "node,network\n";
+  const std::string name = csv_field(p.scenario);
   std::string row =
       fmt::format("{},{},{:.9g},{:.9g},{:.9g},{:.9g},{:.9g},{:.9g},{:.9g}", name, p.gpus,
                   p.step_time_s, p.tokens_per_s, p.model_flops_per_step, p.mfu,
                   p.breakdown.compute_s, p.breakdown.bubble_s, p.breakdown.optimizer_s);
   for (TimeCategory c : kCommKinds) row += fmt::format(",{:.9g}", p.breakdown.exposed(c));
-  row += fmt::format(",{:.0f},{:.0f},{}\n", p.memory.peak_bytes, p.memory.capacity_bytes,
+  row += fmt::format(",{:.0f},{:.0f},{}", p.memory.peak_bytes, p.memory.capacity_bytes,
                      p.memory.fits ? "true" : "false");
-  return header + row;
+  const SimulatedSetup& u = p.setup;
+  row += fmt::format(",{},{},{},{},{},{},{},{},{},{},{},{},{},{}", u.tp, u.pp, u.dp, u.cp, u.ep,
+                     u.etp, u.vpp, u.schedule, u.sequence_parallel ? "true" : "false", u.zero,
+                     u.global_batch, u.micro_batch, u.micro_batches, u.seq_len);
+  for (const std::string* text :
+       {&u.precision, &u.recompute, &u.framework, &u.model, &u.gpu, &u.node, &u.network})
+    row += "," + csv_field(*text);
+  return header + row + "\n";
 }
 
 OrderedJson prediction_to_trace(const StepPrediction& p) {

@@ -10,6 +10,9 @@ namespace trainsim {
 using OrderedJson = nlohmann::ordered_json;
 
 // The `predict --format json` object (interface.md), fields in contract order.
+// A CSV field, quoted when it holds a comma, a quote or a line break (RFC 4180).
+std::string csv_field(const std::string& text);
+
 OrderedJson prediction_to_json(const StepPrediction& prediction);
 std::string prediction_to_table(const StepPrediction& prediction);
 std::string prediction_to_csv(const StepPrediction& prediction);

@@ -14,17 +14,6 @@ std::string cell(const Json& value) {
   return value.is_string() ? value.get<std::string>() : value.dump();
 }
 
-std::string csv_field(const std::string& text) {
-  if (text.find_first_of(",\"\n") == std::string::npos) return text;
-  std::string quoted(1, '"');
-  for (char c : text) {
-    if (c == '"') quoted.push_back('"');
-    quoted.push_back(c);
-  }
-  quoted.push_back('"');
-  return quoted;
-}
-
 int dp_of(const SweepPoint& p) {
   const StrategyChoice& c = *p.strategy;
   return p.prediction->gpus / (c.tp * c.pp * c.cp);

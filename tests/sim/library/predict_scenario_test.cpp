@@ -6,6 +6,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 #include "trainsim/trainsim.hpp"
 
 namespace trainsim {
@@ -96,6 +98,35 @@ TEST(PredictScenario, WritesTheTraceWhereAsked) {
   } catch (const InputError& e) {
     EXPECT_EQ(e.json_path(), "trace_file");
   }
+}
+
+}  // namespace
+}  // namespace trainsim
+
+namespace trainsim {
+namespace {
+
+TEST(PredictScenario, EveryOutputSaysWhatWasSimulatedAndWhatWasChanged) {
+  PredictRequest request;
+  request.scenario_json = R"({"model": "llama3.1-8b",
+      "cluster": {"gpu": "h100-sxm5-80gb", "node": "dgx-h100", "gpus": 16,
+                  "network": "ib-ndr400-rail-fattree"},
+      "parallel": {"tp": 2}, "training": {"global_batch": 64, "seq_len": 4096}})";
+  request.sets = {"parallel.pp=2", "parallel.schedule=interleaved", "parallel.vpp=2"};
+  const Prediction p = predict_scenario(request);
+  const auto json = nlohmann::json::parse(p.json);
+  const auto& setup = json["setup"];
+  EXPECT_EQ(setup["dp"], 4);  // derived: 16 / (2 x 2)
+  EXPECT_EQ(setup["schedule"], "interleaved");
+  EXPECT_EQ(setup["vpp"], 2);
+  EXPECT_EQ(setup["micro_batches_per_pipeline"], 16);  // 64 / (1 x 4)
+  EXPECT_EQ(setup["network"], "ib-ndr400-rail-fattree");
+  EXPECT_EQ(json["scenario"],
+            "unnamed scenario with parallel.pp=2, parallel.schedule=interleaved, parallel.vpp=2")
+      << "the title names the changes";
+  EXPECT_NE(p.table.find("tp 2 · pp 2 · dp 4 · cp 1 · interleaved (vpp 2)"), std::string::npos)
+      << p.table;
+  EXPECT_NE(p.csv.find(",2,2,4,1,1,2,2,interleaved,"), std::string::npos) << p.csv;
 }
 
 }  // namespace
