@@ -110,10 +110,22 @@ void check_model_split(const Scenario& s, Findings& f) {
   if (m.heads % p.tp != 0)
     f.error("parallel.tp",
             fmt::format("tp = {} must divide the model's {} attention heads", p.tp, m.heads));
+  else if (m.kv_heads % p.tp != 0 && s.training.framework == Framework::megatron)
+    // Megatron-Core's Attention splits the query groups over the TP ranks with divide(), which
+    // asserts divisibility: it refuses tp 16 for Llama 3 70B's 8 KV heads.
+    f.error("parallel.tp", fmt::format("tp = {} must divide the model's {} key/value heads "
+                                       "(Megatron-Core splits the query groups over the TP "
+                                       "ranks); use a tp dividing {}",
+                                       p.tp, m.kv_heads, m.kv_heads));
   else if (m.kv_heads % p.tp != 0 && p.tp % m.kv_heads != 0)
     f.error("parallel.tp", fmt::format("tp = {} and the model's {} key/value heads must divide "
                                        "one another",
                                        p.tp, m.kv_heads));
+  else if (m.kv_heads % p.tp != 0)
+    f.warn(DiagnosticCode::replicated, "parallel.tp",
+           fmt::format("tp = {} exceeds the model's {} key/value heads: each is replicated on {} "
+                       "TP ranks (their projections and gradients too)",
+                       p.tp, m.kv_heads, p.tp / m.kv_heads));
   const std::int64_t chunks = std::int64_t{p.pp} * p.model_chunks();
   if (p.layer_split == LayerSplit::counts) {
     const auto given = static_cast<std::int64_t>(p.layer_counts.size());

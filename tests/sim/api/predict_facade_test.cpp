@@ -159,6 +159,26 @@ TEST(PredictFacade, TpSevenBuiltInCodeIsRefusedNamingParallelTp) {
   }
 }
 
+TEST(PredictFacade, TpBeyondTheKvHeadsIsRefusedAsMegatronRefusesItAndWarnedForPyTorch) {
+  // Llama 3.1 70B: 64 query heads, 8 KV heads (query groups), tp 16 over two nodes.
+  Scenario s = load_scenario(default_scenario_file(),
+                             {"model=llama3.1-70b", "parallel.tp=16", "parallel.pp=8",
+                              "parallel.dp=8", "training.seq_len=2048"});
+  try {
+    predict(s);
+    FAIL() << "Megatron-Core divides the 8 query groups by tp";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.json_path(), "parallel.tp");
+    EXPECT_NE(std::string(e.what()).find("8 key/value heads"), std::string::npos) << e.what();
+  }
+  s.training.framework = Framework::pytorch;
+  const StepPrediction p = predict(s);
+  const bool warned = std::any_of(p.warnings.begin(), p.warnings.end(), [](const Diagnostic& d) {
+    return d.code == DiagnosticCode::replicated && d.path == "parallel.tp";
+  });
+  EXPECT_TRUE(warned) << "each KV head replicated on 2 TP ranks is said";
+}
+
 TEST(PredictFacade, CheckReportsEveryProblemWithItsPath) {
   Scenario s = default_scenario();
   s.parallel.tp = 7;  // splits no head of 96, and 7 x 16 does not divide 1024
