@@ -28,8 +28,12 @@ while read -r file args; do
     echo "FAILED:  $file (trainsim $args exited non-zero)"
     failed=1
   elif [[ "$mode" == --update ]]; then
-    cat "$compared" >"$here/$file"
-    echo "updated: $file"
+    if cmp -s "$here/$file" "$compared"; then
+      echo "same:    $file"
+    else
+      cat "$compared" >"$here/$file"
+      echo "updated: $file"
+    fi
   elif cmp -s "$here/$file" "$compared"; then
     echo "same:    $file"
   else
