@@ -253,7 +253,7 @@ def null_keys(value, key=""):
 NON_FINITE = re.compile(r"(?<![A-Za-z_])-?(nan|inf|infinity)(?![A-Za-z_])", re.IGNORECASE)
 
 
-def problems_of(argv, rc, out, err, elapsed_s, timeout_s):
+def problems_of(argv, rc, out, err, elapsed_s, timeout_s, inputs=""):
     if rc is None:
         return [f"no answer within {timeout_s} s"]
     if rc not in (0, 2, 3):
@@ -279,9 +279,14 @@ def problems_of(argv, rc, out, err, elapsed_s, timeout_s):
             found.append(f"null (a NaN or an infinity) in the JSON output at {nulls[:3]}")
     else:
         # Outside quoted user text, no number prints as nan or inf.
+        # The user's own text ("name": "NaN", a record id) may be echoed: a token the inputs
+        # hold is not a number trainsim computed.
         unquoted = re.sub(r"'[^'\n]*'|\"[^\"\n]*\"", "", out)
-        if NON_FINITE.search(unquoted):
-            found.append(f"NaN or infinity in the output: {NON_FINITE.search(unquoted).group(0)!r}")
+        echoed = {m.group(0).lower() for m in NON_FINITE.finditer(inputs)}
+        computed = [m.group(0) for m in NON_FINITE.finditer(unquoted)
+                    if m.group(0).lower() not in echoed]
+        if computed:
+            found.append(f"NaN or infinity in the output: {computed[0]!r}")
     if argv[0] == "predict" and "json" in argv:
         step = p.get("step_time_s")
         mfu = p.get("mfu")
@@ -334,8 +339,12 @@ def main():
         argv = [to_arg(a) for a in argv]
         rc, out, err, elapsed = run(args.cli, argv, args.timeout)
         text_argv = [a.decode("utf-8", "replace") if isinstance(a, bytes) else a for a in argv]
+        inputs = " ".join(text_argv)
+        for a in text_argv:
+            if a.startswith(str(work)):
+                inputs += " " + Path(a).read_text(errors="replace")
         found = problems_of(text_argv, rc, out.decode("utf-8", "replace"),
-                            err.decode("utf-8", "replace"), elapsed, args.timeout)
+                            err.decode("utf-8", "replace"), elapsed, args.timeout, inputs)
         if not found and index in rechecked:
             again = run(args.cli, argv, args.timeout)
             if (again[0], again[1]) != (rc, out):
