@@ -37,5 +37,8 @@ StreamOrder stream_order(const TaskGraph& graph);
 
 // Runs the graph (freezing it first). Throws std::logic_error if the graph has a cycle.
 Timeline run_engine(TaskGraph& graph);
+// The same, into `timeline`, reusing its storage (and the calling thread's scratch): for callers
+// that run thousands of graphs one after another.
+void run_engine(TaskGraph& graph, Timeline& timeline);
 
 }  // namespace trainsim

@@ -1,6 +1,7 @@
 #include "sim/engine/task_graph.hpp"
 
 #include <stdexcept>
+#include <string>
 
 namespace trainsim {
 
@@ -48,45 +49,47 @@ StreamId TaskGraph::add_stream(RankId rank, StreamKind kind) {
   return static_cast<StreamId>(streams_.size() - 1);
 }
 
-std::uint32_t TaskGraph::intern(std::string_view label) {
+LabelId TaskGraph::intern_label(std::string_view text) {
   // Builders reuse a handful of labels; the most recent ones are the likeliest to repeat.
   for (std::size_t i = labels_.size(); i-- > 0;)
-    if (labels_[i] == label) return static_cast<std::uint32_t>(i);
-  labels_.emplace_back(label);
-  return static_cast<std::uint32_t>(labels_.size() - 1);
+    if (labels_[i] == text) return static_cast<LabelId>(i);
+  labels_.emplace_back(text);
+  return static_cast<LabelId>(labels_.size() - 1);
 }
 
-TaskId TaskGraph::add_task(StreamId stream, const TaskSpec& spec) {
-  if (frozen_) throw std::logic_error("TaskGraph: cannot add a task after freeze()");
-  if (stream >= streams_.size()) throw std::logic_error("TaskGraph: unknown stream");
-  if (!(spec.duration_s >= 0)) throw std::logic_error("TaskGraph: negative or NaN duration");
-  Task task;
-  task.stream = stream;
-  task.label = intern(spec.label);
-  task.micro_batch = spec.micro_batch;
-  task.layer = spec.layer;
-  task.category = spec.category;
-  task.duration_s = spec.duration_s;
-  if (spec.parts_s) {
-    task.parts_s = *spec.parts_s;
-  } else {
-    task.parts_s[static_cast<std::size_t>(spec.category)] = spec.duration_s;
-  }
-  task.flops = spec.flops;
-  task.bytes = spec.bytes;
-  tasks_.push_back(task);
-  return static_cast<TaskId>(tasks_.size() - 1);
+std::uint32_t TaskGraph::intern_parts(const CategoryTimes& parts, TimeCategory category,
+                                      double duration_s) {
+  CategoryTimes single{};
+  single[static_cast<std::size_t>(category)] = duration_s;
+  if (parts == single) return Task::kSinglePart;
+  // The composite tasks of a step are the passes of a few (stage, pass) plans repeated for every
+  // micro-batch: a short look back finds the shared entry.
+  constexpr std::size_t kLookBack = 8;
+  const std::size_t n = parts_.size();
+  for (std::size_t i = n; i-- > (n > kLookBack ? n - kLookBack : 0);)
+    if (parts_[i] == parts) return static_cast<std::uint32_t>(i);
+  parts_.push_back(parts);
+  return static_cast<std::uint32_t>(n);
 }
 
-void TaskGraph::add_edge(TaskId before, TaskId after) {
-  if (frozen_) throw std::logic_error("TaskGraph: cannot add an edge after freeze()");
-  if (before >= tasks_.size() || after >= tasks_.size())
-    throw std::logic_error("TaskGraph: edge to an unknown task");
-  if (before == after) throw std::logic_error("TaskGraph: a task cannot depend on itself");
-  edges_.emplace_back(before, after);
+void TaskGraph::misuse(const char* what) {
+  throw std::logic_error(std::string("TaskGraph: ") + what);
 }
 
-void TaskGraph::freeze() {
+void TaskGraph::clear() {
+  streams_.clear();
+  tasks_.clear();
+  parts_.clear();
+  labels_.clear();
+  edges_.clear();
+  succ_offsets_.clear();
+  pred_offsets_.clear();
+  edge_targets_.clear();
+  edge_sources_.clear();
+  frozen_ = false;
+}
+
+void TaskGraph::freeze(EdgeListStorage edge_list) {
   if (frozen_) return;
   const std::size_t n = tasks_.size();
   succ_offsets_.assign(n + 1, 0);
@@ -101,25 +104,21 @@ void TaskGraph::freeze() {
   }
   edge_targets_.resize(edges_.size());
   edge_sources_.resize(edges_.size());
-  std::vector<std::uint32_t> succ_fill(succ_offsets_.begin(), succ_offsets_.end() - 1);
-  std::vector<std::uint32_t> pred_fill(pred_offsets_.begin(), pred_offsets_.end() - 1);
-  for (const auto& [from, to] : edges_) {
-    edge_targets_[succ_fill[from]++] = to;
-    edge_sources_[pred_fill[to]++] = from;
+  // Fill each range from its end, walking the edges backwards so that a range keeps the order
+  // the edges were added in; offsets_[i + 1] counts down to task i's start, and one shift puts
+  // the offsets back (no scratch copy of them).
+  for (auto e = edges_.rbegin(); e != edges_.rend(); ++e) {
+    const auto [from, to] = *e;
+    edge_targets_[--succ_offsets_[from + 1]] = to;
+    edge_sources_[--pred_offsets_[to + 1]] = from;
+  }
+  for (std::vector<std::uint32_t>* offsets : {&succ_offsets_, &pred_offsets_}) {
+    offsets->erase(offsets->begin());
+    offsets->push_back(static_cast<std::uint32_t>(edges_.size()));
   }
   edges_.clear();
-  edges_.shrink_to_fit();
+  if (edge_list == EdgeListStorage::release) edges_.shrink_to_fit();
   frozen_ = true;
-}
-
-std::span<const TaskId> TaskGraph::successors(TaskId id) const {
-  if (!frozen_) throw std::logic_error("TaskGraph: successors() needs freeze()");
-  return {edge_targets_.data() + succ_offsets_[id], succ_offsets_[id + 1] - succ_offsets_[id]};
-}
-
-std::span<const TaskId> TaskGraph::predecessors(TaskId id) const {
-  if (!frozen_) throw std::logic_error("TaskGraph: predecessors() needs freeze()");
-  return {edge_sources_.data() + pred_offsets_[id], pred_offsets_[id + 1] - pred_offsets_[id]};
 }
 
 }  // namespace trainsim

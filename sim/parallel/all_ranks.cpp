@@ -154,7 +154,7 @@ AllRankStep expand_to_all_ranks(const Scenario& sc, StepWorkload& rep) {
   const bool split_ep = layout.expert_parallel();
   auto splits = [&](TaskId t) {
     return split_ep && !is_dp_stream(g.streams()[g.task(t).stream].kind) &&
-           g.task(t).parts_s[idx(TimeCategory::ep_comm)] > 0;
+           g.part_of(t, TimeCategory::ep_comm) > 0;
   };
   // Copy k of task t is first_copy[t] + k; a split task's all-to-all copy k is that + copies.
   std::vector<TaskId> first_copy(g.task_count()), last_copy(g.task_count());
@@ -173,14 +173,14 @@ AllRankStep expand_to_all_ranks(const Scenario& sc, StepWorkload& rep) {
     const bool split = splits(t);
     last_copy[t] = first_copy[t] + static_cast<TaskId>(split ? copies_of(t) : 0);
     TaskSpec spec;
-    spec.label = g.label(task.label);
+    spec.label = TaskLabel::interned(graph.intern_label(g.label(task.label)));
     spec.category = task.category;
     spec.micro_batch = task.micro_batch;
     spec.layer = task.layer;
     spec.flops = task.flops;
     spec.bytes = task.bytes;
     for (int k = 0; k < copies_of(t); ++k) {
-      CategoryTimes parts = task.parts_s;
+      CategoryTimes parts = g.parts_of(t);
       if (split) parts[idx(TimeCategory::ep_comm)] = 0;
       if (!dp) {
         const double f = lock_slowdown[static_cast<std::size_t>(stage * n_lock + k)];
@@ -190,7 +190,7 @@ AllRankStep expand_to_all_ranks(const Scenario& sc, StepWorkload& rep) {
       double duration = 0;
       for (const double p : parts) duration += p;
       spec.duration_s = duration;
-      spec.parts_s = &parts;
+      spec.parts = graph.intern_parts(parts, spec.category, duration);
       const StreamId target = dp ? dp_streams[static_cast<std::size_t>(stage * n_dp + k)]
                                  : lock_streams[static_cast<std::size_t>(stage * n_lock + k)]
                                                [static_cast<std::size_t>(stream.kind)];
@@ -201,7 +201,7 @@ AllRankStep expand_to_all_ranks(const Scenario& sc, StepWorkload& rep) {
     a2a.label = "ep all-to-all (the pass's dispatches and combines)";
     a2a.category = TimeCategory::ep_comm;
     a2a.micro_batch = task.micro_batch;
-    a2a.duration_s = task.parts_s[idx(TimeCategory::ep_comm)];
+    a2a.duration_s = g.part_of(t, TimeCategory::ep_comm);
     for (int k = 0; k < copies_of(t); ++k) {
       const TaskId id = graph.add_task(lock_streams[static_cast<std::size_t>(stage * n_lock + k)]
                                                    [static_cast<std::size_t>(stream.kind)],

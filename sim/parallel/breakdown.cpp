@@ -63,14 +63,15 @@ Breakdown explain_rank(const TaskGraph& graph, const Timeline& timeline, StreamI
     if (task.stream != compute_stream) continue;
     const TaskTiming& t = timeline.timing[id];
     if (t.start_s > busy_until) explain_gap(graph, timeline, rank, id, busy_until, t.start_s, out);
-    out.compute_s += task.parts_s[idx(TimeCategory::compute)];
-    out.optimizer_s += task.parts_s[idx(TimeCategory::optimizer)];
+    const CategoryTimes parts = graph.parts_of(id);
+    out.compute_s += parts[idx(TimeCategory::compute)];
+    out.optimizer_s += parts[idx(TimeCategory::optimizer)];
     for (std::size_t c = idx(TimeCategory::tp_comm); c < kTimeCategoryCount; ++c)
-      out.exposed_comm_s[c] += task.parts_s[c];
+      out.exposed_comm_s[c] += parts[c];
     // A blocking transfer on the compute stream that the flow engine slowed by sharing links
     // (an all-to-all meeting other traffic) runs past its parts: the excess is its own
     // exposed communication.
-    const double parts_s = std::accumulate(task.parts_s.begin(), task.parts_s.end(), 0.0);
+    const double parts_s = std::accumulate(parts.begin(), parts.end(), 0.0);
     const double excess_s = (t.end_s - t.start_s) - parts_s;
     if (excess_s > 0 && is_communication(task.category))
       out.exposed_comm_s[idx(task.category)] += excess_s;

@@ -33,6 +33,10 @@ void add_pipeline_sends(StepGraphWriter& writer, const Scenario& sc, const PassC
   if (vstages == 1) return;
   const RankStreams r = writer.rank(stage);
   const std::vector<bool> blocks = blocking_sends(order, p.p2p_overlap);
+  const TaskLabel send_activations =
+      TaskLabel::interned(writer.graph().intern_label("pp send activations"));
+  const TaskLabel send_gradients =
+      TaskLabel::interned(writer.graph().intern_label("pp send gradients"));
   for (std::size_t index = 0; index < order.size(); ++index) {
     const ScheduleStep& step = order[index];
     if (step.pass == PassKind::weight) continue;  // nothing to send
@@ -47,7 +51,7 @@ void add_pipeline_sends(StepGraphWriter& writer, const Scenario& sc, const PassC
       continue;
     }
     TaskSpec spec;
-    spec.label = forward ? "pp send activations" : "pp send gradients";
+    spec.label = forward ? send_activations : send_gradients;
     spec.category = TimeCategory::pp_comm;
     spec.duration_s = costs.p2p_s;
     spec.micro_batch = step.micro_batch;

@@ -78,9 +78,26 @@ StepPrediction predict_step(const Scenario& scenario, const PredictOptions& opti
                                    scenario.cluster.network, scenario.comm);
   StepBuildOptions build;
   build.granularity = options.granularity;
-  auto workload = std::make_shared<StepWorkload>(build_step(scenario, compute, collectives, build));
-  auto timeline = std::make_shared<Timeline>(run_engine(workload->graph));
-  finish_prediction(scenario, std::move(workload), std::move(timeline), options, out);
+  // The storage of the last step this thread predicted and did not keep: a search predicts
+  // thousands of steps of similar size, and building each in fresh memory costs more in page
+  // faults (the allocator hands the megabytes back to the system between steps) than the
+  // simulation itself.
+  thread_local struct Recycled {
+    StepWorkload workload;
+    Timeline timeline;
+  } recycled;
+  auto workload = std::make_shared<StepWorkload>(
+      build_step(scenario, compute, collectives, build, std::move(recycled.workload)));
+  auto timeline = std::make_shared<Timeline>(std::move(recycled.timeline));
+  workload->graph.freeze(TaskGraph::EdgeListStorage::keep);
+  run_engine(workload->graph, *timeline);
+  finish_prediction(scenario, workload, timeline, options, out);
+  // A rare huge step is not worth holding on to for the rest of the thread's life.
+  constexpr std::size_t kRecycledTasksMax = std::size_t{1} << 18;  // a few tens of MB
+  if (!options.keep_timeline && workload->graph.task_count() <= kRecycledTasksMax) {
+    recycled.workload = std::move(*workload);
+    recycled.timeline = std::move(*timeline);
+  }
   return out;
 }
 

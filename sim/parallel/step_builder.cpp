@@ -31,14 +31,14 @@ using detail::total_of;
 class StepBuilder {
  public:
   StepBuilder(const Scenario& sc, const ComputeCost& compute, const CollectiveCost& coll,
-              const StepBuildOptions& options)
+              const StepBuildOptions& options, StepWorkload storage)
       : sc_(sc),
         compute_(compute),
         coll_(coll),
         options_(options),
         groups_(parallel_groups(sc)),
         costs_(build_pass_costs(sc, compute, coll, groups_)),
-        writer_(coll, groups_),
+        writer_(coll, groups_, std::move(storage)),
         dp_(sc, compute, coll, writer_) {
     const Strategy& p = sc.parallel;
     pp_ = p.pp;
@@ -96,7 +96,8 @@ class StepBuilder {
     std::vector<Segment> segments;
     CategoryTimes total{};
     double flops = 0;
-    std::string label;
+    LabelId label = 0;
+    std::uint32_t parts = Task::kSinglePart;  // of `total`, interned in the graph
   };
 
   // A pass's time on its rank when nothing waits: compute plus the communication it blocks on.
@@ -115,16 +116,19 @@ class StepBuilder {
       for (PassKind pass : {PassKind::forward, PassKind::backward, PassKind::weight}) {
         PassPlan& plan = plans_[static_cast<std::size_t>(vs) * 3 + static_cast<std::size_t>(pass)];
         plan.segments = build_segments(vs, pass);
-        for (const Segment& g : plan.segments) {
+        for (Segment& g : plan.segments) {
           add_into(plan.total, g.parts);
           plan.flops += g.flops;
+          g.label = TaskLabel::interned(writer_.graph().intern_label(g.label.text()));
         }
         const std::string_view pass_name = pass == PassKind::forward    ? "forward"
                                            : pass == PassKind::backward ? "backward"
                                                                         : "weight gradients";
-        plan.label =
+        plan.parts =
+            writer_.graph().intern_parts(plan.total, TimeCategory::compute, total_of(plan.total));
+        plan.label = writer_.graph().intern_label(
             vpp_ > 1 ? fmt::format("{} chunk {}", pass_name, chunk_of_virtual(schedule_, pp_, vs))
-                     : std::string(pass_name);
+                     : std::string(pass_name));
       }
     }
   }
@@ -178,10 +182,10 @@ class StepBuilder {
     TaskId& first_task_id = passes_.first(vs, mb, pass);
     if (!per_layer) {
       TaskSpec spec;
-      spec.label = plan.label;
+      spec.label = TaskLabel::interned(plan.label);
       spec.category = TimeCategory::compute;
       spec.duration_s = total_of(plan.total);
-      spec.parts_s = &plan.total;
+      spec.parts = plan.parts;
       spec.micro_batch = mb;
       spec.flops = plan.flops;
       const TaskId id = writer_.add_task(r.compute, spec);
@@ -203,7 +207,7 @@ class StepBuilder {
       spec.label = g.label;
       spec.category = TimeCategory::compute;
       spec.duration_s = total_of(compute_parts);
-      spec.parts_s = &compute_parts;
+      spec.parts = writer_.graph().intern_parts(compute_parts, spec.category, spec.duration_s);
       spec.micro_batch = mb;
       spec.layer = g.layer;
       spec.flops = g.flops;
@@ -414,7 +418,13 @@ class StepBuilder {
 
 StepWorkload build_step(const Scenario& scenario, const ComputeCost& compute,
                         const CollectiveCost& collectives, const StepBuildOptions& options) {
-  return StepBuilder(scenario, compute, collectives, options).build();
+  return StepBuilder(scenario, compute, collectives, options, StepWorkload{}).build();
+}
+
+StepWorkload build_step(const Scenario& scenario, const ComputeCost& compute,
+                        const CollectiveCost& collectives, const StepBuildOptions& options,
+                        StepWorkload storage) {
+  return StepBuilder(scenario, compute, collectives, options, std::move(storage)).build();
 }
 
 }  // namespace trainsim

@@ -54,9 +54,22 @@ struct StepWorkload {
   std::vector<CommTag> comm_tags;  // in task order
   // Trace process names by stream rank; empty: "GPU stage <rank> (representative rank)".
   std::vector<std::pair<RankId, std::string>> process_names;
+
+  // Empties it, keeping the storage (see TaskGraph::clear).
+  void clear() {
+    graph.clear();
+    ranks.clear();
+    comm_tags.clear();
+    process_names.clear();
+  }
 };
 
 StepWorkload build_step(const Scenario& scenario, const ComputeCost& compute,
                         const CollectiveCost& collectives, const StepBuildOptions& options = {});
+// The same, built in `storage` (cleared first), whose capacity a caller predicting many steps
+// recycles from the previous one.
+StepWorkload build_step(const Scenario& scenario, const ComputeCost& compute,
+                        const CollectiveCost& collectives, const StepBuildOptions& options,
+                        StepWorkload storage);
 
 }  // namespace trainsim

@@ -26,7 +26,7 @@ inline void add_into(CategoryTimes& a, const CategoryTimes& b) {
 
 // One model piece (a layer, the embedding, the LM head) inside one pass of one model chunk.
 struct Segment {
-  std::string_view label;
+  TaskLabel label;
   std::int32_t layer = -1;  // -1: embedding or LM head
   CategoryTimes parts{};
   double flops = 0;

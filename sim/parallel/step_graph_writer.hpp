@@ -4,6 +4,7 @@
 // builder, the DP/ZeRO synchronisation and the pipeline sends all write through it, so a
 // communication task can never be added without its tag.
 #include <string_view>
+#include <utility>
 
 #include "sim/collectives/collective_cost.hpp"
 #include "sim/parallel/parallel_groups.hpp"
@@ -13,8 +14,12 @@ namespace trainsim {
 
 class StepGraphWriter {
  public:
-  StepGraphWriter(const CollectiveCost& collectives, const ParallelGroups& groups)
-      : coll_(collectives), groups_(groups) {}
+  // Writes into `storage`, cleared first (its capacity is kept).
+  StepGraphWriter(const CollectiveCost& collectives, const ParallelGroups& groups,
+                  StepWorkload storage = {})
+      : coll_(collectives), groups_(groups), w_(std::move(storage)) {
+    w_.clear();
+  }
 
   // One representative rank per pipeline stage, each with its compute and comm streams.
   void add_stage_ranks(int stages);

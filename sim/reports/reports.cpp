@@ -354,9 +354,10 @@ OrderedJson prediction_to_trace(const StepPrediction& p) {
     if (task.layer >= 0) args["layer"] = task.layer;
     if (task.flops > 0) args["flops"] = task.flops;
     if (task.bytes > 0) args["bytes"] = task.bytes;
+    const CategoryTimes parts = graph.parts_of(id);
     for (std::size_t c = 0; c < kTimeCategoryCount; ++c)
-      if (task.parts_s[c] > 0 && task.parts_s[c] < task.duration_s)
-        args[fmt::format("{}_s", name_of(static_cast<TimeCategory>(c)))] = task.parts_s[c];
+      if (parts[c] > 0 && parts[c] < task.duration_s)
+        args[fmt::format("{}_s", name_of(static_cast<TimeCategory>(c)))] = parts[c];
     // The flow engine stretches communication that shares links: show what it would take alone.
     const double took_s = t.end_s - t.start_s;
     if (std::fabs(took_s - task.duration_s) > 1e-9 * std::max(took_s, task.duration_s)) {

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <vector>
+
 #include "sim/engine/event_queue.hpp"
 
 namespace trainsim {
@@ -83,10 +85,71 @@ TEST(Engine, CompositeTaskKeepsItsParts) {
   parts[static_cast<std::size_t>(TimeCategory::compute)] = 3.0;
   parts[static_cast<std::size_t>(TimeCategory::tp_comm)] = 1.0;
   TaskSpec spec = work("layer", 4.0);
-  spec.parts_s = &parts;
+  spec.parts = g.intern_parts(parts, spec.category, spec.duration_s);
   const TaskId id = g.add_task(s, spec);
-  EXPECT_DOUBLE_EQ(g.task(id).parts_s[static_cast<std::size_t>(TimeCategory::tp_comm)], 1.0);
+  EXPECT_DOUBLE_EQ(g.part_of(id, TimeCategory::tp_comm), 1.0);
   EXPECT_EQ(g.label(g.task(id).label), "layer");
+  EXPECT_EQ(g.parts_of(id), parts);
+}
+
+TEST(Engine, TaskOfOneCategoryReportsItsWholeDurationAsThatPart) {
+  TaskGraph g;
+  const StreamId s = g.add_stream(0, StreamKind::dp_comm);
+  const TaskId id = g.add_task(s, work("all-reduce", 2.5, TimeCategory::dp_comm));
+  CategoryTimes expected{};
+  expected[static_cast<std::size_t>(TimeCategory::dp_comm)] = 2.5;
+  EXPECT_EQ(g.parts_of(id), expected);
+  EXPECT_DOUBLE_EQ(g.part_of(id, TimeCategory::compute), 0.0);
+}
+
+TEST(Engine, InternedLabelsNameTheirTasks) {
+  TaskGraph g;
+  const StreamId s = g.add_stream(0, StreamKind::compute);
+  const LabelId forward = g.intern_label("forward");
+  EXPECT_EQ(g.intern_label("forward"), forward);
+  TaskSpec spec = work("", 1.0);
+  spec.label = TaskLabel::interned(forward);
+  const TaskId a = g.add_task(s, spec);
+  const TaskId b = g.add_task(s, work("forward", 1.0));
+  EXPECT_EQ(g.task(a).label, g.task(b).label);
+  EXPECT_EQ(g.label(g.task(a).label), "forward");
+}
+
+// A graph cleared and rebuilt (what predict does with the storage of its previous step) runs
+// exactly like a fresh graph, however different the previous one was.
+TEST(Engine, ClearedGraphRunsLikeAFreshOne) {
+  auto build = [](TaskGraph& g, int tasks) {
+    const StreamId compute = g.add_stream(0, StreamKind::compute);
+    const StreamId comm = g.add_stream(0, StreamKind::dp_comm);
+    TaskId previous = g.add_task(compute, work("first", 1.0));
+    for (int i = 1; i < tasks; ++i) {
+      const TaskId send = g.add_task(comm, work("send", 0.5, TimeCategory::dp_comm));
+      g.add_edge(previous, send);
+      previous = g.add_task(compute, work("next", 1.0 + i));
+      g.add_edge(send, previous);
+    }
+  };
+  TaskGraph fresh;
+  build(fresh, 5);
+  const Timeline expected = run_engine(fresh);
+
+  TaskGraph reused;
+  build(reused, 40);
+  reused.freeze(TaskGraph::EdgeListStorage::keep);
+  Timeline timeline = run_engine(reused);
+  reused.clear();
+  build(reused, 5);
+  reused.freeze(TaskGraph::EdgeListStorage::keep);
+  run_engine(reused, timeline);
+  ASSERT_EQ(timeline.timing.size(), expected.timing.size());
+  for (TaskId id = 0; id < fresh.task_count(); ++id) {
+    EXPECT_EQ(timeline.timing[id].start_s, expected.timing[id].start_s);
+    EXPECT_EQ(timeline.timing[id].end_s, expected.timing[id].end_s);
+    EXPECT_EQ(std::vector<TaskId>(reused.successors(id).begin(), reused.successors(id).end()),
+              std::vector<TaskId>(fresh.successors(id).begin(), fresh.successors(id).end()));
+  }
+  EXPECT_EQ(timeline.makespan_s, expected.makespan_s);
+  EXPECT_EQ(timeline.events, expected.events);
 }
 
 }  // namespace
