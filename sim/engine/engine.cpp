@@ -57,8 +57,7 @@ void run_engine(TaskGraph& graph, Timeline& timeline) {
   timeline.timing.resize(n);  // every task's timing is written when it starts
   timeline.makespan_s = 0;
   timeline.events = 0;
-  fill_stream_order(graph, timeline.stream_previous, scratch.stream_next,
-                    scratch.last_on_stream);
+  fill_stream_order(graph, timeline.stream_previous, scratch.stream_next, scratch.last_on_stream);
   const std::vector<std::int64_t>& stream_next = scratch.stream_next;
 
   std::vector<std::uint32_t>& pending = scratch.pending;
