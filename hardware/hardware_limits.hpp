@@ -22,6 +22,7 @@ inline constexpr Limit kLinkGbps{1e5, "100 Tb/s per NIC or link, a hundred times
 inline constexpr Limit kLatencyUs{1e6, "one second per hop"};
 inline constexpr Limit kNodesPerLeafGroup{1e6, "a million nodes under one leaf group"};
 inline constexpr Limit kTiers{8, "eight switch tiers"};
+inline constexpr Limit kSwitchPorts{4096, "4096 ports per switch, thirty times a 128-port one"};
 inline constexpr Limit kOversubscription{1e3, "1000:1"};
 inline constexpr Limit kSystemPowerKW{1e4, "10 MW per node"};
 

@@ -15,6 +15,7 @@ struct NetworkSpec {
   int nodes_per_leaf_group = 32;      // scalable unit: nodes whose rail i shares leaf switch i
   double oversubscription = 1.0;      // leaf downlink : uplink bandwidth (1 = non-blocking)
   int tiers = 2;                      // leaf/spine (2) or leaf/spine/core (3)
+  int switch_ports = 0;               // ports per switch (radix) at link speed; 0 = unknown
   bool in_network_reduction = false;  // SHARP-capable switches
 };
 

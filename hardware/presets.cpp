@@ -230,7 +230,7 @@ NetworkSpec parse_network_spec(const Json& obj, std::string_view path) {
   reject_unknown_fields(obj, path,
                         {"name", "description", "source", "fabric", "link_Gbps", "nic_latency_us",
                          "switch_latency_us", "nodes_per_leaf_group", "oversubscription", "tiers",
-                         "in_network_reduction"});
+                         "switch_ports", "in_network_reduction"});
   check_common_fields(obj, path);
 
   NetworkSpec net;
@@ -269,6 +269,8 @@ NetworkSpec parse_network_spec(const Json& obj, std::string_view path) {
                      fmt::format("allowed: 1 (single switch), 2 (leaf/spine), 3 (leaf/spine/core); "
                                  "got {}",
                                  net.tiers));
+  net.switch_ports = static_cast<int>(
+      optional_positive_int(obj, "switch_ports", path, hardware_limits::kSwitchPorts).value_or(0));
   net.in_network_reduction = optional_bool(obj, "in_network_reduction", path).value_or(false);
   return net;
 }

@@ -1,5 +1,7 @@
 #include "sim/parallel/scenario_checks.hpp"
 
+#include "hardware/fat_tree_capacity.hpp"
+
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -367,6 +369,22 @@ void check_engine(const Scenario& s, Findings& f) {
   }
 }
 
+// A cluster whose NICs outnumber the ports of a fat tree of its switches: resolve_defaults adds
+// the tiers it needs (the setup shows them); beyond the three tiers the topology models, refused.
+void check_network(const Scenario& stated, Findings& f) {
+  const NetworkSpec& network = stated.cluster.network;
+  const std::int64_t nics = network_nics(stated.cluster);
+  if (fat_tree_tiers_needed(network, nics)) return;
+  const std::int64_t most = *fat_tree_max_nics(network, kMaxFatTreeTiers);
+  f.error("cluster.nodes",
+          fmt::format("{} nodes x {} NICs = {} NIC ports exceed what a {}-tier fat tree of "
+                      "{}-port switches connects ({}), the most tiers modelled; use at most {} "
+                      "nodes, or switches with more ports (cluster.network.switch_ports)",
+                      stated.cluster.nodes, stated.cluster.node.nics_per_node, nics,
+                      kMaxFatTreeTiers, network.switch_ports, most,
+                      most / std::max(1, stated.cluster.node.nics_per_node)));
+}
+
 }  // namespace
 
 std::vector<Diagnostic> check_scenario(const Scenario& stated) {
@@ -384,6 +402,7 @@ std::vector<Diagnostic> check_scenario(const Scenario& stated) {
   }
   check_tensor_parallel(s, f);
   check_engine(s, f);
+  check_network(stated, f);
   return f.take();
 }
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "hardware/fat_tree_capacity.hpp"
+
 namespace trainsim {
 namespace {
 
@@ -28,7 +30,17 @@ Strategy::P2pOverlap megatron_p2p_overlap(ScheduleKind schedule) {
 
 }  // namespace
 
+std::int64_t network_nics(const ClusterSpec& cluster) {
+  return cluster.nodes > 1 ? std::int64_t{cluster.nodes} * cluster.node.nics_per_node : 0;
+}
+
 void resolve_defaults(Scenario& s) {
+  // A fat tree grows a tier when its switches run out of ports; beyond three tiers
+  // check_scenario refuses the cluster.
+  NetworkSpec& network = s.cluster.network;
+  if (const std::optional<int> tiers = fat_tree_tiers_needed(network, network_nics(s.cluster)))
+    network.tiers = *tiers;
+
   TrainingConfig& t = s.training;
   if (t.seq_len == 0) t.seq_len = s.model.max_seq_len > 0 ? s.model.max_seq_len : kFallbackSeqLen;
 

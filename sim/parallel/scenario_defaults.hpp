@@ -10,10 +10,15 @@ namespace trainsim {
 inline constexpr double kDdpMinBucketParams = 40e6;
 inline constexpr double kDdpBucketParamsPerDpRank = 1e6;
 
-// Fills what is unset: parallel.dp (gpus / (tp·pp·cp), when that divides), training.seq_len (the
-// model's max_seq_len, else 2048), parallel.bucket_params (Megatron's DDP bucket),
-// parallel.p2p_overlap (what Megatron does for the schedule, when there are pipeline sends).
-// Idempotent; leaves what it cannot derive for check_scenario to report.
+// NIC ports the cluster's scale-out network connects (none for one node).
+std::int64_t network_nics(const ClusterSpec& cluster);
+
+// Raises cluster.network.tiers to the fat-tree tiers the cluster's NICs need (when the switch
+// radix is known; hardware/fat_tree_capacity.hpp). Fills what is unset: parallel.dp (gpus /
+// (tp·pp·cp), when that divides), training.seq_len (the model's max_seq_len, else 2048),
+// parallel.bucket_params (Megatron's DDP bucket), parallel.p2p_overlap (what Megatron does for the
+// schedule, when there are pipeline sends). Idempotent; leaves what it cannot derive for
+// check_scenario to report.
 void resolve_defaults(Scenario& scenario);
 
 // A resolved copy.

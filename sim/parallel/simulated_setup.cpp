@@ -1,6 +1,10 @@
 #include "sim/parallel/simulated_setup.hpp"
 
+#include <fmt/format.h>
+
+#include "hardware/fat_tree_capacity.hpp"
 #include "sim/core/precision.hpp"
+#include "sim/parallel/scenario_defaults.hpp"
 
 namespace trainsim {
 
@@ -28,6 +32,17 @@ SimulatedSetup simulated_setup(const Scenario& s) {
   out.gpu = s.cluster.gpu.name;
   out.node = s.cluster.node.name;
   out.network = s.cluster.nodes > 1 ? s.cluster.network.name : "none";
+  out.network_tiers = s.cluster.nodes > 1 ? s.cluster.network.tiers : 0;
+  const NetworkSpec& network = s.cluster.network;
+  const std::int64_t nics = network_nics(s.cluster);
+  // A core layer is the exception (every network preset has two tiers): say why it is there.
+  if (out.network_tiers > 2) {
+    const std::optional<std::int64_t> fewer = fat_tree_max_nics(network, network.tiers - 1);
+    if (fewer && nics > *fewer)
+      out.network_tiers_reason = fmt::format(
+          "{} NIC ports exceed the {} that {} tier{} of {}-port switches connect", nics, *fewer,
+          network.tiers - 1, network.tiers - 1 > 1 ? "s" : "", network.switch_ports);
+  }
   return out;
 }
 

@@ -19,6 +19,8 @@ struct SimulatedSetup {
   std::int64_t seq_len = 0;
   std::string precision, recompute, framework;
   std::string model, gpu, node, network;  // network: "none" on one node
+  int network_tiers = 0;                  // switch tiers simulated; 0 on one node
+  std::string network_tiers_reason;       // why more tiers than fewer: the ports they hold
 };
 
 // `scenario` must be resolved (resolve_defaults), as the engines receive it.

@@ -42,8 +42,9 @@ TaskId StepGraphWriter::add_collective(StreamId stream, std::string_view label,
   spec.category = category;
   spec.duration_s = estimate.time_s;
   spec.bytes = bytes;
-  return add_comm_task(stream, spec,
-                       CommTag{0, scope, kind, bytes, -1, estimate.algorithm == CollectiveAlgorithm::tree});
+  return add_comm_task(
+      stream, spec,
+      CommTag{0, scope, kind, bytes, -1, estimate.algorithm == CollectiveAlgorithm::tree});
 }
 
 }  // namespace trainsim

@@ -122,7 +122,8 @@ OrderedJson prediction_to_json(const StepPrediction& p) {
                 {"model", u.model},
                 {"gpu", u.gpu},
                 {"node", u.node},
-                {"network", u.network}};
+                {"network", u.network},
+                {"network_tiers", u.network_tiers}};
   OrderedJson breakdown;
   breakdown["compute_s"] = p.breakdown.compute_s;
   breakdown["bubble_s"] = p.breakdown.bubble_s;
@@ -235,7 +236,12 @@ std::string prediction_to_table(const StepPrediction& p) {
                             u.seq_len, u.micro_batch, u.micro_batches));
   line("precision / recompute",
        fmt::format("{} / {} ({} kernels)", u.precision, u.recompute, u.framework));
-  line("hardware", fmt::format("{} in {} nodes, network {}", u.gpu, u.node, u.network));
+  line("hardware",
+       u.network_tiers > 0
+           ? fmt::format("{} in {} nodes, network {} ({} tiers{})", u.gpu, u.node, u.network,
+                         u.network_tiers,
+                         u.network_tiers_reason.empty() ? "" : ": " + u.network_tiers_reason)
+           : fmt::format("{} in {} nodes, network {}", u.gpu, u.node, u.network));
   out += fmt::format("breakdown (critical path of pipeline stage {}):\n", p.critical_stage);
   line("compute", share(p.breakdown.compute_s));
   line("pipeline bubble", share(p.breakdown.bubble_s));
@@ -294,7 +300,7 @@ std::string prediction_to_csv(const StepPrediction& p) {
       "optimizer_s,exposed_tp_s,exposed_pp_s,exposed_dp_s,exposed_cp_s,exposed_ep_s,peak_bytes,"
       "capacity_bytes,fits,tp,pp,dp,cp,ep,etp,vpp,schedule,sequence_parallel,zero,global_batch,"
       "micro_batch,micro_batches_per_pipeline,seq_len,precision,recompute,framework,model,gpu,"
-      "node,network\n";
+      "node,network,network_tiers\n";
   const std::string name = csv_field(p.scenario);
   std::string row =
       fmt::format("{},{},{:.9g},{:.9g},{:.9g},{:.9g},{:.9g},{:.9g},{:.9g}", name, p.gpus,
@@ -310,6 +316,7 @@ std::string prediction_to_csv(const StepPrediction& p) {
   for (const std::string* text :
        {&u.precision, &u.recompute, &u.framework, &u.model, &u.gpu, &u.node, &u.network})
     row += "," + csv_field(*text);
+  row += fmt::format(",{}", u.network_tiers);
   return header + row + "\n";
 }
 

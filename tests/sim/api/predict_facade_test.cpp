@@ -354,3 +354,38 @@ TEST(PredictFacade, AutoIsRefusedWhereItCannotBeSearched) {
 
 }  // namespace
 }  // namespace trainsim
+
+namespace trainsim {
+namespace {
+
+TEST(PredictFacade, ClusterBeyondTwoTiersOfItsSwitchesIsSimulatedWithTheCoreLayerAndSaysSo) {
+  const Scenario s = default_scenario();  // 128 DGX A100 x 8 HDR NICs on 40-port switches
+  ASSERT_EQ(s.cluster.network.tiers, 2);
+  EXPECT_EQ(resolved(s).cluster.network.tiers, 3);
+  const StepPrediction p = predict(s);
+  EXPECT_EQ(p.setup.network_tiers, 3);
+  EXPECT_EQ(p.setup.network_tiers_reason,
+            "1024 NIC ports exceed the 800 that 2 tiers of 40-port switches connect");
+  Scenario small = s;
+  small.cluster.nodes = 64;
+  small.gpus = small.cluster.total_gpus();
+  small.parallel.dp = 0;
+  EXPECT_EQ(predict(small).setup.network_tiers, 2);
+  EXPECT_EQ(predict(small).setup.network_tiers_reason, "");
+}
+
+TEST(PredictFacade, ClusterNoThreeTierFatTreeHoldsIsRefusedNamingTheNodes) {
+  Scenario s = default_scenario();
+  s.cluster.nodes = 100'000;  // 800,000 NIC ports; 40-port switches hold 16,000 with 3 tiers
+  s.gpus = s.cluster.total_gpus();
+  const std::vector<Diagnostic> found = check_scenario(s);
+  const auto nodes = std::find_if(found.begin(), found.end(), [](const Diagnostic& d) {
+    return d.severity == Severity::error && d.path == "cluster.nodes";
+  });
+  ASSERT_NE(nodes, found.end());
+  EXPECT_NE(nodes->message.find("use at most 2000 nodes"), std::string::npos) << nodes->message;
+  EXPECT_THROW((void)predict(s), InputError);
+}
+
+}  // namespace
+}  // namespace trainsim

@@ -401,6 +401,8 @@ TEST(FlowEngineSize, WarnsAboveFourThousandGpusAndRefusesAboveSixteenThousand) {
   json["parallel"] = {{"tp", 8}, {"pp", 16}};
   json["training"]["global_batch"] = 6144;
   json["engine"] = {{"network", "flow"}};
+  // 64-port NDR switches: 32,768 NICs fit a 3-tier fat tree (40-port HDR ones hold 16,000).
+  json["cluster"]["network"] = "ib-ndr400-rail-fattree";
   auto warns_about_flow = [](const Scenario& s) {
     for (const Diagnostic& d : check_scenario(s))
       if (d.code == DiagnosticCode::slow_simulation && d.path == "engine.network") return true;

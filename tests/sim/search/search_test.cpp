@@ -289,11 +289,13 @@ TEST(Search, NamesTheClosestStrategyWhenNothingFits) {
 
 TEST(Search, RefusesASpaceTooLargeNamingTheFieldToPin) {
   // A million GPUs, a thousand layers, a million sequences: 1.2 million layouts and batch
-  // settings to cost before the first prediction.
+  // settings to cost before the first prediction. (A network of unstated switch radix, which no
+  // fat-tree port count limits.)
   Scenario s = scenario_from(R"({
     "model": {"layers": 1024, "hidden": 65536, "heads": 1024, "vocab": 50304},
     "cluster": {"gpu": "h100-sxm5-80gb", "node": "dgx-h100", "gpus": 1048576,
-                "network": "ib-ndr400-rail-fattree"},
+                "network": {"fabric": "infiniband", "link_Gbps": 400, "nic_latency_us": 0.6,
+                            "switch_latency_us": 0.13, "nodes_per_leaf_group": 32}},
     "parallel": {"tp": 8, "pp": 64},
     "training": {"global_batch": 1048576, "seq_len": 4096}
   })");
