@@ -2,12 +2,28 @@
 
 #include <algorithm>
 #include <numeric>
+#include <utility>
 
 namespace trainsim {
 
 double Breakdown::total_s() const {
   return compute_s + optimizer_s + bubble_s +
          std::accumulate(exposed_comm_s.begin(), exposed_comm_s.end(), 0.0);
+}
+
+std::vector<NamedPart> named_parts(const Breakdown& b) {
+  static constexpr std::pair<TimeCategory, std::string_view> kExposed[] = {
+      {TimeCategory::tp_comm, "exposed tp"},
+      {TimeCategory::pp_comm, "exposed pp"},
+      {TimeCategory::dp_comm, "exposed dp"},
+      {TimeCategory::cp_comm, "exposed cp"},
+      {TimeCategory::ep_comm, "exposed ep"}};
+  std::vector<NamedPart> parts = {{"compute", b.compute_s},
+                                  {"bubble", b.bubble_s - b.stage_imbalance_s},
+                                  {"stage imbalance", b.stage_imbalance_s}};
+  for (const auto& [category, name] : kExposed) parts.push_back({name, b.exposed(category)});
+  parts.push_back({"optimizer", b.optimizer_s});
+  return parts;
 }
 
 namespace {
@@ -92,6 +108,23 @@ Breakdown explain_rank(const TaskGraph& graph, const Timeline& timeline, StreamI
   }
   if (step_end_s > busy_until) out.bubble_s += step_end_s - busy_until;
   return out;
+}
+
+void split_stage_imbalance(Breakdown& explained, const std::vector<double>& stage_busy_s,
+                           int explained_stage, std::int64_t micro_batches) {
+  explained.stage_imbalance_s = 0;
+  explained.slowest_stage = explained_stage;
+  explained.slowest_excess_per_micro_batch_s = 0;
+  if (micro_batches < 1 || explained_stage < 0 ||
+      static_cast<std::size_t>(explained_stage) >= stage_busy_s.size())
+    return;
+  const auto slowest = std::max_element(stage_busy_s.begin(), stage_busy_s.end());
+  const double m = static_cast<double>(micro_batches);
+  const double excess_s = (*slowest - stage_busy_s[static_cast<std::size_t>(explained_stage)]) / m;
+  if (!(excess_s > 0)) return;
+  explained.slowest_stage = static_cast<int>(slowest - stage_busy_s.begin());
+  explained.slowest_excess_per_micro_batch_s = excess_s;
+  explained.stage_imbalance_s = std::clamp((m - 1) * excess_s, 0.0, explained.bubble_s);
 }
 
 }  // namespace trainsim

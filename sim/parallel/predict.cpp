@@ -30,10 +30,14 @@ void finish_prediction(const Scenario& scenario, std::shared_ptr<StepWorkload> w
   const TaskGraph& graph = workload->graph;
   // The slowest GPU: the simulated rank whose last task (on any of its streams) ends latest
   // (ties: the first such rank).
+  // and, per stream, the time it is busy with the step's passes (all but the optimizer).
   std::vector<double> stream_end(graph.streams().size(), 0.0);
+  std::vector<double> stream_busy(graph.streams().size(), 0.0);
   for (TaskId id = 0; id < graph.task_count(); ++id) {
-    double& end = stream_end[graph.task(id).stream];
-    end = std::max(end, timeline->timing[id].end_s);
+    const StreamId stream = graph.task(id).stream;
+    const TaskTiming& t = timeline->timing[id];
+    stream_end[stream] = std::max(stream_end[stream], t.end_s);
+    stream_busy[stream] += (t.end_s - t.start_s) - graph.part_of(id, TimeCategory::optimizer);
   }
   std::size_t critical = 0;
   double critical_end = -1;
@@ -52,6 +56,12 @@ void finish_prediction(const Scenario& scenario, std::shared_ptr<StepWorkload> w
   out.critical_stage = workload->ranks[critical].stage;
   out.breakdown =
       explain_rank(graph, *timeline, workload->ranks[critical].compute, out.step_time_s);
+  std::vector<double> stage_busy_s(static_cast<std::size_t>(scenario.parallel.pp), 0.0);
+  for (const RankStreams& rs : workload->ranks) {
+    double& busy = stage_busy_s.at(static_cast<std::size_t>(rs.stage));
+    busy = std::max(busy, stream_busy[rs.compute]);
+  }
+  split_stage_imbalance(out.breakdown, stage_busy_s, out.critical_stage, scenario.micro_batches());
   out.tasks = graph.task_count();
   out.events = timeline->events;
 

@@ -25,15 +25,18 @@ constexpr TimeCategory kCommCategories[] = {TimeCategory::tp_comm, TimeCategory:
                                             TimeCategory::ep_comm};
 
 std::vector<StepPart> parts_of(const StepPrediction& p) {
-  const Breakdown& b = p.breakdown;
-  std::vector<StepPart> losses = {{"bubble", b.bubble_s, 0}, {"optimizer", b.optimizer_s, 0}};
-  for (TimeCategory c : kCommCategories)
-    losses.push_back({fmt::format("exposed {} communication", name_of(c)), b.exposed(c), 0});
-  std::stable_sort(losses.begin(), losses.end(),
+  std::vector<StepPart> parts;
+  for (const NamedPart& part : named_parts(p.breakdown)) {
+    const bool communication = part.name.starts_with("exposed");
+    parts.push_back(
+        {communication ? fmt::format("{} communication", part.name) : std::string(part.name),
+         part.seconds, 0});
+  }
+  // Compute first, then the losses, largest first; parts that cost nothing are left out.
+  std::stable_sort(parts.begin() + 1, parts.end(),
                    [](const StepPart& a, const StepPart& b) { return a.seconds > b.seconds; });
-  std::vector<StepPart> parts = {{"compute", b.compute_s, 0}};
-  for (const StepPart& loss : losses)
-    if (loss.seconds > 0) parts.push_back(loss);
+  std::erase_if(parts,
+                [](const StepPart& part) { return part.name != "compute" && part.seconds <= 0; });
   for (StepPart& part : parts) part.share = p.step_time_s > 0 ? part.seconds / p.step_time_s : 0;
   return parts;
 }

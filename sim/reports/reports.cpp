@@ -42,14 +42,20 @@ std::string human_seconds(double s) {
 std::string explain_bottleneck(const StepPrediction& p) {
   struct Loss {
     double seconds;
-    std::string_view what, remedy;
+    std::string what, remedy;
   };
   const Breakdown& b = p.breakdown;
   const Loss losses[] = {
-      {b.bubble_s, "the pipeline bubble",
+      {b.bubble_s - b.stage_imbalance_s, "the pipeline bubble",
        "more micro-batches per step, an interleaved schedule (vpp > 1), zb-h1 or zb-v, or fewer "
-       "pipeline "
-       "stages"},
+       "pipeline stages"},
+      {b.stage_imbalance_s, fmt::format("stage imbalance (waiting for stage {})", b.slowest_stage),
+       fmt::format("balancing the stages: stage {} is busy {} longer per micro-batch than stage "
+                   "{}, so give it fewer layers (parallel.layer_split = \"embedding_and_loss\" "
+                   "when it holds the embedding or the loss, or a list of layers per stage); "
+                   "more micro-batches make this wait longer",
+                   b.slowest_stage, human_seconds(b.slowest_excess_per_micro_batch_s),
+                   p.critical_stage)},
       {b.exposed(TimeCategory::tp_comm), "exposed tensor-parallel communication",
        "a smaller tp, keeping tp inside one NVLink domain, or sequence parallelism with "
        "tp_comm_overlap"},
@@ -132,6 +138,9 @@ OrderedJson prediction_to_json(const StepPrediction& p) {
   for (TimeCategory c : kCommKinds) exposed[std::string(name_of(c))] = p.breakdown.exposed(c);
   breakdown["exposed_comm_s"] = exposed;
   breakdown["critical_stage"] = p.critical_stage;
+  // Part of bubble_s (the parts still add up to the step without it).
+  breakdown["stage_imbalance_s"] = p.breakdown.stage_imbalance_s;
+  breakdown["slowest_stage"] = p.breakdown.slowest_stage;
   j["breakdown"] = breakdown;
   OrderedJson memory;
   memory["peak_bytes"] = p.memory.peak_bytes;
@@ -245,6 +254,11 @@ std::string prediction_to_table(const StepPrediction& p) {
   out += fmt::format("breakdown (critical path of pipeline stage {}):\n", p.critical_stage);
   line("compute", share(p.breakdown.compute_s));
   line("pipeline bubble", share(p.breakdown.bubble_s));
+  if (p.breakdown.stage_imbalance_s > 0) {
+    line("  schedule (fill, drain)", share(p.breakdown.bubble_s - p.breakdown.stage_imbalance_s));
+    line(fmt::format("  waiting for stage {}", p.breakdown.slowest_stage),
+         share(p.breakdown.stage_imbalance_s));
+  }
   line("optimizer", share(p.breakdown.optimizer_s));
   for (TimeCategory c : kCommKinds)
     line(fmt::format("exposed {} comm", name_of(c)), share(p.breakdown.exposed(c)));
@@ -300,7 +314,7 @@ std::string prediction_to_csv(const StepPrediction& p) {
       "optimizer_s,exposed_tp_s,exposed_pp_s,exposed_dp_s,exposed_cp_s,exposed_ep_s,peak_bytes,"
       "capacity_bytes,fits,tp,pp,dp,cp,ep,etp,vpp,schedule,sequence_parallel,zero,global_batch,"
       "micro_batch,micro_batches_per_pipeline,seq_len,precision,recompute,framework,model,gpu,"
-      "node,network,network_tiers\n";
+      "node,network,network_tiers,stage_imbalance_s\n";
   const std::string name = csv_field(p.scenario);
   std::string row =
       fmt::format("{},{},{:.9g},{:.9g},{:.9g},{:.9g},{:.9g},{:.9g},{:.9g}", name, p.gpus,
@@ -316,7 +330,7 @@ std::string prediction_to_csv(const StepPrediction& p) {
   for (const std::string* text :
        {&u.precision, &u.recompute, &u.framework, &u.model, &u.gpu, &u.node, &u.network})
     row += "," + csv_field(*text);
-  row += fmt::format(",{}", u.network_tiers);
+  row += fmt::format(",{},{:.9g}", u.network_tiers, p.breakdown.stage_imbalance_s);
   return header + row + "\n";
 }
 

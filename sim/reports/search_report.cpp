@@ -14,10 +14,9 @@ constexpr TimeCategory kCommKinds[] = {TimeCategory::tp_comm, TimeCategory::pp_c
 
 // The parts of a step by name, compute first.
 std::vector<Loss> parts_of(const Breakdown& b) {
-  std::vector<Loss> parts{{"compute", b.compute_s}, {"bubble", b.bubble_s}};
-  for (TimeCategory c : kCommKinds)
-    parts.push_back({fmt::format("exposed {}", name_of(c)), b.exposed(c)});
-  parts.push_back({"optimizer", b.optimizer_s});
+  std::vector<Loss> parts;
+  for (const NamedPart& part : named_parts(b))
+    parts.push_back({std::string(part.name), part.seconds});
   return parts;
 }
 

@@ -8,12 +8,10 @@
 namespace trainsim {
 
 std::vector<PartDifference> part_differences(const Breakdown& from, const Breakdown& to) {
-  std::vector<PartDifference> out = {{"compute", to.compute_s - from.compute_s},
-                                     {"bubble", to.bubble_s - from.bubble_s}};
-  for (TimeCategory c : {TimeCategory::tp_comm, TimeCategory::pp_comm, TimeCategory::dp_comm,
-                         TimeCategory::cp_comm, TimeCategory::ep_comm})
-    out.push_back({fmt::format("exposed {}", name_of(c)), to.exposed(c) - from.exposed(c)});
-  out.push_back({"optimizer", to.optimizer_s - from.optimizer_s});
+  const std::vector<NamedPart> before = named_parts(from), after = named_parts(to);
+  std::vector<PartDifference> out;
+  for (std::size_t i = 0; i < before.size(); ++i)
+    out.push_back({std::string(before[i].name), after[i].seconds - before[i].seconds});
   return out;
 }
 

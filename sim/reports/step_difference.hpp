@@ -9,7 +9,7 @@
 namespace trainsim {
 
 struct PartDifference {
-  std::string name;    // "compute", "bubble", "exposed tp" ... "exposed ep", "optimizer"
+  std::string name;    // named_parts' names: "compute", "bubble", "stage imbalance", ...
   double delta_s = 0;  // `to` minus `from`
 };
 

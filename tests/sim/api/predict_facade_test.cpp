@@ -389,3 +389,18 @@ TEST(PredictFacade, ClusterNoThreeTierFatTreeHoldsIsRefusedNamingTheNodes) {
 
 }  // namespace
 }  // namespace trainsim
+
+namespace trainsim {
+namespace {
+
+TEST(PredictFacade, AStepLosingMostToStageImbalanceIsToldToBalanceTheStagesNotToAddMicroBatches) {
+  Scenario s = load_scenario(data_root() / "scenarios" / "gpt3-13b-gpipe-vs-1f1b.json");
+  s.training.global_batch = 256;  // 64 micro-batches: the last stage's LM head sets the pace
+  const std::string sentence = explain_bottleneck(predict(s));
+  EXPECT_NE(sentence.find("stage imbalance (waiting for stage 7)"), std::string::npos) << sentence;
+  EXPECT_NE(sentence.find("parallel.layer_split"), std::string::npos) << sentence;
+  EXPECT_EQ(sentence.find("more micro-batches per step"), std::string::npos) << sentence;
+}
+
+}  // namespace
+}  // namespace trainsim

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include <numeric>
 
 #include "scenario_fixture.hpp"
@@ -162,6 +164,64 @@ TEST(Predict, MoreMicroBatchesShrinkThePipelineBubbleShare) {
   const StepPrediction a = predict_step(scenario_from(few));
   const StepPrediction b = predict_step(scenario_from(many));
   EXPECT_GT(a.breakdown.bubble_s / a.step_time_s, 2 * b.breakdown.bubble_s / b.step_time_s);
+}
+
+// GPT-3 13B over 8 stages: the last stage also computes the LM head and the loss, so the others
+// wait for it every micro-batch (issue 20: "more micro-batches" grew the bubble 0.82 -> 1.68 s).
+Json gpt3_13b_pipeline(int global_batch) {
+  return parse_json_text(fmt::format(R"({{
+    "model": "gpt3-13b",
+    "cluster": {{"gpu": "a100-sxm4-80gb", "node": "dgx-a100", "nodes": 4,
+                "network": "ib-hdr200-rail-fattree"}},
+    "parallel": {{"tp": 2, "pp": 8, "schedule": "1f1b"}},
+    "training": {{"global_batch": {}, "micro_batch": 2, "seq_len": 2048}}
+  }})",
+                                     global_batch),
+                         "test");
+}
+
+TEST(StageImbalance, GrowsWithTheMicroBatchesWhileTheScheduleBubbleDoesNot) {
+  const StepPrediction few = predict_step(scenario_from(gpt3_13b_pipeline(32)));    // m = 8
+  const StepPrediction many = predict_step(scenario_from(gpt3_13b_pipeline(256)));  // m = 64
+  const auto schedule_s = [](const Breakdown& b) { return b.bubble_s - b.stage_imbalance_s; };
+  EXPECT_NEAR(schedule_s(many.breakdown), schedule_s(few.breakdown),
+              0.01 * schedule_s(few.breakdown));
+  EXPECT_GT(many.breakdown.stage_imbalance_s, 5 * few.breakdown.stage_imbalance_s);
+  EXPECT_EQ(many.breakdown.slowest_stage, 7);
+  EXPECT_GT(many.breakdown.slowest_excess_per_micro_batch_s, 0);
+  // (m - 1) x the slowest stage's extra time per micro-batch.
+  EXPECT_NEAR(many.breakdown.stage_imbalance_s,
+              63 * many.breakdown.slowest_excess_per_micro_batch_s, 1e-9);
+}
+
+TEST(StageImbalance, InterleavingDividesTheFillAndDrainButNotTheImbalance) {
+  Json interleaved = gpt3_13b_pipeline(64);
+  interleaved["model"] = {{"layers", 48}, {"hidden", 5120}, {"heads", 40}, {"vocab", 50257}};
+  Json plain = interleaved;
+  interleaved["parallel"]["schedule"] = "interleaved";
+  interleaved["parallel"]["vpp"] = 2;
+  const Breakdown a = predict_step(scenario_from(plain)).breakdown;
+  const Breakdown b = predict_step(scenario_from(interleaved)).breakdown;
+  EXPECT_NEAR(b.bubble_s - b.stage_imbalance_s, (a.bubble_s - a.stage_imbalance_s) / 2,
+              0.15 * (a.bubble_s - a.stage_imbalance_s) / 2);
+  EXPECT_NEAR(b.stage_imbalance_s, a.stage_imbalance_s, 0.1 * a.stage_imbalance_s);
+}
+
+TEST(StageImbalance, WithoutAPipelineNobodyWaits) {
+  Json json = small_gpt_scenario();
+  json["parallel"]["pp"] = 1;
+  const Breakdown b = predict_step(scenario_from(json)).breakdown;
+  EXPECT_EQ(b.stage_imbalance_s, 0);
+  EXPECT_EQ(b.slowest_stage, 0);
+}
+
+TEST(StageImbalance, IsPartOfTheBubbleAndTheNamedPartsStillAddUpToTheStep) {
+  const StepPrediction p = predict_step(scenario_from(small_gpt_scenario()));
+  EXPECT_GT(p.breakdown.stage_imbalance_s, 0);  // the last stage also computes the loss
+  EXPECT_LE(p.breakdown.stage_imbalance_s, p.breakdown.bubble_s);
+  double sum_s = 0;
+  for (const NamedPart& part : named_parts(p.breakdown)) sum_s += part.seconds;
+  EXPECT_NEAR(sum_s, p.step_time_s, 1e-9 * p.step_time_s);
 }
 
 TEST(Predict, PipelineBubbleIsCloseToPMinusOneOverM) {
