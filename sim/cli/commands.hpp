@@ -33,7 +33,7 @@ struct SearchArgs {
   std::vector<std::string> pins;       // searched settings kept at the scenario's values
   int top = 5;
   std::string objective = "time";
-  double memory_headroom = 0.05;
+  double memory_headroom = kDefaultMemoryHeadroom;
   std::string format = "table";
   std::shared_ptr<const WorkSpread> spread;  // MPI ranks sharing the search (sim/mpi)
 };
@@ -44,7 +44,7 @@ struct SweepArgs {
   std::vector<std::string> vary;
   std::vector<std::string> overrides;
   bool search = false;
-  double memory_headroom = 0.05;  // with --search
+  double memory_headroom = kDefaultMemoryHeadroom;  // with --search
   std::string format = "table";
   std::shared_ptr<const WorkSpread> spread;  // MPI ranks sharing each point's search
 };
@@ -54,7 +54,7 @@ struct ExplainArgs {
   std::string scenario_file;  // empty: scenarios/default.json
   std::vector<std::string> overrides;
   int suggestions = 3;
-  double memory_headroom = 0.05;
+  double memory_headroom = kDefaultMemoryHeadroom;
   std::string format = "table";
 };
 int run_explain(const ExplainArgs& args);

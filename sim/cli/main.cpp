@@ -49,8 +49,10 @@ int main(int argc, char** argv) {
       "  cluster   gpu, node, network (preset names or objects), nodes or gpus\n"
       "  parallel  tp, pp, dp, cp, ep, vpp, schedule (1f1b, interleaved, gpipe, zb-h1, zb-v),\n"
       "            sequence_parallel, zero; \"auto\" lets the search choose\n"
-      "  training  global_batch (required), micro_batch, seq_len, precision, recompute, tokens\n"
-      "and optionally comm, engine and strict_memory (exit 3 when the step does not fit).\n"
+      "  training  global_batch (required), micro_batch, seq_len, precision, recompute, tokens,\n"
+      "            memory_headroom (share of GPU memory kept free; default 0.05)\n"
+      "and optionally comm, engine and strict_memory (exit 3 when the step does not fit within\n"
+      "the headroom). Memory is shown in GiB (an \"80 GB\" GPU holds 80 GiB).\n"
       "Example: trainsim predict scenarios/llama3.1-70b-h100.json --set parallel.pp=8\n"
       "Every field: the interface reference (docs/interface.md) and README.md.");
   predict_cmd->add_option("--set", predict.overrides, "override a field: PATH=VALUE")

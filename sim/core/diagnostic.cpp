@@ -28,6 +28,8 @@ std::string_view name_of(DiagnosticCode code) {
       return "slow_simulation";
     case DiagnosticCode::over_memory:
       return "over_memory";
+    case DiagnosticCode::memory_at_risk:
+      return "memory_at_risk";
     case DiagnosticCode::replicated:
       return "replicated";
   }

@@ -18,6 +18,7 @@ enum class DiagnosticCode : std::uint8_t {
   crosses_nodes,    // warning: a tensor-parallel group runs over the network
   slow_simulation,  // warning: the flow engine on a cluster that takes minutes
   over_memory,      // warning: the predicted peak exceeds the GPU's memory
+  memory_at_risk,   // warning: the peak fits the GPU but not within training.memory_headroom
   replicated,       // warning: a part of the model is duplicated on several ranks (KV heads)
 };
 

@@ -195,7 +195,8 @@ MemoryEstimate estimate_stage_memory(const Scenario& scenario, int stage) {
   m.peak_bytes = m.params_bytes + m.grads_bytes + m.optimizer_bytes + m.activations_bytes +
                  m.runtime_reserved_bytes;
   m.capacity_bytes = scenario.cluster.gpu.hbm_capacity_bytes;
-  m.fits = m.peak_bytes <= m.capacity_bytes;
+  m.usable_bytes = m.capacity_bytes * (1 - scenario.training.memory_headroom);
+  m.fits = m.peak_bytes <= m.usable_bytes;
   return m;
 }
 

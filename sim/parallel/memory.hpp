@@ -51,7 +51,9 @@ struct MemoryEstimate {
   double runtime_reserved_bytes = 0;  // CUDA context, NCCL buffers, cuBLAS workspace
   double peak_bytes = 0;
   double capacity_bytes = 0;
-  bool fits = true;
+  double usable_bytes = 0;  // capacity less training.memory_headroom
+  bool fits = true;         // peak <= usable
+  bool over_capacity() const { return peak_bytes > capacity_bytes; }
 };
 
 // Bytes per parameter of weights / gradients / optimizer states for a framework and precision,

@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 
 #include "sim/core/errors.hpp"
+#include "sim/core/units.hpp"
+#include "sim/parallel/memory_remedies.hpp"
 
 namespace trainsim {
 
@@ -15,11 +17,35 @@ StepPrediction begin_prediction(const Scenario& scenario) {
   out.setup = simulated_setup(scenario);
   out.memory = estimate_peak_memory(scenario);
   if (!out.memory.fits) {
-    const std::string message =
-        fmt::format("does not fit in GPU memory: stage {} needs {:.1f} GB of {:.1f} GB",
-                    out.memory.stage, out.memory.peak_bytes / 1e9, out.memory.capacity_bytes / 1e9);
+    const MemoryEstimate& m = out.memory;
+    std::string message =
+        m.over_capacity()
+            ? fmt::format(
+                  "does not fit in GPU memory: stage {} needs {:.2f} GiB of {:.2f} GiB "
+                  "({:.2f} GiB over)",
+                  m.stage, to_gib(m.peak_bytes), to_gib(m.capacity_bytes),
+                  to_gib(m.peak_bytes - m.capacity_bytes))
+            : fmt::format(
+                  "at risk of running out of GPU memory: stage {} needs {:.2f} GiB, above "
+                  "the {:.2f} GiB of {:.2f} GiB left after the {:g}% "
+                  "training.memory_headroom kept for allocator fragmentation",
+                  m.stage, to_gib(m.peak_bytes), to_gib(m.usable_bytes), to_gib(m.capacity_bytes),
+                  100 * scenario.training.memory_headroom);
+    const std::vector<MemoryRemedy> remedies = memory_remedies(scenario);
+    if (remedies.empty()) {
+      message +=
+          "; no single change of recompute, sequence parallelism, ZeRO stage, "
+          "micro-batch, pp or tp fits: use more GPUs or GPUs with more memory";
+    } else {
+      message += "; would fit: ";
+      for (std::size_t i = 0; i < remedies.size(); ++i)
+        message += fmt::format("{}{} ({:.2f} GiB)", i ? ", " : "", remedies[i].setting,
+                               to_gib(remedies[i].peak_bytes));
+    }
     if (scenario.strict_memory) throw InfeasibleError(message);
-    out.warnings.push_back(warning_at(DiagnosticCode::over_memory, "", message));
+    out.warnings.push_back(
+        warning_at(m.over_capacity() ? DiagnosticCode::over_memory : DiagnosticCode::memory_at_risk,
+                   "", message));
   }
   return out;
 }

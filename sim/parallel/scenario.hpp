@@ -121,6 +121,13 @@ struct Strategy {
   bool operator==(const Strategy&) const = default;
 };
 
+// The share of GPU memory a prediction keeps free: PyTorch's caching allocator rounds and splits
+// blocks, so a job OOMs before its live tensors fill the card (ZeRO, Rajbhandari et al. SC'20
+// §3.2, saw jobs fail with over 30% of memory free in extreme cases; Megatron's contiguous
+// gradient and distributed-optimizer buffers keep the model states out of that churn, which is
+// why the default is the low end). The same default as `search --memory-headroom`.
+inline constexpr double kDefaultMemoryHeadroom = 0.05;
+
 struct TrainingConfig {
   std::int64_t global_batch = 1;
   std::int64_t micro_batch = 1;
@@ -130,6 +137,7 @@ struct TrainingConfig {
   Framework framework = Framework::megatron;
   bool flash_attention = true;
   double tokens = 0;  // tokens of the whole training run; 0: no time-to-train estimate
+  double memory_headroom = kDefaultMemoryHeadroom;  // fits: peak <= capacity x (1 - this)
   bool operator==(const TrainingConfig&) const = default;
 };
 

@@ -68,6 +68,10 @@ bool check_ranges(const Scenario& s, Findings& f) {
   if (!(p.zero3_bucket_params > 0))
     f.error("parallel.zero3_bucket_params",
             fmt::format("must be positive, got {}", p.zero3_bucket_params));
+  if (!(t.memory_headroom >= 0 && t.memory_headroom <= 0.9))
+    f.error("training.memory_headroom",
+            fmt::format("the share of GPU memory kept free must be 0 to 0.9, got {}",
+                        t.memory_headroom));
   if (!(p.expert_load_imbalance >= 1.0))
     f.error("parallel.expert_load_imbalance",
             fmt::format("must be >= 1 (1 = uniform routing), got {}", p.expert_load_imbalance));

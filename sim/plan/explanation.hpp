@@ -71,7 +71,7 @@ struct Explanation {
 
 struct ExplainOptions {
   int suggestions = 3;
-  double memory_headroom = 0.05;  // as `search`'s default
+  double memory_headroom = kDefaultMemoryHeadroom;
 };
 
 // Predicts `scenario` (on its engine) and every strategy one setting away from it (the settings

@@ -19,7 +19,7 @@ struct SearchRequest {
   std::vector<std::string> pins;       // searched settings kept at the scenario's values
   int top = 5;
   std::string objective = "time";
-  double memory_headroom = 0.05;
+  double memory_headroom = kDefaultMemoryHeadroom;
   std::shared_ptr<const WorkSpread> spread;  // MPI ranks sharing the search
   std::function<void(std::uint64_t done, std::uint64_t total)> progress;
 };
@@ -27,7 +27,7 @@ struct SearchRequest {
 struct SearchAnswer {
   std::string scenario;  // its name
   Objective objective = Objective::time;
-  double memory_headroom = 0.05;
+  double memory_headroom = kDefaultMemoryHeadroom;
   SearchResult result;
   std::optional<StepPrediction> own;  // the scenario's own strategy, when it is valid
   bool engine_changed = false;        // the scenario named the flow engine

@@ -1,4 +1,5 @@
 #include "sim/reports/compare_report.hpp"
+#include "sim/core/units.hpp"
 
 #include <fmt/format.h>
 
@@ -24,12 +25,13 @@ std::vector<Row> rows_of(const Comparison& c) {
   for (std::size_t i = 0; i < a_parts.size(); ++i)
     rows.push_back({a_parts[i].name + " (s)", a_parts[i].delta_s, b_parts[i].delta_s, 3});
   const MemoryEstimate &ma = c.a.memory, &mb = c.b.memory;
-  rows.push_back({"peak memory (GB)", ma.peak_bytes / 1e9, mb.peak_bytes / 1e9, 1});
-  rows.push_back({"  parameters (GB)", ma.params_bytes / 1e9, mb.params_bytes / 1e9, 1});
-  rows.push_back({"  gradients (GB)", ma.grads_bytes / 1e9, mb.grads_bytes / 1e9, 1});
-  rows.push_back({"  optimizer (GB)", ma.optimizer_bytes / 1e9, mb.optimizer_bytes / 1e9, 1});
-  rows.push_back({"  activations (GB)", ma.activations_bytes / 1e9, mb.activations_bytes / 1e9, 1});
-  rows.push_back({"capacity (GB)", ma.capacity_bytes / 1e9, mb.capacity_bytes / 1e9, 1});
+  rows.push_back({"peak memory (GiB)", to_gib(ma.peak_bytes), to_gib(mb.peak_bytes), 1});
+  rows.push_back({"  parameters (GiB)", to_gib(ma.params_bytes), to_gib(mb.params_bytes), 1});
+  rows.push_back({"  gradients (GiB)", to_gib(ma.grads_bytes), to_gib(mb.grads_bytes), 1});
+  rows.push_back({"  optimizer (GiB)", to_gib(ma.optimizer_bytes), to_gib(mb.optimizer_bytes), 1});
+  rows.push_back(
+      {"  activations (GiB)", to_gib(ma.activations_bytes), to_gib(mb.activations_bytes), 1});
+  rows.push_back({"capacity (GiB)", to_gib(ma.capacity_bytes), to_gib(mb.capacity_bytes), 1});
   return rows;
 }
 
@@ -54,7 +56,8 @@ std::string comparison_to_table(const Comparison& c) {
   }
   out += comparison_sentence(c) + "\n";
   if (c.a.memory.fits != c.b.memory.fits)
-    out += fmt::format("{} does not fit in GPU memory\n", c.a.memory.fits ? "B" : "A");
+    out += fmt::format("{} does not fit in GPU memory within its headroom\n",
+                       c.a.memory.fits ? "B" : "A");
   return out;
 }
 

@@ -1,4 +1,5 @@
 #include "sim/reports/explain_report.hpp"
+#include "sim/core/units.hpp"
 
 #include <fmt/format.h>
 
@@ -11,13 +12,6 @@ std::string seconds(double s) {
   if (s >= 1.0) return fmt::format("{:.3f} s", s);
   if (s >= 1e-3) return fmt::format("{:.3f} ms", s * 1e3);
   return fmt::format("{:.1f} us", s * 1e6);
-}
-
-std::string bytes(double b) {
-  if (b >= 1024.0 * 1024 * 1024) return fmt::format("{:.2f} GiB", b / (1024.0 * 1024 * 1024));
-  if (b >= 1024.0 * 1024) return fmt::format("{:.1f} MiB", b / (1024.0 * 1024));
-  if (b >= 1024.0) return fmt::format("{:.1f} KiB", b / 1024.0);
-  return fmt::format("{:.0f} B", b);
 }
 
 std::string calls(const CollectiveExplained& c) {
@@ -47,7 +41,7 @@ std::string collective_sentence(const CollectiveExplained& c) {
   return fmt::format(
       "{}: {} of {}, {}, over {} ({}): NCCL {}, {} each, {} (fixed cost {}), bus bandwidth {:.1f} "
       "GB/s = {:.0f}% of the {:.1f} GB/s these links give it",
-      c.where, name_of(c.kind), bytes(c.bytes), calls(c), c.placement, c.link,
+      c.where, name_of(c.kind), binary_bytes(c.bytes), calls(c), c.placement, c.link,
       nccl_choice(c.estimate), seconds(c.estimate.time_s), bound(c), seconds(c.latency_s),
       c.busbw_Bps / 1e9, 100 * link_fraction(c), c.link_Bps / 1e9);
 }
@@ -81,11 +75,11 @@ std::string suggestion_sentence(const Suggestion& s, const StepPrediction& base)
   const double step = p.step_time_s + s.gain_s;  // the base on the same engine
   return fmt::format(
       "{}: step {} -> {} ({}, {:.1f}%): {}; MFU {:.1f}% -> {:.1f}%, peak memory {:.1f} -> {:.1f} "
-      "GB",
+      "GiB",
       describe_change(s), seconds(step), seconds(p.step_time_s), signed_seconds(-s.gain_s),
       step > 0 ? -100 * s.gain_s / step : 0.0,
       describe(largest_differences(base.breakdown, p.breakdown)), 100 * base.mfu, 100 * p.mfu,
-      base.memory.peak_bytes / 1e9, p.memory.peak_bytes / 1e9);
+      to_gib(base.memory.peak_bytes), to_gib(p.memory.peak_bytes));
 }
 
 }  // namespace
@@ -105,9 +99,9 @@ std::string explanation_to_table(const Explanation& x) {
   const StepPrediction& p = x.prediction;
   std::string out = fmt::format("trainsim explain: {} ({} GPUs, {} engine)\n", p.scenario, p.gpus,
                                 name_of(p.engine));
-  out += fmt::format("step {} · {:.0f} tokens/s · MFU {:.1f}% · peak memory {:.1f} of {:.1f} GB\n",
-                     seconds(p.step_time_s), p.tokens_per_s, 100 * p.mfu, p.memory.peak_bytes / 1e9,
-                     p.memory.capacity_bytes / 1e9);
+  out += fmt::format("step {} · {:.0f} tokens/s · MFU {:.1f}% · peak memory {:.1f} of {:.1f} GiB\n",
+                     seconds(p.step_time_s), p.tokens_per_s, 100 * p.mfu,
+                     to_gib(p.memory.peak_bytes), to_gib(p.memory.capacity_bytes));
   for (const Assumption& a : p.assumptions)
     out += fmt::format("chosen: {} = {} ({})\n", a.path, value_text(a.value), a.reason);
 

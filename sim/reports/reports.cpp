@@ -1,4 +1,5 @@
 #include "sim/reports/reports.hpp"
+#include "sim/core/units.hpp"
 
 #include <fmt/format.h>
 
@@ -16,13 +17,6 @@ constexpr std::size_t idx(TimeCategory c) {
 constexpr TimeCategory kCommKinds[] = {TimeCategory::tp_comm, TimeCategory::pp_comm,
                                        TimeCategory::dp_comm, TimeCategory::cp_comm,
                                        TimeCategory::ep_comm};
-
-std::string human_bytes(double bytes) {
-  if (bytes >= 1e12) return fmt::format("{:.2f} TB", bytes / 1e12);
-  if (bytes >= 1e9) return fmt::format("{:.2f} GB", bytes / 1e9);
-  if (bytes >= 1e6) return fmt::format("{:.2f} MB", bytes / 1e6);
-  return fmt::format("{:.0f} B", bytes);
-}
 
 std::string human_dollars(double usd) {
   if (usd >= 1e9) return fmt::format("${:.2f} billion", usd / 1e9);
@@ -145,7 +139,8 @@ OrderedJson prediction_to_json(const StepPrediction& p) {
   OrderedJson memory;
   memory["peak_bytes"] = p.memory.peak_bytes;
   memory["capacity_bytes"] = p.memory.capacity_bytes;
-  memory["fits"] = p.memory.fits;
+  memory["fits"] = p.memory.fits;  // within usable_bytes
+  memory["usable_bytes"] = p.memory.usable_bytes;
   memory["params_bytes"] = p.memory.params_bytes;
   memory["grads_bytes"] = p.memory.grads_bytes;
   memory["optimizer_bytes"] = p.memory.optimizer_bytes;
@@ -263,14 +258,19 @@ std::string prediction_to_table(const StepPrediction& p) {
   for (TimeCategory c : kCommKinds)
     line(fmt::format("exposed {} comm", name_of(c)), share(p.breakdown.exposed(c)));
   out += fmt::format("memory per GPU (stage {}):\n", p.memory.stage);
-  line("parameters", human_bytes(p.memory.params_bytes));
-  line("gradients", human_bytes(p.memory.grads_bytes));
-  line("optimizer states", human_bytes(p.memory.optimizer_bytes));
-  line("activations", human_bytes(p.memory.activations_bytes));
-  line("runtime reserved", human_bytes(p.memory.runtime_reserved_bytes));
+  line("parameters", binary_bytes(p.memory.params_bytes));
+  line("gradients", binary_bytes(p.memory.grads_bytes));
+  line("optimizer states", binary_bytes(p.memory.optimizer_bytes));
+  line("activations", binary_bytes(p.memory.activations_bytes));
+  line("runtime reserved", binary_bytes(p.memory.runtime_reserved_bytes));
+  const MemoryEstimate& m = p.memory;
   line("peak / capacity",
-       fmt::format("{} / {} ({})", human_bytes(p.memory.peak_bytes),
-                   human_bytes(p.memory.capacity_bytes), p.memory.fits ? "fits" : "DOES NOT FIT"));
+       fmt::format(
+           "{} / {} ({})", binary_bytes(m.peak_bytes), binary_bytes(m.capacity_bytes),
+           m.fits ? fmt::format("fits, {} usable", binary_bytes(m.usable_bytes))
+           : m.over_capacity()
+               ? fmt::format("DOES NOT FIT: {} over", binary_bytes(m.peak_bytes - m.capacity_bytes))
+               : fmt::format("AT RISK: above the {} usable", binary_bytes(m.usable_bytes))));
   if (p.run) {
     const TrainingRun& r = *p.run;
     out += fmt::format("training run ({:.3g} tokens, {:.0f} steps):\n", r.tokens, r.steps);
@@ -281,7 +281,7 @@ std::string prediction_to_table(const StepPrediction& p) {
       line("  checkpoint",
            fmt::format("{} written in {}, every {:.0f} steps ({}; Daly's "
                        "optimum)",
-                       human_bytes(x.checkpoint_bytes), human_seconds(x.checkpoint_write_s),
+                       binary_bytes(x.checkpoint_bytes), human_seconds(x.checkpoint_write_s),
                        x.interval_steps, human_seconds(x.interval_s)));
       line("  failures",
            fmt::format("{:.0f} expected (one every {:.1f} h), each costing a "

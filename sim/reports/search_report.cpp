@@ -1,4 +1,5 @@
 #include "sim/reports/search_report.hpp"
+#include "sim/core/units.hpp"
 
 #include <fmt/format.h>
 
@@ -199,8 +200,8 @@ std::string search_to_table(const SearchResult& result, const SearchReportContex
       "{:>3} {:>4} {:>4} {:>3} {:>3} {:>5} {:>4} {:<12} {:>3} {:<9} {:>3} {:>4} "
       "{:>5} {:>3} {:>10} {:>11} {:>6} {:>8}  {}{}\n",
       "#", "tp", "pp", "cp", "ep", "dp", "mb", "schedule", "vpp", "recompute", "sp", "zero",
-      "shard", "ovl", "step (s)", "tokens/s", "MFU", "peak GB", objective_header(context.objective),
-      "largest loss");
+      "shard", "ovl", "step (s)", "tokens/s", "MFU", "peak GiB",
+      objective_header(context.objective), "largest loss");
   for (std::size_t i = 0; i < result.best.size(); ++i) {
     const RankedStrategy& r = result.best[i];
     const StrategyChoice& c = r.choice;
@@ -213,7 +214,7 @@ std::string search_to_table(const SearchResult& result, const SearchReportContex
         name_of(c.recompute), c.sequence_parallel ? "y" : "n", c.zero,
         c.zero_shard_size > 0 ? fmt::format("{}", c.zero_shard_size) : "all",
         c.tp_comm_overlap ? "y" : "n", p.step_time_s, p.tokens_per_s, 100 * p.mfu,
-        p.memory.peak_bytes / 1e9, objective_cell(context.objective, r), loss.name,
+        to_gib(p.memory.peak_bytes), objective_cell(context.objective, r), loss.name,
         seconds(loss.seconds));
   }
   const std::string why = why_winner_wins(result);
@@ -221,9 +222,9 @@ std::string search_to_table(const SearchResult& result, const SearchReportContex
   if (context.own && !result.best.empty()) {
     const StepPrediction& own = *context.own;
     out += fmt::format(
-        "the scenario's own strategy: step {:.3f} s, MFU {:.1f}%, peak {:.1f} GB{}; #1 is {:.2f}x "
+        "the scenario's own strategy: step {:.3f} s, MFU {:.1f}%, peak {:.1f} GiB{}; #1 is {:.2f}x "
         "faster\n",
-        own.step_time_s, 100 * own.mfu, own.memory.peak_bytes / 1e9,
+        own.step_time_s, 100 * own.mfu, to_gib(own.memory.peak_bytes),
         within_headroom(own, context.memory_headroom)
             ? ""
             : fmt::format(" (above the {:.0f}% memory limit)", 100 * (1 - context.memory_headroom)),

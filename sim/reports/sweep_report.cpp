@@ -1,4 +1,5 @@
 #include "sim/reports/sweep_report.hpp"
+#include "sim/core/units.hpp"
 
 #include <fmt/format.h>
 
@@ -63,7 +64,7 @@ std::string sweep_to_table(const SweepOptions& options, const std::vector<SweepP
                                 options.search ? ", the best strategy at each" : "");
   for (std::size_t i = 0; i < options.vary.size(); ++i)
     out += fmt::format("{:<{}}  ", options.vary[i].path, widths[i]);
-  out += fmt::format("{:>10} {:>11} {:>6} {:>8}", "step (s)", "tokens/s", "MFU", "peak GB");
+  out += fmt::format("{:>10} {:>11} {:>6} {:>8}", "step (s)", "tokens/s", "MFU", "peak GiB");
   // With training.tokens: the whole run.
   const bool runs = std::any_of(points.begin(), points.end(), [](const SweepPoint& p) {
     return p.prediction && p.prediction->run;
@@ -80,7 +81,7 @@ std::string sweep_to_table(const SweepOptions& options, const std::vector<SweepP
     }
     const StepPrediction& r = *p.prediction;
     out += fmt::format("{:>10.3f} {:>11.0f} {:>5.1f}% {:>8.1f}", r.step_time_s, r.tokens_per_s,
-                       100 * r.mfu, r.memory.peak_bytes / 1e9);
+                       100 * r.mfu, to_gib(r.memory.peak_bytes));
     if (runs) {
       const auto& run = r.run;
       out += fmt::format(" {:>7} {:>11} {:>9}",

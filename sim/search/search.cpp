@@ -1,4 +1,5 @@
 #include "sim/search/search.hpp"
+#include "sim/core/units.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -513,11 +514,11 @@ class Searcher {
         apply_choice(closest_.choice, stated_, s);
         const double capacity = estimate_peak_memory(resolved(s)).capacity_bytes;
         throw InfeasibleError(fmt::format(
-            "no strategy fits in GPU memory: the smallest peak, {:.1f} GB with {}, exceeds the "
-            "{:.1f} GB allowed ({:.1f} GB less {:.0f}% headroom); use more GPUs, GPUs with more "
+            "no strategy fits in GPU memory: the smallest peak, {:.1f} GiB with {}, exceeds the "
+            "{:.1f} GiB allowed ({:.1f} GiB less {:.0f}% headroom); use more GPUs, GPUs with more "
             "memory, a smaller global batch or a lower --memory-headroom",
-            closest_.peak_bytes / 1e9, describe(closest_.choice),
-            capacity * (1 - options_.memory_headroom) / 1e9, capacity / 1e9,
+            to_gib(closest_.peak_bytes), describe(closest_.choice),
+            to_gib(capacity * (1 - options_.memory_headroom)), to_gib(capacity),
             options_.memory_headroom * 100));
       }
       std::string why;

@@ -48,7 +48,7 @@ struct SearchOptions {
   int top = 5;  // how many of the best to return
   // Peak memory must stay within capacity × (1 − headroom): allocator fragmentation and what
   // the estimate leaves out.
-  double memory_headroom = 0.05;
+  double memory_headroom = kDefaultMemoryHeadroom;
   bool prune = true;  // false: predict every feasible point (the exhaustive reference)
   // Called after each wave from the calling thread: points settled so far, and in all.
   std::function<void(std::uint64_t done, std::uint64_t total)> progress;

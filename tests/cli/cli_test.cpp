@@ -49,7 +49,8 @@ TEST(Cli, PredictsTheDefaultScenarioAsJsonWithTheContractFields) {
   EXPECT_NEAR(sum, j["step_time_s"].get<double>(), 0.01 * j["step_time_s"].get<double>());
 }
 
-TEST(Cli, EveryBundledScenarioPredictsAndFits) {
+// Whether each fits is its comment's claim (tests/sim/api/scenario_claims_test.cpp).
+TEST(Cli, EveryBundledScenarioPredicts) {
   const auto dir = std::filesystem::path(kData) / ".." / ".." / "scenarios";
   std::size_t count = 0;
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
@@ -57,7 +58,8 @@ TEST(Cli, EveryBundledScenarioPredictsAndFits) {
     const CliRun r = trainsim("predict " + entry.path().string() + " --format json");
     ASSERT_EQ(r.status, 0) << entry.path() << ": " << r.err;
     const auto j = nlohmann::json::parse(r.out);
-    EXPECT_TRUE(j["memory"]["fits"].get<bool>()) << entry.path();
+    EXPECT_LE(j["memory"]["peak_bytes"].get<double>(), j["memory"]["capacity_bytes"].get<double>())
+        << entry.path();
     EXPECT_GT(j["mfu"].get<double>(), 0.1) << entry.path();
     EXPECT_LT(j["mfu"].get<double>(), 0.8) << entry.path();
     ++count;

@@ -10,6 +10,7 @@
 #include <future>
 #include <thread>
 
+#include "sim/parallel/memory_remedies.hpp"
 #include "sim/reports/reports.hpp"
 
 namespace trainsim {
@@ -400,6 +401,80 @@ TEST(PredictFacade, AStepLosingMostToStageImbalanceIsToldToBalanceTheStagesNotTo
   EXPECT_NE(sentence.find("stage imbalance (waiting for stage 7)"), std::string::npos) << sentence;
   EXPECT_NE(sentence.find("parallel.layer_split"), std::string::npos) << sentence;
   EXPECT_EQ(sentence.find("more micro-batches per step"), std::string::npos) << sentence;
+}
+
+}  // namespace
+}  // namespace trainsim
+
+namespace trainsim {
+namespace {
+
+bool warned(const StepPrediction& p, DiagnosticCode code) {
+  return std::any_of(p.warnings.begin(), p.warnings.end(),
+                     [code](const Diagnostic& d) { return d.code == code; });
+}
+
+TEST(PredictFacade, APeakInsideTheHeadroomIsAtRiskNotFitting) {
+  // Micro-batch 2 on 8 stages: 77.5 GiB of an 80 GiB A100, above the 76 GiB the 5% leaves.
+  Scenario s = parse_scenario(
+      load_scenario_json(default_scenario_file(),
+                         {"training.micro_batch=2", "parallel.pp=8", "parallel.dp=16"}),
+      data_root());
+  const StepPrediction p = predict(s);
+  EXPECT_LE(p.memory.peak_bytes, p.memory.capacity_bytes);
+  EXPECT_GT(p.memory.peak_bytes, p.memory.usable_bytes);
+  EXPECT_DOUBLE_EQ(p.memory.usable_bytes, 0.95 * p.memory.capacity_bytes);
+  EXPECT_FALSE(p.memory.fits);
+  EXPECT_TRUE(warned(p, DiagnosticCode::memory_at_risk));
+  EXPECT_FALSE(warned(p, DiagnosticCode::over_memory));
+  EXPECT_NE(prediction_to_table(p).find("AT RISK"), std::string::npos);
+
+  s.training.memory_headroom = 0;  // the user's own allocator, say, packs perfectly
+  EXPECT_TRUE(predict(s).memory.fits);
+
+  s.training.memory_headroom = 0.05;
+  s.strict_memory = true;
+  try {
+    (void)predict(s);
+    FAIL() << "strict memory accepted a peak inside the headroom";
+  } catch (const InfeasibleError& e) {
+    EXPECT_NE(std::string(e.what()).find("training.memory_headroom"), std::string::npos);
+  }
+}
+
+TEST(PredictFacade, AHeadroomOutsideZeroToNinetyPercentIsRefused) {
+  Scenario s = default_scenario();
+  s.training.memory_headroom = 1.0;
+  EXPECT_EQ(paths_of(check_scenario(s), Severity::error),
+            std::vector<std::string>{"training.memory_headroom"});
+}
+
+// Each "would fit" the warning offers, applied with --set as written, fits.
+TEST(PredictFacade, AStepThatDoesNotFitSaysByHowMuchAndWhatWouldFitComputed) {
+  const std::vector<std::string> too_big = {"training.micro_batch=4"};
+  const StepPrediction p =
+      predict(parse_scenario(load_scenario_json(default_scenario_file(), too_big), data_root()));
+  ASSERT_TRUE(p.memory.over_capacity());
+  ASSERT_TRUE(warned(p, DiagnosticCode::over_memory));
+  const std::string& message = p.warnings.back().message;
+  EXPECT_NE(message.find("GiB over"), std::string::npos) << message;
+
+  const std::vector<MemoryRemedy> remedies = memory_remedies(
+      resolved(parse_scenario(load_scenario_json(default_scenario_file(), too_big), data_root())));
+  ASSERT_FALSE(remedies.empty());
+  for (const MemoryRemedy& remedy : remedies) {
+    EXPECT_NE(message.find(remedy.setting), std::string::npos) << remedy.setting;
+    std::vector<std::string> sets = too_big;
+    const std::size_t dp_note = remedy.setting.find(" (dp ");
+    sets.push_back(remedy.setting.substr(0, dp_note));
+    if (dp_note != std::string::npos)
+      sets.push_back("parallel.dp=" +
+                     remedy.setting.substr(dp_note + 5, remedy.setting.size() - dp_note - 6));
+    const StepPrediction fixed =
+        predict(parse_scenario(load_scenario_json(default_scenario_file(), sets), data_root()));
+    EXPECT_TRUE(fixed.memory.fits) << remedy.setting;
+    EXPECT_DOUBLE_EQ(fixed.memory.peak_bytes, remedy.peak_bytes) << remedy.setting;
+  }
 }
 
 }  // namespace

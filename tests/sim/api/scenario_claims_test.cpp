@@ -1,0 +1,197 @@
+// Every bundled scenario shows what its comment says it shows, as shipped: the test reads the
+// comment, requires the sentence that makes each claim, and checks the claim on predictions.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+
+#include "sim/api/trainsim.hpp"
+
+namespace trainsim {
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path scenario_file(const std::string& name) {
+  return data_root() / "scenarios" / (name + ".json");
+}
+
+// The leading comment lines, joined with spaces.
+std::string comment_of(const fs::path& file) {
+  std::ifstream in(file);
+  std::string line, comment;
+  while (std::getline(in, line) && line.rfind("//", 0) == 0)
+    comment += line.substr(line.size() > 2 && line[2] == ' ' ? 3 : 2) + " ";
+  return comment;
+}
+
+StepPrediction predicted(const std::string& name, const std::vector<std::string>& sets = {}) {
+  return predict(load_scenario(scenario_file(name), sets));
+}
+
+double bubble_share(const StepPrediction& p) {
+  return p.breakdown.bubble_s / p.step_time_s;
+}
+
+struct Claim {
+  std::string says;  // the comment's words for it
+  std::function<void()> check;
+};
+
+// Per scenario, what its comment promises.
+const std::map<std::string, std::vector<Claim>>& claims() {
+  static const std::map<std::string, std::vector<Claim>> all = {
+      {"default",
+       {{"TP 8 inside each node, 16 pipeline stages, DP 8, 1F1B",
+         [] {
+           const StepPrediction p = predicted("default");
+           EXPECT_EQ(std::tie(p.setup.tp, p.setup.pp, p.setup.dp, p.setup.schedule),
+                     std::make_tuple(8, 16, 8, std::string("1f1b")));
+           EXPECT_TRUE(p.memory.fits);
+         }}}},
+      {"gpt3-13b-gpipe-vs-1f1b",
+       {{"the pipeline bubble is large",
+         [] { EXPECT_GT(bubble_share(predicted("gpt3-13b-gpipe-vs-1f1b")), 0.25); }},
+        {"the same step and bubble, but GPipe keeps all 16 micro-batches' activations where 1F1B "
+         "keeps at most 8, about twice the activation memory",
+         [] {
+           const StepPrediction one = predicted("gpt3-13b-gpipe-vs-1f1b");
+           const StepPrediction gpipe =
+               predicted("gpt3-13b-gpipe-vs-1f1b", {"parallel.schedule=gpipe"});
+           EXPECT_EQ(one.setup.micro_batches, 16);
+           EXPECT_NEAR(gpipe.step_time_s, one.step_time_s, 0.02 * one.step_time_s);
+           EXPECT_NEAR(gpipe.breakdown.bubble_s, one.breakdown.bubble_s,
+                       0.05 * one.breakdown.bubble_s);
+           EXPECT_NEAR(gpipe.memory.activations_bytes / one.memory.activations_bytes, 2.0, 0.2);
+         }}}},
+      {"gpt3-175b-h100-fp8-zero-bubble",
+       {{"--set parallel.schedule=1f1b to see the bubble the split backward removes, and with "
+         "--set parallel.schedule=zb-v for the V-shaped placement that cuts what is left further",
+         [] {
+           const double zb_h1 = predicted("gpt3-175b-h100-fp8-zero-bubble").breakdown.bubble_s;
+           const double one_f_one_b =
+               predicted("gpt3-175b-h100-fp8-zero-bubble", {"parallel.schedule=1f1b"})
+                   .breakdown.bubble_s;
+           const double zb_v =
+               predicted("gpt3-175b-h100-fp8-zero-bubble", {"parallel.schedule=zb-v"})
+                   .breakdown.bubble_s;
+           EXPECT_LT(zb_h1, one_f_one_b);
+           EXPECT_LT(zb_v, zb_h1);
+         }}}},
+      {"llama3.1-70b-h100",
+       {{"TP 4 with sequence parallelism, PP 4 interleaved over 5 chunks, CP 2, distributed "
+         "optimizer",
+         [] {
+           const StepPrediction p = predicted("llama3.1-70b-h100");
+           EXPECT_EQ(std::tie(p.setup.tp, p.setup.pp, p.setup.vpp, p.setup.cp, p.setup.schedule),
+                     std::make_tuple(4, 4, 5, 2, std::string("interleaved")));
+           EXPECT_TRUE(p.setup.sequence_parallel);
+           EXPECT_GE(p.setup.zero, 1);
+           EXPECT_TRUE(p.memory.fits);
+         }}}},
+      {"llama3.1-8b-single-node",
+       {{"with flash attention selective recomputation saves no memory and costs 0.5 s",
+         [] {
+           const StepPrediction none = predicted("llama3.1-8b-single-node");
+           const StepPrediction selective =
+               predicted("llama3.1-8b-single-node", {"training.recompute=selective"});
+           EXPECT_EQ(none.memory.peak_bytes, selective.memory.peak_bytes);
+           EXPECT_NEAR(selective.step_time_s - none.step_time_s, 0.5, 0.1);
+         }},
+        {"the step needs 78.4 of the card's 80 GiB, inside the 5% training.memory_headroom: it is "
+         "flagged at risk, with what would fit",
+         [] {
+           const StepPrediction p = predicted("llama3.1-8b-single-node");
+           EXPECT_NEAR(p.memory.peak_bytes / (1 << 30), 78.4, 0.05);
+           EXPECT_FALSE(p.memory.fits);
+           EXPECT_FALSE(p.memory.over_capacity());
+           ASSERT_FALSE(p.warnings.empty());
+           EXPECT_NE(p.warnings.back().message.find("would fit"), std::string::npos);
+         }},
+        {"training.framework to \"pytorch\" to see what eager, unfused kernels cost, or "
+         "parallel.cp to 1 to see the activations no longer fit at all",
+         [] {
+           const StepPrediction p = predicted("llama3.1-8b-single-node");
+           EXPECT_GT(
+               predicted("llama3.1-8b-single-node", {"training.framework=pytorch"}).step_time_s,
+               1.1 * p.step_time_s);
+           const StepPrediction cp1 = predicted("llama3.1-8b-single-node", {"parallel.cp=1"});
+           EXPECT_TRUE(cp1.memory.over_capacity());
+           EXPECT_GT(cp1.memory.activations_bytes, 1.5 * p.memory.activations_bytes);
+         }}}},
+      {"mixtral-8x22b-expert-tensor-parallel",
+       {{"--set parallel.etp=1 (whole experts: no token gathers, a faster step, but 4x the expert "
+         "weights per GPU and no longer fitting in 80 GB)",
+         [] {
+           const StepPrediction p = predicted("mixtral-8x22b-expert-tensor-parallel");
+           EXPECT_TRUE(p.memory.fits);
+           const StepPrediction whole =
+               predicted("mixtral-8x22b-expert-tensor-parallel", {"parallel.etp=1"});
+           EXPECT_LT(whole.step_time_s, p.step_time_s);
+           EXPECT_TRUE(whole.memory.over_capacity());
+           EXPECT_NO_THROW(predicted("mixtral-8x22b-expert-tensor-parallel",
+                                     {"parallel.etp=2", "parallel.ep=4"}));
+         }}}},
+      {"mixtral-8x7b-expert-parallel",
+       {{"--set parallel.expert_load_imbalance=1.5 to see what a hot expert costs",
+         [] {
+           const StepPrediction p = predicted("mixtral-8x7b-expert-parallel");
+           EXPECT_TRUE(p.memory.fits);
+           EXPECT_GT(
+               predicted("mixtral-8x7b-expert-parallel", {"parallel.expert_load_imbalance=1.5"})
+                   .step_time_s,
+               p.step_time_s);
+         }}}},
+      {"contention-shared-nics",
+       {{"in the step, the 8 TP ranks of a stage send their slices at once",
+         [] {
+           if (!has_flow_engine()) GTEST_SKIP() << "built without the flow engine";
+           const StepPrediction flows = predicted("contention-shared-nics");
+           const StepPrediction alone =
+               predicted("contention-shared-nics", {"engine.network=analytic"});
+           EXPECT_GT(flows.step_time_s, 1.1 * alone.step_time_s);
+           EXPECT_GT(flows.worst_sharing_slowdown[static_cast<std::size_t>(TimeCategory::pp_comm)],
+                     4.0);
+         }}}},
+  };
+  return all;
+}
+
+TEST(ScenarioClaims, EveryBundledScenarioHasItsClaimsChecked) {
+  for (const fs::directory_entry& entry : fs::directory_iterator(data_root() / "scenarios")) {
+    if (entry.path().extension() != ".json") continue;
+    EXPECT_TRUE(claims().contains(entry.path().stem().string()))
+        << entry.path() << " has no claims checked here";
+  }
+}
+
+class ScenarioClaim : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ScenarioClaim, TheCommentSaysItAndThePredictionsShowIt) {
+  const std::string comment = comment_of(scenario_file(GetParam()));
+  for (const Claim& claim : claims().at(GetParam())) {
+    EXPECT_NE(comment.find(claim.says), std::string::npos)
+        << "the comment no longer says: " << claim.says << "\ncomment: " << comment;
+    claim.check();
+  }
+}
+
+std::vector<std::string> scenario_names() {
+  std::vector<std::string> names;
+  for (const auto& [name, claims] : claims()) names.push_back(name);
+  return names;
+}
+
+INSTANTIATE_TEST_SUITE_P(Bundled, ScenarioClaim, ::testing::ValuesIn(scenario_names()),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           std::string name = info.param;
+                           for (char& c : name)
+                             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+                           return name;
+                         });
+
+}  // namespace
+}  // namespace trainsim
