@@ -3,12 +3,28 @@
 #include <iostream>
 
 #include "sim/cli/commands.hpp"
+#include "sim/core/errors.hpp"
+#include "sim/plan/ranking_run.hpp"
 #include "sim/plan/validation_run.hpp"
+#include "sim/reports/ranking_report.hpp"
 #include "sim/reports/validation_report.hpp"
 
 namespace trainsim::cli {
 
 int run_validate(const ValidateArgs& args) {
+  if (is_ranking_file(args.records_file)) {
+    // Comparison sets: how the strategies of each set rank, not one record at a time.
+    if (!args.overrides.empty() || !args.scenarios_dir.empty())
+      throw InputError("--set",
+                       "--set and --write-scenarios apply to records files, not to "
+                       "comparison sets");
+    const RankingReport report = rank_sets(args.records_file);
+    if (args.format == "json")
+      std::cout << ranking_to_json(report).dump(2) << "\n";
+    else
+      std::cout << ranking_to_table(report);
+    return 0;
+  }
   ValidationRequest request;
   request.records_file = args.records_file;
   request.overrides = args.overrides;

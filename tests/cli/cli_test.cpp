@@ -465,3 +465,22 @@ TEST(CollectiveCli, MalformedLogsAndBadArgumentsExitTwo) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Cli, ValidateRanksTheStrategiesOfAComparisonSetFile) {
+  const std::string sets = kData + "/validation/ranking-dev.json";
+  const CliRun r = trainsim("validate " + sets + " --format json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_TRUE(j["sets"].is_array());
+  EXPECT_FALSE(j["sets"].empty());
+  EXPECT_TRUE(j["mean_kendall_tau"].is_number());
+  const CliRun table = trainsim("validate " + sets);
+  EXPECT_NE(table.out.find("mean Kendall tau"), std::string::npos);
+  const CliRun with_set = trainsim("validate " + sets + " --set training.micro_batch=2");
+  EXPECT_EQ(with_set.status, 2);
+  EXPECT_NE(with_set.err.find("--set"), std::string::npos) << with_set.err;
+}
+
+}  // namespace

@@ -1,0 +1,48 @@
+#pragma once
+// `trainsim validate` on comparison sets (ranking-dev.json's format): does trainsim rank the
+// strategies of one model on one cluster as their measurements do? Per set: Kendall's tau-b
+// between predicted and measured step times, the regret of the strategy predicted fastest (how
+// much slower it measured than the measured best), each record's error, and, where a set records
+// runs that ran out of memory, whether the memory model agrees.
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace trainsim {
+
+struct RankedRecord {
+  std::string id;
+  bool measured_oom = false;  // the run failed for memory (no time)
+  double measured_s = 0;      // when it ran
+  double predicted_s = 0;
+  bool predicted_fits = true;
+  double error = 0;  // relative_error(predicted_s, measured_s) when it ran
+  std::vector<std::string> assumptions;
+};
+
+struct RankedSet {
+  std::string id;
+  std::vector<RankedRecord> records;
+  std::vector<std::pair<std::string, std::string>> skipped;  // record id, reason
+  std::optional<double> kendall_tau;  // over the records that ran; nullopt below two
+  // measured time of the strategy predicted fastest (among those that ran and are predicted to
+  // fit) over the measured best, minus one; nullopt below two runs or without such a strategy.
+  std::optional<double> regret;
+  std::string predicted_best, measured_best;
+  int memory_agreements = 0, memory_records = 0;  // runs whose fit the model predicts rightly
+};
+
+struct RankingReport {
+  std::vector<RankedSet> sets;
+  std::vector<std::pair<std::string, std::string>> skipped_sets;  // set id, reason
+  std::optional<double> mean_kendall_tau, mean_regret;
+};
+
+// Whether `file`'s JSON is a comparison-set file (an object with "sets") rather than records.
+bool is_ranking_file(const std::filesystem::path& file);
+
+// Throws InputError naming the file when it is unreadable or not a comparison-set file.
+RankingReport rank_sets(const std::filesystem::path& file);
+
+}  // namespace trainsim

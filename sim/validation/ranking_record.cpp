@@ -1,0 +1,139 @@
+#include "sim/validation/ranking_record.hpp"
+
+#include <fmt/format.h>
+
+#include <cctype>
+#include <cstdlib>
+#include <optional>
+
+#include "sim/validation/record_fields.hpp"
+
+namespace trainsim {
+namespace {
+
+using record_fields::field;
+using record_fields::lower;
+using record_fields::number;
+using record_fields::text;
+
+// A number, or the number a text field starts with ("64 per later note" -> 64, "250k (...)"
+// -> 250000); nullopt for "not stated" and the like.
+std::optional<double> leading_number(const Json* value) {
+  if (!value) return std::nullopt;
+  if (value->is_number()) return value->get<double>();
+  if (!value->is_string()) return std::nullopt;
+  const std::string& s = value->get_ref<const std::string&>();
+  if (s.empty() || !std::isdigit(static_cast<unsigned char>(s.front()))) return std::nullopt;
+  char* end = nullptr;
+  double x = std::strtod(s.c_str(), &end);
+  if (end && (*end == 'k' || *end == 'K')) x *= 1e3;
+  return x;
+}
+
+// The first word of a text field, lower case ("fp16 (derived: ...)" -> "fp16").
+std::string first_word(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (std::isspace(static_cast<unsigned char>(c)) || c == '(' || c == ',') break;
+    out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::variant<RankingRecord, SkippedRecord> ranking_record(const Json& set, const Json& record) {
+  RankingRecord out;
+  out.id = text(record, "id");
+  const std::string status = lower(text(record, "status"));
+  if (status == "oom") {
+    out.outcome = RankingOutcome::out_of_memory;
+  } else if (status != "ok") {
+    return SkippedRecord{fmt::format("status '{}'", text(record, "status"))};
+  }
+  const Json* source = field(set, "source");
+  const std::string repo = source ? text(*source, "repo") : std::string();
+  if (repo.find("torchtitan") != std::string::npos)
+    return SkippedRecord{
+        "TorchTitan (FSDP2, torch.compile, async TP, Float8 linears): a framework trainsim does "
+        "not model yet"};
+
+  static const Json kNone = Json::object();
+  const auto section = [](const Json& obj, const char* key) -> const Json& {
+    const Json* v = field(obj, key);
+    return v && v->is_object() ? *v : kNone;
+  };
+  const Json& model = section(set, "model");
+  const Json& hw = section(set, "hardware");
+  const Json& par = section(record, "parallel");
+  const Json& batch = section(record, "batch");
+  const Json& measured = section(record, "measured");
+
+  Json m = Json::object();
+  for (const char* key : {"layers", "hidden", "heads", "vocab", "seq_len"}) {
+    const std::optional<double> v = leading_number(field(model, key));
+    if (!v) return SkippedRecord{fmt::format("model.{} is not stated", key)};
+    m[key] = *v;
+    if (field(model, key)->is_string())
+      out.assumptions.push_back(
+          fmt::format("model.{} = {:g}, read from \"{}\"", key, *v, text(model, key)));
+  }
+  if (auto kv = leading_number(field(model, "kv_heads"))) m["kv_heads"] = *kv;
+
+  Json p = Json::object();
+  for (const char* key : {"tp", "pp", "dp", "cp"})
+    if (auto v = leading_number(field(par, key))) p[key] = *v;
+  if (auto vpp = leading_number(field(par, "vpp"))) p["vpp"] = *vpp;
+  if (const Json* sp = field(par, "sp"); sp && sp->is_boolean()) p["sp"] = *sp;
+  if (auto zero = leading_number(field(par, "zero_stage"))) p["zero"] = *zero;
+  const std::string recompute = lower(text(par, "recompute"));
+  if (recompute.rfind("full", 0) == 0 || recompute.rfind("selective", 0) == 0) {
+    p["recompute"] = recompute;
+  } else if (recompute.find("checkpoint-activations") != std::string::npos) {
+    // BigScience's tables leave it out; their tr11 slurm script runs --checkpoint-activations.
+    p["recompute"] = "full";
+    out.assumptions.push_back(
+        "recompute not stated in the table: full, as the set's run script "
+        "(--checkpoint-activations)");
+  }
+
+  Json b = Json::object();
+  if (auto g = leading_number(field(batch, "global_batch_samples"))) b["global"] = *g;
+  if (auto mb = leading_number(field(batch, "micro_batch"))) b["micro"] = *mb;
+
+  const std::optional<double> gpus = leading_number(field(record, "gpus"))
+                                         ? leading_number(field(record, "gpus"))
+                                         : leading_number(field(hw, "gpus"));
+  Json h = {{"gpu", text(hw, "gpu")}, {"inter", text(hw, "interconnect")}};
+  if (gpus) h["gpus"] = *gpus;
+  if (auto g = number(hw, "gpus_per_node")) h["gpus_per_node"] = *g;
+  // "4 Omni-Path (OPA) links per node" as record_conversion reads it ("4 OPA links").
+  const std::string inter = lower(text(hw, "interconnect"));
+  if (const auto at = inter.find(" omni-path (opa) links"); at != std::string::npos) {
+    std::size_t begin = at;
+    while (begin > 0 && std::isdigit(static_cast<unsigned char>(inter[begin - 1]))) --begin;
+    h["inter"] = inter.substr(begin, at - begin) + " OPA links per node";
+  }
+
+  Json meas = Json::object();
+  if (out.outcome == RankingOutcome::measured) {
+    const std::optional<double> seconds = leading_number(field(measured, "sec_per_iter"));
+    if (!seconds) return SkippedRecord{"no sec_per_iter measured"};
+    meas["iter_time_s"] = *seconds;
+  } else {
+    meas["iter_time_s"] = 1.0;  // no time: only whether it fits is compared
+  }
+
+  out.published = {{"id", out.id},
+                   {"type", "training_step"},
+                   {"source", fmt::format("{} {}", repo, source ? text(*source, "path") : "")},
+                   {"model", m},
+                   {"hardware", h},
+                   {"precision", first_word(text(set, "precision"))},
+                   {"parallel", p},
+                   {"batch", b},
+                   {"measured", meas}};
+  return out;
+}
+
+}  // namespace trainsim

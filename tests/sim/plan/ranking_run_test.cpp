@@ -1,0 +1,96 @@
+// `validate` on comparison sets: each set's strategies predicted and ranked against their
+// measurements (Kendall's tau, regret of the predicted best, memory agreement), what cannot be
+// modelled skipped with the reason.
+#include "sim/plan/ranking_run.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+#include "sim/core/json_fields.hpp"
+
+namespace trainsim {
+namespace {
+
+const std::filesystem::path kDevSets =
+    std::filesystem::path(TRAINSIM_TEST_DATA_DIR) / "validation" / "ranking-dev.json";
+
+const RankedSet& set_named(const RankingReport& report, const std::string& id) {
+  const auto it = std::find_if(report.sets.begin(), report.sets.end(),
+                               [&](const RankedSet& s) { return s.id == id; });
+  if (it == report.sets.end()) throw std::runtime_error("no set " + id);
+  return *it;
+}
+
+TEST(RankingRun, RanksEveryModelledSetOfTheDevFileAndSaysWhyTheOthersAreNot) {
+  ASSERT_TRUE(is_ranking_file(kDevSets));
+  const RankingReport report = rank_sets(kDevSets);
+  EXPECT_GE(report.sets.size(), 15u);
+  for (const RankedSet& s : report.sets) {
+    if (s.kendall_tau) {
+      EXPECT_GE(*s.kendall_tau, -1.0);
+      EXPECT_LE(*s.kendall_tau, 1.0);
+    }
+    if (s.regret) EXPECT_GE(*s.regret, 0.0) << s.id;
+    EXPECT_EQ(s.memory_records, static_cast<int>(s.records.size()));
+  }
+  ASSERT_TRUE(report.mean_kendall_tau.has_value());
+  const auto skipped = [&](const std::string& id) {
+    return std::find_if(report.skipped_sets.begin(), report.skipped_sets.end(),
+                        [&](const auto& s) { return s.first == id; });
+  };
+  ASSERT_NE(skipped("bloom-0220-194B-48n"), report.skipped_sets.end());
+  EXPECT_EQ(skipped("bloom-0220-194B-48n")->second, "model.layers is not stated");
+  ASSERT_NE(skipped("torchtitan-8B-64gpu-asynctp-2025-bf16"), report.skipped_sets.end());
+  EXPECT_NE(skipped("torchtitan-8B-64gpu-asynctp-2025-bf16")->second.find("TorchTitan"),
+            std::string::npos);
+}
+
+TEST(RankingRun, ReadsTheSetsTextFieldsByTheirLeadingNumberAndSaysSo) {
+  const RankingReport report = rank_sets(kDevSets);
+  const RankedSet& s = set_named(report, "bloom-0225-181B-48n-gbs2048");
+  ASSERT_FALSE(s.records.empty());
+  const std::vector<std::string>& said = s.records.front().assumptions;
+  EXPECT_NE(std::find(said.begin(), said.end(),
+                      "model.vocab = 250000, read from \"250k (prequel text "
+                      "'VOCAB_LENGTH=250k'; README: 250,680)\""),
+            said.end());
+  // The set records runs that ran out of memory: they count for memory agreement only.
+  const bool has_oom = std::any_of(s.records.begin(), s.records.end(),
+                                   [](const RankedRecord& r) { return r.measured_oom; });
+  EXPECT_TRUE(has_oom);
+}
+
+// A set whose measurements are the model's own predictions ranks perfectly, with no regret.
+TEST(RankingRun, MeasurementsInThePredictedOrderGiveTauOneAndNoRegret) {
+  const Json dev = load_json_file(kDevSets);
+  const RankingReport first = rank_sets(kDevSets);
+  const RankedSet& ranked = set_named(first, "bloom-0221-181B-48n");
+  Json set;
+  for (const Json& s : dev["sets"])
+    if (s["set_id"] == "bloom-0221-181B-48n") set = s;
+  for (Json& record : set["records"])
+    for (const RankedRecord& r : ranked.records)
+      if (record["id"] == r.id) record["measured"]["sec_per_iter"] = r.predicted_s;
+  const std::filesystem::path file =
+      std::filesystem::temp_directory_path() / "trainsim-ranking-self.json";
+  std::ofstream(file) << Json{{"sets", Json::array({set})}}.dump();
+  const RankingReport self = rank_sets(file);
+  std::filesystem::remove(file);
+  ASSERT_EQ(self.sets.size(), 1u);
+  EXPECT_DOUBLE_EQ(*self.sets[0].kendall_tau, 1.0);
+  EXPECT_DOUBLE_EQ(*self.sets[0].regret, 0.0);
+  for (const RankedRecord& r : self.sets[0].records) EXPECT_NEAR(r.error, 0.0, 1e-12);
+}
+
+TEST(RankingRun, AFileWithoutSetsIsRefusedNamingIt) {
+  const std::filesystem::path records =
+      std::filesystem::path(TRAINSIM_TEST_DATA_DIR) / "validation" / "published-dev.json";
+  EXPECT_FALSE(is_ranking_file(records));
+  EXPECT_THROW(rank_sets(records), InputError);
+}
+
+}  // namespace
+}  // namespace trainsim
