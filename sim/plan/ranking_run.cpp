@@ -9,17 +9,24 @@
 #include "sim/core/error_stats.hpp"
 #include "sim/core/rank_stats.hpp"
 #include "sim/validation/ranking_record.hpp"
+#include "sim/validation/record_fields.hpp"
 
 namespace trainsim {
 namespace {
 
 RankedSet rank_set(const Json& set) {
   RankedSet out;
-  out.id = set.value("set_id", std::string("(no set_id)"));
+  out.id = record_fields::text(set, "set_id");
+  if (out.id.empty()) out.id = "(no set_id)";
   const Json* records = set.contains("records") ? &set["records"] : nullptr;
   if (!records || !records->is_array()) return out;
   for (const Json& record : *records) {
-    const std::string id = record.value("id", std::string("(no id)"));
+    std::string id = record_fields::text(record, "id");
+    if (id.empty()) id = "(no id)";
+    if (!record.is_object()) {
+      out.skipped.emplace_back(id, "not a JSON object");
+      continue;
+    }
     std::variant<RankingRecord, SkippedRecord> read = ranking_record(set, record);
     if (auto* skip = std::get_if<SkippedRecord>(&read)) {
       out.skipped.emplace_back(id, skip->reason);
@@ -90,6 +97,10 @@ RankingReport rank_sets(const std::filesystem::path& file) {
   double tau_sum = 0, regret_sum = 0;
   int taus = 0, regrets = 0;
   for (const Json& set : json["sets"]) {
+    if (!set.is_object()) {
+      report.skipped_sets.emplace_back("(not an object)", "a comparison set is a JSON object");
+      continue;
+    }
     RankedSet ranked = rank_set(set);
     if (ranked.records.empty()) {
       report.skipped_sets.emplace_back(ranked.id, ranked.skipped.empty()

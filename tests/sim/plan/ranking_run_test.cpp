@@ -94,3 +94,24 @@ TEST(RankingRun, AFileWithoutSetsIsRefusedNamingIt) {
 
 }  // namespace
 }  // namespace trainsim
+
+namespace trainsim {
+namespace {
+
+TEST(RankingRun, MalformedSetsAndRecordsAreSkippedNotCrashed) {
+  const std::filesystem::path file =
+      std::filesystem::temp_directory_path() / "trainsim-ranking-malformed.json";
+  std::ofstream(file) << R"({"sets": [1, {"set_id": 5, "records": [2, {"id": []},
+    {"id": "x", "status": "ok", "parallel": {"tp": "a lot"}, "measured": {"sec_per_iter": -1}}]},
+    {"set_id": "s", "model": {"layers": 1e300, "hidden": "64k", "heads": 8, "vocab": 8,
+     "seq_len": 8}, "records": [{"id": "r", "status": "ok", "parallel": {"tp": 1, "pp": 1},
+     "batch": {"global_batch_samples": 8}, "measured": {"sec_per_iter": 1}}]}]})";
+  RankingReport report;
+  EXPECT_NO_THROW(report = rank_sets(file));
+  std::filesystem::remove(file);
+  EXPECT_TRUE(report.sets.empty());
+  EXPECT_EQ(report.skipped_sets.size(), 3u);
+}
+
+}  // namespace
+}  // namespace trainsim
