@@ -29,6 +29,14 @@ enum class TimeCategory : std::uint8_t {
   ep_comm
 };
 inline constexpr std::size_t kTimeCategoryCount = 7;
+// The communication categories, in output order.
+inline constexpr TimeCategory kCommunicationCategories[] = {
+    TimeCategory::tp_comm, TimeCategory::pp_comm, TimeCategory::dp_comm, TimeCategory::cp_comm,
+    TimeCategory::ep_comm};
+// The category's slot in a CategoryTimes array.
+constexpr std::size_t index_of(TimeCategory category) {
+  return static_cast<std::size_t>(category);
+}
 std::string_view name_of(TimeCategory category);
 constexpr bool is_communication(TimeCategory c) {
   return c != TimeCategory::compute && c != TimeCategory::optimizer;

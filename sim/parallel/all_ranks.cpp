@@ -10,10 +10,6 @@
 namespace trainsim {
 namespace {
 
-constexpr std::size_t idx(TimeCategory c) {
-  return static_cast<std::size_t>(c);
-}
-
 // The coordinates of the GPUs of one stage and the groups they form.
 class StageLayout {
  public:
@@ -181,11 +177,11 @@ AllRankStep expand_to_all_ranks(const Scenario& sc, StepWorkload& rep) {
     spec.bytes = task.bytes;
     for (int k = 0; k < copies_of(t); ++k) {
       CategoryTimes parts = g.parts_of(t);
-      if (split) parts[idx(TimeCategory::ep_comm)] = 0;
+      if (split) parts[index_of(TimeCategory::ep_comm)] = 0;
       if (!dp) {
         const double f = lock_slowdown[static_cast<std::size_t>(stage * n_lock + k)];
-        parts[idx(TimeCategory::compute)] *= f;
-        parts[idx(TimeCategory::optimizer)] *= f;
+        parts[index_of(TimeCategory::compute)] *= f;
+        parts[index_of(TimeCategory::optimizer)] *= f;
       }
       double duration = 0;
       for (const double p : parts) duration += p;

@@ -28,10 +28,6 @@ std::vector<NamedPart> named_parts(const Breakdown& b) {
 
 namespace {
 
-constexpr std::size_t idx(TimeCategory c) {
-  return static_cast<std::size_t>(c);
-}
-
 // Attributes [gap_start, gap_end) by following, backwards from `next`, the predecessors that
 // released each task.
 void explain_gap(const TaskGraph& graph, const Timeline& timeline, RankId rank, TaskId next,
@@ -50,9 +46,9 @@ void explain_gap(const TaskGraph& graph, const Timeline& timeline, RankId rank, 
     const double covered = std::max(0.0, std::min(t.end_s, cursor) - from);
     const bool own = graph.streams()[task.stream].rank == rank;
     if (task.category == TimeCategory::pp_comm) {
-      out.exposed_comm_s[idx(TimeCategory::pp_comm)] += covered;
+      out.exposed_comm_s[index_of(TimeCategory::pp_comm)] += covered;
     } else if (own && is_communication(task.category)) {
-      out.exposed_comm_s[idx(task.category)] += covered;
+      out.exposed_comm_s[index_of(task.category)] += covered;
     } else {
       out.bubble_s += covered;  // another stage's work (or this stage's, which cannot happen)
     }
@@ -80,9 +76,9 @@ Breakdown explain_rank(const TaskGraph& graph, const Timeline& timeline, StreamI
     const TaskTiming& t = timeline.timing[id];
     if (t.start_s > busy_until) explain_gap(graph, timeline, rank, id, busy_until, t.start_s, out);
     const CategoryTimes parts = graph.parts_of(id);
-    out.compute_s += parts[idx(TimeCategory::compute)];
-    out.optimizer_s += parts[idx(TimeCategory::optimizer)];
-    for (std::size_t c = idx(TimeCategory::tp_comm); c < kTimeCategoryCount; ++c)
+    out.compute_s += parts[index_of(TimeCategory::compute)];
+    out.optimizer_s += parts[index_of(TimeCategory::optimizer)];
+    for (std::size_t c = index_of(TimeCategory::tp_comm); c < kTimeCategoryCount; ++c)
       out.exposed_comm_s[c] += parts[c];
     // A blocking transfer on the compute stream that the flow engine slowed by sharing links
     // (an all-to-all meeting other traffic) runs past its parts: the excess is its own
@@ -90,7 +86,7 @@ Breakdown explain_rank(const TaskGraph& graph, const Timeline& timeline, StreamI
     const double parts_s = std::accumulate(parts.begin(), parts.end(), 0.0);
     const double excess_s = (t.end_s - t.start_s) - parts_s;
     if (excess_s > 0 && is_communication(task.category))
-      out.exposed_comm_s[idx(task.category)] += excess_s;
+      out.exposed_comm_s[index_of(task.category)] += excess_s;
     busy_until = std::max(busy_until, t.end_s);
   }
   // After the last compute task: the rank's trailing collectives (e.g. a parameter all-gather),
@@ -99,8 +95,8 @@ Breakdown explain_rank(const TaskGraph& graph, const Timeline& timeline, StreamI
     const Task& tail = graph.task(static_cast<TaskId>(last_on_rank));
     const TaskTiming& t = timeline.timing[static_cast<std::size_t>(last_on_rank)];
     const double own = t.end_s - std::max(t.start_s, busy_until);
-    out.exposed_comm_s[idx(tail.category == TimeCategory::compute ? TimeCategory::dp_comm
-                                                                  : tail.category)] += own;
+    out.exposed_comm_s[index_of(tail.category == TimeCategory::compute ? TimeCategory::dp_comm
+                                                                       : tail.category)] += own;
     if (t.start_s > busy_until)
       explain_gap(graph, timeline, rank, static_cast<TaskId>(last_on_rank), busy_until, t.start_s,
                   out);

@@ -11,7 +11,6 @@ namespace trainsim {
 namespace {
 
 using detail::add_into;
-using detail::idx;
 
 double sum_time(const std::vector<Op>& ops, const ComputeCost& compute, double* flops) {
   double seconds = 0;
@@ -104,11 +103,12 @@ PassCostTable build_pass_costs(const Scenario& sc, const ComputeCost& compute,
     const PassOps ops = build_transformer_layer_ops(model, ctx);
     PieceCost& c = t.layer;
     c.params = layer_params_per_rank(sc);
-    c.forward[idx(TimeCategory::compute)] = sum_time(ops.forward, compute, &c.forward_flops);
-    c.backward[idx(TimeCategory::compute)] = sum_time(ops.backward, compute, &c.backward_flops);
+    c.forward[index_of(TimeCategory::compute)] = sum_time(ops.forward, compute, &c.forward_flops);
+    c.backward[index_of(TimeCategory::compute)] =
+        sum_time(ops.backward, compute, &c.backward_flops);
     c.weight_s = weight_gradient_time(ops.backward, compute, &c.weight_flops);
-    c.forward[idx(TimeCategory::tp_comm)] = tp_pair;
-    c.backward[idx(TimeCategory::tp_comm)] = tp_pair;
+    c.forward[index_of(TimeCategory::tp_comm)] = tp_pair;
+    c.backward[index_of(TimeCategory::tp_comm)] = tp_pair;
     if (p.tp_comm_overlap && p.tp > 1) {
       // Transformer Engine's comm-GEMM overlap splits each all-gather / reduce-scatter into tp
       // chunks pipelined with the adjacent GEMM: only what the GEMM cannot cover stays exposed,
@@ -118,12 +118,12 @@ PassCostTable build_pass_costs(const Scenario& sc, const ComputeCost& compute,
         const double chunks = p.tp;
         return std::max(comm_s - gemm_s * (chunks - 1) / chunks, comm_s / chunks);
       };
-      c.forward[idx(TimeCategory::tp_comm)] = exposed(tp_pair, ops.forward);
-      c.backward[idx(TimeCategory::tp_comm)] = exposed(tp_pair, ops.backward);
-      c.forward_hidden_s[idx(TimeCategory::tp_comm)] =
-          tp_pair - c.forward[idx(TimeCategory::tp_comm)];
-      c.backward_hidden_s[idx(TimeCategory::tp_comm)] =
-          tp_pair - c.backward[idx(TimeCategory::tp_comm)];
+      c.forward[index_of(TimeCategory::tp_comm)] = exposed(tp_pair, ops.forward);
+      c.backward[index_of(TimeCategory::tp_comm)] = exposed(tp_pair, ops.backward);
+      c.forward_hidden_s[index_of(TimeCategory::tp_comm)] =
+          tp_pair - c.forward[index_of(TimeCategory::tp_comm)];
+      c.backward_hidden_s[index_of(TimeCategory::tp_comm)] =
+          tp_pair - c.backward[index_of(TimeCategory::tp_comm)];
     }
     if (p.cp > 1 && p.cp_kind == ContextParallelKind::ulysses) {
       // Ulysses (DeepSpeed): all-to-alls re-shard Q, K, V from sequence to heads before attention
@@ -134,8 +134,8 @@ PassCostTable build_pass_costs(const Scenario& sc, const ComputeCost& compute,
         return coll.estimate_s(CollectiveKind::all_to_all, groups.cp, bytes);
       };
       const double per_pass = 2.0 * a2a(q_bytes) + 2.0 * a2a(kv_bytes);  // q, k, v in; out back
-      c.forward[idx(TimeCategory::cp_comm)] = per_pass;
-      c.backward[idx(TimeCategory::cp_comm)] = per_pass;
+      c.forward[index_of(TimeCategory::cp_comm)] = per_pass;
+      c.backward[index_of(TimeCategory::cp_comm)] = per_pass;
       folded("layer", TimeCategory::cp_comm, CollectiveKind::all_to_all, "cp", groups.cp, q_bytes,
              2, 2);
       folded("layer", TimeCategory::cp_comm, CollectiveKind::all_to_all, "cp", groups.cp, kv_bytes,
@@ -147,14 +147,14 @@ PassCostTable build_pass_costs(const Scenario& sc, const ComputeCost& compute,
       const double kv_bytes = p.cp * context_parallel_ring_step_bytes(model, ctx);
       const double ring_s = coll.estimate_s(CollectiveKind::all_gather, groups.cp, kv_bytes);
       const double overlap = (p.cp - 1.0) / p.cp;
-      c.forward[idx(TimeCategory::cp_comm)] =
+      c.forward[index_of(TimeCategory::cp_comm)] =
           std::max(0.0, ring_s - overlap * attention_time(ops.forward, compute));
-      c.backward[idx(TimeCategory::cp_comm)] =
+      c.backward[index_of(TimeCategory::cp_comm)] =
           std::max(0.0, 2.0 * ring_s - overlap * attention_time(ops.backward, compute));
-      c.forward_hidden_s[idx(TimeCategory::cp_comm)] =
-          ring_s - c.forward[idx(TimeCategory::cp_comm)];
-      c.backward_hidden_s[idx(TimeCategory::cp_comm)] =
-          2.0 * ring_s - c.backward[idx(TimeCategory::cp_comm)];
+      c.forward_hidden_s[index_of(TimeCategory::cp_comm)] =
+          ring_s - c.forward[index_of(TimeCategory::cp_comm)];
+      c.backward_hidden_s[index_of(TimeCategory::cp_comm)] =
+          2.0 * ring_s - c.backward[index_of(TimeCategory::cp_comm)];
       folded("layer", TimeCategory::cp_comm, CollectiveKind::all_gather, "cp", groups.cp, kv_bytes,
              1, 2);
     }
@@ -171,8 +171,8 @@ PassCostTable build_pass_costs(const Scenario& sc, const ComputeCost& compute,
               ? 0.0
               : coll.estimate_s(CollectiveKind::all_gather, groups.etp, etp_gather_bytes) +
                     coll.estimate_s(CollectiveKind::reduce_scatter, groups.etp, etp_gather_bytes);
-      c.forward[idx(TimeCategory::ep_comm)] = 2.0 * a2a + etp;
-      c.backward[idx(TimeCategory::ep_comm)] = 2.0 * a2a + etp;
+      c.forward[index_of(TimeCategory::ep_comm)] = 2.0 * a2a + etp;
+      c.backward[index_of(TimeCategory::ep_comm)] = 2.0 * a2a + etp;
       folded("layer", TimeCategory::ep_comm, CollectiveKind::all_to_all, "ep", groups.ep,
              routed_bytes, 2, 2);
       if (ctx.expert_token_gather() != 1) {
@@ -186,7 +186,7 @@ PassCostTable build_pass_costs(const Scenario& sc, const ComputeCost& compute,
       case RecomputeKind::none:
         break;
       case RecomputeKind::selective:
-        c.backward[idx(TimeCategory::compute)] += attention_time(ops.forward, compute);
+        c.backward[index_of(TimeCategory::compute)] += attention_time(ops.forward, compute);
         break;
       case RecomputeKind::full:
         add_into(c.backward, c.forward);
@@ -199,16 +199,18 @@ PassCostTable build_pass_costs(const Scenario& sc, const ComputeCost& compute,
   {  // embedding
     const PassOps ops = build_embedding_ops(model, ctx);
     PieceCost& c = t.embedding;
-    c.forward[idx(TimeCategory::compute)] = sum_time(ops.forward, compute, &c.forward_flops);
-    c.backward[idx(TimeCategory::compute)] = sum_time(ops.backward, compute, &c.backward_flops);
+    c.forward[index_of(TimeCategory::compute)] = sum_time(ops.forward, compute, &c.forward_flops);
+    c.backward[index_of(TimeCategory::compute)] =
+        sum_time(ops.backward, compute, &c.backward_flops);
     c.weight_s = weight_gradient_time(ops.backward, compute, &c.weight_flops);
     if (p.tp > 1) {
       const CollectiveKind out_kind =
           sp ? CollectiveKind::reduce_scatter : CollectiveKind::all_reduce;
-      c.forward[idx(TimeCategory::tp_comm)] = tp(out_kind, activation_bytes);
+      c.forward[index_of(TimeCategory::tp_comm)] = tp(out_kind, activation_bytes);
       folded("embedding", TimeCategory::tp_comm, out_kind, "tp", groups.tp, activation_bytes, 1, 0);
       if (sp) {
-        c.backward[idx(TimeCategory::tp_comm)] = tp(CollectiveKind::all_gather, activation_bytes);
+        c.backward[index_of(TimeCategory::tp_comm)] =
+            tp(CollectiveKind::all_gather, activation_bytes);
         folded("embedding", TimeCategory::tp_comm, CollectiveKind::all_gather, "tp", groups.tp,
                activation_bytes, 0, 1);
       }
@@ -218,15 +220,16 @@ PassCostTable build_pass_costs(const Scenario& sc, const ComputeCost& compute,
   {  // final norm, LM head, cross-entropy
     const PassOps ops = build_lm_head_ops(model, ctx);
     PieceCost& c = t.head;
-    c.forward[idx(TimeCategory::compute)] = sum_time(ops.forward, compute, &c.forward_flops);
-    c.backward[idx(TimeCategory::compute)] = sum_time(ops.backward, compute, &c.backward_flops);
+    c.forward[index_of(TimeCategory::compute)] = sum_time(ops.forward, compute, &c.forward_flops);
+    c.backward[index_of(TimeCategory::compute)] =
+        sum_time(ops.backward, compute, &c.backward_flops);
     c.weight_s = weight_gradient_time(ops.backward, compute, &c.weight_flops);
     if (p.tp > 1) {
       // Vocab-parallel cross-entropy: three all-reduces of one fp32 value per token.
       const double ce = 3.0 * tp(CollectiveKind::all_reduce, ctx.gemm_tokens() * 4.0);
-      c.forward[idx(TimeCategory::tp_comm)] =
+      c.forward[index_of(TimeCategory::tp_comm)] =
           ce + (sp ? tp(CollectiveKind::all_gather, activation_bytes) : 0.0);
-      c.backward[idx(TimeCategory::tp_comm)] =
+      c.backward[index_of(TimeCategory::tp_comm)] =
           tp(sp ? CollectiveKind::reduce_scatter : CollectiveKind::all_reduce, activation_bytes);
       folded("lm head", TimeCategory::tp_comm, CollectiveKind::all_reduce, "tp", groups.tp,
              ctx.gemm_tokens() * 4.0, 3, 0);

@@ -23,7 +23,6 @@ namespace trainsim {
 namespace {
 
 using detail::add_into;
-using detail::idx;
 using detail::PassTaskIndex;
 using detail::Segment;
 using detail::total_of;
@@ -140,11 +139,11 @@ class StepBuilder {
       Segment g{label, layer, forward ? c.forward : c.backward,
                 forward ? c.forward_flops : c.backward_flops, c.params};
       if (split_weight_ && pass == PassKind::backward) {
-        g.parts[idx(TimeCategory::compute)] -= c.weight_s;
+        g.parts[index_of(TimeCategory::compute)] -= c.weight_s;
         g.flops -= c.weight_flops;
       } else if (pass == PassKind::weight) {
         g.parts = CategoryTimes{};
-        g.parts[idx(TimeCategory::compute)] = c.weight_s;
+        g.parts[index_of(TimeCategory::compute)] = c.weight_s;
         g.flops = c.weight_flops;
       }
       out.push_back(g);
@@ -201,7 +200,7 @@ class StepBuilder {
       CategoryTimes compute_parts = g.parts;
       if (detail) {
         for (TimeCategory c : {TimeCategory::tp_comm, TimeCategory::cp_comm, TimeCategory::ep_comm})
-          compute_parts[idx(c)] = 0;
+          compute_parts[index_of(c)] = 0;
       }
       TaskSpec spec;
       spec.label = g.label;
@@ -221,7 +220,7 @@ class StepBuilder {
                                                            {TimeCategory::ep_comm, r.ep},
                                                            {TimeCategory::tp_comm, r.tp}};
         for (const auto& [category, stream] : comms) {
-          const double seconds = g.parts[idx(category)];
+          const double seconds = g.parts[index_of(category)];
           if (seconds <= 0) continue;
           TaskSpec comm;
           comm.label = category == TimeCategory::tp_comm   ? "tp collectives"

@@ -12,10 +12,6 @@
 
 namespace trainsim::detail {
 
-constexpr std::size_t idx(TimeCategory c) {
-  return static_cast<std::size_t>(c);
-}
-
 inline double total_of(const CategoryTimes& parts) {
   return std::accumulate(parts.begin(), parts.end(), 0.0);
 }

@@ -16,14 +16,6 @@
 namespace trainsim {
 namespace {
 
-constexpr std::size_t idx(TimeCategory c) {
-  return static_cast<std::size_t>(c);
-}
-
-constexpr TimeCategory kCommCategories[] = {TimeCategory::tp_comm, TimeCategory::pp_comm,
-                                            TimeCategory::dp_comm, TimeCategory::cp_comm,
-                                            TimeCategory::ep_comm};
-
 std::vector<StepPart> parts_of(const StepPrediction& p) {
   std::vector<StepPart> parts;
   for (const NamedPart& part : named_parts(p.breakdown)) {
@@ -98,8 +90,8 @@ void explain_folded(const Scenario& s, std::vector<CommunicationExplained>& out)
     it->collectives.push_back(std::move(c));
   }
   for (CommunicationExplained& e : out) {
-    e.layer_forward_hidden_s = table.layer.forward_hidden_s[idx(e.category)];
-    e.layer_backward_hidden_s = table.layer.backward_hidden_s[idx(e.category)];
+    e.layer_forward_hidden_s = table.layer.forward_hidden_s[index_of(e.category)];
+    e.layer_backward_hidden_s = table.layer.backward_hidden_s[index_of(e.category)];
   }
 }
 
@@ -318,7 +310,7 @@ Explanation explain(const Scenario& scenario, const ExplainOptions& options) {
   out.parts = parts_of(out.prediction);
   out.memory_headroom = options.memory_headroom;
 
-  for (TimeCategory c : kCommCategories)
+  for (TimeCategory c : kCommunicationCategories)
     out.communication.push_back({c, out.prediction.breakdown.exposed(c)});
   explain_folded(out.scenario, out.communication);
   explain_tagged(out.scenario, out.prediction, out.communication);

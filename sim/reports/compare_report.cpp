@@ -1,10 +1,10 @@
 #include "sim/reports/compare_report.hpp"
-#include "sim/core/units.hpp"
 
 #include <fmt/format.h>
 
 #include <cmath>
 
+#include "sim/core/units.hpp"
 #include "sim/reports/step_difference.hpp"
 
 namespace trainsim {

@@ -1,18 +1,12 @@
 #include "sim/reports/explain_report.hpp"
-#include "sim/core/units.hpp"
 
 #include <fmt/format.h>
 
+#include "sim/core/units.hpp"
 #include "sim/reports/step_difference.hpp"
 
 namespace trainsim {
 namespace {
-
-std::string seconds(double s) {
-  if (s >= 1.0) return fmt::format("{:.3f} s", s);
-  if (s >= 1e-3) return fmt::format("{:.3f} ms", s * 1e3);
-  return fmt::format("{:.1f} us", s * 1e6);
-}
 
 std::string calls(const CollectiveExplained& c) {
   if (c.step_calls > 0) return fmt::format("{:g} per step", c.step_calls);
@@ -42,27 +36,27 @@ std::string collective_sentence(const CollectiveExplained& c) {
       "{}: {} of {}, {}, over {} ({}): NCCL {}, {} each, {} (fixed cost {}), bus bandwidth {:.1f} "
       "GB/s = {:.0f}% of the {:.1f} GB/s these links give it",
       c.where, name_of(c.kind), binary_bytes(c.bytes), calls(c), c.placement, c.link,
-      nccl_choice(c.estimate), seconds(c.estimate.time_s), bound(c), seconds(c.latency_s),
-      c.busbw_Bps / 1e9, 100 * link_fraction(c), c.link_Bps / 1e9);
+      nccl_choice(c.estimate), human_seconds(c.estimate.time_s), bound(c),
+      human_seconds(c.latency_s), c.busbw_Bps / 1e9, 100 * link_fraction(c), c.link_Bps / 1e9);
 }
 
 std::string communication_sentence(const CommunicationExplained& e) {
   std::string out =
-      fmt::format("{} communication: {} exposed", name_of(e.category), seconds(e.exposed_s));
+      fmt::format("{} communication: {} exposed", name_of(e.category), human_seconds(e.exposed_s));
   if (e.issued_s && e.exposed_s > *e.issued_s) {
     out += fmt::format(
         ", more than the {} of this GPU's own transfers: it also waits for other "
         "stages' sends",
-        seconds(*e.issued_s));
+        human_seconds(*e.issued_s));
   } else if (e.issued_s) {
     out += fmt::format(" of the {} its transfers take on this GPU ({} hidden behind other work)",
-                       seconds(*e.issued_s), seconds(*e.issued_s - e.exposed_s));
+                       human_seconds(*e.issued_s), human_seconds(*e.issued_s - e.exposed_s));
   }
   if (e.layer_forward_hidden_s > 0 || e.layer_backward_hidden_s > 0)
     out += fmt::format(
         "; inside each layer {} of the forward's and {} of the backward's run "
         "overlapped with computation",
-        seconds(e.layer_forward_hidden_s), seconds(e.layer_backward_hidden_s));
+        human_seconds(e.layer_forward_hidden_s), human_seconds(e.layer_backward_hidden_s));
   return out;
 }
 
@@ -76,8 +70,8 @@ std::string suggestion_sentence(const Suggestion& s, const StepPrediction& base)
   return fmt::format(
       "{}: step {} -> {} ({}, {:.1f}%): {}; MFU {:.1f}% -> {:.1f}%, peak memory {:.1f} -> {:.1f} "
       "GiB",
-      describe_change(s), seconds(step), seconds(p.step_time_s), signed_seconds(-s.gain_s),
-      step > 0 ? -100 * s.gain_s / step : 0.0,
+      describe_change(s), human_seconds(step), human_seconds(p.step_time_s),
+      signed_seconds(-s.gain_s), step > 0 ? -100 * s.gain_s / step : 0.0,
       describe(largest_differences(base.breakdown, p.breakdown)), 100 * base.mfu, 100 * p.mfu,
       to_gib(base.memory.peak_bytes), to_gib(p.memory.peak_bytes));
 }
@@ -100,7 +94,7 @@ std::string explanation_to_table(const Explanation& x) {
   std::string out = fmt::format("trainsim explain: {} ({} GPUs, {} engine)\n", p.scenario, p.gpus,
                                 name_of(p.engine));
   out += fmt::format("step {} · {:.0f} tokens/s · MFU {:.1f}% · peak memory {:.1f} of {:.1f} GiB\n",
-                     seconds(p.step_time_s), p.tokens_per_s, 100 * p.mfu,
+                     human_seconds(p.step_time_s), p.tokens_per_s, 100 * p.mfu,
                      to_gib(p.memory.peak_bytes), to_gib(p.memory.capacity_bytes));
   for (const Assumption& a : p.assumptions)
     out += fmt::format("chosen: {} = {} ({})\n", a.path, value_text(a.value), a.reason);
@@ -108,13 +102,13 @@ std::string explanation_to_table(const Explanation& x) {
   out += fmt::format("\nWhere the time goes, on a GPU of pipeline stage {} (the longest step):\n",
                      p.critical_stage);
   for (const StepPart& part : x.parts)
-    out += fmt::format("  {:<28} {:>12} {:>6.1f}%\n", part.name, seconds(part.seconds),
+    out += fmt::format("  {:<28} {:>12} {:>6.1f}%\n", part.name, human_seconds(part.seconds),
                        100 * part.share);
   if (x.parts.size() > 1) {
     const StepPart& worst = x.parts[1];
-    out +=
-        fmt::format("Compute takes {:.1f}% of the step; the largest loss is {}, {} ({:.1f}%).\n",
-                    100 * x.parts[0].share, worst.name, seconds(worst.seconds), 100 * worst.share);
+    out += fmt::format("Compute takes {:.1f}% of the step; the largest loss is {}, {} ({:.1f}%).\n",
+                       100 * x.parts[0].share, worst.name, human_seconds(worst.seconds),
+                       100 * worst.share);
   } else {
     out += "The step is all computation.\n";
   }

@@ -1,5 +1,4 @@
 #include "sim/reports/reports.hpp"
-#include "sim/core/units.hpp"
 
 #include <fmt/format.h>
 
@@ -7,16 +6,10 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "sim/core/units.hpp"
+
 namespace trainsim {
 namespace {
-
-constexpr std::size_t idx(TimeCategory c) {
-  return static_cast<std::size_t>(c);
-}
-
-constexpr TimeCategory kCommKinds[] = {TimeCategory::tp_comm, TimeCategory::pp_comm,
-                                       TimeCategory::dp_comm, TimeCategory::cp_comm,
-                                       TimeCategory::ep_comm};
 
 std::string human_dollars(double usd) {
   if (usd >= 1e9) return fmt::format("${:.2f} billion", usd / 1e9);
@@ -25,13 +18,13 @@ std::string human_dollars(double usd) {
   return fmt::format("${:.2f}", usd);
 }
 
+}  // namespace
+
 std::string human_seconds(double s) {
   if (s >= 1.0) return fmt::format("{:.3f} s", s);
   if (s >= 1e-3) return fmt::format("{:.3f} ms", s * 1e3);
   return fmt::format("{:.1f} us", s * 1e6);
 }
-
-}  // namespace
 
 std::string explain_bottleneck(const StepPrediction& p) {
   struct Loss {
@@ -74,8 +67,8 @@ std::string explain_bottleneck(const StepPrediction& p) {
                         worst->what, 100.0 * worst->seconds / p.step_time_s, worst->remedy);
   // The flow engine also says where shared links stretched communication.
   std::string stretched;
-  for (TimeCategory c : kCommKinds) {
-    const double slowdown = p.worst_sharing_slowdown[idx(c)];
+  for (TimeCategory c : kCommunicationCategories) {
+    const double slowdown = p.worst_sharing_slowdown[index_of(c)];
     if (slowdown >= 1.1)
       stretched +=
           fmt::format("{}{} up to {:.1f}x", stretched.empty() ? "" : ", ", name_of(c), slowdown);
@@ -129,7 +122,8 @@ OrderedJson prediction_to_json(const StepPrediction& p) {
   breakdown["bubble_s"] = p.breakdown.bubble_s;
   breakdown["optimizer_s"] = p.breakdown.optimizer_s;
   OrderedJson exposed;
-  for (TimeCategory c : kCommKinds) exposed[std::string(name_of(c))] = p.breakdown.exposed(c);
+  for (TimeCategory c : kCommunicationCategories)
+    exposed[std::string(name_of(c))] = p.breakdown.exposed(c);
   breakdown["exposed_comm_s"] = exposed;
   breakdown["critical_stage"] = p.critical_stage;
   // Part of bubble_s (the parts still add up to the step without it).
@@ -200,9 +194,9 @@ OrderedJson prediction_to_json(const StepPrediction& p) {
   if (p.engine == NetworkEngineKind::flow) {
     sim["flows"] = p.flows;
     OrderedJson slowdown;
-    for (TimeCategory c : kCommKinds)
-      if (p.worst_sharing_slowdown[idx(c)] > 0)
-        slowdown[std::string(name_of(c))] = p.worst_sharing_slowdown[idx(c)];
+    for (TimeCategory c : kCommunicationCategories)
+      if (p.worst_sharing_slowdown[index_of(c)] > 0)
+        slowdown[std::string(name_of(c))] = p.worst_sharing_slowdown[index_of(c)];
     sim["worst_sharing_slowdown"] = slowdown;
   }
   j["simulation"] = sim;
@@ -255,7 +249,7 @@ std::string prediction_to_table(const StepPrediction& p) {
          share(p.breakdown.stage_imbalance_s));
   }
   line("optimizer", share(p.breakdown.optimizer_s));
-  for (TimeCategory c : kCommKinds)
+  for (TimeCategory c : kCommunicationCategories)
     line(fmt::format("exposed {} comm", name_of(c)), share(p.breakdown.exposed(c)));
   out += fmt::format("memory per GPU (stage {}):\n", p.memory.stage);
   line("parameters", binary_bytes(p.memory.params_bytes));
@@ -320,7 +314,8 @@ std::string prediction_to_csv(const StepPrediction& p) {
       fmt::format("{},{},{:.9g},{:.9g},{:.9g},{:.9g},{:.9g},{:.9g},{:.9g}", name, p.gpus,
                   p.step_time_s, p.tokens_per_s, p.model_flops_per_step, p.mfu,
                   p.breakdown.compute_s, p.breakdown.bubble_s, p.breakdown.optimizer_s);
-  for (TimeCategory c : kCommKinds) row += fmt::format(",{:.9g}", p.breakdown.exposed(c));
+  for (TimeCategory c : kCommunicationCategories)
+    row += fmt::format(",{:.9g}", p.breakdown.exposed(c));
   row += fmt::format(",{:.0f},{:.0f},{}", p.memory.peak_bytes, p.memory.capacity_bytes,
                      p.memory.fits ? "true" : "false");
   const SimulatedSetup& u = p.setup;

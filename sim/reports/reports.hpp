@@ -12,6 +12,8 @@ using OrderedJson = nlohmann::ordered_json;
 // The `predict --format json` object (interface.md), fields in contract order.
 // A CSV field, quoted when it holds a comma, a quote or a line break (RFC 4180).
 std::string csv_field(const std::string& text);
+// "21.434 s", "73.945 ms", "15.0 us".
+std::string human_seconds(double s);
 
 OrderedJson prediction_to_json(const StepPrediction& prediction);
 std::string prediction_to_table(const StepPrediction& prediction);

@@ -1,17 +1,14 @@
 #include "sim/reports/search_report.hpp"
-#include "sim/core/units.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
 
+#include "sim/core/units.hpp"
+
 namespace trainsim {
 namespace {
-
-constexpr TimeCategory kCommKinds[] = {TimeCategory::tp_comm, TimeCategory::pp_comm,
-                                       TimeCategory::dp_comm, TimeCategory::cp_comm,
-                                       TimeCategory::ep_comm};
 
 // The parts of a step by name, compute first.
 std::vector<Loss> parts_of(const Breakdown& b) {
@@ -75,7 +72,7 @@ bool within_headroom(const StepPrediction& p, double headroom) {
   return p.memory.peak_bytes <= p.memory.capacity_bytes * (1 - headroom);
 }
 
-std::string seconds(double s) {
+std::string gap_seconds(double s) {
   if (std::abs(s) >= 1.0) return fmt::format("{:.3f} s", s);
   return fmt::format("{:.1f} ms", s * 1e3);
 }
@@ -115,10 +112,10 @@ std::string why_winner_wins(const SearchResult& result) {
   std::string parts;
   for (const Loss& d : diffs)
     parts += fmt::format("{}{} {} {}", parts.empty() ? "" : ", ", d.name,
-                         seconds(std::abs(d.seconds)), d.seconds < 0 ? "less" : "more");
+                         gap_seconds(std::abs(d.seconds)), d.seconds < 0 ? "less" : "more");
   const double step = second.prediction.step_time_s;
   std::string out = gap == 0 ? std::string("#1 and #2 tie")
-                             : fmt::format("#1 is {} ({:.1f}%) faster than #2", seconds(gap),
+                             : fmt::format("#1 is {} ({:.1f}%) faster than #2", gap_seconds(gap),
                                            step > 0 ? 100 * gap / step : 0.0);
   if (!parts.empty()) out += ": " + parts;
   out += fmt::format(" (settings: {})", setting_differences(first.choice, second.choice));
@@ -215,7 +212,7 @@ std::string search_to_table(const SearchResult& result, const SearchReportContex
         c.zero_shard_size > 0 ? fmt::format("{}", c.zero_shard_size) : "all",
         c.tp_comm_overlap ? "y" : "n", p.step_time_s, p.tokens_per_s, 100 * p.mfu,
         to_gib(p.memory.peak_bytes), objective_cell(context.objective, r), loss.name,
-        seconds(loss.seconds));
+        gap_seconds(loss.seconds));
   }
   const std::string why = why_winner_wins(result);
   if (!why.empty()) out += "why: " + why + "\n";

@@ -1,10 +1,10 @@
 #include "sim/reports/sweep_report.hpp"
-#include "sim/core/units.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 
+#include "sim/core/units.hpp"
 #include "sim/reports/search_report.hpp"
 
 namespace trainsim {

@@ -1,5 +1,4 @@
 #include "sim/search/search.hpp"
-#include "sim/core/units.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -13,6 +12,7 @@
 #include <tbb/parallel_for.h>
 
 #include "sim/core/errors.hpp"
+#include "sim/core/units.hpp"
 #include "sim/parallel/memory.hpp"
 #include "sim/parallel/pass_costs.hpp"
 #include "sim/parallel/scenario_checks.hpp"
