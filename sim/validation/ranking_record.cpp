@@ -107,14 +107,6 @@ std::variant<RankingRecord, SkippedRecord> ranking_record(const Json& set, const
   Json h = {{"gpu", text(hw, "gpu")}, {"inter", text(hw, "interconnect")}};
   if (gpus) h["gpus"] = *gpus;
   if (auto g = number(hw, "gpus_per_node")) h["gpus_per_node"] = *g;
-  // "4 Omni-Path (OPA) links per node" as record_conversion reads it ("4 OPA links").
-  const std::string inter = lower(text(hw, "interconnect"));
-  if (const auto at = inter.find(" omni-path (opa) links"); at != std::string::npos) {
-    std::size_t begin = at;
-    while (begin > 0 && std::isdigit(static_cast<unsigned char>(inter[begin - 1]))) --begin;
-    h["inter"] = inter.substr(begin, at - begin) + " OPA links per node";
-  }
-
   Json meas = Json::object();
   if (out.outcome == RankingOutcome::measured) {
     const std::optional<double> seconds = leading_number(field(measured, "sec_per_iter"));

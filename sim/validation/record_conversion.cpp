@@ -37,7 +37,9 @@ struct StatedFabric {
 std::optional<StatedFabric> omni_path_fabric(const std::string& inter,
                                              std::optional<double> gpus_per_node) {
   const std::string text = lower(inter);
-  const auto at = text.find(" opa link");
+  // "4 OPA links per node" or "4 Omni-Path (OPA) links per node".
+  auto at = text.find(" opa link");
+  if (at == std::string::npos) at = text.find(" omni-path (opa) link");
   if (at == std::string::npos) return std::nullopt;
   const auto digits_end = at;
   auto digits_begin = digits_end;

@@ -165,6 +165,19 @@ TEST(RecordConversion, AnOmniPathFabricIsModelledAsTheRecordStatesIt) {
             "reduction");
 }
 
+TEST(RecordConversion, AnOmniPathFabricSpelledOutReadsTheSame) {
+  Json record = complete_record();
+  record["hardware"] = {
+      {"gpu", "A100-SXM4-80GB"},
+      {"gpus", 384},
+      {"gpus_per_node", 8},
+      {"inter", "NVLink intra-node; 4 Omni-Path (OPA) links per node inter-node"}};
+  const auto v = convert_record(record);
+  const RecordConversion& c = converted(v);
+  EXPECT_EQ(c.scenario["cluster"]["node"]["nics_per_node"], 4);
+  EXPECT_EQ(c.scenario["cluster"]["network"]["link_Gbps"], 100.0);
+}
+
 TEST(RecordConversion, RecordIdsFallInTheirPublicationsGroup) {
   EXPECT_EQ(group_of("mlm-sc21-t1-145.6B"), "Megatron SC'21 Table 1 (A100)");
   EXPECT_EQ(group_of("mlm-sc21-t2-zero3-174B-384"), "Megatron SC'21 Table 2 ZeRO-3 (A100)");
