@@ -3,7 +3,9 @@
 
 namespace trainsim {
 
-enum class FabricKind { infiniband, roce };
+// infiniband and roce: NCCL's verbs transport; efa: AWS Elastic Fabric Adapter (SRD), driven
+// through the aws-ofi-nccl libfabric plugin.
+enum class FabricKind { infiniband, roce, efa };
 
 // The scale-out network between nodes (presets/networks/<name>.json): a rail-optimized fat tree.
 struct NetworkSpec {
@@ -17,6 +19,11 @@ struct NetworkSpec {
   int tiers = 2;                      // leaf/spine (2) or leaf/spine/core (3)
   int switch_ports = 0;               // ports per switch (radix) at link speed; 0 = unknown
   bool in_network_reduction = false;  // SHARP-capable switches
+  // What NCCL's network transport achieves on this fabric, beyond NCCL's own constants (which
+  // are InfiniBand verbs figures): the extra latency of one network step (the libfabric/SRD or
+  // TCP-offload path a plugin adds per message) and the fraction of the link rate it streams.
+  double transport_latency_s = 0;
+  double transport_bandwidth_frac = 1.0;
 };
 
 }  // namespace trainsim

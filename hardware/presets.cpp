@@ -227,10 +227,11 @@ std::vector<PresetSummary> list_node_presets() {
 
 NetworkSpec parse_network_spec(const Json& obj, std::string_view path) {
   require_object(obj, path);
-  reject_unknown_fields(obj, path,
-                        {"name", "description", "source", "fabric", "link_Gbps", "nic_latency_us",
-                         "switch_latency_us", "nodes_per_leaf_group", "oversubscription", "tiers",
-                         "switch_ports", "in_network_reduction"});
+  reject_unknown_fields(
+      obj, path,
+      {"name", "description", "source", "fabric", "link_Gbps", "nic_latency_us",
+       "switch_latency_us", "nodes_per_leaf_group", "oversubscription", "tiers", "switch_ports",
+       "in_network_reduction", "transport_latency_us", "transport_bandwidth_frac"});
   check_common_fields(obj, path);
 
   NetworkSpec net;
@@ -240,9 +241,11 @@ NetworkSpec parse_network_spec(const Json& obj, std::string_view path) {
     net.fabric = FabricKind::infiniband;
   } else if (fabric == "roce") {
     net.fabric = FabricKind::roce;
+  } else if (fabric == "efa") {
+    net.fabric = FabricKind::efa;
   } else {
     throw InputError(join_path(path, "fabric"),
-                     fmt::format("unknown fabric '{}'; allowed: infiniband, roce", fabric));
+                     fmt::format("unknown fabric '{}'; allowed: infiniband, roce, efa", fabric));
   }
   net.link_Bps =
       require_positive_number(obj, "link_Gbps", path, hardware_limits::kLinkGbps) * kGbitToBytes;
@@ -272,6 +275,13 @@ NetworkSpec parse_network_spec(const Json& obj, std::string_view path) {
   net.switch_ports = static_cast<int>(
       optional_positive_int(obj, "switch_ports", path, hardware_limits::kSwitchPorts).value_or(0));
   net.in_network_reduction = optional_bool(obj, "in_network_reduction", path).value_or(false);
+  net.transport_latency_s =
+      optional_non_negative_number(obj, "transport_latency_us", path, hardware_limits::kLatencyUs)
+          .value_or(0.0) *
+      kMicrosecondsToSeconds;
+  net.transport_bandwidth_frac = optional_positive_number(obj, "transport_bandwidth_frac", path,
+                                                          {1.0, "a fraction of the link rate"})
+                                     .value_or(1.0);
   return net;
 }
 

@@ -126,6 +126,8 @@ NcclMachine describe_nccl_machine(const NcclConstants& c, const GpuSpec& gpu, co
   double nic_GBps = node.nic_Bps > 0 ? node.nic_Bps / 1e9 : network.link_Bps / 1e9;
   if (network.link_Bps > 0) nic_GBps = std::min(nic_GBps, network.link_Bps / 1e9);
   m.nic_GBps = nic_GBps;
+  m.net_bandwidth_frac = network.transport_bandwidth_frac;
+  m.net_transport_latency_us = network.transport_latency_s * 1e6;
   m.nics_per_node = node.nics_per_node > 0 ? node.nics_per_node : (nic_GBps > 0 ? 1 : 0);
   m.nodes_per_leaf_group = std::max(1, network.nodes_per_leaf_group);
   m.oversubscription = std::max(1.0, network.oversubscription);

@@ -55,6 +55,12 @@ struct NcclMachine {
   double intra_peer_GBps = 0;   // GPU→GPU path bandwidth (maxBw on one node)
   int nics_per_node = 0;
   double nic_GBps = 0;  // one NIC, per direction (capped at the switch port speed)
+  // What the fabric's transport achieves beyond NCCL's InfiniBand constants
+  // (NetworkSpec::transport_*): latency added to each inter-node step, and the fraction of the
+  // modelled bandwidth a communicator spanning nodes streams. NCCL's graph search still sees the
+  // NICs' line rate, as NCCL does.
+  double net_transport_latency_us = 0;
+  double net_bandwidth_frac = 1;
   int nodes_per_leaf_group = 1;
   double oversubscription = 1;
   // SHARP-capable switches; CollectiveCost clears it unless CollNet is enabled (comm.collnet).

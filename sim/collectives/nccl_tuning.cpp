@@ -274,13 +274,18 @@ NcclTuning build_nccl_tuning(const NcclConstants& c, const NcclMachine& m,
         else
           alg_bw *= r.tree_collnet_algbw_ratio;
       }
+      if (n_nodes > 1) {
+        bus_bw *= m.net_bandwidth_frac;
+        alg_bw *= m.net_bandwidth_frac;
+      }
       if (!(alg_bw > 0)) continue;
 
       // ---- latency (§1.4) ----
       const double base = c.base_latency_us[index_of(a)][index_of(p)];
       double intra_lat = *intra_lat_opt;
       const NcclAlgo inter_algo = ppn == 1 ? NcclAlgo::tree : a;
-      double inter_lat = c.hw_latency(NcclHw::net, inter_algo, p) + c.latency_inter_us;
+      double inter_lat = c.hw_latency(NcclHw::net, inter_algo, p) + c.latency_inter_us +
+                         m.net_transport_latency_us;
       if (p == NcclProto::simple) inter_lat += c.latency_inter_us;  // flush
 
       double lat = base;

@@ -8,12 +8,13 @@ P2pPaths describe_p2p_paths(const NcclConstants& c, const NcclMachine& m) {
   P2pPaths paths;
   paths.intra_alpha_us = c.hw_latency(m.intra_hw, NcclAlgo::ring, NcclProto::simple);
   paths.net_alpha_us = c.hw_latency(NcclHw::net, NcclAlgo::ring, NcclProto::simple) +
-                       2 * c.latency_inter_us;  // + flush, as for Simple collectives
+                       2 * c.latency_inter_us +  // + flush, as for Simple collectives
+                       m.net_transport_latency_us;
   paths.net_post_us = c.net_overhead_us * c.net_overhead_simple_multiplier;
   paths.intra_GBps = m.intra_hw == NcclHw::nvlink ? m.nvlink_GBps * c.nvlink_p2p_frac
                                                   : m.pci_GBps * c.pci_p2p_frac;
-  paths.nic_GBps = m.nic_GBps * c.net_p2p_frac;
-  paths.nic_per_gpu_GBps = m.nic_GBps * m.nics_per_node / m.gpus_per_node * c.net_p2p_frac;
+  paths.nic_GBps = m.nic_GBps * c.net_p2p_frac * m.net_bandwidth_frac;
+  paths.nic_per_gpu_GBps = paths.nic_GBps * m.nics_per_node / m.gpus_per_node;
   return paths;
 }
 

@@ -6,7 +6,9 @@
 //
 //  send_recv, peer on the same node: hw_latency[nvlink|pci][ring][Simple]
 //                                    + n / (NCCL NVLink bw × nvlink_p2p_frac)
-//  send_recv, peer on another node:  hw_latency[net][ring][Simple] + n / (NIC bw × net_p2p_frac)
+//  send_recv, peer on another node:  hw_latency[net][ring][Simple] + transport latency
+//                                    + n / (NIC bw × net_p2p_frac × transport bandwidth frac)
+//  (the fabric's transport terms, NetworkSpec::transport_*, are zero and one on InfiniBand)
 //  all_to_all (§3.4):  (p−1)·α_eff + max((N−1)/N·n / B_nic_per_gpu, (G−1)/G·n / B_nvl), with
 //    (p−1)·α_eff = (G−1)·hw_latency[nvlink][ring][Simple]           (one NVLink step per local
 //    peer)

@@ -82,6 +82,48 @@ std::optional<StatedFabric> omni_path_fabric(const std::string& inter,
   return f;
 }
 
+// A record whose interconnect names a fabric other than InfiniBand: AWS EFA ("EFA", "Elastic
+// Fabric Adapter", "p5", "p4d") or RoCE/Ethernet. The node and network presets for it, or
+// nothing when the text names neither (InfiniBand, Omni-Path and unstated keep the defaults).
+struct NamedFabric {
+  std::string node;  // empty = keep the GPU's default node
+  std::string network;
+  std::string assumption;
+};
+
+bool names_word(const std::string& text, std::string_view word) {
+  for (std::size_t at = text.find(word); at != std::string::npos; at = text.find(word, at + 1)) {
+    const bool starts = at == 0 || !std::isalnum(static_cast<unsigned char>(text[at - 1]));
+    const std::size_t end = at + word.size();
+    const bool ends = end >= text.size() || !std::isalnum(static_cast<unsigned char>(text[end]));
+    if (starts && ends) return true;
+  }
+  return false;
+}
+
+std::optional<NamedFabric> named_fabric(const std::string& inter, const std::string& gpu) {
+  const std::string text = lower(inter);
+  const bool a100 = gpu.find("a100") != std::string::npos;
+  if (names_word(text, "efa") || text.find("elastic fabric adapter") != std::string::npos ||
+      names_word(text, "p5") || names_word(text, "p4d") || names_word(text, "p5.48xlarge") ||
+      names_word(text, "p4d.24xlarge")) {
+    NamedFabric f;
+    f.network = "aws-efa";
+    if (gpu.find("h100") != std::string::npos) f.node = "aws-p5";
+    if (a100 && gpu.find("40") != std::string::npos) f.node = "aws-p4d";
+    f.assumption = fmt::format("interconnect names AWS EFA: network aws-efa{}",
+                               f.node.empty() ? "" : ", node " + f.node);
+    return f;
+  }
+  if (names_word(text, "roce") || names_word(text, "rocev2") ||
+      (text.find("ethernet") != std::string::npos &&
+       text.find("infiniband") == std::string::npos)) {
+    return NamedFabric{"", "roce400-rail-fattree",
+                       "interconnect names RoCE/Ethernet: network roce400-rail-fattree"};
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::variant<RecordConversion, SkippedRecord> convert_record(const Json& record,
@@ -172,6 +214,11 @@ std::variant<RecordConversion, SkippedRecord> convert_record(const Json& record,
   const auto gpus = number(hw, "gpus");
   if (!gpus) return SkippedRecord{"hardware.gpus is not stated"};
   cluster["gpus"] = *gpus;
+  if (auto fabric = named_fabric(text(hw, "inter"), gpu)) {
+    if (!fabric->node.empty()) cluster["node"] = fabric->node;
+    cluster["network"] = fabric->network;
+    c.assumptions.push_back(fabric->assumption);
+  }
   if (auto fabric = omni_path_fabric(text(hw, "inter"), number(hw, "gpus_per_node"))) {
     if (!fabric->unusable.empty()) return SkippedRecord{fabric->unusable};
     cluster["node"] = fabric->node;

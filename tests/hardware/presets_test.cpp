@@ -227,6 +227,51 @@ TEST(HardwarePresets, NodesAndNetworksConvertGbitsAndMicroseconds) {
   EXPECT_GT(roce.switch_latency_s, ndr.switch_latency_s);
 }
 
+TEST(Presets, CloudFabricsCarryWhatTheirTransportCosts) {
+  // AWS EFA: NCCL reaches it through the aws-ofi-nccl plugin (SRD), slower per message and per
+  // byte than InfiniBand verbs (values fitted to nccl-tests on p5, see aws-efa.json).
+  const NetworkSpec efa = resolve_network("aws-efa", "cluster.network");
+  EXPECT_EQ(efa.fabric, FabricKind::efa);
+  EXPECT_FALSE(efa.in_network_reduction);
+  EXPECT_DOUBLE_EQ(efa.transport_latency_s, 60e-6);
+  EXPECT_DOUBLE_EQ(efa.transport_bandwidth_frac, 0.85);
+  // InfiniBand is what NCCL's constants describe: nothing added.
+  const NetworkSpec ndr = resolve_network("ib-ndr400-rail-fattree", "cluster.network");
+  EXPECT_DOUBLE_EQ(ndr.transport_latency_s, 0.0);
+  EXPECT_DOUBLE_EQ(ndr.transport_bandwidth_frac, 1.0);
+
+  const NodeSpec p5 = resolve_node("aws-p5", "cluster.node");
+  EXPECT_EQ(p5.default_gpu, "h100-sxm5-80gb");
+  EXPECT_DOUBLE_EQ(p5.nics_per_node * p5.nic_Bps, 400e9);  // 3200 Gb/s
+  const NodeSpec p4d = resolve_node("aws-p4d", "cluster.node");
+  EXPECT_EQ(p4d.default_gpu, "a100-sxm4-40gb");
+  EXPECT_DOUBLE_EQ(p4d.nics_per_node * p4d.nic_Bps, 50e9);  // 400 Gb/s
+}
+
+TEST(Presets, TransportFieldsAreCheckedNamingTheField) {
+  Json net = {{"fabric", "efa"},
+              {"link_Gbps", 400},
+              {"nic_latency_us", 1},
+              {"switch_latency_us", 0.5},
+              {"nodes_per_leaf_group", 32}};
+  net["transport_bandwidth_frac"] = 1.5;
+  EXPECT_THROW(
+      {
+        try {
+          resolve_network(net, "cluster.network");
+        } catch (const InputError& e) {
+          EXPECT_EQ(e.json_path(), "cluster.network.transport_bandwidth_frac");
+          throw;
+        }
+      },
+      InputError);
+  net["transport_bandwidth_frac"] = 0.9;
+  net["transport_latency_us"] = -1;
+  EXPECT_THROW(resolve_network(net, "cluster.network"), InputError);
+  net["transport_latency_us"] = 20;
+  EXPECT_DOUBLE_EQ(resolve_network(net, "cluster.network").transport_latency_s, 20e-6);
+}
+
 // --- Names ---------------------------------------------------------------------------------------
 
 TEST(HardwarePresets, UnknownNameSuggestsTheNearest) {

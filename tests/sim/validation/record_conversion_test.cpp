@@ -178,6 +178,37 @@ TEST(RecordConversion, AnOmniPathFabricSpelledOutReadsTheSame) {
   EXPECT_EQ(c.scenario["cluster"]["network"]["link_Gbps"], 100.0);
 }
 
+TEST(RecordConversion, ACloudFabricNamedInTheRecordGetsItsPresets) {
+  Json record = complete_record();
+  record["hardware"] = {{"gpu", "H100 80GB HBM3"},
+                        {"gpus", 64},
+                        {"gpus_per_node", 8},
+                        {"inter", "AWS EFA, 3200 Gbps per node (p5.48xlarge)"}};
+  Json s = converted(convert_record(record)).scenario;
+  EXPECT_EQ(s["cluster"]["node"], "aws-p5");
+  EXPECT_EQ(s["cluster"]["network"], "aws-efa");
+
+  record["hardware"]["gpu"] = "A100-SXM4-40GB";
+  record["hardware"]["inter"] = "Elastic Fabric Adapter, 400 Gbps";
+  s = converted(convert_record(record)).scenario;
+  EXPECT_EQ(s["cluster"]["node"], "aws-p4d");
+  EXPECT_EQ(s["cluster"]["network"], "aws-efa");
+
+  record["hardware"]["gpu"] = "H100";
+  record["hardware"]["inter"] = "8x 400 Gb/s RoCEv2";
+  s = converted(convert_record(record)).scenario;
+  EXPECT_EQ(s["cluster"]["node"], "dgx-h100");
+  EXPECT_EQ(s["cluster"]["network"], "roce400-rail-fattree");
+
+  // A word that merely contains the letters is not a fabric; InfiniBand keeps its preset.
+  record["hardware"]["inter"] = "8x 400 Gb/s InfiniBand (ConnectX-7, also Ethernet-capable)";
+  s = converted(convert_record(record)).scenario;
+  EXPECT_EQ(s["cluster"]["network"], "ib-ndr400-rail-fattree");
+  record["hardware"]["inter"] = "defaults";
+  s = converted(convert_record(record)).scenario;
+  EXPECT_EQ(s["cluster"]["network"], "ib-ndr400-rail-fattree");
+}
+
 TEST(RecordConversion, RecordIdsFallInTheirPublicationsGroup) {
   EXPECT_EQ(group_of("mlm-sc21-t1-145.6B"), "Megatron SC'21 Table 1 (A100)");
   EXPECT_EQ(group_of("mlm-sc21-t2-zero3-174B-384"), "Megatron SC'21 Table 2 ZeRO-3 (A100)");
