@@ -12,6 +12,7 @@
 
 #include "sim/collectives/collective_kinds.hpp"
 #include "sim/collectives/nccl_constants.hpp"
+#include "sim/collectives/nccl_memory.hpp"
 #include "sim/collectives/nccl_topology.hpp"
 #include "sim/collectives/nccl_tuning.hpp"
 #include "sim/collectives/p2p_cost.hpp"
@@ -301,6 +302,14 @@ CollectiveEstimate CollectiveCost::estimate(CollectiveKind kind, const CommGroup
   }
   const Impl::Choice choice = impl.choose(kind, group, bytes);
   return CollectiveEstimate{1e-6 * choice.time_us, collective_algorithm(choice.algo), choice.proto};
+}
+
+double CollectiveCost::communicator_buffer_bytes(const CommGroup& group) const {
+  const Impl& impl = *impl_;
+  impl.check_group(CollectiveKind::all_reduce, group);
+  if (group.ranks <= 1) return 0;
+  return nccl_collective_buffer_bytes(impl.machine,
+                                      impl.prepared(CollectiveKind::all_reduce, group).topo);
 }
 
 std::string_view name_of(CollectiveAlgorithm algorithm) {

@@ -124,6 +124,10 @@ class CollectiveCost {
   // ranks_per_node above the node's GPUs) or negative bytes, and InputError ("comm.algorithm" /
   // "comm.protocol") when the forced choice is not available for this collective and group.
 
+  // Device memory NCCL holds for a communicator over `group` that runs collectives
+  // (nccl_memory.hpp); 0 for a group of one rank.
+  double communicator_buffer_bytes(const CommGroup& group) const;
+
   // NCCL's cost table for this collective and group (the TUNING log grid), plus the search
   // graphs it was built from; for `trainsim explain` and debugging.
   std::string explain(CollectiveKind kind, const CommGroup& group) const;

@@ -2,14 +2,39 @@
 
 #include <algorithm>
 
+#include "sim/collectives/collective_cost.hpp"
+#include "sim/collectives/nccl_memory.hpp"
+#include "sim/parallel/parallel_groups.hpp"
 #include "sim/parallel/pipeline_schedule.hpp"
 
 namespace trainsim {
 namespace {
 
-// CUDA context (~0.5 GB), NCCL channel buffers (~0.5 GB at 8+ peers) and the cuBLAS workspace
-// plus allocator slack: a fixed budget every training process pays.
-constexpr double kRuntimeReservedBytes = 1.5e9;
+// The CUDA context of a PyTorch process with lazy module loading (the default since PyTorch 1.13
+// and CUDA 12.2): 287 MB measured in pytorch/pytorch#86509 (667 MB loading eagerly), plus the
+// cuBLAS/cuBLASLt workspaces the GEMMs of a training step use (32 MiB each on Hopper, for the
+// compute and the two communication-overlap streams: PyTorch's CUBLAS_WORKSPACE_CONFIG default
+// ":4096:8" and Transformer Engine's 32 MiB cuBLASLt workspace).
+constexpr double kCudaContextBytes = 287e6 + 3 * 32.0 * 1024 * 1024;
+
+// PyTorch's caching allocator keeps freed blocks and splits them; when activations of many sizes
+// come and go, part of what it has reserved cannot serve the next request. GMLake (Guo et al.,
+// ASPLOS 2024, arXiv:2401.08156) measures 15% of reserved memory fragmented on average (up to 33%)
+// over eight LLMs trained with recomputation, ZeRO and offloading on A100-80GB, and names its
+// cause: those memory-reduction techniques make allocations irregular (recomputed activations
+// freed and made again out of order, parameters gathered and released per layer). So the
+// fraction applies where the step has them (recomputation, ZeRO-3), and to the dynamic
+// allocations only: persistent model states sit in buffers allocated once (Megatron's
+// contiguous parameter/gradient buffers, the distributed optimizer's shards). A step without
+// them allocates the same shapes layer after layer, which the allocator's cached blocks serve.
+constexpr double kAllocatorFragmentation = 0.15;
+
+// A group as CommGroup wants it: ranks = nodes x ranks per node (a layout that does not fill its
+// last node is rounded up, which over-counts buffers by at most one node's share).
+CommGroup whole_nodes(CommGroup g) {
+  g.ranks = g.nodes * g.ranks_per_node;
+  return g;
+}
 
 }  // namespace
 
@@ -149,6 +174,30 @@ ModelStateBytes model_state_bytes_per_param(Framework framework, Precision preci
   return {precision == Precision::fp8 ? 3.0 : 2.0, grads_in_fp32 ? 4.0 : 2.0, 12.0};
 }
 
+double nccl_buffer_bytes_per_rank(const Scenario& scenario) {
+  const Strategy& p = scenario.parallel;
+  const ParallelGroups g = parallel_groups(scenario);
+  const CollectiveCost nccl(scenario.cluster.gpu, scenario.cluster.node, scenario.cluster.network);
+  double bytes = 0;
+  const auto collectives = [&](const CommGroup& group) {
+    if (group.ranks > 1) bytes += nccl.communicator_buffer_bytes(whole_nodes(group));
+  };
+  collectives(g.tp);
+  collectives(g.cp);
+  if (p.shard_group() == p.dp * p.cp) {
+    collectives(g.dp);
+  } else {
+    collectives(g.dp_shard);
+    collectives(g.dp_replica);
+  }
+  if (scenario.model.moe) {
+    collectives(g.etp);
+    bytes += nccl_p2p_buffer_bytes(g.ep.ranks - 1);
+  }
+  if (p.pp > 1) bytes += nccl_p2p_buffer_bytes(2);
+  return bytes;
+}
+
 MemoryEstimate estimate_stage_memory(const Scenario& scenario, int stage) {
   const Strategy& p = scenario.parallel;
   const ShardContext ctx = scenario.shard_context();
@@ -191,9 +240,22 @@ MemoryEstimate estimate_stage_memory(const Scenario& scenario, int stage) {
     const double logits = static_cast<double>(ctx.gemm_tokens()) * scenario.model.vocab / p.tp;
     m.activations_bytes += logits * (bytes_per_element(ctx.activation_precision) + 4.0);
   }
-  m.runtime_reserved_bytes = kRuntimeReservedBytes;
+  m.cuda_context_bytes = kCudaContextBytes;
+  m.nccl_buffers_bytes = nccl_buffer_bytes_per_rank(scenario);
+  m.runtime_reserved_bytes = m.cuda_context_bytes + m.nccl_buffers_bytes;
+  // Selective recomputation with flash attention recomputes nothing that allocates.
+  const RecomputeKind recompute = scenario.training.recompute;
+  const bool irregular_allocations =
+      recompute == RecomputeKind::full ||
+      (recompute == RecomputeKind::selective && !ctx.flash_attention) || p.zero >= 3;
+  if (irregular_allocations) {
+    double dynamic_bytes = m.activations_bytes;
+    if (p.zero >= 3) dynamic_bytes += m.params_bytes - (sharded * per_param.weights);
+    m.fragmentation_bytes =
+        dynamic_bytes * kAllocatorFragmentation / (1.0 - kAllocatorFragmentation);
+  }
   m.peak_bytes = m.params_bytes + m.grads_bytes + m.optimizer_bytes + m.activations_bytes +
-                 m.runtime_reserved_bytes;
+                 m.runtime_reserved_bytes + m.fragmentation_bytes;
   m.capacity_bytes = scenario.cluster.gpu.hbm_capacity_bytes;
   m.usable_bytes = m.capacity_bytes * (1 - scenario.training.memory_headroom);
   m.fits = m.peak_bytes <= m.usable_bytes;

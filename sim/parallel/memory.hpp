@@ -48,7 +48,12 @@ struct MemoryEstimate {
   double grads_bytes = 0;
   double optimizer_bytes = 0;
   double activations_bytes = 0;
-  double runtime_reserved_bytes = 0;  // CUDA context, NCCL buffers, cuBLAS workspace
+  // What a training process holds beyond its tensors: the CUDA context and library workspaces,
+  // NCCL's buffers for the rank's communicators, and the caching allocator's fragmentation.
+  double runtime_reserved_bytes = 0;  // context + workspaces + NCCL buffers
+  double cuda_context_bytes = 0;      // context and cuBLAS/cuBLASLt workspaces
+  double nccl_buffers_bytes = 0;      // every communicator the rank uses
+  double fragmentation_bytes = 0;     // allocator blocks reserved but not allocated
   double peak_bytes = 0;
   double capacity_bytes = 0;
   double usable_bytes = 0;  // capacity less training.memory_headroom
@@ -63,6 +68,11 @@ struct ModelStateBytes {
 };
 ModelStateBytes model_state_bytes_per_param(Framework framework, Precision precision,
                                             bool grads_in_fp32 = true);
+
+// NCCL's device buffers for every communicator one rank of `scenario` uses (TP, CP, the
+// gradient-reduction group or the hybrid shard and replica groups, expert TP; point-to-point
+// buffers for pipeline neighbours and expert all-to-all peers).
+double nccl_buffer_bytes_per_rank(const Scenario& scenario);
 
 MemoryEstimate estimate_stage_memory(const Scenario& scenario, int stage);
 // The stage with the highest peak (ties: the lowest stage).

@@ -46,6 +46,8 @@ RankedSet rank_set(const Json& set) {
       row.measured_oom = r.outcome == RankingOutcome::out_of_memory;
       row.predicted_s = p.step_time_s;
       row.predicted_fits = p.memory.fits;
+      row.predicted_peak_bytes = p.memory.peak_bytes;
+      row.measured_memory_bytes = r.measured_memory_bytes;
       if (!row.measured_oom) {
         row.measured_s = c.measured_s;
         row.error = relative_error(row.predicted_s, row.measured_s);
@@ -73,6 +75,14 @@ RankedSet rank_set(const Json& set) {
     if (r.predicted_fits && (!best_predicted || r.predicted_s < best_predicted->predicted_s))
       best_predicted = &r;
   }
+  double memory_error_sum = 0;
+  int memory_errors = 0;
+  for (const RankedRecord& r : out.records) {
+    if (!r.measured_memory_bytes) continue;
+    memory_error_sum += relative_error(r.predicted_peak_bytes, *r.measured_memory_bytes);
+    ++memory_errors;
+  }
+  if (memory_errors > 0) out.memory_error = memory_error_sum / memory_errors;
   out.kendall_tau = kendall_tau_b(measured, predicted);
   if (measured.size() >= 2 && best_measured && best_predicted) {
     out.regret = best_predicted->measured_s / best_measured->measured_s - 1;
@@ -94,8 +104,8 @@ RankingReport rank_sets(const std::filesystem::path& file) {
   if (!json.is_object() || !json.contains("sets") || !json["sets"].is_array())
     throw InputError(file.string(), "expected an object with a \"sets\" list of comparison sets");
   RankingReport report;
-  double tau_sum = 0, regret_sum = 0;
-  int taus = 0, regrets = 0;
+  double tau_sum = 0, regret_sum = 0, memory_error_sum = 0;
+  int taus = 0, regrets = 0, memory_errors = 0;
   for (const Json& set : json["sets"]) {
     if (!set.is_object()) {
       report.skipped_sets.emplace_back("(not an object)", "a comparison set is a JSON object");
@@ -116,9 +126,17 @@ RankingReport rank_sets(const std::filesystem::path& file) {
       regret_sum += *ranked.regret;
       ++regrets;
     }
+    for (const RankedRecord& r : ranked.records) {
+      if (!r.measured_memory_bytes) continue;
+      memory_error_sum += relative_error(r.predicted_peak_bytes, *r.measured_memory_bytes);
+      ++memory_errors;
+    }
+    report.memory_agreements += ranked.memory_agreements;
+    report.memory_records += ranked.memory_records;
     report.sets.push_back(std::move(ranked));
   }
   if (taus > 0) report.mean_kendall_tau = tau_sum / taus;
+  if (memory_errors > 0) report.mean_memory_error = memory_error_sum / memory_errors;
   if (regrets > 0) report.mean_regret = regret_sum / regrets;
   return report;
 }

@@ -17,7 +17,9 @@ struct RankedRecord {
   double measured_s = 0;      // when it ran
   double predicted_s = 0;
   bool predicted_fits = true;
-  double error = 0;  // relative_error(predicted_s, measured_s) when it ran
+  double error = 0;                 // relative_error(predicted_s, measured_s) when it ran
+  double predicted_peak_bytes = 0;  // the memory model's peak on the worst GPU
+  std::optional<double> measured_memory_bytes;  // what the run reported, where it did
   std::vector<std::string> assumptions;
 };
 
@@ -31,12 +33,17 @@ struct RankedSet {
   std::optional<double> regret;
   std::string predicted_best, measured_best;
   int memory_agreements = 0, memory_records = 0;  // runs whose fit the model predicts rightly
+  // Mean relative error of the predicted peak against the memory runs reported; nullopt when
+  // none did.
+  std::optional<double> memory_error;
 };
 
 struct RankingReport {
   std::vector<RankedSet> sets;
   std::vector<std::pair<std::string, std::string>> skipped_sets;  // set id, reason
   std::optional<double> mean_kendall_tau, mean_regret;
+  std::optional<double> mean_memory_error;  // over every record that reported its memory
+  int memory_agreements = 0, memory_records = 0;
 };
 
 // Whether `file`'s JSON is a comparison-set file (an object with "sets") rather than records.

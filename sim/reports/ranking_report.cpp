@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include "sim/core/error_stats.hpp"
+#include "sim/core/units.hpp"
+
 namespace trainsim {
 namespace {
 
@@ -11,6 +14,10 @@ OrderedJson optional_number(const std::optional<double>& x) {
 
 std::string percent(const std::optional<double>& x) {
   return x ? fmt::format("{:.1f}%", 100 * *x) : std::string("-");
+}
+
+std::string signed_percent(const std::optional<double>& x) {
+  return x ? fmt::format("{:+.1f}%", 100 * *x) : std::string("-");
 }
 
 std::string tau_text(const std::optional<double>& x) {
@@ -31,6 +38,13 @@ OrderedJson ranking_to_json(const RankingReport& report) {
       row["predicted_s"] = r.predicted_s;
       row["predicted_fits"] = r.predicted_fits;
       row["error"] = r.measured_oom ? OrderedJson(nullptr) : OrderedJson(r.error);
+      row["predicted_peak_GiB"] = to_gib(r.predicted_peak_bytes);
+      row["measured_memory_GiB"] =
+          r.measured_memory_bytes ? OrderedJson(to_gib(*r.measured_memory_bytes)) : OrderedJson();
+      row["memory_error"] =
+          r.measured_memory_bytes
+              ? OrderedJson(relative_error(r.predicted_peak_bytes, *r.measured_memory_bytes))
+              : OrderedJson();
       row["assumptions"] = r.assumptions;
       records.push_back(std::move(row));
     }
@@ -43,6 +57,7 @@ OrderedJson ranking_to_json(const RankingReport& report) {
     set["predicted_best"] = s.predicted_best;
     set["measured_best"] = s.measured_best;
     set["memory_agreement"] = {{"agree", s.memory_agreements}, {"records", s.memory_records}};
+    set["memory_error"] = optional_number(s.memory_error);
     set["records"] = std::move(records);
     set["skipped"] = std::move(skipped);
     sets.push_back(std::move(set));
@@ -54,19 +69,23 @@ OrderedJson ranking_to_json(const RankingReport& report) {
   out["sets"] = std::move(sets);
   out["mean_kendall_tau"] = optional_number(report.mean_kendall_tau);
   out["mean_regret"] = optional_number(report.mean_regret);
+  out["mean_memory_error"] = optional_number(report.mean_memory_error);
+  out["memory_agreement"] = {{"agree", report.memory_agreements},
+                             {"records", report.memory_records}};
   out["skipped_sets"] = std::move(skipped_sets);
   return out;
 }
 
 std::string ranking_to_table(const RankingReport& report) {
-  std::string out = fmt::format("{:<34} {:>4} {:>6} {:>8} {:>7}  {}\n", "set", "runs", "tau",
-                                "regret", "memory", "predicted best / measured best");
+  std::string out = fmt::format("{:<34} {:>4} {:>6} {:>8} {:>7} {:>7}  {}\n", "set", "runs", "tau",
+                                "regret", "memory", "mem err", "predicted best / measured best");
   for (const RankedSet& s : report.sets) {
     int ran = 0;
     for (const RankedRecord& r : s.records) ran += r.measured_oom ? 0 : 1;
-    out += fmt::format("{:<34} {:>4} {:>6} {:>8} {:>3}/{:<3}  {} / {}\n", s.id, ran,
+    out += fmt::format("{:<34} {:>4} {:>6} {:>8} {:>3}/{:<3} {:>7}  {} / {}\n", s.id, ran,
                        tau_text(s.kendall_tau), percent(s.regret), s.memory_agreements,
-                       s.memory_records, s.predicted_best.empty() ? "-" : s.predicted_best,
+                       s.memory_records, signed_percent(s.memory_error),
+                       s.predicted_best.empty() ? "-" : s.predicted_best,
                        s.measured_best.empty() ? "-" : s.measured_best);
   }
   out += fmt::format(
@@ -78,6 +97,10 @@ std::string ranking_to_table(const RankingReport& report) {
         return n;
       }(),
       percent(report.mean_regret));
+  out += fmt::format(
+      "memory: {}/{} runs predicted to fit or not as they did; predicted peak vs reported "
+      "memory {}\n",
+      report.memory_agreements, report.memory_records, signed_percent(report.mean_memory_error));
   for (const auto& [id, reason] : report.skipped_sets)
     out += fmt::format("skipped set {}: {}\n", id, reason);
   return out;

@@ -140,6 +140,9 @@ OrderedJson prediction_to_json(const StepPrediction& p) {
   memory["optimizer_bytes"] = p.memory.optimizer_bytes;
   memory["activations_bytes"] = p.memory.activations_bytes;
   memory["runtime_reserved_bytes"] = p.memory.runtime_reserved_bytes;
+  memory["cuda_context_bytes"] = p.memory.cuda_context_bytes;
+  memory["nccl_buffers_bytes"] = p.memory.nccl_buffers_bytes;
+  memory["fragmentation_bytes"] = p.memory.fragmentation_bytes;
   memory["stage"] = p.memory.stage;
   j["memory"] = memory;
   OrderedJson warnings = OrderedJson::array();
@@ -256,7 +259,9 @@ std::string prediction_to_table(const StepPrediction& p) {
   line("gradients", binary_bytes(p.memory.grads_bytes));
   line("optimizer states", binary_bytes(p.memory.optimizer_bytes));
   line("activations", binary_bytes(p.memory.activations_bytes));
-  line("runtime reserved", binary_bytes(p.memory.runtime_reserved_bytes));
+  line("CUDA context, workspaces", binary_bytes(p.memory.cuda_context_bytes));
+  line("NCCL buffers", binary_bytes(p.memory.nccl_buffers_bytes));
+  line("allocator fragmentation", binary_bytes(p.memory.fragmentation_bytes));
   const MemoryEstimate& m = p.memory;
   line("peak / capacity",
        fmt::format(

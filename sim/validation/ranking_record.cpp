@@ -85,7 +85,18 @@ std::variant<RankingRecord, SkippedRecord> ranking_record(const Json& set, const
     if (auto v = leading_number(field(par, key))) p[key] = *v;
   if (auto vpp = leading_number(field(par, "vpp"))) p["vpp"] = *vpp;
   if (const Json* sp = field(par, "sp"); sp && sp->is_boolean()) p["sp"] = *sp;
-  if (auto zero = leading_number(field(par, "zero_stage"))) p["zero"] = *zero;
+  if (auto zero = leading_number(field(par, "zero_stage"))) {
+    p["zero"] = *zero;
+  } else if (lower(text(set, "precision")).find("bf16 optimizer") != std::string::npos) {
+    // DeepSpeed's BF16_Optimizer (deepspeed/runtime/bf16_optimizer.py, microsoft/DeepSpeed at
+    // 196e63ac) keeps the fp32 master weights and Adam states only for the rank's 1/dp slice of
+    // a flat parameter buffer, and accumulates gradients in a full fp32 buffer: ZeRO-1 with fp32
+    // gradients, whatever zero_optimization.stage says.
+    p["zero"] = 1;
+    out.assumptions.push_back(
+        "zero stage not stated; the set names DeepSpeed's BF16 optimizer, which partitions the "
+        "fp32 master weights and optimizer states over data parallelism: ZeRO-1");
+  }
   const std::string recompute = lower(text(par, "recompute"));
   if (recompute.rfind("full", 0) == 0 || recompute.rfind("selective", 0) == 0) {
     p["recompute"] = recompute;
@@ -107,6 +118,8 @@ std::variant<RankingRecord, SkippedRecord> ranking_record(const Json& set, const
   Json h = {{"gpu", text(hw, "gpu")}, {"inter", text(hw, "interconnect")}};
   if (gpus) h["gpus"] = *gpus;
   if (auto g = number(hw, "gpus_per_node")) h["gpus_per_node"] = *g;
+  if (auto gib = leading_number(field(measured, "gpu_mem")); gib && *gib > 0)
+    out.measured_memory_bytes = *gib * 1024.0 * 1024.0 * 1024.0;
   Json meas = Json::object();
   if (out.outcome == RankingOutcome::measured) {
     const std::optional<double> seconds = leading_number(field(measured, "sec_per_iter"));

@@ -5,6 +5,7 @@
 // validation record does. The set's text fields ("64 per later note ...", "1 (ZeRO-1 via
 // DeepSpeed ...)") are read by their leading number; what a set leaves unstated is skipped with
 // the reason, never guessed.
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -21,6 +22,9 @@ struct RankingRecord {
   RankingOutcome outcome = RankingOutcome::measured;
   Json published;                        // record_conversion.hpp's record format
   std::vector<std::string> assumptions;  // readings of the set's text beyond convert_record's
+  // Device memory the run reported (measured.gpu_mem, "39GB"), read as GiB: what nvidia-smi and
+  // the frameworks' logs print as "GB" is MiB / 1024, and 80 GB cards report at most 79-80.
+  std::optional<double> measured_memory_bytes;
 };
 
 // `record` of comparison set `set`; SkippedRecord when it cannot be modelled or has no
