@@ -309,7 +309,7 @@ double CollectiveCost::communicator_buffer_bytes(const CommGroup& group) const {
   impl.check_group(CollectiveKind::all_reduce, group);
   if (group.ranks <= 1) return 0;
   return nccl_collective_buffer_bytes(impl.machine,
-                                      impl.prepared(CollectiveKind::all_reduce, group).topo);
+                                      derive_nccl_topology(*impl.c, impl.machine, group));
 }
 
 std::string_view name_of(CollectiveAlgorithm algorithm) {

@@ -198,7 +198,9 @@ double nccl_buffer_bytes_per_rank(const Scenario& scenario) {
   return bytes;
 }
 
-MemoryEstimate estimate_stage_memory(const Scenario& scenario, int stage) {
+namespace {
+
+MemoryEstimate stage_memory(const Scenario& scenario, int stage, double nccl_buffers_bytes) {
   const Strategy& p = scenario.parallel;
   const ShardContext ctx = scenario.shard_context();
   const double params = stage_params_per_rank(scenario, stage);
@@ -241,7 +243,7 @@ MemoryEstimate estimate_stage_memory(const Scenario& scenario, int stage) {
     m.activations_bytes += logits * (bytes_per_element(ctx.activation_precision) + 4.0);
   }
   m.cuda_context_bytes = kCudaContextBytes;
-  m.nccl_buffers_bytes = nccl_buffer_bytes_per_rank(scenario);
+  m.nccl_buffers_bytes = nccl_buffers_bytes;
   m.runtime_reserved_bytes = m.cuda_context_bytes + m.nccl_buffers_bytes;
   // Selective recomputation with flash attention recomputes nothing that allocates.
   const RecomputeKind recompute = scenario.training.recompute;
@@ -262,10 +264,18 @@ MemoryEstimate estimate_stage_memory(const Scenario& scenario, int stage) {
   return m;
 }
 
+}  // namespace
+
+MemoryEstimate estimate_stage_memory(const Scenario& scenario, int stage) {
+  return stage_memory(scenario, stage, nccl_buffer_bytes_per_rank(scenario));
+}
+
 MemoryEstimate estimate_peak_memory(const Scenario& scenario) {
-  MemoryEstimate worst = estimate_stage_memory(scenario, 0);
+  // The same communicators on every stage.
+  const double nccl_bytes = nccl_buffer_bytes_per_rank(scenario);
+  MemoryEstimate worst = stage_memory(scenario, 0, nccl_bytes);
   for (int stage = 1; stage < scenario.parallel.pp; ++stage) {
-    MemoryEstimate m = estimate_stage_memory(scenario, stage);
+    MemoryEstimate m = stage_memory(scenario, stage, nccl_bytes);
     if (m.peak_bytes > worst.peak_bytes) worst = m;
   }
   return worst;
