@@ -40,16 +40,53 @@ std::string first_word(const std::string& s) {
   return out;
 }
 
+enum class Status { ran, out_of_memory, other };
+
+// "ok", "success", "completed" ran; "OOM", "CUDA out of memory", "oom (step 1)" ran out of
+// memory; anything else (a crash, a timeout, "no measurement published") has no measurement.
+Status read_status(const std::string& stated) {
+  const std::string s = lower(stated);
+  if (s == "ok" || s == "success" || s == "succeeded" || s == "completed" || s == "ran")
+    return Status::ran;
+  if (s.find("oom") != std::string::npos || s.find("out of memory") != std::string::npos)
+    return Status::out_of_memory;
+  return Status::other;
+}
+
+// The step time a record measured, or the one its throughput implies for its batch: sets publish
+// seconds per iteration (BigScience), tokens per second per GPU (TorchTitan) or per job.
+std::optional<double> measured_step_seconds(const Json& measured, const Json& batch, double seq_len,
+                                            std::optional<double> gpus) {
+  for (const char* key : {"sec_per_iter", "iter_time_s", "step_time_s"})
+    if (auto t = leading_number(field(measured, key)); t && *t > 0) return *t;
+  const std::optional<double> samples = batch.contains("global")
+                                            ? std::optional<double>(batch["global"].get<double>())
+                                            : std::nullopt;
+  if (!samples || !(*samples > 0)) return std::nullopt;
+  const double tokens = *samples * seq_len;
+  if (auto rate = leading_number(field(measured, "tokens_per_s")); rate && *rate > 0)
+    return tokens / *rate;
+  if (auto rate = leading_number(field(measured, "tokens_per_s_per_gpu"));
+      rate && *rate > 0 && gpus && *gpus > 0)
+    return tokens / (*rate * *gpus);
+  if (auto rate = leading_number(field(measured, "samples_per_s")); rate && *rate > 0)
+    return *samples / *rate;
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::variant<RankingRecord, SkippedRecord> ranking_record(const Json& set, const Json& record) {
   RankingRecord out;
   out.id = text(record, "id");
-  const std::string status = lower(text(record, "status"));
-  if (status == "oom") {
-    out.outcome = RankingOutcome::out_of_memory;
-  } else if (status != "ok") {
-    return SkippedRecord{fmt::format("status '{}'", text(record, "status"))};
+  switch (read_status(text(record, "status"))) {
+    case Status::ran:
+      break;
+    case Status::out_of_memory:
+      out.outcome = RankingOutcome::out_of_memory;
+      break;
+    case Status::other:
+      return SkippedRecord{fmt::format("status '{}'", text(record, "status"))};
   }
   const Json* source = field(set, "source");
   const std::string repo = source ? text(*source, "repo") : std::string();
@@ -118,12 +155,20 @@ std::variant<RankingRecord, SkippedRecord> ranking_record(const Json& set, const
   Json h = {{"gpu", text(hw, "gpu")}, {"inter", text(hw, "interconnect")}};
   if (gpus) h["gpus"] = *gpus;
   if (auto g = number(hw, "gpus_per_node")) h["gpus_per_node"] = *g;
-  if (auto gib = leading_number(field(measured, "gpu_mem")); gib && *gib > 0)
-    out.measured_memory_bytes = *gib * 1024.0 * 1024.0 * 1024.0;
+  for (const char* key : {"gpu_mem", "memory_gib", "peak_memory_gib", "memory_gb"}) {
+    if (auto gib = leading_number(field(measured, key)); gib && *gib > 0) {
+      out.measured_memory_bytes = *gib * 1024.0 * 1024.0 * 1024.0;
+      break;
+    }
+  }
   Json meas = Json::object();
   if (out.outcome == RankingOutcome::measured) {
-    const std::optional<double> seconds = leading_number(field(measured, "sec_per_iter"));
-    if (!seconds) return SkippedRecord{"no sec_per_iter measured"};
+    const std::optional<double> seconds =
+        measured_step_seconds(measured, b, m["seq_len"].get<double>(), gpus);
+    if (!seconds)
+      return SkippedRecord{
+          "no measured step time (sec_per_iter, iter_time_s, step_time_s) or throughput "
+          "(tokens_per_s, tokens_per_s_per_gpu, samples_per_s) with the batch to convert it"};
     meas["iter_time_s"] = *seconds;
   } else {
     meas["iter_time_s"] = 1.0;  // no time: only whether it fits is compared

@@ -114,6 +114,59 @@ TEST(RankingRun, MeasurementsInThePredictedOrderGiveTauOneAndNoRegret) {
   for (const RankedRecord& r : self.sets[0].records) EXPECT_NEAR(r.error, 0.0, 1e-12);
 }
 
+// Sets publish seconds per iteration, or throughput: tokens per second per GPU or per job,
+// samples per second. Each is the same step time for the record's batch; statuses are read as
+// people write them.
+TEST(RankingRun, ThroughputAndStatusAreReadAsSetsPublishThem) {
+  const Json dev = load_json_file(kDevSets);
+  Json set;
+  for (const Json& s : dev["sets"])
+    if (s["set_id"] == "bloom-0225-181B-48n-gbs2048") set = s;
+  ASSERT_FALSE(set.is_null());
+  const RankingReport as_seconds = [&] {
+    const auto file = std::filesystem::temp_directory_path() / "trainsim-ranking-seconds.json";
+    std::ofstream(file) << Json{{"sets", Json::array({set})}}.dump();
+    RankingReport r = rank_sets(file);
+    std::filesystem::remove(file);
+    return r;
+  }();
+  const char* kinds[] = {"tokens_per_s", "tokens_per_s_per_gpu", "samples_per_s"};
+  int i = 0;
+  for (Json& record : set["records"]) {
+    Json& measured = record["measured"];
+    const std::string status = record.value("status", "");
+    if (status == "OOM") {
+      record["status"] = "CUDA out of memory";
+      continue;
+    }
+    if (!measured.contains("sec_per_iter")) continue;
+    const double seconds = measured["sec_per_iter"].get<double>();
+    const double samples = record["batch"]["global_batch_samples"].get<double>();
+    const double tokens = samples * 2048;
+    const double gpus = record["gpus"].get<double>();
+    const std::string kind = kinds[i++ % 3];
+    measured.erase("sec_per_iter");
+    measured[kind] = kind == "tokens_per_s"           ? tokens / seconds
+                     : kind == "tokens_per_s_per_gpu" ? tokens / seconds / gpus
+                                                      : samples / seconds;
+    record["status"] = "success";
+  }
+  const auto file = std::filesystem::temp_directory_path() / "trainsim-ranking-throughput.json";
+  std::ofstream(file) << Json{{"sets", Json::array({set})}}.dump();
+  const RankingReport as_throughput = rank_sets(file);
+  std::filesystem::remove(file);
+  ASSERT_EQ(as_throughput.sets.size(), 1u);
+  const RankedSet& a = as_seconds.sets.at(0);
+  const RankedSet& b = as_throughput.sets.at(0);
+  ASSERT_EQ(a.records.size(), b.records.size());
+  for (std::size_t r = 0; r < a.records.size(); ++r) {
+    EXPECT_EQ(a.records[r].measured_oom, b.records[r].measured_oom) << a.records[r].id;
+    EXPECT_NEAR(a.records[r].measured_s, b.records[r].measured_s, 1e-9 * a.records[r].measured_s);
+  }
+  EXPECT_DOUBLE_EQ(*a.kendall_tau, *b.kendall_tau);
+  EXPECT_EQ(a.memory_agreements, b.memory_agreements);
+}
+
 TEST(RankingRun, AFileWithoutSetsIsRefusedNamingIt) {
   const std::filesystem::path records =
       std::filesystem::path(TRAINSIM_TEST_DATA_DIR) / "validation" / "published-dev.json";
