@@ -116,6 +116,28 @@ std::variant<RankingRecord, SkippedRecord> ranking_record(const Json& set, const
           fmt::format("model.{} = {:g}, read from \"{}\"", key, *v, text(model, key)));
   }
   if (auto kv = leading_number(field(model, "kv_heads"))) m["kv_heads"] = *kv;
+  for (const char* key : {"ffn_hidden", "ffn", "intermediate_size", "ffn_dim"}) {
+    if (auto f = leading_number(field(model, key))) {
+      m["ffn_hidden"] = *f;
+      break;
+    }
+  }
+  // The MLP: as stated ("mlp": "swiglu"), else the family's architecture when the set names a
+  // family that uses SwiGLU and RMSNorm (Llama, Mistral, Mixtral, Qwen); GPT/BLOOM-style GeLU
+  // otherwise (convert_record's default).
+  const std::string mlp = lower(text(model, "mlp") + " " + text(model, "activation"));
+  const std::string family = lower(text(model, "name") + " " + text(model, "arch"));
+  if (mlp.find("swiglu") != std::string::npos) {
+    m["mlp"] = "swiglu";
+  } else if (mlp.find("gelu") == std::string::npos) {
+    for (const char* name : {"llama", "mistral", "mixtral", "qwen"}) {
+      if (family.find(name) == std::string::npos) continue;
+      m["mlp"] = "swiglu";
+      out.assumptions.push_back(
+          fmt::format("MLP not stated: SwiGLU with RMSNorm, the {} family's architecture", name));
+      break;
+    }
+  }
 
   Json p = Json::object();
   for (const char* key : {"tp", "pp", "dp", "cp"})
