@@ -42,6 +42,23 @@ std::string first_word(const std::string& s) {
 
 enum class Status { ran, out_of_memory, other };
 
+// A set's pipeline schedule as a scenario names it: "1F1B", "AFAB" (all forward, all backward:
+// GPipe, as nanotron calls it), "GPipe", "interleaved 1F1B", "ZB-H1", "ZB-V"; nullopt when
+// unstated or unknown (the record's vpp decides).
+std::optional<std::string> schedule_named(const std::string& stated) {
+  const std::string s = lower(stated);
+  if (s.empty()) return std::nullopt;
+  if (s.find("interleav") != std::string::npos) return "interleaved";
+  if (s.find("zb-v") != std::string::npos || s.find("zbv") != std::string::npos) return "zb-v";
+  if (s.find("zb-h1") != std::string::npos || s.find("zero bubble") != std::string::npos)
+    return "zb-h1";
+  if (s.find("afab") != std::string::npos || s.find("gpipe") != std::string::npos ||
+      s.find("all-forward") != std::string::npos || s.find("all forward") != std::string::npos)
+    return "gpipe";
+  if (s.find("1f1b") != std::string::npos) return "1f1b";
+  return std::nullopt;
+}
+
 // "ok", "success", "completed" ran; "OOM", "CUDA out of memory", "oom (step 1)" ran out of
 // memory; anything else (a crash, a timeout, "no measurement published") has no measurement.
 Status read_status(const std::string& stated) {
@@ -156,9 +173,21 @@ std::variant<RankingRecord, SkippedRecord> ranking_record(const Json& set, const
         "zero stage not stated; the set names DeepSpeed's BF16 optimizer, which partitions the "
         "fp32 master weights and optimizer states over data parallelism: ZeRO-1");
   }
-  const std::string recompute = lower(text(par, "recompute"));
+  if (auto schedule = schedule_named(text(par, "pp_schedule"))) {
+    p["schedule"] = *schedule;
+  }
+  const Json* checkpointing = field(par, "recompute");
+  if (!checkpointing) checkpointing = field(par, "activation_checkpointing");
+  const std::string recompute =
+      checkpointing && checkpointing->is_boolean()
+          ? std::string(checkpointing->get<bool>() ? "full" : "none")
+          : lower(checkpointing && checkpointing->is_string() ? checkpointing->get<std::string>()
+                                                              : std::string());
   if (recompute.rfind("full", 0) == 0 || recompute.rfind("selective", 0) == 0) {
     p["recompute"] = recompute;
+  } else if (recompute == "none" || recompute == "no" || recompute == "false" ||
+             recompute == "off") {
+    p["recompute"] = "none";
   } else if (recompute.find("checkpoint-activations") != std::string::npos) {
     // BigScience's tables leave it out; their tr11 slurm script runs --checkpoint-activations.
     p["recompute"] = "full";
@@ -170,6 +199,16 @@ std::variant<RankingRecord, SkippedRecord> ranking_record(const Json& set, const
   Json b = Json::object();
   if (auto g = leading_number(field(batch, "global_batch_samples"))) b["global"] = *g;
   if (auto mb = leading_number(field(batch, "micro_batch"))) b["micro"] = *mb;
+  if (!b.contains("global")) {
+    // micro-batch x gradient-accumulation steps x data-parallel replicas.
+    const auto ga = leading_number(field(batch, "grad_accum"));
+    const auto dp = leading_number(field(par, "dp"));
+    if (ga && dp && b.contains("micro")) {
+      b["global"] = b["micro"].get<double>() * *ga * *dp;
+      out.assumptions.push_back(fmt::format("global batch = micro_batch x grad_accum x dp = {:g}",
+                                            b["global"].get<double>()));
+    }
+  }
 
   const std::optional<double> gpus = leading_number(field(record, "gpus"))
                                          ? leading_number(field(record, "gpus"))

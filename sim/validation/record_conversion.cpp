@@ -233,9 +233,12 @@ std::variant<RecordConversion, SkippedRecord> convert_record(const Json& record,
   Json p = {{"tp", par["tp"]}, {"pp", par["pp"]}};
   for (const char* key : {"dp", "cp", "ep"})
     if (auto v = number(par, key)) p[key] = *v;
+  const std::string stated_schedule = text(par, "schedule");
   if (auto vpp = number(par, "vpp"); vpp && *vpp > 1) {
     p["vpp"] = *vpp;
     p["schedule"] = "interleaved";
+  } else if (!stated_schedule.empty()) {
+    p["schedule"] = stated_schedule;  // a scenario schedule name (ranking_record reads it)
   } else {
     p["schedule"] = "1f1b";
     if (!field(par, "vpp") && par["pp"].get<double>() > 1)

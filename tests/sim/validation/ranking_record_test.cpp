@@ -73,5 +73,23 @@ TEST(RankingRecord, StatusesAreReadAsPeopleWriteThem) {
   ASSERT_TRUE(std::holds_alternative<SkippedRecord>(unmeasured));
 }
 
+TEST(RankingRecord, ScheduleCheckpointingAndAccumulationAreReadAsStated) {
+  Json r = record("ok", {{"sec_per_iter", 10}});
+  r["parallel"]["pp"] = 2;
+  r["parallel"]["dp"] = 1;
+  r["parallel"]["pp_schedule"] = "AFAB (all forward, all backward)";
+  r["parallel"]["activation_checkpointing"] = true;
+  r["batch"] = {{"micro_batch", 2}, {"grad_accum", 16}};
+  const auto read = ranking_record(llama_set(), r);
+  ASSERT_TRUE(std::holds_alternative<RankingRecord>(read));
+  const RankingRecord& rec = std::get<RankingRecord>(read);
+  const auto converted = convert_record(rec.published);
+  ASSERT_TRUE(std::holds_alternative<RecordConversion>(converted));
+  const Json& scenario = std::get<RecordConversion>(converted).scenario;
+  EXPECT_EQ(scenario["parallel"]["schedule"], "gpipe");  // nanotron's AFAB is GPipe's order
+  EXPECT_EQ(scenario["training"]["recompute"], "full");
+  EXPECT_EQ(scenario["training"]["global_batch"], 32);  // 2 x 16 x dp 1
+}
+
 }  // namespace
 }  // namespace trainsim
