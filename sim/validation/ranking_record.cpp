@@ -161,7 +161,9 @@ std::variant<RankingRecord, SkippedRecord> ranking_record(const Json& set, const
     if (auto v = leading_number(field(par, key))) p[key] = *v;
   if (auto vpp = leading_number(field(par, "vpp"))) p["vpp"] = *vpp;
   if (const Json* sp = field(par, "sp"); sp && sp->is_boolean()) p["sp"] = *sp;
-  if (auto zero = leading_number(field(par, "zero_stage"))) {
+  std::optional<double> zero_stage = leading_number(field(par, "zero_stage"));
+  if (!zero_stage) zero_stage = leading_number(field(par, "zero"));
+  if (auto zero = zero_stage) {
     p["zero"] = *zero;
   } else if (lower(text(set, "precision")).find("bf16 optimizer") != std::string::npos) {
     // DeepSpeed's BF16_Optimizer (deepspeed/runtime/bf16_optimizer.py, microsoft/DeepSpeed at
