@@ -42,7 +42,7 @@ std::string_view trim_left(std::string_view s) {
   return s.substr(i);
 }
 
-std::string_view trim(std::string_view s) {
+std::string_view trimmed(std::string_view s) {
   s = trim_left(s);
   while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
   return s;
@@ -495,11 +495,11 @@ NcclTestsLog parse_nccl_tests_log(std::string_view text, std::string_view origin
     ++line_no;
     if (raw.empty() && pos > text.size()) break;  // after the final newline
 
-    std::string_view line = trim(strip_launcher_prefixes(raw));
+    std::string_view line = trimmed(strip_launcher_prefixes(raw));
     if (line.empty()) continue;
 
     if (const std::size_t debug = nccl_debug_start(line); debug != std::string_view::npos) {
-      const std::string_view fragment = trim(line.substr(0, debug));
+      const std::string_view fragment = trimmed(line.substr(0, debug));
       if (!fragment.empty() && !pending.empty() && !parse_row(pending, layout).error.empty()) {
         pending += " " + std::string(fragment);  // the same row, interrupted again
       } else if (looks_like_row(fragment) && split_ws(fragment).size() >= 3) {
@@ -512,7 +512,7 @@ NcclTestsLog parse_nccl_tests_log(std::string_view text, std::string_view origin
 
     if (line.front() == '#') {
       settle_pending();
-      const std::string_view body = trim(line.substr(1));
+      const std::string_view body = trimmed(line.substr(1));
       const Tokens names = split_ws(body);
       if (body.starts_with("Collective test starting:")) {
         const Tokens words =
