@@ -1,7 +1,8 @@
 // Physical invariants over randomly generated valid scenarios (a seeded generator; each property
 // holds for every case, and a failure prints the scenario in full): more bandwidth or a faster
 // GPU never slows a step, a larger batch never shortens it, a larger micro-batch never needs
-// less memory, and the reported numbers agree with each other (breakdown, throughput, MFU).
+// less memory, the reported numbers agree with each other (breakdown, throughput, MFU), the same
+// input gives the same bytes, and the two engines agree where the network is not contended.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -10,6 +11,7 @@
 #include <string>
 
 #include "sim/api/trainsim.hpp"
+#include "sim/reports/reports.hpp"
 
 namespace trainsim {
 namespace {
@@ -133,6 +135,41 @@ TEST(PhysicalInvariants, TheReportedNumbersAgreeWithEachOther) {
     EXPECT_LE(p.mfu, 1);
     EXPECT_TRUE(std::isfinite(p.memory.peak_bytes) && p.memory.peak_bytes > 0);
   });
+}
+
+// The same input gives the same bytes (search's independence from the thread count is
+// tests/sim/search's).
+TEST(PhysicalInvariants, ThePredictionIsByteIdenticalEveryTime) {
+  for_valid_scenarios(7, [](const Case& c, const StepPrediction& p) {
+    const Scenario again = parse_scenario(c.json, data_root());
+    EXPECT_EQ(prediction_to_json(predict(again)).dump(), prediction_to_json(p).dump());
+  });
+}
+
+// On a non-blocking rail-optimized fat tree each GPU's traffic between nodes has its rail to
+// itself (and NVLink inside a node is non-blocking): the flow engine's SimGrid transfers take
+// what the analytic model prices, within 2%.
+TEST(PhysicalInvariants, OnAnUncontendedNetworkTheFlowEngineAgreesWithTheAnalyticEngine) {
+  if (!has_flow_engine()) GTEST_SKIP() << "built without the flow engine";
+  std::mt19937_64 rng(6);
+  int checked = 0;
+  double worst = 0;
+  std::string worst_case;
+  while (checked < 40) {
+    Case c = valid_case(rng);
+    Scenario flow = c.scenario;
+    flow.engine.network = NetworkEngineKind::flow;
+    const double analytic_s = predict(c.scenario).step_time_s;
+    const double flow_s = predict(flow).step_time_s;
+    const double gap = std::abs(flow_s / analytic_s - 1);
+    if (gap > worst) {
+      worst = gap;
+      worst_case = c.json.dump();
+    }
+    ++checked;
+  }
+  EXPECT_LE(worst, 0.02) << worst_case;
+  RecordProperty("worst_gap", std::to_string(worst));
 }
 
 }  // namespace
