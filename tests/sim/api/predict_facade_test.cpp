@@ -388,6 +388,23 @@ TEST(PredictFacade, ClusterNoThreeTierFatTreeHoldsIsRefusedNamingTheNodes) {
   EXPECT_THROW((void)predict(s), InputError);
 }
 
+// The analytic engine simulates one GPU per pipeline stage, whatever the cluster's size: a
+// million GPUs (on switches large enough to connect them) cost about what 1024 do.
+TEST(PredictFacade, AMillionGpusOnTheAnalyticEngineArePredictedLikeAThousand) {
+  Scenario s = default_scenario();
+  const StepPrediction thousand = predict(s);
+  s.cluster.nodes = 131'072;
+  s.cluster.network.switch_ports = 2048;
+  s.gpus = s.cluster.total_gpus();
+  s.parallel.dp = 0;  // derived: 8192
+  s.training.global_batch *= 1024;
+  const StepPrediction million = predict(s);
+  EXPECT_EQ(million.gpus, 1'048'576);
+  EXPECT_LT(static_cast<double>(million.tasks), 1.1 * static_cast<double>(thousand.tasks));
+  EXPECT_GT(million.step_time_s, thousand.step_time_s);  // a larger DP ring, same work per GPU
+  EXPECT_LT(million.step_time_s, 1.1 * thousand.step_time_s);
+}
+
 }  // namespace
 }  // namespace trainsim
 
