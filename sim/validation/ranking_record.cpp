@@ -212,9 +212,22 @@ std::variant<RankingRecord, SkippedRecord> ranking_record(const Json& set, const
     }
   }
 
-  const std::optional<double> gpus = leading_number(field(record, "gpus"))
-                                         ? leading_number(field(record, "gpus"))
-                                         : leading_number(field(hw, "gpus"));
+  // The record's GPUs, else its nodes x the set's GPUs per node (sweeps over cluster sizes), else
+  // the set's, else the product of the record's parallel degrees.
+  std::optional<double> gpus = leading_number(field(record, "gpus"));
+  if (!gpus) {
+    const auto nodes = leading_number(field(record, "nodes"));
+    const auto per_node = leading_number(field(hw, "gpus_per_node"));
+    if (nodes && per_node) gpus = *nodes * *per_node;
+  }
+  if (!gpus) gpus = leading_number(field(hw, "gpus"));
+  if (!gpus && p.contains("dp")) {
+    double product = 1;
+    for (const char* key : {"tp", "pp", "dp", "cp"})
+      if (p.contains(key)) product *= p[key].get<double>();
+    gpus = product;
+    out.assumptions.push_back(fmt::format("gpus not stated: tp x pp x dp x cp = {:g}", product));
+  }
   Json h = {{"gpu", text(hw, "gpu")}, {"inter", text(hw, "interconnect")}};
   if (gpus) h["gpus"] = *gpus;
   if (auto g = number(hw, "gpus_per_node")) h["gpus_per_node"] = *g;

@@ -91,5 +91,26 @@ TEST(RankingRecord, ScheduleCheckpointingAndAccumulationAreReadAsStated) {
   EXPECT_EQ(scenario["training"]["global_batch"], 32);  // 2 x 16 x dp 1
 }
 
+TEST(RankingRecord, TheGpuCountComesFromTheRecordItsNodesTheSetOrItsDegrees) {
+  Json set = llama_set();
+  Json r = record("ok", {{"tokens_per_s_per_gpu", 3000}});
+  r.erase("gpus");
+  r["nodes"] = 4;  // a sweep over cluster sizes: 4 nodes of the set's 8 GPUs
+  r["parallel"]["dp"] = 4;
+  const auto by_nodes = ranking_record(set, r);
+  ASSERT_TRUE(std::holds_alternative<RankingRecord>(by_nodes));
+  EXPECT_EQ(std::get<RankingRecord>(by_nodes).published["hardware"]["gpus"], 32);
+
+  r.erase("nodes");
+  set["hardware"].erase("gpus");
+  const auto by_degrees = ranking_record(set, r);
+  ASSERT_TRUE(std::holds_alternative<RankingRecord>(by_degrees));
+  const RankingRecord& rec = std::get<RankingRecord>(by_degrees);
+  EXPECT_EQ(rec.published["hardware"]["gpus"], 32);  // tp 8 x pp 1 x dp 4
+  // The throughput per GPU converts with that count.
+  EXPECT_DOUBLE_EQ(rec.published["measured"]["iter_time_s"].get<double>(),
+                   32.0 * 8192 / (3000.0 * 32));
+}
+
 }  // namespace
 }  // namespace trainsim
