@@ -260,7 +260,7 @@ MemoryEstimate stage_memory(const Scenario& scenario, int stage, double nccl_buf
                  m.runtime_reserved_bytes + m.fragmentation_bytes;
   m.capacity_bytes = scenario.cluster.gpu.hbm_capacity_bytes;
   m.usable_bytes = m.capacity_bytes * (1 - scenario.training.memory_headroom);
-  m.fits = m.peak_bytes <= m.usable_bytes;
+  m.fits = m.fits_with_headroom(scenario.training.memory_headroom);
   return m;
 }
 

@@ -59,6 +59,11 @@ struct MemoryEstimate {
   double usable_bytes = 0;  // capacity less training.memory_headroom
   bool fits = true;         // peak <= usable
   bool over_capacity() const { return peak_bytes > capacity_bytes; }
+  // Whether the peak leaves `headroom` (a fraction of capacity) free: `fits` for the scenario's
+  // own training.memory_headroom, search's and explain's --memory-headroom otherwise.
+  bool fits_with_headroom(double headroom) const {
+    return peak_bytes <= capacity_bytes * (1 - headroom);
+  }
 };
 
 // Bytes per parameter of weights / gradients / optimizer states for a framework and precision,

@@ -226,10 +226,6 @@ std::vector<std::pair<std::string, Json>> settings(const StrategyChoice& c,
   return out;
 }
 
-bool fits(const StepPrediction& p, double headroom) {
-  return p.memory.peak_bytes <= p.memory.capacity_bytes * (1 - headroom);
-}
-
 std::vector<Suggestion> suggest(const Scenario& chosen, const StepPrediction& base,
                                 const ExplainOptions& options, std::size_t* predicted) {
   // The search's own setup: strategies written over the stated scenario, dp derived anew.
@@ -251,7 +247,8 @@ std::vector<Suggestion> suggest(const Scenario& chosen, const StepPrediction& ba
     try {
       StepPrediction p = predict(s);
       ++*predicted;
-      if (!fits(p, options.memory_headroom) || !(p.step_time_s < fast_base_s)) continue;
+      if (!p.memory.fits_with_headroom(options.memory_headroom) || !(p.step_time_s < fast_base_s))
+        continue;
       Suggestion suggestion;
       suggestion.from = settings(here, choice);
       suggestion.to = settings(choice, here);

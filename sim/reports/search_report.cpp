@@ -68,10 +68,6 @@ std::string objective_cell(Objective objective, const RankedStrategy& r) {
   return fmt::format("{:>14}  ", text);
 }
 
-bool within_headroom(const StepPrediction& p, double headroom) {
-  return p.memory.peak_bytes <= p.memory.capacity_bytes * (1 - headroom);
-}
-
 std::string gap_seconds(double s) {
   if (std::abs(s) >= 1.0) return fmt::format("{:.3f} s", s);
   return fmt::format("{:.1f} ms", s * 1e3);
@@ -173,7 +169,7 @@ OrderedJson search_to_json(const SearchResult& result, const SearchReportContext
     own["step_time_s"] = context.own->step_time_s;
     own["mfu"] = context.own->mfu;
     own["peak_bytes"] = context.own->memory.peak_bytes;
-    own["within_headroom"] = within_headroom(*context.own, context.memory_headroom);
+    own["within_headroom"] = context.own->memory.fits_with_headroom(context.memory_headroom);
     own["speedup_of_best"] = result.best.empty() || result.best[0].prediction.step_time_s <= 0
                                  ? 0.0
                                  : context.own->step_time_s / result.best[0].prediction.step_time_s;
@@ -222,7 +218,7 @@ std::string search_to_table(const SearchResult& result, const SearchReportContex
         "the scenario's own strategy: step {:.3f} s, MFU {:.1f}%, peak {:.1f} GiB{}; #1 is {:.2f}x "
         "faster\n",
         own.step_time_s, 100 * own.mfu, to_gib(own.memory.peak_bytes),
-        within_headroom(own, context.memory_headroom)
+        own.memory.fits_with_headroom(context.memory_headroom)
             ? ""
             : fmt::format(" (above the {:.0f}% memory limit)", 100 * (1 - context.memory_headroom)),
         own.step_time_s / result.best[0].prediction.step_time_s);

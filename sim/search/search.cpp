@@ -405,7 +405,7 @@ class Searcher {
   void examine_units() {
     std::vector<Point> wave;
     std::size_t next = 0;
-    const double allowed_fraction = 1 - options_.memory_headroom;
+    const double headroom = options_.memory_headroom;
     tbb::enumerable_thread_specific<Scenario> scratch(stated_);
     while (next < units_.size()) {
       wave.clear();
@@ -426,7 +426,7 @@ class Searcher {
         if (!mine(i)) return;
         Scenario& s = scratch.local();
         apply_choice(wave[i].choice, stated_, s);
-        predictions[i] = evaluate(s, allowed_fraction, outcomes[i]);
+        predictions[i] = evaluate(s, headroom, outcomes[i]);
       });
       if (spread()) exchange(outcomes);
       for (std::size_t i = 0; i < wave.size(); ++i)
@@ -440,14 +440,13 @@ class Searcher {
 
   // One point: checked, its memory estimated, and predicted as the façade's predict does on the
   // analytic engine (the checks' warnings first) when it fits.
-  static std::optional<StepPrediction> evaluate(const Scenario& s, double allowed_fraction,
-                                                Outcome& out) {
+  static std::optional<StepPrediction> evaluate(const Scenario& s, double headroom, Outcome& out) {
     const std::vector<Diagnostic> diagnostics = check_scenario(s);
     if (has_errors(diagnostics)) return std::nullopt;
     const Scenario ready = resolved(s);
     const MemoryEstimate memory = estimate_peak_memory(ready);
     out.peak_bytes = memory.peak_bytes;
-    if (memory.peak_bytes > memory.capacity_bytes * allowed_fraction) {
+    if (!memory.fits_with_headroom(headroom)) {
       out.kind = Outcome::Kind::over_memory;
       return std::nullopt;
     }
@@ -539,7 +538,7 @@ class Searcher {
       apply_choice(r.choice, stated_, s);
       if (!r.prediction) {  // another process's: the same computation, the same result
         Outcome again;
-        r.prediction = evaluate(s, 1 - options_.memory_headroom, again);
+        r.prediction = evaluate(s, options_.memory_headroom, again);
       }
       result.best.push_back({r.choice, r.index, std::move(s), std::move(*r.prediction)});
     }
