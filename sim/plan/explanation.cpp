@@ -226,6 +226,74 @@ std::vector<std::pair<std::string, Json>> settings(const StrategyChoice& c,
   return out;
 }
 
+Json layer_split_json(const Strategy& p, const std::vector<std::int64_t>& counts) {
+  if (p.layer_split == LayerSplit::even) return "even";
+  if (p.layer_split == LayerSplit::embedding_and_loss) return "embedding_and_loss";
+  return Json(counts);
+}
+
+// A stage that keeps the others waiting (stage imbalance) is not one setting of the search away:
+// moving one or two of its layers to another stage is. Each such split is predicted; the best
+// that fits and gains is the suggestion (plain 1F1B-style schedules: one chunk per stage).
+std::optional<Suggestion> balance_suggestion(const Scenario& chosen, const StepPrediction& base,
+                                             const ExplainOptions& options,
+                                             std::size_t* predicted) {
+  const Scenario resolved = checked(chosen);
+  const Strategy& p = resolved.parallel;
+  const int slowest = base.breakdown.slowest_stage;
+  if (p.pp < 2 || p.vpp != 1 || p.schedule == ScheduleKind::zb_v ||
+      !(base.breakdown.stage_imbalance_s > 0) || slowest < 0 || slowest >= p.pp)
+    return std::nullopt;
+  std::vector<std::int64_t> counts;
+  for (int stage = 0; stage < p.pp; ++stage) counts.push_back(resolved.layers_on_stage(stage));
+  // Screened on the fast engine, as the other suggestions; the best re-predicted on the flow
+  // engine when the scenario runs there.
+  Scenario fast = chosen;
+  fast.engine.network = NetworkEngineKind::analytic;
+  const bool fast_engine = chosen.engine.network == NetworkEngineKind::analytic;
+  const double fast_base_s = fast_engine ? base.step_time_s : predict(fast).step_time_s;
+  std::optional<Suggestion> best;
+  for (const std::int64_t moved : {1, 2}) {
+    if (counts[static_cast<std::size_t>(slowest)] <= moved) break;
+    for (int target = 0; target < p.pp; ++target) {
+      if (target == slowest) continue;
+      std::vector<std::int64_t> split = counts;
+      split[static_cast<std::size_t>(slowest)] -= moved;
+      split[static_cast<std::size_t>(target)] += moved;
+      Scenario s = fast;
+      s.parallel.layer_split = LayerSplit::counts;
+      s.parallel.layer_counts = split;
+      try {
+        StepPrediction prediction = predict(s);
+        ++*predicted;
+        const double gain_s = fast_base_s - prediction.step_time_s;
+        if (!prediction.memory.fits_with_headroom(options.memory_headroom) || !(gain_s > 0) ||
+            (best && gain_s <= best->gain_s))
+          continue;
+        Suggestion suggestion;
+        suggestion.from = {{"parallel.layer_split", layer_split_json(p, counts)}};
+        suggestion.to = {{"parallel.layer_split", Json(split)}};
+        suggestion.dp_from = suggestion.dp_to = p.dp;
+        suggestion.gain_s = gain_s;
+        suggestion.prediction = std::move(prediction);
+        best = std::move(suggestion);
+      } catch (const InputError&) {
+      } catch (const InfeasibleError&) {
+      }
+    }
+  }
+  if (best && !fast_engine) {
+    Scenario s = chosen;
+    s.parallel.layer_split = LayerSplit::counts;
+    s.parallel.layer_counts = best->to.front().second.get<std::vector<std::int64_t>>();
+    best->prediction = predict(s);
+    ++*predicted;
+    best->gain_s = base.step_time_s - best->prediction.step_time_s;
+    if (!(best->gain_s > 0)) best.reset();
+  }
+  return best;
+}
+
 std::vector<Suggestion> suggest(const Scenario& chosen, const StepPrediction& base,
                                 const ExplainOptions& options, std::size_t* predicted) {
   // The search's own setup: strategies written over the stated scenario, dp derived anew.
@@ -290,6 +358,12 @@ std::vector<Suggestion> suggest(const Scenario& chosen, const StepPrediction& ba
   }
   std::vector<Suggestion> out;
   for (auto& f : found) out.push_back(std::move(f.second));
+  if (auto balanced = balance_suggestion(chosen, base, options, predicted)) {
+    out.push_back(std::move(*balanced));
+    std::stable_sort(out.begin(), out.end(),
+                     [](const Suggestion& a, const Suggestion& b) { return a.gain_s > b.gain_s; });
+    if (out.size() > keep) out.resize(keep);
+  }
   return out;
 }
 

@@ -99,6 +99,34 @@ TEST(Explain, EverySuggestedGainIsWhatPredictingTheChangedScenarioGives) {
   }
 }
 
+// A 256k vocabulary on a small model: the LM head weighs about 20 layers, so the last stage
+// keeps the others waiting. No search setting fixes that; moving layers off it does, and the
+// gain shown is what predicting that split gives.
+TEST(Explain, AStageThatKeepsTheOthersWaitingIsToldWhichLayersToMove) {
+  Scenario s = parse_scenario_text(R"({
+    "model": {"layers": 16, "hidden": 1024, "heads": 16, "vocab": 256000},
+    "cluster": {"gpu": "h100-sxm5-80gb", "node": "dgx-h100", "gpus": 8},
+    "parallel": {"tp": 1, "pp": 4, "schedule": "1f1b"},
+    "training": {"global_batch": 64, "micro_batch": 1, "seq_len": 2048}
+  })");
+  const Explanation x = explain(s);
+  ASSERT_GT(x.prediction.breakdown.stage_imbalance_s, 0);
+  EXPECT_EQ(x.prediction.breakdown.slowest_stage, 3);
+  const auto split = std::find_if(x.suggestions.begin(), x.suggestions.end(), [](const auto& g) {
+    return g.to.size() == 1 && g.to.front().first == "parallel.layer_split";
+  });
+  ASSERT_NE(split, x.suggestions.end());
+  EXPECT_EQ(split->from.front().second, "even");
+  const std::vector<std::int64_t> counts = split->to.front().second;
+  EXPECT_EQ(std::accumulate(counts.begin(), counts.end(), std::int64_t{0}), 16);
+  EXPECT_LT(counts[3], 4);  // layers leave the last stage
+  Scenario changed = s;
+  changed.parallel.layer_split = LayerSplit::counts;
+  changed.parallel.layer_counts = counts;
+  EXPECT_DOUBLE_EQ(split->gain_s, x.prediction.step_time_s - predict(changed).step_time_s);
+  EXPECT_GT(split->gain_s, 0);
+}
+
 TEST(Explain, SettingsTheSearchChoseAreNotSuggestedAgain) {
   // The search's winner for these settings: none of them changed alone beats it.
   Scenario s = bundled("llama3.1-8b-single-node.json");
