@@ -48,6 +48,8 @@ RankedSet rank_set(const Json& set) {
       row.predicted_fits = p.memory.fits;
       row.predicted_peak_bytes = p.memory.peak_bytes;
       row.measured_memory_bytes = r.measured_memory_bytes;
+      if (r.measured_memory_bytes)
+        row.memory_error = relative_error(row.predicted_peak_bytes, *r.measured_memory_bytes);
       if (!row.measured_oom) {
         row.measured_s = c.measured_s;
         row.error = relative_error(row.predicted_s, row.measured_s);
@@ -78,8 +80,8 @@ RankedSet rank_set(const Json& set) {
   double memory_error_sum = 0;
   int memory_errors = 0;
   for (const RankedRecord& r : out.records) {
-    if (!r.measured_memory_bytes) continue;
-    memory_error_sum += relative_error(r.predicted_peak_bytes, *r.measured_memory_bytes);
+    if (!r.memory_error) continue;
+    memory_error_sum += *r.memory_error;
     ++memory_errors;
   }
   if (memory_errors > 0) out.memory_error = memory_error_sum / memory_errors;
@@ -127,8 +129,8 @@ RankingReport rank_sets(const std::filesystem::path& file) {
       ++regrets;
     }
     for (const RankedRecord& r : ranked.records) {
-      if (!r.measured_memory_bytes) continue;
-      memory_error_sum += relative_error(r.predicted_peak_bytes, *r.measured_memory_bytes);
+      if (!r.memory_error) continue;
+      memory_error_sum += *r.memory_error;
       ++memory_errors;
     }
     report.memory_agreements += ranked.memory_agreements;

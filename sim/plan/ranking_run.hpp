@@ -20,6 +20,8 @@ struct RankedRecord {
   double error = 0;                 // relative_error(predicted_s, measured_s) when it ran
   double predicted_peak_bytes = 0;  // the memory model's peak on the worst GPU
   std::optional<double> measured_memory_bytes;  // what the run reported, where it did
+  // relative_error(predicted_peak_bytes, measured_memory_bytes) where the run reported memory.
+  std::optional<double> memory_error;
   std::vector<std::string> assumptions;
 };
 

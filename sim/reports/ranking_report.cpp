@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include "sim/core/error_stats.hpp"
 #include "sim/core/units.hpp"
 
 namespace trainsim {
@@ -41,10 +40,7 @@ OrderedJson ranking_to_json(const RankingReport& report) {
       row["predicted_peak_GiB"] = to_gib(r.predicted_peak_bytes);
       row["measured_memory_GiB"] =
           r.measured_memory_bytes ? OrderedJson(to_gib(*r.measured_memory_bytes)) : OrderedJson();
-      row["memory_error"] =
-          r.measured_memory_bytes
-              ? OrderedJson(relative_error(r.predicted_peak_bytes, *r.measured_memory_bytes))
-              : OrderedJson();
+      row["memory_error"] = r.memory_error ? OrderedJson(*r.memory_error) : OrderedJson();
       row["assumptions"] = r.assumptions;
       records.push_back(std::move(row));
     }

@@ -105,8 +105,7 @@ std::optional<NamedFabric> named_fabric(const std::string& inter, const std::str
   const std::string text = lower(inter);
   const bool a100 = gpu.find("a100") != std::string::npos;
   if (names_word(text, "efa") || text.find("elastic fabric adapter") != std::string::npos ||
-      names_word(text, "p5") || names_word(text, "p4d") || names_word(text, "p5.48xlarge") ||
-      names_word(text, "p4d.24xlarge")) {
+      names_word(text, "p5") || names_word(text, "p4d")) {  // also "p5.48xlarge", "p4d.24xlarge"
     NamedFabric f;
     f.network = "aws-efa";
     if (gpu.find("h100") != std::string::npos) f.node = "aws-p5";

@@ -148,12 +148,15 @@ TEST(RecordConversion, MalformedRecordsAreSkippedSayingWhy) {
   for (const auto& [reason, record] : cases) EXPECT_EQ(skip_reason(record), reason);
 }
 
-TEST(RecordConversion, AnOmniPathFabricIsModelledAsTheRecordStatesIt) {
+// complete_record() on `gpus` GPUs of type `gpu`, 8 per node, with interconnect `inter`.
+Json record_on(const char* gpu, int gpus, const char* inter) {
   Json record = complete_record();
-  record["hardware"] = {{"gpu", "A100-SXM4-80GB"},
-                        {"gpus", 384},
-                        {"gpus_per_node", 8},
-                        {"inter", "Omni-Path 100, 4 OPA links per node"}};
+  record["hardware"] = {{"gpu", gpu}, {"gpus", gpus}, {"gpus_per_node", 8}, {"inter", inter}};
+  return record;
+}
+
+TEST(RecordConversion, AnOmniPathFabricIsModelledAsTheRecordStatesIt) {
+  const Json record = record_on("A100-SXM4-80GB", 384, "Omni-Path 100, 4 OPA links per node");
   const auto v = convert_record(record);
   const RecordConversion& c = converted(v);
   EXPECT_EQ(c.scenario["cluster"]["gpu"], "a100-sxm4-80gb");
@@ -166,12 +169,8 @@ TEST(RecordConversion, AnOmniPathFabricIsModelledAsTheRecordStatesIt) {
 }
 
 TEST(RecordConversion, AnOmniPathFabricSpelledOutReadsTheSame) {
-  Json record = complete_record();
-  record["hardware"] = {
-      {"gpu", "A100-SXM4-80GB"},
-      {"gpus", 384},
-      {"gpus_per_node", 8},
-      {"inter", "NVLink intra-node; 4 Omni-Path (OPA) links per node inter-node"}};
+  const Json record = record_on("A100-SXM4-80GB", 384,
+                                "NVLink intra-node; 4 Omni-Path (OPA) links per node inter-node");
   const auto v = convert_record(record);
   const RecordConversion& c = converted(v);
   EXPECT_EQ(c.scenario["cluster"]["node"]["nics_per_node"], 4);
@@ -179,11 +178,7 @@ TEST(RecordConversion, AnOmniPathFabricSpelledOutReadsTheSame) {
 }
 
 TEST(RecordConversion, ACloudFabricNamedInTheRecordGetsItsPresets) {
-  Json record = complete_record();
-  record["hardware"] = {{"gpu", "H100 80GB HBM3"},
-                        {"gpus", 64},
-                        {"gpus_per_node", 8},
-                        {"inter", "AWS EFA, 3200 Gbps per node (p5.48xlarge)"}};
+  Json record = record_on("H100 80GB HBM3", 64, "AWS EFA, 3200 Gbps per node (p5.48xlarge)");
   Json s = converted(convert_record(record)).scenario;
   EXPECT_EQ(s["cluster"]["node"], "aws-p5");
   EXPECT_EQ(s["cluster"]["network"], "aws-efa");
