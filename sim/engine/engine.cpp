@@ -10,26 +10,31 @@ namespace trainsim {
 namespace {
 
 void fill_stream_order(const TaskGraph& graph, std::vector<std::int64_t>& previous,
-                       std::vector<std::int64_t>& next, std::vector<std::int64_t>& last_on_stream) {
-  // Every entry is written below (no fill needed): a task's next is -1 until a later task of
-  // its stream appears.
+                       std::vector<std::int64_t>& last_on_stream) {
   const std::size_t n = graph.task_count();
-  previous.resize(n);
-  next.resize(n);
+  previous.resize(n);  // every entry is written below
   last_on_stream.assign(graph.streams().size(), -1);
+  const Task* tasks = graph.tasks().data();
   for (TaskId id = 0; id < n; ++id) {
-    const StreamId s = graph.task(id).stream;
-    previous[id] = last_on_stream[s];
-    next[id] = -1;
-    if (last_on_stream[s] >= 0) next[static_cast<std::size_t>(last_on_stream[s])] = id;
-    last_on_stream[s] = id;
+    std::int64_t& last = last_on_stream[tasks[id].stream];
+    previous[id] = last;
+    last = id;
   }
+}
+
+// The task after each one on its stream (kNone for a stream's last), from `previous`.
+constexpr TaskId kNone = ~TaskId{0};
+void fill_stream_next(const std::vector<std::int64_t>& previous, std::vector<TaskId>& next) {
+  next.assign(previous.size(), kNone);
+  for (std::size_t id = 0; id < previous.size(); ++id)
+    if (previous[id] >= 0) next[static_cast<std::size_t>(previous[id])] = static_cast<TaskId>(id);
 }
 
 // The engine's working arrays, kept per thread between runs so that a search's thousands of
 // runs do not allocate (and page-fault) them afresh.
 struct EngineScratch {
-  std::vector<std::int64_t> stream_next, last_on_stream;
+  std::vector<std::int64_t> last_on_stream;
+  std::vector<TaskId> stream_next;
   std::vector<std::uint32_t> pending;
   std::vector<double> ready_s;
   std::vector<TaskId> finished_unreleased;
@@ -40,7 +45,11 @@ struct EngineScratch {
 StreamOrder stream_order(const TaskGraph& graph) {
   StreamOrder order;
   std::vector<std::int64_t> last_on_stream;
-  fill_stream_order(graph, order.previous, order.next, last_on_stream);
+  fill_stream_order(graph, order.previous, last_on_stream);
+  order.next.assign(order.previous.size(), -1);
+  for (std::size_t id = 0; id < order.previous.size(); ++id)
+    if (order.previous[id] >= 0)
+      order.next[static_cast<std::size_t>(order.previous[id])] = static_cast<std::int64_t>(id);
   return order;
 }
 
@@ -57,44 +66,53 @@ void run_engine(TaskGraph& graph, Timeline& timeline) {
   timeline.timing.resize(n);  // every task's timing is written when it starts
   timeline.makespan_s = 0;
   timeline.events = 0;
-  fill_stream_order(graph, timeline.stream_previous, scratch.stream_next, scratch.last_on_stream);
-  const std::vector<std::int64_t>& stream_next = scratch.stream_next;
+  fill_stream_order(graph, timeline.stream_previous, scratch.last_on_stream);
+  fill_stream_next(timeline.stream_previous, scratch.stream_next);
+  scratch.pending.resize(n);
+  scratch.ready_s.assign(n, 0.0);
+  scratch.finished_unreleased.resize(n);  // a task enters it once
 
-  std::vector<std::uint32_t>& pending = scratch.pending;
-  std::vector<double>& ready_s = scratch.ready_s;
-  pending.resize(n);
-  ready_s.assign(n, 0.0);
+  // Raw views for the loops below: through the vectors (members of thread-local and caller
+  // objects) every store would make the compiler reload their data pointers.
+  const Task* tasks = graph.tasks().data();
+  const auto [succ_offsets, succ_targets] = graph.successor_arrays();
+  const TaskId* stream_next = scratch.stream_next.data();
+  const std::int64_t* stream_previous = timeline.stream_previous.data();
+  std::uint32_t* pending = scratch.pending.data();
+  double* ready_s = scratch.ready_s.data();
+  TaskTiming* timing = timeline.timing.data();
   for (TaskId id = 0; id < n; ++id)
-    pending[id] = static_cast<std::uint32_t>(graph.predecessors(id).size()) +
-                  (timeline.stream_previous[id] >= 0 ? 1u : 0u);
+    pending[id] = graph.predecessor_count(id) + (stream_previous[id] >= 0 ? 1u : 0u);
 
-  // Tasks whose start is known and whose successors are not yet released. Nothing is shared
-  // between streams but the edges, so a task starts exactly when its last predecessor ends; the
-  // order in which finished tasks are taken from here changes no time.
-  std::vector<TaskId>& finished_unreleased = scratch.finished_unreleased;
-  finished_unreleased.clear();
+  // Tasks whose start is known and whose successors are not yet released (a stack). Nothing is
+  // shared between streams but the edges, so a task starts exactly when its last predecessor
+  // ends; the order in which finished tasks are taken from here changes no time.
+  TaskId* finished_unreleased = scratch.finished_unreleased.data();
+  std::size_t unreleased = 0;
   auto start = [&](TaskId id, double now) {
-    timeline.timing[id].start_s = now;
-    timeline.timing[id].end_s = now + graph.task(id).duration_s;
-    finished_unreleased.push_back(id);
+    timing[id].start_s = now;
+    timing[id].end_s = now + tasks[id].duration_s;
+    finished_unreleased[unreleased++] = id;
   };
   for (TaskId id = 0; id < n; ++id)
     if (pending[id] == 0) start(id, 0.0);
 
   std::size_t finished = 0;
+  double makespan_s = 0;
   auto release = [&](TaskId successor, double now) {
     ready_s[successor] = std::max(ready_s[successor], now);
     if (--pending[successor] == 0) start(successor, ready_s[successor]);
   };
-  while (!finished_unreleased.empty()) {
-    const TaskId id = finished_unreleased.back();
-    finished_unreleased.pop_back();
+  while (unreleased > 0) {
+    const TaskId id = finished_unreleased[--unreleased];
     ++finished;
-    const double end_s = timeline.timing[id].end_s;
-    timeline.makespan_s = std::max(timeline.makespan_s, end_s);
-    for (TaskId successor : graph.successors(id)) release(successor, end_s);
-    if (stream_next[id] >= 0) release(static_cast<TaskId>(stream_next[id]), end_s);
+    const double end_s = timing[id].end_s;
+    makespan_s = std::max(makespan_s, end_s);
+    for (std::uint32_t e = succ_offsets[id]; e < succ_offsets[id + 1]; ++e)
+      release(succ_targets[e], end_s);
+    if (stream_next[id] != kNone) release(stream_next[id], end_s);
   }
+  timeline.makespan_s = makespan_s;
   timeline.events = finished;
   if (finished != n)
     throw std::logic_error("engine: " + std::to_string(n - finished) +

@@ -189,6 +189,21 @@ class TaskGraph {
     assert(frozen_);
     return {edge_sources_.data() + pred_offsets_[id], pred_offsets_[id + 1] - pred_offsets_[id]};
   }
+  // The compressed adjacency behind successors() (task i's are targets[offsets[i]] up to
+  // targets[offsets[i + 1]]) and the predecessor counts, for an engine's inner loop that would
+  // otherwise reload the graph's members after each of its own stores. Valid after freeze().
+  struct SuccessorArrays {
+    const std::uint32_t* offsets;
+    const TaskId* targets;
+  };
+  SuccessorArrays successor_arrays() const {
+    assert(frozen_);
+    return {succ_offsets_.data(), edge_targets_.data()};
+  }
+  std::uint32_t predecessor_count(TaskId id) const {
+    assert(frozen_);
+    return pred_offsets_[id + 1] - pred_offsets_[id];
+  }
 
  private:
   [[noreturn]] static void misuse(const char* what);

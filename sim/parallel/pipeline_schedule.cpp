@@ -11,6 +11,7 @@ namespace {
 
 std::vector<ScheduleStep> gpipe(std::int32_t m) {
   std::vector<ScheduleStep> order;
+  order.reserve(2 * static_cast<std::size_t>(m));
   for (std::int32_t i = 0; i < m; ++i) order.push_back({PassKind::forward, i, 0});
   for (std::int32_t i = 0; i < m; ++i) order.push_back({PassKind::backward, i, 0});
   return order;
@@ -21,6 +22,7 @@ std::vector<ScheduleStep> gpipe(std::int32_t m) {
 std::vector<ScheduleStep> one_f_one_b(int pp, int stage, std::int32_t m) {
   const std::int32_t warmup = std::min<std::int32_t>(pp - stage - 1, m);
   std::vector<ScheduleStep> order;
+  order.reserve(2 * static_cast<std::size_t>(m));
   std::int32_t next_forward = 0, next_backward = 0;
   for (; next_forward < warmup; ++next_forward)
     order.push_back({PassKind::forward, next_forward, 0});
@@ -46,6 +48,7 @@ std::vector<ScheduleStep> interleaved(int pp, int stage, std::int32_t m, int vpp
   };
   const std::int32_t warmup = std::min<std::int32_t>(total, (pp - stage - 1) * 2 + (vpp - 1) * pp);
   std::vector<ScheduleStep> order;
+  order.reserve(2 * static_cast<std::size_t>(total));
   std::int32_t next_forward = 0, next_backward = 0;
   for (; next_forward < warmup; ++next_forward)
     order.push_back(step_for(next_forward, PassKind::forward));
@@ -67,6 +70,7 @@ std::vector<ScheduleStep> zb_h1(int pp, int stage, std::int32_t m) {
   const std::int32_t warmup = std::min<std::int32_t>(pp - stage - 1, m);
   const std::int32_t lag = std::min<std::int32_t>(stage, m);
   std::vector<ScheduleStep> order;
+  order.reserve(3 * static_cast<std::size_t>(m));
   std::int32_t next_weight = 0;
   auto backward = [&](std::int32_t mb) {
     order.push_back({PassKind::backward, mb, 0});
@@ -238,22 +242,6 @@ std::vector<std::vector<ScheduleStep>> zb_v_orders(int pp, std::int32_t m,
 
 }  // namespace
 
-int virtual_stage_of(ScheduleKind schedule, int pp, int stage, int chunk) {
-  if (schedule == ScheduleKind::zb_v) return chunk == 0 ? stage : 2 * pp - 1 - stage;
-  return chunk * pp + stage;
-}
-
-int stage_of_virtual(ScheduleKind schedule, int pp, int virtual_stage) {
-  if (schedule == ScheduleKind::zb_v)
-    return virtual_stage < pp ? virtual_stage : 2 * pp - 1 - virtual_stage;
-  return virtual_stage % pp;
-}
-
-int chunk_of_virtual(ScheduleKind schedule, int pp, int virtual_stage) {
-  if (schedule == ScheduleKind::zb_v) return virtual_stage < pp ? 0 : 1;
-  return virtual_stage / pp;
-}
-
 int peak_chunks_in_flight(const std::vector<ScheduleStep>& order) {
   const bool split = std::any_of(order.begin(), order.end(),
                                  [](const ScheduleStep& s) { return s.pass == PassKind::weight; });
@@ -271,6 +259,7 @@ std::vector<std::vector<ScheduleStep>> pipeline_orders(ScheduleKind schedule, in
                                                        const PassDurations* durations) {
   if (schedule == ScheduleKind::zb_v) return zb_v_orders(pp, micro_batches, durations);
   std::vector<std::vector<ScheduleStep>> orders;
+  orders.reserve(static_cast<std::size_t>(pp));
   for (int stage = 0; stage < pp; ++stage)
     orders.push_back(pipeline_order(schedule, pp, stage, micro_batches, vpp));
   return orders;

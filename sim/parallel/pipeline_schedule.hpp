@@ -42,9 +42,20 @@ std::vector<std::vector<ScheduleStep>> pipeline_orders(ScheduleKind schedule, in
 // chunk c of stage s is virtual stage c·pp + s. ZB-V lays two chunks out as a V: chunk 0 runs
 // down the stages (s) and chunk 1 back up (2pp − 1 − s), so stage 0 holds both the embedding
 // and the loss, and the turn at the last stage needs no transfer.
-int virtual_stage_of(ScheduleKind schedule, int pp, int stage, int chunk);
-int stage_of_virtual(ScheduleKind schedule, int pp, int virtual_stage);
-int chunk_of_virtual(ScheduleKind schedule, int pp, int virtual_stage);
+// (Inline: the step builder asks for every pass.)
+inline int virtual_stage_of(ScheduleKind schedule, int pp, int stage, int chunk) {
+  if (schedule == ScheduleKind::zb_v) return chunk == 0 ? stage : 2 * pp - 1 - stage;
+  return chunk * pp + stage;
+}
+inline int stage_of_virtual(ScheduleKind schedule, int pp, int virtual_stage) {
+  if (schedule == ScheduleKind::zb_v)
+    return virtual_stage < pp ? virtual_stage : 2 * pp - 1 - virtual_stage;
+  return virtual_stage % pp;
+}
+inline int chunk_of_virtual(ScheduleKind schedule, int pp, int virtual_stage) {
+  if (schedule == ScheduleKind::zb_v) return virtual_stage < pp ? 0 : 1;
+  return virtual_stage / pp;
+}
 
 // Largest number of chunk passes a stage holds activations for at once under `order`: a forward
 // stores them, and the pass that finishes the backward (the weight pass when the backward is

@@ -4,23 +4,18 @@
 
 namespace trainsim {
 
-std::vector<bool> blocking_sends(const std::vector<ScheduleStep>& order,
-                                 Strategy::P2pOverlap mode) {
-  std::vector<bool> blocks(order.size(), mode == Strategy::P2pOverlap::none);
-  if (mode != Strategy::P2pOverlap::steady_state) return blocks;
+BlockingSends::BlockingSends(const std::vector<ScheduleStep>& order, Strategy::P2pOverlap mode)
+    : mode_(mode) {
+  if (mode != Strategy::P2pOverlap::steady_state) return;
   const auto is = [](PassKind kind) {
     return [kind](const ScheduleStep& s) { return s.pass == kind; };
   };
   const auto first_backward = std::find_if(order.begin(), order.end(), is(PassKind::backward));
   const auto last_forward = std::find_if(order.rbegin(), order.rend(), is(PassKind::forward));
-  std::size_t steady_begin = 0, steady_end = 0;  // inclusive; empty when begin > end
   if (first_backward != order.end() && last_forward != order.rend()) {
-    steady_begin = static_cast<std::size_t>(first_backward - order.begin()) - 1;
-    steady_end = static_cast<std::size_t>(order.rend() - last_forward);
+    steady_begin_ = static_cast<std::size_t>(first_backward - order.begin()) - 1;
+    steady_end_ = static_cast<std::size_t>(order.rend() - last_forward);
   }
-  for (std::size_t i = 0; i < order.size(); ++i)
-    blocks[i] = steady_begin >= steady_end || i < steady_begin || i > steady_end;
-  return blocks;
 }
 
 void add_pipeline_sends(StepGraphWriter& writer, const Scenario& sc, const PassCostTable& costs,
@@ -32,7 +27,7 @@ void add_pipeline_sends(StepGraphWriter& writer, const Scenario& sc, const PassC
   const int vstages = pp * p.model_chunks();
   if (vstages == 1) return;
   const RankStreams r = writer.rank(stage);
-  const std::vector<bool> blocks = blocking_sends(order, p.p2p_overlap);
+  const BlockingSends blocking(order, p.p2p_overlap);
   const TaskLabel send_activations =
       TaskLabel::interned(writer.graph().intern_label("pp send activations"));
   const TaskLabel send_gradients =
@@ -62,7 +57,7 @@ void add_pipeline_sends(StepGraphWriter& writer, const Scenario& sc, const PassC
                                      static_cast<std::int32_t>(peer_stage)});
     writer.add_edge(passes.last(vs, step.micro_batch, step.pass), send);
     writer.add_edge(send, passes.first(peer, step.micro_batch, step.pass));
-    if (blocks[index] && index + 1 < order.size()) {
+    if (blocking.blocks(index) && index + 1 < order.size()) {
       const ScheduleStep& next = order[index + 1];
       writer.add_edge(send, passes.first(virtual_stage_of(schedule, pp, stage, next.chunk),
                                          next.micro_batch, next.pass));

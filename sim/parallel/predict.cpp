@@ -59,9 +59,10 @@ void finish_prediction(const Scenario& scenario, std::shared_ptr<StepWorkload> w
   // and, per stream, the time it is busy with the step's passes (all but the optimizer).
   std::vector<double> stream_end(graph.streams().size(), 0.0);
   std::vector<double> stream_busy(graph.streams().size(), 0.0);
+  const std::vector<TaskTiming>& timing = timeline->timing;
   for (TaskId id = 0; id < graph.task_count(); ++id) {
     const StreamId stream = graph.task(id).stream;
-    const TaskTiming& t = timeline->timing[id];
+    const TaskTiming& t = timing[id];
     stream_end[stream] = std::max(stream_end[stream], t.end_s);
     stream_busy[stream] += (t.end_s - t.start_s) - graph.part_of(id, TimeCategory::optimizer);
   }
@@ -114,6 +115,7 @@ StepPrediction predict_step(const Scenario& scenario, const PredictOptions& opti
                                    scenario.cluster.network, scenario.comm);
   StepBuildOptions build;
   build.granularity = options.granularity;
+  build.comm_tags = options.keep_timeline;  // explain reads them from the kept workload
   // The storage of the last step this thread predicted and did not keep: a search predicts
   // thousands of steps of similar size, and building each in fresh memory costs more in page
   // faults (the allocator hands the megabytes back to the system between steps) than the

@@ -37,7 +37,7 @@ class StepBuilder {
         options_(options),
         groups_(parallel_groups(sc)),
         costs_(build_pass_costs(sc, compute, coll, groups_)),
-        writer_(coll, groups_, std::move(storage)),
+        writer_(coll, groups_, std::move(storage), options.comm_tags),
         dp_(sc, compute, coll, writer_) {
     const Strategy& p = sc.parallel;
     pp_ = p.pp;
@@ -94,6 +94,7 @@ class StepBuilder {
   struct PassPlan {
     std::vector<Segment> segments;
     CategoryTimes total{};
+    double total_s = 0;  // total_of(total), summed once
     double flops = 0;
     LabelId label = 0;
     std::uint32_t parts = Task::kSinglePart;  // of `total`, interned in the graph
@@ -101,8 +102,7 @@ class StepBuilder {
 
   // A pass's time on its rank when nothing waits: compute plus the communication it blocks on.
   double pass_duration_s(int vs, PassKind pass) const {
-    return total_of(
-        plans_[static_cast<std::size_t>(vs) * 3 + static_cast<std::size_t>(pass)].total);
+    return plans_[static_cast<std::size_t>(vs) * 3 + static_cast<std::size_t>(pass)].total_s;
   }
 
   const std::vector<Segment>& segments(int vs, PassKind pass) const {
@@ -123,8 +123,8 @@ class StepBuilder {
         const std::string_view pass_name = pass == PassKind::forward    ? "forward"
                                            : pass == PassKind::backward ? "backward"
                                                                         : "weight gradients";
-        plan.parts =
-            writer_.graph().intern_parts(plan.total, TimeCategory::compute, total_of(plan.total));
+        plan.total_s = total_of(plan.total);
+        plan.parts = writer_.graph().intern_parts(plan.total, TimeCategory::compute, plan.total_s);
         plan.label = writer_.graph().intern_label(
             vpp_ > 1 ? fmt::format("{} chunk {}", pass_name, chunk_of_virtual(schedule_, pp_, vs))
                      : std::string(pass_name));
@@ -183,7 +183,7 @@ class StepBuilder {
       TaskSpec spec;
       spec.label = TaskLabel::interned(plan.label);
       spec.category = TimeCategory::compute;
-      spec.duration_s = total_of(plan.total);
+      spec.duration_s = plan.total_s;
       spec.parts = plan.parts;
       spec.micro_batch = mb;
       spec.flops = plan.flops;

@@ -22,6 +22,10 @@ enum class TaskGranularity {
 
 struct StepBuildOptions {
   TaskGranularity granularity = TaskGranularity::pass;
+  // Whether StepWorkload::comm_tags is filled: the all-GPU engine and `explain` read the tags; a
+  // prediction that keeps neither the workload nor a flow simulation does not, and skipping them
+  // spares a search one record per communication task.
+  bool comm_tags = true;
 };
 
 struct RankStreams {

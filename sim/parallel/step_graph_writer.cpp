@@ -21,12 +21,6 @@ const RankStreams& StepGraphWriter::rank(int stage) const {
   return w_.ranks[static_cast<std::size_t>(stage)];
 }
 
-TaskId StepGraphWriter::add_comm_task(StreamId stream, const TaskSpec& spec, CommTag tag) {
-  tag.task = w_.graph.add_task(stream, spec);
-  w_.comm_tags.push_back(tag);
-  return tag.task;
-}
-
 const CommGroup& StepGraphWriter::group_of(CommScope scope) const {
   return scope == CommScope::dp_shard     ? groups_.dp_shard
          : scope == CommScope::dp_replica ? groups_.dp_replica

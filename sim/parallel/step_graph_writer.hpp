@@ -14,10 +14,11 @@ namespace trainsim {
 
 class StepGraphWriter {
  public:
-  // Writes into `storage`, cleared first (its capacity is kept).
+  // Writes into `storage`, cleared first (its capacity is kept); fills its comm_tags when
+  // `record_tags` (StepBuildOptions::comm_tags).
   StepGraphWriter(const CollectiveCost& collectives, const ParallelGroups& groups,
-                  StepWorkload storage = {})
-      : coll_(collectives), groups_(groups), w_(std::move(storage)) {
+                  StepWorkload storage = {}, bool record_tags = true)
+      : coll_(collectives), groups_(groups), w_(std::move(storage)), record_tags_(record_tags) {
     w_.clear();
   }
 
@@ -30,7 +31,13 @@ class StepGraphWriter {
   void add_edge(TaskId before, TaskId after) { w_.graph.add_edge(before, after); }
 
   // A task that moves data between GPUs, tagged with what it moves (`tag.task` is filled in).
-  TaskId add_comm_task(StreamId stream, const TaskSpec& spec, CommTag tag);
+  // (Inline: a step has a send per pass.)
+  TaskId add_comm_task(StreamId stream, const TaskSpec& spec, const CommTag& tag) {
+    last_tag_ = tag;
+    last_tag_.task = w_.graph.add_task(stream, spec);
+    if (record_tags_) w_.comm_tags.push_back(last_tag_);
+    return last_tag_.task;
+  }
 
   // The DP group of `scope`: the stage's whole DP (x CP) group, or under hybrid sharding its
   // shard or replica groups. Collectives emitted as tasks of their own run over one of these
@@ -42,7 +49,8 @@ class StepGraphWriter {
   TaskId add_collective(StreamId stream, std::string_view label, TimeCategory category,
                         CollectiveKind kind, CommScope scope, double bytes);
 
-  const CommTag& last_tag() const { return w_.comm_tags.back(); }
+  // The tag of the last communication task added (recorded or not).
+  const CommTag& last_tag() const { return last_tag_; }
 
   StepWorkload take() { return std::move(w_); }
 
@@ -50,6 +58,8 @@ class StepGraphWriter {
   const CollectiveCost& coll_;
   const ParallelGroups& groups_;
   StepWorkload w_;
+  bool record_tags_ = true;
+  CommTag last_tag_;
 };
 
 }  // namespace trainsim

@@ -145,5 +145,27 @@ TEST(CommVolume, PipelineSendsMoveOneActivationSlicePerPassBoundary) {
   EXPECT_NEAR(v.sends, 16 * slice, 1e-9 * v.sends);
 }
 
+TEST(CommVolume, AStepBuiltWithoutTagsHasTheSameTasksAndNoTags) {
+  // What predict_step builds when it keeps no workload: the graph is the same, the tags (read
+  // only by the all-GPU engine and explain) are skipped.
+  Json json = data_parallel(1);
+  json["parallel"]["pp"] = 2;
+  json["parallel"]["dp"] = 4;
+  const Scenario s = testing::scenario_from(json);
+  const ComputeCost compute(s.cluster.gpu, s.cluster.profile);
+  const CollectiveCost collectives(s.cluster.gpu, s.cluster.node, s.cluster.network, s.comm);
+  StepBuildOptions untagged;
+  untagged.comm_tags = false;
+  const StepWorkload with_tags = build_step(s, compute, collectives);
+  const StepWorkload without = build_step(s, compute, collectives, untagged);
+  EXPECT_GT(with_tags.comm_tags.size(), 0u);
+  EXPECT_TRUE(without.comm_tags.empty());
+  ASSERT_EQ(without.graph.task_count(), with_tags.graph.task_count());
+  for (TaskId id = 0; id < without.graph.task_count(); ++id) {
+    EXPECT_EQ(without.graph.task(id).stream, with_tags.graph.task(id).stream);
+    EXPECT_EQ(without.graph.task(id).duration_s, with_tags.graph.task(id).duration_s);
+  }
+}
+
 }  // namespace
 }  // namespace trainsim
