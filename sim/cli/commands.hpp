@@ -59,6 +59,13 @@ struct ExplainArgs {
 };
 int run_explain(const ExplainArgs& args);
 
+struct ReportArgs {
+  std::string scenario_file;  // empty: scenarios/default.json
+  std::vector<std::string> overrides;
+  std::string output_file;
+};
+int run_report(const ReportArgs& args);
+
 struct CompareArgs {
   std::vector<std::string> scenario_files;  // A [B]; none: scenarios/default.json
   std::vector<std::string> overrides;       // with one scenario: B is A with these

@@ -121,6 +121,17 @@ int main(int argc, char** argv) {
   explain_cmd->add_option("--format", explain.format, "table | json")
       ->check(CLI::IsMember({"table", "json"}));
 
+  cli::ReportArgs report;
+  auto* report_cmd = app.add_subcommand(
+      "report",
+      "one self-contained HTML page (opens offline): the step's timeline per GPU, the breakdown, "
+      "memory per GPU, the communication table, a scaling plot and the explanation");
+  report_cmd->add_option("scenario", report.scenario_file,
+                         "scenario JSON (default: scenarios/default.json)");
+  report_cmd->add_option("--set", report.overrides, "override a field: PATH=VALUE")
+      ->allow_extra_args(false);
+  report_cmd->add_option("-o,--output", report.output_file, "the HTML file to write")->required();
+
   cli::CompareArgs compare;
   auto* compare_cmd = app.add_subcommand(
       "compare",
@@ -223,6 +234,7 @@ int main(int argc, char** argv) {
     if (*validate_cmd) return cli::run_validate(validate);
     if (*explain_cmd) return cli::run_explain(explain);
     if (*compare_cmd) return cli::run_compare(compare);
+    if (*report_cmd) return cli::run_report(report);
     if (*collective_cmd) return cli::run_collective(collective);
   } catch (const InputError& e) {
     std::cerr << fmt::format("trainsim: invalid input: {}\n", e.what());

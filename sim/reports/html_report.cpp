@@ -1,0 +1,428 @@
+#include "sim/reports/html_report.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <map>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "sim/core/units.hpp"
+#include "sim/parallel/memory.hpp"
+#include "sim/reports/explain_report.hpp"
+
+namespace trainsim {
+namespace {
+
+// Milliseconds to the nanosecond: the page's numbers stay short (the JSON prints the shortest
+// text that reads back the same value).
+double ms(double seconds) {
+  return std::round(seconds * 1e9) / 1e6;
+}
+
+double gib(double bytes) {
+  return std::round(to_gib(bytes) * 1e4) / 1e4;
+}
+
+std::string html_escaped(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+// JSON that can sit inside a <script> element: "</" would end the element early, "<!--" would
+// open a comment; both are written with an escaped character that JSON reads back the same.
+std::string script_safe(const std::string& json) {
+  std::string out;
+  out.reserve(json.size());
+  for (std::size_t i = 0; i < json.size(); ++i) {
+    if (json[i] == '<' && i + 1 < json.size() && (json[i + 1] == '/' || json[i + 1] == '!')) {
+      out += "\\u003c";
+      continue;
+    }
+    out += json[i];
+  }
+  return out;
+}
+
+// The stages whose tasks the timeline shows: all of them when they fit, else the explained
+// stage and its nearest neighbours that fit.
+std::vector<int> shown_stages(const StepWorkload& work, int critical_stage) {
+  std::map<RankId, std::size_t> tasks_per_rank;
+  for (const Task& task : work.graph.tasks())
+    ++tasks_per_rank[work.graph.streams()[task.stream].rank];
+  std::vector<int> stages;
+  for (const RankStreams& r : work.ranks) stages.push_back(r.stage);
+  std::stable_sort(stages.begin(), stages.end(), [&](int a, int b) {
+    return std::abs(a - critical_stage) < std::abs(b - critical_stage);
+  });
+  std::vector<int> shown;
+  std::size_t total = 0;
+  for (const int stage : stages) {
+    const std::size_t tasks = tasks_per_rank[static_cast<RankId>(stage)];
+    if (!shown.empty() && total + tasks > kMaxReportTimelineTasks) break;
+    shown.push_back(stage);
+    total += tasks;
+  }
+  std::sort(shown.begin(), shown.end());
+  return shown;
+}
+
+OrderedJson timeline_data(const StepPrediction& p) {
+  const StepWorkload& work = *p.workload;
+  const TaskGraph& graph = work.graph;
+  const std::vector<int> stages = shown_stages(work, p.critical_stage);
+  std::map<RankId, std::string> process_names;
+  for (const auto& [rank, name] : work.process_names) process_names[rank] = name;
+
+  // One row per stream with something on it, stage by stage in stream order.
+  std::vector<std::int64_t> row_of(graph.streams().size(), -1);
+  std::vector<bool> busy(graph.streams().size(), false);
+  for (TaskId id = 0; id < graph.task_count(); ++id)
+    if (p.timeline->timing[id].end_s > p.timeline->timing[id].start_s)
+      busy[graph.task(id).stream] = true;
+  OrderedJson rows = OrderedJson::array();
+  for (const int stage : stages) {
+    const RankStreams& r = work.ranks[static_cast<std::size_t>(stage)];
+    for (const StreamId s : {r.compute, r.tp, r.pp, r.dp, r.cp, r.ep}) {
+      if (!busy[s]) continue;
+      const Stream& stream = graph.streams()[s];
+      const auto named = process_names.find(stream.rank);
+      const std::string gpu =
+          named != process_names.end() ? named->second : fmt::format("stage {}", stage);
+      row_of[s] = static_cast<std::int64_t>(rows.size());
+      rows.push_back(fmt::format("{} {}", gpu, name_of(stream.kind)));
+    }
+  }
+
+  struct Series {
+    OrderedJson row = OrderedJson::array(), start_ms = OrderedJson::array(),
+                duration_ms = OrderedJson::array(), label = OrderedJson::array();
+  };
+  std::array<Series, kTimeCategoryCount> series;
+  std::size_t shown = 0;
+  for (TaskId id = 0; id < graph.task_count(); ++id) {
+    const Task& task = graph.task(id);
+    const TaskTiming& t = p.timeline->timing[id];
+    if (row_of[task.stream] < 0 || !(t.end_s > t.start_s)) continue;
+    Series& s = series[index_of(task.category)];
+    std::string label = graph.label(task.label);
+    if (task.micro_batch >= 0) label += fmt::format(" mb{}", task.micro_batch);
+    if (task.layer >= 0) label += fmt::format(" L{}", task.layer);
+    s.row.push_back(row_of[task.stream]);
+    s.start_ms.push_back(ms(t.start_s));
+    s.duration_ms.push_back(ms(t.end_s - t.start_s));
+    s.label.push_back(std::move(label));
+    ++shown;
+  }
+  OrderedJson out;
+  out["rows"] = rows;
+  out["step_ms"] = ms(p.step_time_s);
+  out["critical_stage"] = p.critical_stage;
+  out["stages"] = work.ranks.size();
+  out["stages_shown"] = stages;
+  out["tasks"] = graph.task_count();
+  out["tasks_shown"] = shown;
+  OrderedJson list = OrderedJson::array();
+  for (std::size_t c = 0; c < kTimeCategoryCount; ++c) {
+    if (series[c].row.empty()) continue;
+    list.push_back({{"category", std::string(name_of(static_cast<TimeCategory>(c)))},
+                    {"row", std::move(series[c].row)},
+                    {"start_ms", std::move(series[c].start_ms)},
+                    {"duration_ms", std::move(series[c].duration_ms)},
+                    {"label", std::move(series[c].label)}});
+  }
+  out["series"] = std::move(list);
+  return out;
+}
+
+OrderedJson memory_data(const Scenario& scenario) {
+  struct Part {
+    const char* name;
+    double MemoryEstimate::*bytes;
+  };
+  static constexpr Part kParts[] = {
+      {"weights", &MemoryEstimate::params_bytes},
+      {"gradients", &MemoryEstimate::grads_bytes},
+      {"optimizer states", &MemoryEstimate::optimizer_bytes},
+      {"activations", &MemoryEstimate::activations_bytes},
+      {"CUDA context and workspaces", &MemoryEstimate::cuda_context_bytes},
+      {"NCCL buffers", &MemoryEstimate::nccl_buffers_bytes},
+      {"allocator fragmentation", &MemoryEstimate::fragmentation_bytes},
+  };
+  std::vector<MemoryEstimate> stages;
+  for (int stage = 0; stage < scenario.parallel.pp; ++stage)
+    stages.push_back(estimate_stage_memory(scenario, stage));
+  OrderedJson parts = OrderedJson::array();
+  for (const Part& part : kParts) {
+    OrderedJson values = OrderedJson::array();
+    for (const MemoryEstimate& m : stages) values.push_back(gib(m.*part.bytes));
+    parts.push_back({{"name", part.name}, {"GiB", std::move(values)}});
+  }
+  // Whatever the runtime reserves beyond the context and NCCL (none today), so that the bars
+  // always add up to the peak.
+  OrderedJson other = OrderedJson::array();
+  bool any_other = false;
+  for (const MemoryEstimate& m : stages) {
+    const double rest = m.runtime_reserved_bytes - m.cuda_context_bytes - m.nccl_buffers_bytes;
+    any_other = any_other || rest > 0;
+    other.push_back(gib(std::max(0.0, rest)));
+  }
+  if (any_other) parts.push_back({{"name", "other runtime reserves"}, {"GiB", std::move(other)}});
+  OrderedJson peak = OrderedJson::array(), stage_ids = OrderedJson::array();
+  for (const MemoryEstimate& m : stages) {
+    peak.push_back(gib(m.peak_bytes));
+    stage_ids.push_back(m.stage);
+  }
+  OrderedJson out;
+  out["stages"] = std::move(stage_ids);
+  out["parts"] = std::move(parts);
+  out["peak_GiB"] = std::move(peak);
+  out["capacity_GiB"] = gib(stages.front().capacity_bytes);
+  out["usable_GiB"] = gib(stages.front().usable_bytes);
+  return out;
+}
+
+OrderedJson scaling_data(const std::vector<SweepPoint>& points) {
+  OrderedJson out = OrderedJson::array();
+  for (const SweepPoint& point : points) {
+    OrderedJson row;
+    row["gpus"] = point.values.front();
+    row["status"] = std::string(name_of(point.status));
+    if (point.prediction) {
+      const StepPrediction& p = *point.prediction;
+      row["step_time_s"] = p.step_time_s;
+      row["mfu"] = p.mfu;
+      row["tokens_per_s"] = p.tokens_per_s;
+      row["peak_GiB"] = gib(p.memory.peak_bytes);
+      row["fits"] = p.memory.fits;
+    } else {
+      row["message"] = point.message;
+    }
+    out.push_back(std::move(row));
+  }
+  return out;
+}
+
+// Draws `data` (report_data's) with Plotly; records each chart drawn, and every script error, on
+// the page itself (data-charts-drawn, data-errors) so that a headless browser's DOM tells a test
+// whether the page worked.
+constexpr std::string_view kPageScript = R"JS(
+(function () {
+  const errors = [];
+  const noteError = (message) => {
+    errors.push(String(message));
+    document.body.dataset.errors = String(errors.length);
+    const list = document.getElementById('errors');
+    const item = document.createElement('li');
+    item.textContent = String(message);
+    list.appendChild(item);
+    list.hidden = false;
+  };
+  window.addEventListener('error', (e) => noteError(e.message));
+  window.addEventListener('unhandledrejection', (e) => noteError(e.reason));
+  document.body.dataset.errors = '0';
+  document.body.dataset.chartsDrawn = '0';
+  const drawn = () => {
+    document.body.dataset.chartsDrawn = String(Number(document.body.dataset.chartsDrawn) + 1);
+  };
+  const data = JSON.parse(document.getElementById('report-data').textContent);
+  const colors = {
+    compute: '#4c78a8', optimizer: '#72b7b2', tp: '#f58518', pp: '#e45756', dp: '#54a24b',
+    cp: '#b279a2', ep: '#9d755d'
+  };
+  const config = {displaylogo: false, responsive: true};
+  const plot = (id, traces, layout) =>
+    Plotly.newPlot(id, traces, Object.assign({margin: {t: 30}}, layout), config)
+      .then(drawn, noteError);
+
+  // The timeline: one row per GPU stream, one bar per task; drag to zoom, double-click to reset.
+  const tl = data.timeline;
+  plot('timeline', tl.series.map((s) => ({
+    type: 'bar', orientation: 'h', name: s.category,
+    y: s.row.map((r) => tl.rows[r]), base: s.start_ms, x: s.duration_ms,
+    customdata: s.start_ms, text: s.label, textposition: 'none',
+    hovertemplate: '%{text}<br>starts %{customdata:.3f} ms, lasts %{x:.3f} ms<extra>%{fullData.name}</extra>',
+    marker: {color: colors[s.category] || '#888'}
+  })), {
+    barmode: 'overlay', bargap: 0.15, dragmode: 'zoom',
+    height: Math.max(300, 90 + 22 * tl.rows.length),
+    xaxis: {title: 'time in the step (ms)', range: [0, tl.step_ms]},
+    yaxis: {type: 'category', categoryorder: 'array', categoryarray: tl.rows.slice().reverse(),
+            automargin: true},
+    legend: {orientation: 'h', y: 1.08}
+  });
+
+  // Where the step goes, as one stacked bar.
+  const parts = data.explanation.parts;
+  plot('breakdown', parts.map((p) => ({
+    type: 'bar', orientation: 'h', name: p.name, y: ['step'], x: [p.seconds],
+    hovertemplate: p.name + ': %{x:.3f} s (' + (100 * p.share).toFixed(1) + '%)<extra></extra>'
+  })), {barmode: 'stack', height: 260, xaxis: {title: 'seconds'}, legend: {orientation: 'h', y: -0.5}});
+
+  // Memory per GPU of each pipeline stage against the capacity and the usable part of it.
+  const mem = data.memory;
+  const stageNames = mem.stages.map((s) => 'stage ' + s);
+  const line = (y, name, dash) => ({
+    type: 'scatter', mode: 'lines', name: name, x: stageNames, y: stageNames.map(() => y),
+    line: {color: '#333', dash: dash}
+  });
+  plot('memory', mem.parts.map((p) => ({
+    type: 'bar', name: p.name, x: stageNames, y: p.GiB,
+    hovertemplate: p.name + ': %{y:.2f} GiB<extra>%{x}</extra>'
+  })).concat([line(mem.capacity_GiB, 'capacity', 'solid'),
+              line(mem.usable_GiB, 'usable (less the headroom)', 'dash')]), {
+    barmode: 'stack', height: 420, yaxis: {title: 'GiB per GPU'}
+  });
+
+  // Step time and MFU against the GPU count.
+  const ok = data.scaling.filter((p) => p.status === 'ok');
+  plot('scaling', [
+    {type: 'scatter', mode: 'lines+markers', name: 'step time (s)', x: ok.map((p) => p.gpus),
+     y: ok.map((p) => p.step_time_s)},
+    {type: 'scatter', mode: 'lines+markers', name: 'MFU (%)', x: ok.map((p) => p.gpus),
+     y: ok.map((p) => 100 * p.mfu), yaxis: 'y2'}
+  ], {
+    height: 380, xaxis: {title: 'GPUs', type: 'log', tickvals: ok.map((p) => p.gpus)},
+    yaxis: {title: 'step time (s)'},
+    yaxis2: {title: 'MFU (%)', overlaying: 'y', side: 'right', rangemode: 'tozero'},
+    legend: {orientation: 'h', y: 1.12}
+  });
+  const skipped = data.scaling.filter((p) => p.status !== 'ok');
+  document.getElementById('scaling-skipped').textContent = skipped.map(
+    (p) => p.gpus + ' GPUs: ' + p.message).join('; ');
+
+  // The communication table of `explain`.
+  const body = document.querySelector('#communication tbody');
+  const cell = (row, text) => {
+    const td = document.createElement('td');
+    td.textContent = text;
+    row.appendChild(td);
+  };
+  const gb = (bytes) => (bytes / 1e9).toFixed(3);
+  for (const comm of data.explanation.communication) {
+    for (const c of comm.collectives) {
+      const row = document.createElement('tr');
+      cell(row, comm.kind);
+      cell(row, comm.exposed_s.toFixed(3));
+      cell(row, c.where);
+      cell(row, c.collective);
+      cell(row, gb(c.bytes));
+      cell(row, c.placement);
+      cell(row, c.link);
+      cell(row, c.algorithm + ' / ' + c.protocol);
+      cell(row, c.bound);
+      cell(row, (100 * c.link_fraction).toFixed(0) + '%');
+      cell(row, (1e3 * c.time_s).toFixed(3));
+      body.appendChild(row);
+    }
+  }
+})();
+)JS";
+
+constexpr std::string_view kStyle = R"CSS(
+body { font-family: system-ui, sans-serif; margin: 1.5em auto; max-width: 1400px; color: #222; }
+h1 { font-size: 1.4em; } h2 { font-size: 1.15em; margin-top: 1.6em; }
+.summary span { margin-right: 2em; } .note { color: #666; font-size: 0.9em; }
+table { border-collapse: collapse; font-size: 0.9em; }
+td, th { border: 1px solid #ccc; padding: 0.25em 0.5em; text-align: left; }
+pre { background: #f6f6f6; padding: 1em; overflow-x: auto; font-size: 0.85em; }
+#errors { color: #b00; }
+)CSS";
+
+}  // namespace
+
+std::vector<std::int64_t> scaling_gpu_counts(std::int64_t gpus) {
+  std::vector<std::int64_t> counts;
+  for (const std::int64_t n : {gpus / 4, gpus / 2, gpus, gpus * 2, gpus * 4})
+    if (n >= 1 && (counts.empty() || counts.back() != n)) counts.push_back(n);
+  return counts;
+}
+
+OrderedJson report_data(const Explanation& explanation, const std::vector<SweepPoint>& scaling) {
+  OrderedJson out;
+  out["explanation"] = explanation_to_json(explanation);
+  out["explanation_text"] = explanation_to_table(explanation);
+  out["timeline"] = timeline_data(explanation.prediction);
+  out["memory"] = memory_data(explanation.scenario);
+  out["scaling"] = scaling_data(scaling);
+  return out;
+}
+
+std::string report_html(const OrderedJson& data, std::string_view plotly_js) {
+  const OrderedJson& e = data.at("explanation");
+  const OrderedJson& tl = data.at("timeline");
+  const std::string title =
+      html_escaped(fmt::format("trainsim report: {}", e.at("scenario").get<std::string>()));
+  std::string timeline_note;
+  if (tl.at("stages_shown").size() < tl.at("stages").get<std::size_t>())
+    timeline_note = fmt::format(
+        "<p class=\"note\">The step has {} tasks; the timeline shows the {} stages nearest the "
+        "explained one (stage {}), {} tasks, what a browser draws quickly.</p>\n",
+        tl.at("tasks").get<std::size_t>(), tl.at("stages_shown").size(),
+        tl.at("critical_stage").get<int>(), tl.at("tasks_shown").get<std::size_t>());
+  std::string html;
+  html.reserve(plotly_js.size() + 4 * 1024 * 1024);
+  html += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
+  html += fmt::format("<title>{}</title>\n<style>{}</style>\n", title, kStyle);
+  // plotly.js, inlined: the page fetches nothing.
+  html += "<script>\n";
+  html += plotly_js;
+  html += "\n</script>\n</head>\n<body>\n";
+  html += fmt::format("<h1>{}</h1>\n", title);
+  html += fmt::format(
+      "<p class=\"summary\"><span>step {:.3f} s</span><span>MFU {:.1f}%</span>"
+      "<span>{:.0f} tokens/s</span><span>{} GPUs</span><span>engine: {}</span></p>\n",
+      e.at("step_time_s").get<double>(), 100 * e.at("mfu").get<double>(),
+      e.at("tokens_per_s").get<double>(), e.at("gpus").get<std::int64_t>(),
+      html_escaped(e.at("engine").get<std::string>()));
+  html += "<ul id=\"errors\" hidden></ul>\n";
+  html += "<h2>Timeline of the step, per GPU and stream</h2>\n";
+  html +=
+      "<p class=\"note\">One representative GPU per pipeline stage (its TP, CP and DP peers "
+      "do the same work). Drag to zoom, double-click to zoom out.</p>\n";
+  html += timeline_note;
+  html += "<div id=\"timeline\"></div>\n";
+  html += "<h2>Where the step goes</h2>\n<div id=\"breakdown\"></div>\n";
+  html += "<h2>Memory per GPU</h2>\n<div id=\"memory\"></div>\n";
+  html +=
+      "<h2>Communication</h2>\n<table id=\"communication\"><thead><tr>"
+      "<th>kind</th><th>exposed (s)</th><th>where</th><th>collective</th><th>GB</th>"
+      "<th>group</th><th>link</th><th>algorithm / protocol</th><th>bound by</th>"
+      "<th>of link rate</th><th>one call (ms)</th></tr></thead><tbody></tbody></table>\n";
+  html +=
+      "<h2>Scaling with the GPU count</h2>\n<div id=\"scaling\"></div>\n"
+      "<p class=\"note\" id=\"scaling-skipped\"></p>\n";
+  html += "<h2>Explanation</h2>\n<pre id=\"explanation\">";
+  html += html_escaped(data.at("explanation_text").get<std::string>());
+  html += "</pre>\n";
+  html += "<script type=\"application/json\" id=\"report-data\">";
+  html += script_safe(data.dump());
+  html += "</script>\n<script>";
+  html += kPageScript;
+  html +=
+      "</script>\n<p class=\"note\">Charts drawn with plotly.js (MIT license), inlined.</p>\n"
+      "</body>\n</html>\n";
+  return html;
+}
+
+}  // namespace trainsim

@@ -1,0 +1,60 @@
+// `trainsim report` as users run it: a page written where asked, and what it cannot do refused
+// with exit 2 before anything is predicted. (The page in a browser: tests/report.)
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "sim/core/json_fields.hpp"
+#include "tests/cli/cli_run.hpp"
+
+namespace trainsim {
+namespace {
+
+using test::trainsim;
+
+std::filesystem::path temp_page(const char* name) {
+  return std::filesystem::temp_directory_path() / name;
+}
+
+TEST(ReportCli, WritesOnePageWithTheScenariosSettingsApplied) {
+  const auto page = temp_page("trainsim_report_cli_test.html");
+  std::filesystem::remove(page);
+  const std::string sets = "--set parallel.vpp=2 --set parallel.schedule=interleaved";
+  const auto run = trainsim("report " + sets + " -o " + page.string());
+  ASSERT_EQ(run.status, 0) << run.err;
+  EXPECT_NE(run.out.find("wrote " + page.string()), std::string::npos) << run.out;
+  const std::string html = test::slurp(page);
+  EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
+  // The page's step is predict's for the same settings.
+  const auto predicted = trainsim("predict " + sets + " --format json");
+  ASSERT_EQ(predicted.status, 0) << predicted.err;
+  const double step_s = Json::parse(predicted.out).at("step_time_s").get<double>();
+  EXPECT_NE(html.find(fmt::format("<span>step {:.3f} s</span>", step_s)), std::string::npos);
+  std::filesystem::remove(page);
+}
+
+TEST(ReportCli, NoOutputAnUnwritableOneOrBadInputExitTwoNamingIt) {
+  EXPECT_EQ(trainsim("report").status, 2);  // -o is required
+  const auto unwritable = trainsim("report -o /nonexistent-dir/report.html");
+  EXPECT_EQ(unwritable.status, 2);
+  EXPECT_NE(unwritable.err.find("--output"), std::string::npos) << unwritable.err;
+  const auto bad =
+      trainsim("report --set parallel.tp=7 -o " + temp_page("trainsim_report_bad.html").string());
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_NE(bad.err.find("parallel.tp"), std::string::npos) << bad.err;
+  EXPECT_FALSE(std::filesystem::exists(temp_page("trainsim_report_bad.html")));  // no empty page
+}
+
+TEST(ReportCli, AMissingPlotlyLibraryIsNamedWithHowToInstallIt) {
+  ::setenv("TRAINSIM_PLOTLY_JS", "/nonexistent/plotly.js", 1);
+  const auto missing = trainsim("report -o " + temp_page("trainsim_report_noplotly.html").string());
+  ::unsetenv("TRAINSIM_PLOTLY_JS");
+  EXPECT_EQ(missing.status, 2);
+  EXPECT_NE(missing.err.find("TRAINSIM_PLOTLY_JS"), std::string::npos) << missing.err;
+}
+
+}  // namespace
+}  // namespace trainsim
