@@ -35,6 +35,7 @@ struct SearchArgs {
   std::string objective = "time";
   double memory_headroom = kDefaultMemoryHeadroom;
   std::string format = "table";
+  std::string report_file;                   // --report: also write an HTML page
   std::shared_ptr<const WorkSpread> spread;  // MPI ranks sharing the search (sim/mpi)
 };
 int run_search(const SearchArgs& args);
@@ -46,6 +47,7 @@ struct SweepArgs {
   bool search = false;
   double memory_headroom = kDefaultMemoryHeadroom;  // with --search
   std::string format = "table";
+  std::string report_file;                   // --report: also write an HTML page
   std::shared_ptr<const WorkSpread> spread;  // MPI ranks sharing each point's search
 };
 int run_sweep(const SweepArgs& args);

@@ -83,6 +83,9 @@ int main(int argc, char** argv) {
                          "fraction of GPU memory kept free (default 0.05)");
   search_cmd->add_option("--format", search.format, "table | json | csv")
       ->check(CLI::IsMember({"table", "json", "csv"}));
+  search_cmd->add_option("--report", search.report_file,
+                         "also write an HTML page of the ranked strategies (each step part by "
+                         "part, memory against capacity)");
 
   cli::SweepArgs sweep;
   auto* sweep_cmd = app.add_subcommand(
@@ -101,6 +104,8 @@ int main(int argc, char** argv) {
                         "with --search: fraction of GPU memory kept free (default 0.05)");
   sweep_cmd->add_option("--format", sweep.format, "table | json | csv")
       ->check(CLI::IsMember({"table", "json", "csv"}));
+  sweep_cmd->add_option("--report", sweep.report_file,
+                        "also write an HTML page of the sweep (step time, MFU and memory plots)");
 
   cli::ExplainArgs explain;
   auto* explain_cmd = app.add_subcommand(

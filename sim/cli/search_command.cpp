@@ -3,10 +3,13 @@
 
 #include <chrono>
 #include <iostream>
+#include <optional>
 
 #include "sim/api/trainsim.hpp"
 #include "sim/cli/commands.hpp"
+#include "sim/cli/page_output.hpp"
 #include "sim/plan/strategy_search.hpp"
+#include "sim/reports/plan_pages.hpp"
 #include "sim/reports/search_report.hpp"
 #include "sim/search/search.hpp"
 
@@ -54,7 +57,10 @@ int run_search(const SearchArgs& args) {
   request.objective = args.objective;
   request.memory_headroom = args.memory_headroom;
   request.spread = args.spread;
-  ProgressLine progress(!args.spread || args.spread->rank() == 0);
+  const bool first_rank = !args.spread || args.spread->rank() == 0;
+  std::optional<PageOutput> page;
+  if (!args.report_file.empty()) page.emplace(args.report_file, "--report", first_rank);
+  ProgressLine progress(first_rank);
   request.progress = [&progress](std::uint64_t done, std::uint64_t total) {
     progress(done, total);
   };
@@ -71,6 +77,7 @@ int run_search(const SearchArgs& args) {
     std::cout << search_to_csv(result, context);
   else
     std::cout << search_to_table(result, context);
+  if (page) page->write(search_page(result, context, page->plotly_js()));
   return 0;
 }
 

@@ -1,9 +1,12 @@
 #include <fmt/format.h>
 
 #include <iostream>
+#include <optional>
 
 #include "sim/cli/commands.hpp"
+#include "sim/cli/page_output.hpp"
 #include "sim/plan/sweep.hpp"
+#include "sim/reports/plan_pages.hpp"
 #include "sim/reports/sweep_report.hpp"
 
 namespace trainsim::cli {
@@ -18,6 +21,9 @@ int run_sweep(const SweepArgs& args) {
   options.search = args.search;
   options.search_options.memory_headroom = args.memory_headroom;
   options.search_options.spread = args.spread;
+  std::optional<PageOutput> page;
+  if (!args.report_file.empty())
+    page.emplace(args.report_file, "--report", !args.spread || args.spread->rank() == 0);
   const std::vector<SweepPoint> points = sweep(file, options);
   if (args.format == "json")
     std::cout << sweep_to_json(options, points).dump(2) << "\n";
@@ -25,6 +31,7 @@ int run_sweep(const SweepArgs& args) {
     std::cout << sweep_to_csv(options, points);
   else
     std::cout << sweep_to_table(options, points);
+  if (page) page->write(sweep_page(options, points, page->plotly_js()));
   return 0;
 }
 

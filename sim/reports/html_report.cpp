@@ -11,6 +11,7 @@
 #include "sim/core/units.hpp"
 #include "sim/parallel/memory.hpp"
 #include "sim/reports/explain_report.hpp"
+#include "sim/reports/html_page.hpp"
 
 namespace trainsim {
 namespace {
@@ -23,45 +24,6 @@ double ms(double seconds) {
 
 double gib(double bytes) {
   return std::round(to_gib(bytes) * 1e4) / 1e4;
-}
-
-std::string html_escaped(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (const char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
-// JSON that can sit inside a <script> element: "</" would end the element early, "<!--" would
-// open a comment; both are written with an escaped character that JSON reads back the same.
-std::string script_safe(const std::string& json) {
-  std::string out;
-  out.reserve(json.size());
-  for (std::size_t i = 0; i < json.size(); ++i) {
-    if (json[i] == '<' && i + 1 < json.size() && (json[i + 1] == '/' || json[i + 1] == '!')) {
-      out += "\\u003c";
-      continue;
-    }
-    out += json[i];
-  }
-  return out;
 }
 
 // The stages whose tasks the timeline shows: all of them when they fit, else the explained
@@ -223,38 +185,8 @@ OrderedJson scaling_data(const std::vector<SweepPoint>& points) {
   return out;
 }
 
-// Draws `data` (report_data's) with Plotly; records each chart drawn, and every script error, on
-// the page itself (data-charts-drawn, data-errors) so that a headless browser's DOM tells a test
-// whether the page worked.
-constexpr std::string_view kPageScript = R"JS(
-(function () {
-  const errors = [];
-  const noteError = (message) => {
-    errors.push(String(message));
-    document.body.dataset.errors = String(errors.length);
-    const list = document.getElementById('errors');
-    const item = document.createElement('li');
-    item.textContent = String(message);
-    list.appendChild(item);
-    list.hidden = false;
-  };
-  window.addEventListener('error', (e) => noteError(e.message));
-  window.addEventListener('unhandledrejection', (e) => noteError(e.reason));
-  document.body.dataset.errors = '0';
-  document.body.dataset.chartsDrawn = '0';
-  const drawn = () => {
-    document.body.dataset.chartsDrawn = String(Number(document.body.dataset.chartsDrawn) + 1);
-  };
-  const data = JSON.parse(document.getElementById('report-data').textContent);
-  const colors = {
-    compute: '#4c78a8', optimizer: '#72b7b2', tp: '#f58518', pp: '#e45756', dp: '#54a24b',
-    cp: '#b279a2', ep: '#9d755d'
-  };
-  const config = {displaylogo: false, responsive: true};
-  const plot = (id, traces, layout) =>
-    Plotly.newPlot(id, traces, Object.assign({margin: {t: 30}}, layout), config)
-      .then(drawn, noteError);
-
+// Draws report_data's `data` (html_page.hpp's shell runs first).
+constexpr std::string_view kStepPageScript = R"JS(
   // The timeline: one row per GPU stream, one bar per task; drag to zoom, double-click to reset.
   const tl = data.timeline;
   plot('timeline', tl.series.map((s) => ({
@@ -318,7 +250,6 @@ constexpr std::string_view kPageScript = R"JS(
     td.textContent = text;
     row.appendChild(td);
   };
-  const gb = (bytes) => (bytes / 1e9).toFixed(3);
   for (const comm of data.explanation.communication) {
     for (const c of comm.collectives) {
       const row = document.createElement('tr');
@@ -326,7 +257,7 @@ constexpr std::string_view kPageScript = R"JS(
       cell(row, comm.exposed_s.toFixed(3));
       cell(row, c.where);
       cell(row, c.collective);
-      cell(row, gb(c.bytes));
+      cell(row, (c.bytes / 1e9).toFixed(3));
       cell(row, c.placement);
       cell(row, c.link);
       cell(row, c.algorithm + ' / ' + c.protocol);
@@ -336,18 +267,7 @@ constexpr std::string_view kPageScript = R"JS(
       body.appendChild(row);
     }
   }
-})();
 )JS";
-
-constexpr std::string_view kStyle = R"CSS(
-body { font-family: system-ui, sans-serif; margin: 1.5em auto; max-width: 1400px; color: #222; }
-h1 { font-size: 1.4em; } h2 { font-size: 1.15em; margin-top: 1.6em; }
-.summary span { margin-right: 2em; } .note { color: #666; font-size: 0.9em; }
-table { border-collapse: collapse; font-size: 0.9em; }
-td, th { border: 1px solid #ccc; padding: 0.25em 0.5em; text-align: left; }
-pre { background: #f6f6f6; padding: 1em; overflow-x: auto; font-size: 0.85em; }
-#errors { color: #b00; }
-)CSS";
 
 }  // namespace
 
@@ -371,58 +291,40 @@ OrderedJson report_data(const Explanation& explanation, const std::vector<SweepP
 std::string report_html(const OrderedJson& data, std::string_view plotly_js) {
   const OrderedJson& e = data.at("explanation");
   const OrderedJson& tl = data.at("timeline");
-  const std::string title =
-      html_escaped(fmt::format("trainsim report: {}", e.at("scenario").get<std::string>()));
-  std::string timeline_note;
-  if (tl.at("stages_shown").size() < tl.at("stages").get<std::size_t>())
-    timeline_note = fmt::format(
-        "<p class=\"note\">The step has {} tasks; the timeline shows the {} stages nearest the "
-        "explained one (stage {}), {} tasks, what a browser draws quickly.</p>\n",
-        tl.at("tasks").get<std::size_t>(), tl.at("stages_shown").size(),
-        tl.at("critical_stage").get<int>(), tl.at("tasks_shown").get<std::size_t>());
-  std::string html;
-  html.reserve(plotly_js.size() + 4 * 1024 * 1024);
-  html += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
-  html += fmt::format("<title>{}</title>\n<style>{}</style>\n", title, kStyle);
-  // plotly.js, inlined: the page fetches nothing.
-  html += "<script>\n";
-  html += plotly_js;
-  html += "\n</script>\n</head>\n<body>\n";
-  html += fmt::format("<h1>{}</h1>\n", title);
-  html += fmt::format(
+  HtmlPage page;
+  page.title = fmt::format("trainsim report: {}", e.at("scenario").get<std::string>());
+  page.data = data;
+  page.script = kStepPageScript;
+  std::string& body = page.body;
+  body += fmt::format(
       "<p class=\"summary\"><span>step {:.3f} s</span><span>MFU {:.1f}%</span>"
       "<span>{:.0f} tokens/s</span><span>{} GPUs</span><span>engine: {}</span></p>\n",
       e.at("step_time_s").get<double>(), 100 * e.at("mfu").get<double>(),
       e.at("tokens_per_s").get<double>(), e.at("gpus").get<std::int64_t>(),
       html_escaped(e.at("engine").get<std::string>()));
-  html += "<ul id=\"errors\" hidden></ul>\n";
-  html += "<h2>Timeline of the step, per GPU and stream</h2>\n";
-  html +=
-      "<p class=\"note\">One representative GPU per pipeline stage (its TP, CP and DP peers "
-      "do the same work). Drag to zoom, double-click to zoom out.</p>\n";
-  html += timeline_note;
-  html += "<div id=\"timeline\"></div>\n";
-  html += "<h2>Where the step goes</h2>\n<div id=\"breakdown\"></div>\n";
-  html += "<h2>Memory per GPU</h2>\n<div id=\"memory\"></div>\n";
-  html +=
+  std::string timeline_note =
+      "One representative GPU per pipeline stage (its TP, CP and DP peers do the same work). "
+      "Drag to zoom, double-click to zoom out.";
+  if (tl.at("stages_shown").size() < tl.at("stages").get<std::size_t>())
+    timeline_note += fmt::format(
+        " The step has {} tasks; shown are the {} stages nearest the explained one (stage {}), "
+        "{} tasks, what a browser draws quickly.",
+        tl.at("tasks").get<std::size_t>(), tl.at("stages_shown").size(),
+        tl.at("critical_stage").get<int>(), tl.at("tasks_shown").get<std::size_t>());
+  body += chart_section("Timeline of the step, per GPU and stream", "timeline", timeline_note);
+  body += chart_section("Where the step goes", "breakdown");
+  body += chart_section("Memory per GPU", "memory");
+  body +=
       "<h2>Communication</h2>\n<table id=\"communication\"><thead><tr>"
       "<th>kind</th><th>exposed (s)</th><th>where</th><th>collective</th><th>GB</th>"
       "<th>group</th><th>link</th><th>algorithm / protocol</th><th>bound by</th>"
       "<th>of link rate</th><th>one call (ms)</th></tr></thead><tbody></tbody></table>\n";
-  html +=
-      "<h2>Scaling with the GPU count</h2>\n<div id=\"scaling\"></div>\n"
-      "<p class=\"note\" id=\"scaling-skipped\"></p>\n";
-  html += "<h2>Explanation</h2>\n<pre id=\"explanation\">";
-  html += html_escaped(data.at("explanation_text").get<std::string>());
-  html += "</pre>\n";
-  html += "<script type=\"application/json\" id=\"report-data\">";
-  html += script_safe(data.dump());
-  html += "</script>\n<script>";
-  html += kPageScript;
-  html +=
-      "</script>\n<p class=\"note\">Charts drawn with plotly.js (MIT license), inlined.</p>\n"
-      "</body>\n</html>\n";
-  return html;
+  body += chart_section("Scaling with the GPU count", "scaling");
+  body += "<p class=\"note\" id=\"scaling-skipped\"></p>\n";
+  body += "<h2>Explanation</h2>\n<pre id=\"explanation\">";
+  body += html_escaped(data.at("explanation_text").get<std::string>());
+  body += "</pre>\n";
+  return render_page(page, plotly_js);
 }
 
 }  // namespace trainsim

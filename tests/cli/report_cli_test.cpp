@@ -56,5 +56,28 @@ TEST(ReportCli, AMissingPlotlyLibraryIsNamedWithHowToInstallIt) {
   EXPECT_NE(missing.err.find("TRAINSIM_PLOTLY_JS"), std::string::npos) << missing.err;
 }
 
+TEST(ReportCli, SearchAndSweepWriteTheirPageBesideWhatTheyPrint) {
+  const auto search_page = temp_page("trainsim_search_page_test.html");
+  const auto search = trainsim("search --top 2 --pin parallel.tp --pin parallel.pp --report " +
+                               search_page.string());
+  ASSERT_EQ(search.status, 0) << search.err;
+  EXPECT_NE(search.out.find("why:"), std::string::npos);  // the table is still printed
+  EXPECT_NE(test::slurp(search_page).find("id=\"search-breakdown\""), std::string::npos);
+  std::filesystem::remove(search_page);
+
+  const auto sweep_page = temp_page("trainsim_sweep_page_test.html");
+  const auto sweep =
+      trainsim("sweep --vary cluster.gpus=512,1024 --report " + sweep_page.string());
+  ASSERT_EQ(sweep.status, 0) << sweep.err;
+  EXPECT_NE(test::slurp(sweep_page).find("id=\"sweep-step\""), std::string::npos);
+  std::filesystem::remove(sweep_page);
+
+  for (const char* command : {"search --top 2", "sweep --vary cluster.gpus=512"}) {
+    const auto run = trainsim(std::string(command) + " --report /nonexistent-dir/page.html");
+    EXPECT_EQ(run.status, 2) << command;
+    EXPECT_NE(run.err.find("--report"), std::string::npos) << run.err;
+  }
+}
+
 }  // namespace
 }  // namespace trainsim

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""`trainsim report` in a real browser: writes the default scenario's report, opens it in headless
-Chromium, and fails on any script error or console error, or on a chart that did not draw its
-marks (the page records each chart drawn and each error in its own DOM); then screenshots it.
+"""trainsim's HTML pages in a real browser: writes the default scenario's `report`, a `search
+--report` and a `sweep --report` page, opens each in headless Chromium, and fails on any script
+error or console error, or on a chart that did not draw its marks (the pages record how many
+charts they have, how many were drawn and each error in their own DOM); then screenshots them.
 
 usage: check_report_in_browser.py TRAINSIM CHROMIUM OUT_DIR
 """
@@ -17,13 +18,29 @@ CHROMIUM_FLAGS = [
     "--virtual-time-budget=60000",
 ]
 
-# What a drawn chart of each kind holds: Plotly's SVG, and the marks of its data.
-CHARTS = {
-    "timeline": ['class="main-svg"', 'class="point"'],
-    "breakdown": ['class="main-svg"', 'class="point"'],
-    "memory": ['class="main-svg"', 'class="point"', 'class="js-line"'],
-    "scaling": ['class="main-svg"', 'class="js-line"', 'class="point"'],
+# Each page: the command that writes it (the page's path is appended) and the marks each of its
+# charts must hold besides Plotly's SVG (bars are Plotly "point"s, lines "js-line"s).
+PAGES = {
+    "report": (["report", "-o"], {
+        "timeline": ['class="point"'],
+        "breakdown": ['class="point"'],
+        "memory": ['class="point"', 'class="js-line"'],
+        "scaling": ['class="js-line"', 'class="point"'],
+    }),
+    "search": (["search", "--top", "5", "--report"], {
+        "search-breakdown": ['class="point"'],
+        "search-memory": ['class="point"', 'class="js-line"'],
+    }),
+    "sweep": (["sweep", "--vary", "cluster.gpus=256..4096*2",
+               "--vary", "cluster.gpu=a100-sxm4-80gb,h100-sxm5-80gb", "--report"], {
+        "sweep-step": ['class="js-line"', 'class="point"'],
+        "sweep-mfu": ['class="js-line"', 'class="point"'],
+        "sweep-memory": ['class="js-line"', 'class="point"'],
+    }),
 }
+
+# Tables the page script fills: at least one row each.
+TABLES = {"report": ["communication"], "search": ["search-table"], "sweep": []}
 
 
 def fail(message):
@@ -40,53 +57,62 @@ def section(dom, element_id):
     return dom[start:end if end >= 0 else len(dom)]
 
 
-def main():
-    trainsim, chromium, out_dir = sys.argv[1], sys.argv[2], Path(sys.argv[3])
-    out_dir.mkdir(parents=True, exist_ok=True)
-    page = out_dir / "report.html"
-    made = subprocess.run([trainsim, "report", "-o", str(page)], capture_output=True, text=True)
+def check_page(trainsim, chromium, out_dir, name):
+    command, charts = PAGES[name]
+    page = out_dir / f"{name}.html"
+    made = subprocess.run([trainsim, *command, str(page)], capture_output=True, text=True)
     if made.returncode != 0:
-        fail(f"trainsim report exited {made.returncode}: {made.stderr.strip()}")
-    print(made.stdout.strip())
+        fail(f"trainsim {name} exited {made.returncode}: {made.stderr.strip()}")
 
     url = page.resolve().as_uri()
     opened = subprocess.run([chromium, *CHROMIUM_FLAGS, "--enable-logging=stderr", "--v=0",
                              "--dump-dom", url], capture_output=True, text=True, timeout=300)
     if opened.returncode != 0:
-        fail(f"chromium exited {opened.returncode}: {opened.stderr[-2000:]}")
+        fail(f"{name}: chromium exited {opened.returncode}: {opened.stderr[-2000:]}")
     dom = opened.stdout
     console = [line for line in opened.stderr.splitlines()
                if "CONSOLE" in line or "Uncaught" in line]
     if console:
-        fail("console messages:\n" + "\n".join(console))
-    errors = re.search(r'data-errors="(\d+)"', dom)
-    drawn = re.search(r'data-charts-drawn="(\d+)"', dom)
-    if not errors or not drawn:
-        fail("the page's script did not run (no data-errors / data-charts-drawn on its body)")
-    if errors.group(1) != "0":
+        fail(f"{name}: console messages:\n" + "\n".join(console))
+    body = re.search(r"<body([^>]*)>", dom)
+    attributes = dict(re.findall(r'data-([a-z-]+)="([^"]*)"', body.group(1) if body else ""))
+    if "errors" not in attributes or "charts-drawn" not in attributes:
+        fail(f"{name}: the page's script did not run (no data-errors / data-charts-drawn)")
+    if attributes["errors"] != "0":
         listed = re.search(r'<ul id="errors"[^>]*>(.*?)</ul>', dom, re.S)
-        fail(f"{errors.group(1)} script errors: {listed.group(1) if listed else ''}")
-    if drawn.group(1) != str(len(CHARTS)):
-        fail(f"{drawn.group(1)} of {len(CHARTS)} charts drawn")
-    for chart, marks in CHARTS.items():
+        fail(f"{name}: {attributes['errors']} script errors: {listed.group(1) if listed else ''}")
+    expected = attributes.get("charts-expected")
+    if expected != str(len(charts)):
+        fail(f"{name}: the page has {expected} charts, the test knows {len(charts)}")
+    if attributes["charts-drawn"] != expected:
+        fail(f"{name}: {attributes['charts-drawn']} of {expected} charts drawn")
+    for chart, marks in charts.items():
         markup = section(dom, chart)
-        for mark in marks:
+        for mark in ['class="main-svg"', *marks]:
             if mark not in markup:
-                fail(f"chart '{chart}' has no {mark}")
+                fail(f"{name}: chart '{chart}' has no {mark}")
         points = markup.count('class="point"')
-        print(f"chart {chart}: {points} bars/points drawn")
-    rows = section(dom, "communication").count("<tr>") - 1  # less the header row
-    if rows < 1:
-        fail("the communication table has no rows")
-    print(f"communication table: {rows} rows")
+        print(f"{name}: chart {chart}: {points} bars/points drawn")
+    for table in TABLES[name]:
+        rows = section(dom, table).count("<tr>") - 1  # less the header row
+        if rows < 1:
+            fail(f"{name}: table '{table}' has no rows")
+        print(f"{name}: table {table}: {rows} rows")
 
-    shot = out_dir / "report.png"
+    shot = out_dir / f"{name}.png"
     shot.unlink(missing_ok=True)
     subprocess.run([chromium, *CHROMIUM_FLAGS, "--window-size=1400,3600",
                     f"--screenshot={shot}", url], capture_output=True, timeout=300)
     if not shot.exists() or shot.stat().st_size < 10_000:
-        fail(f"no screenshot at {shot}")
-    print(f"screenshot: {shot} ({shot.stat().st_size} bytes)")
+        fail(f"{name}: no screenshot at {shot}")
+    print(f"{name}: screenshot {shot} ({shot.stat().st_size} bytes)")
+
+
+def main():
+    trainsim, chromium, out_dir = sys.argv[1], sys.argv[2], Path(sys.argv[3])
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name in PAGES:
+        check_page(trainsim, chromium, out_dir, name)
 
 
 if __name__ == "__main__":

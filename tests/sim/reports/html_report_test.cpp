@@ -10,6 +10,9 @@
 #include <numeric>
 
 #include "sim/core/units.hpp"
+#include "sim/reports/html_page.hpp"
+#include "sim/reports/plan_pages.hpp"
+#include "sim/reports/sweep_report.hpp"
 
 namespace trainsim {
 namespace {
@@ -109,7 +112,7 @@ TEST(HtmlReport, ThePageInlinesTheLibraryAndItsDataAndFetchesNothing) {
   const std::string library = "/* stand-in for plotly.js */ window.Plotly = {};";
   const std::string html = report_html(r.data, library);
   EXPECT_NE(html.find(library), std::string::npos);
-  EXPECT_NE(html.find("id=\"report-data\""), std::string::npos);
+  EXPECT_NE(html.find("id=\"page-data\""), std::string::npos);
   for (const char* chart : {"timeline", "breakdown", "memory", "scaling", "communication"})
     EXPECT_NE(html.find(std::string("id=\"") + chart + "\""), std::string::npos) << chart;
   EXPECT_EQ(html.find("src=\"http"), std::string::npos);
@@ -126,9 +129,46 @@ TEST(HtmlReport, TextInThePageCannotEndItsScriptOrMarkup) {
             std::string::npos);
   EXPECT_NE(html.find("a &lt;b&gt; &amp; &lt;/pre&gt;"), std::string::npos);
   // The data reads back as written.
-  const std::size_t begin = html.find('>', html.find("id=\"report-data\"")) + 1;
+  const std::size_t begin = html.find('>', html.find("id=\"page-data\"")) + 1;
   const std::size_t end = html.find("</script>", begin);
   EXPECT_EQ(OrderedJson::parse(html.substr(begin, end - begin)), r.data);
+}
+
+// The JSON a page carries, read back from it.
+OrderedJson page_data(const std::string& html) {
+  const std::size_t begin = html.find('>', html.find("id=\"page-data\"")) + 1;
+  return OrderedJson::parse(html.substr(begin, html.find("</script>", begin) - begin));
+}
+
+TEST(HtmlPages, ASearchPageCarriesWhatSearchPrintsAsJson) {
+  SearchOptions options;
+  options.top = 3;
+  options.fields = FieldSet::none();
+  options.fields.insert(SearchField::micro_batch);
+  options.fields.insert(SearchField::recompute);
+  const Scenario scenario = load_scenario(kDefault);
+  const SearchResult result = search(scenario, options);
+  SearchReportContext context;
+  context.scenario = scenario.name;
+  const std::string html = search_page(result, context, "");
+  EXPECT_EQ(page_data(html).at("search"), search_to_json(result, context));
+  for (const char* chart : {"search-breakdown", "search-memory"})
+    EXPECT_NE(html.find(std::string("<div class=\"chart\" id=\"") + chart + "\">"),
+              std::string::npos)
+        << chart;
+  EXPECT_NE(html.find(html_escaped(why_winner_wins(result))), std::string::npos);
+}
+
+TEST(HtmlPages, ASweepPageCarriesWhatSweepPrintsAsJson) {
+  SweepOptions options;
+  options.vary.push_back(parse_variation("cluster.gpus=512,1024"));
+  const std::vector<SweepPoint> points = sweep(kDefault, options);
+  const std::string html = sweep_page(options, points, "");
+  EXPECT_EQ(page_data(html).at("sweep"), sweep_to_json(options, points));
+  for (const char* chart : {"sweep-step", "sweep-mfu", "sweep-memory"})
+    EXPECT_NE(html.find(std::string("<div class=\"chart\" id=\"") + chart + "\">"),
+              std::string::npos)
+        << chart;
 }
 
 }  // namespace
