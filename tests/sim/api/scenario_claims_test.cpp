@@ -156,15 +156,77 @@ const std::map<std::string, std::vector<Claim>>& claims() {
            EXPECT_GT(flows.worst_sharing_slowdown[static_cast<std::size_t>(TimeCategory::pp_comm)],
                      4.0);
          }}}},
+      // The teaching tour (scenarios/teaching/README.md): each step shows its lesson.
+      {"teaching/01-one-gpu",
+       {{"there is no communication at all, and the step is almost all computation",
+         [] {
+           const StepPrediction p = predicted("teaching/01-one-gpu");
+           EXPECT_EQ(p.gpus, 1);
+           for (const TimeCategory c : kCommunicationCategories)
+             EXPECT_EQ(p.breakdown.exposed(c), 0.0);
+           EXPECT_GT(p.breakdown.compute_s, 0.98 * p.step_time_s);
+         }}}},
+      {"teaching/02-data-parallel-one-node",
+       {{"The step is eight times shorter, and the all-reduce",
+         [] {
+           const StepPrediction one = predicted("teaching/01-one-gpu");
+           const StepPrediction eight = predicted("teaching/02-data-parallel-one-node");
+           EXPECT_NEAR(eight.step_time_s, one.step_time_s / 8, 0.01 * one.step_time_s / 8);
+           EXPECT_LT(eight.breakdown.exposed(TimeCategory::dp_comm), 0.01 * eight.step_time_s);
+         }}}},
+      {"teaching/03-data-parallel-1024-gpus",
+       {{"exposed dp communication takes over a quarter of the step, and MFU falls to half of "
+         "what 8 GPUs reach",
+         [] {
+           const StepPrediction eight = predicted("teaching/02-data-parallel-one-node");
+           const StepPrediction many = predicted("teaching/03-data-parallel-1024-gpus");
+           EXPECT_GT(many.breakdown.exposed(TimeCategory::dp_comm), 0.25 * many.step_time_s);
+           EXPECT_LT(many.mfu, 0.5 * eight.mfu);
+         }}}},
+      {"teaching/04-naive-model-parallel",
+       {{"GPT-3 13B does not fit in one GPU",
+         [] {
+           const StepPrediction one = predicted(
+               "teaching/04-naive-model-parallel",
+               {"cluster.gpus=1", "parallel.pp=1", "parallel.dp=1", "parallel.schedule=1f1b"});
+           EXPECT_TRUE(one.memory.over_capacity());
+         }},
+        {"the pipeline bubble is about three quarters of the step",
+         [] {
+           const StepPrediction p = predicted("teaching/04-naive-model-parallel");
+           EXPECT_EQ(p.setup.pp, 4);
+           EXPECT_NEAR(bubble_share(p), 0.75, 0.05);
+         }}}},
+      {"teaching/05-pipeline-parallel",
+       {{"The bubble falls below 15% of the step and MFU more than triples",
+         [] {
+           const StepPrediction naive = predicted("teaching/04-naive-model-parallel");
+           const StepPrediction piped = predicted("teaching/05-pipeline-parallel");
+           EXPECT_LT(bubble_share(piped), 0.15);
+           EXPECT_GT(piped.mfu, 3 * naive.mfu);
+           EXPECT_TRUE(piped.memory.fits);
+         }}}},
+      {"teaching/06-tensor-parallel",
+       {{"the exposed tp communication grows more than fivefold",
+         [] {
+           const StepPrediction inside = predicted("teaching/06-tensor-parallel");
+           const StepPrediction across =
+               predicted("teaching/06-tensor-parallel",
+                         {"cluster.node.gpus_per_node=1", "cluster.node.nics_per_node=1"});
+           EXPECT_GT(across.breakdown.exposed(TimeCategory::tp_comm),
+                     5 * inside.breakdown.exposed(TimeCategory::tp_comm));
+           EXPECT_EQ(across.breakdown.compute_s, inside.breakdown.compute_s);
+         }}}},
   };
   return all;
 }
 
 TEST(ScenarioClaims, EveryBundledScenarioHasItsClaimsChecked) {
-  for (const fs::directory_entry& entry : fs::directory_iterator(data_root() / "scenarios")) {
+  const fs::path root = data_root() / "scenarios";
+  for (const fs::directory_entry& entry : fs::recursive_directory_iterator(root)) {
     if (entry.path().extension() != ".json") continue;
-    EXPECT_TRUE(claims().contains(entry.path().stem().string()))
-        << entry.path() << " has no claims checked here";
+    const std::string name = fs::relative(entry.path(), root).replace_extension("").string();
+    EXPECT_TRUE(claims().contains(name)) << entry.path() << " has no claims checked here";
   }
 }
 
