@@ -47,9 +47,20 @@ double layer_activation_bytes(const ModelSpec& model, const ShardContext& ctx,
   const double sp_divisor = ctx.sequence_parallel ? t : 1.0;
   if (recompute == RecomputeKind::full) return e * sb * h / sp_divisor;  // the layer input only
 
+  // Under FP8, Transformer Engine keeps a linear layer's input for the weight gradient as the
+  // FP8 copy it cast for the forward GEMM, one byte per element, instead of the 16-bit tensor:
+  // NVIDIA/TransformerEngine@3ec87875, transformer_engine/pytorch/module/linear.py, _Linear.forward
+  // saves inputmat_t and not inputmat_no_fp8 when the weight gradient runs in FP8 (the
+  // DelayedScaling recipe's default); layernorm_linear.py saves its norm output (ln_out) the same
+  // way. So the inputs of QKV and FC1 (the norms' outputs) and of FC2 (the activation's output)
+  // are kept in FP8 only; the attention output, which flash attention also keeps in 16 bits for
+  // its own backward, gains the FP8 copy beside it.
+  const bool fp8_saved_inputs =
+      ctx.gemm_precision == Precision::fp8 && ctx.framework == Framework::megatron;
+  const double g = fp8_saved_inputs ? bytes_per_element(Precision::fp8) : e;
   // Tensors TP does not split unless sequence parallelism shards them: the inputs of the two
   // norms, of the QKV and FC1 GEMMs, and two 1-byte dropout masks (Korthikanti's "10").
-  const double replicated = (4.0 * e + 2.0) * sb * h;
+  const double replicated = (2.0 * e + 2.0 * g + 2.0) * sb * h;
   // Tensors TP splits: Q, K, V, the attention output, FC1 output and the activation output
   // (routed experts' FC1 and activation outputs: see expert_share below).
   double dense_ffn = static_cast<double>(model.ffn_hidden);
@@ -61,11 +72,14 @@ double layer_activation_bytes(const ModelSpec& model, const ShardContext& ctx,
     routed_copies = e * sb * h * model.moe->top_k;
   }
   const double gate = model.activation == Activation::swiglu ? 2.0 : 1.0;
-  // Eager mode also keeps the bias-add output before the activation.
-  const double ffn_tensors = gate + 1.0 + (ctx.framework == Framework::pytorch ? gate : 0.0);
-  const double split =
-      e * sb * (h + 2.0 * model.kv_hidden()) + e * sb * h + e * sb * dense_ffn * ffn_tensors;
-  const double expert_split = e * sb * routed_ffn * ffn_tensors;
+  // Per element of the FFN width: FC1's output (the activation's input, `gate` wide) and the
+  // activation's output (FC2's input); eager mode also keeps the bias-add output before the
+  // activation.
+  const double ffn_bytes = e * (gate + (ctx.framework == Framework::pytorch ? gate : 0.0)) + g;
+  const double attention_output = fp8_saved_inputs ? e + g : e;
+  const double split = e * sb * (h + 2.0 * model.kv_hidden()) + attention_output * sb * h +
+                       sb * dense_ffn * ffn_bytes;
+  const double expert_split = sb * routed_ffn * ffn_bytes;
   const double heads = static_cast<double>(model.heads);
   const double seq_kv = static_cast<double>(ctx.seq_len);
   double attention_scores = 0;

@@ -61,6 +61,30 @@ TEST_F(Korthikanti, SelectiveRecomputeDropsTheAttentionScores) {
                    sbh() * 34 / t);
 }
 
+TEST_F(Korthikanti, UnderFp8TheLinearLayersKeepTheirInputsInOneByte) {
+  // Transformer Engine keeps the FP8 copy of each linear layer's input for the weight gradient:
+  // the QKV and FC1 inputs (2 of Korthikanti's replicated 10) and FC2's input (4h wide) drop to
+  // one byte per element; the attention output, kept in 16 bits by flash attention for its own
+  // backward, gains a one-byte copy. 34 -> 8 + (6 + 3 + 4 x 3) = 29 bytes per s·b·h.
+  ShardContext fp8 = ctx(1, false);
+  fp8.gemm_precision = Precision::fp8;
+  const double scores = 4 * a * s * b;  // flash attention's softmax statistics
+  EXPECT_DOUBLE_EQ(layer_activation_bytes(model, fp8, RecomputeKind::none, false),
+                   sbh() * 29 + scores);
+  const double t = 8;
+  ShardContext fp8_tp = ctx(8, false);
+  fp8_tp.gemm_precision = Precision::fp8;
+  EXPECT_DOUBLE_EQ(layer_activation_bytes(model, fp8_tp, RecomputeKind::none, false),
+                   sbh() * (8 + 21 / t) + scores / t);
+  // Eager PyTorch does not run Transformer Engine: its inputs stay 16-bit.
+  ShardContext eager = fp8;
+  eager.framework = Framework::pytorch;
+  ShardContext eager_bf16 = ctx(1, false);
+  eager_bf16.framework = Framework::pytorch;
+  EXPECT_DOUBLE_EQ(layer_activation_bytes(model, eager, RecomputeKind::none, false),
+                   layer_activation_bytes(model, eager_bf16, RecomputeKind::none, false));
+}
+
 TEST_F(Korthikanti, FullRecomputeKeepsOnlyTheLayerInput) {
   EXPECT_DOUBLE_EQ(layer_activation_bytes(model, ctx(8, false), RecomputeKind::full), 2 * sbh());
 }
