@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 
@@ -75,6 +76,21 @@ TEST(HtmlReport, TheTimelineHoldsEveryTaskThatTakesTimeOnceInItsRow) {
   EXPECT_NEAR(tl.at("step_ms").get<double>(), 1e3 * p.step_time_s, 1e-6);
   EXPECT_NEAR(last_end_ms, tl.at("step_ms").get<double>(), 1e-6);
   EXPECT_EQ(tl.at("rows")[0].get<std::string>(), "stage 0 compute");
+}
+
+TEST(HtmlReport, AStepBeyondWhatABrowserDrawsShowsTheStagesNearestTheExplainedOne) {
+  // 1536 micro-batches per pipeline: about 100 k tasks, beyond kMaxReportTimelineTasks.
+  const Explanation x = explain(load_scenario(kDefault, {"training.global_batch=12288"}));
+  const OrderedJson tl = report_data(x, {}).at("timeline");
+  EXPECT_GT(tl.at("tasks").get<std::size_t>(), kMaxReportTimelineTasks);
+  EXPECT_LE(tl.at("tasks_shown").get<std::size_t>(), kMaxReportTimelineTasks);
+  const std::vector<int> shown = tl.at("stages_shown").get<std::vector<int>>();
+  ASSERT_FALSE(shown.empty());
+  EXPECT_LT(shown.size(), 16u);
+  // A contiguous run of stages around the explained one.
+  EXPECT_NE(std::find(shown.begin(), shown.end(), x.prediction.critical_stage), shown.end());
+  for (std::size_t i = 1; i < shown.size(); ++i) EXPECT_EQ(shown[i], shown[i - 1] + 1);
+  EXPECT_NE(report_html(report_data(x, {}), "").find("shown are the"), std::string::npos);
 }
 
 TEST(HtmlReport, EachStagesMemoryBarAddsUpToItsPeak) {
