@@ -72,6 +72,7 @@ struct CompareArgs {
   std::vector<std::string> scenario_files;  // A [B]; none: scenarios/default.json
   std::vector<std::string> overrides;       // with one scenario: B is A with these
   std::string format = "table";
+  std::string report_file;  // --report: also write an HTML page (both timelines)
 };
 int run_compare(const CompareArgs& args);
 

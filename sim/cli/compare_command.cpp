@@ -1,10 +1,13 @@
 #include <fmt/format.h>
 
 #include <iostream>
+#include <optional>
 
 #include "sim/api/trainsim.hpp"
 #include "sim/cli/commands.hpp"
+#include "sim/cli/page_output.hpp"
 #include "sim/reports/compare_report.hpp"
+#include "sim/reports/html_report.hpp"
 
 namespace trainsim::cli {
 
@@ -16,6 +19,11 @@ int run_compare(const CompareArgs& args) {
     files.push_back(default_scenario_file());
     labels.push_back("scenarios/default.json");  // the bundled one, wherever it is installed
   }
+  std::optional<PageOutput> page;
+  if (!args.report_file.empty()) page.emplace(args.report_file, "--report");
+  // The page draws both timelines: keep them (the prediction is the same either way).
+  PredictOptions options;
+  options.keep_timeline = page.has_value();
   Comparison c;
   if (files.size() == 1) {
     if (args.overrides.empty())
@@ -26,18 +34,19 @@ int run_compare(const CompareArgs& args) {
     for (const std::string& o : args.overrides) changes += (changes.empty() ? "" : " ") + o;
     c.a_label = labels[0];
     c.b_label = fmt::format("A with {}", changes);
-    c.a = predict(load_scenario(files[0]));
-    c.b = predict(load_scenario(files[0], args.overrides));
+    c.a = predict(load_scenario(files[0]), options);
+    c.b = predict(load_scenario(files[0], args.overrides), options);
   } else {
     c.a_label = labels[0];
     c.b_label = labels[1];
-    c.a = predict(load_scenario(files[0], args.overrides));
-    c.b = predict(load_scenario(files[1], args.overrides));
+    c.a = predict(load_scenario(files[0], args.overrides), options);
+    c.b = predict(load_scenario(files[1], args.overrides), options);
   }
   if (args.format == "json")
     std::cout << comparison_to_json(c).dump(2) << "\n";
   else
     std::cout << comparison_to_table(c);
+  if (page) page->write(compare_page(c, page->plotly_js()));
   return 0;
 }
 

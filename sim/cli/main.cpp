@@ -149,6 +149,9 @@ int main(int argc, char** argv) {
       ->allow_extra_args(false);
   compare_cmd->add_option("--format", compare.format, "table | json")
       ->check(CLI::IsMember({"table", "json"}));
+  compare_cmd->add_option("--report", compare.report_file,
+                          "also write an HTML page: both timelines on one time scale, both "
+                          "steps' parts, the table");
 
   cli::PresetsArgs presets;
   auto* presets_cmd = app.add_subcommand(

@@ -1,5 +1,6 @@
 #pragma once
-// The shell every HTML page of trainsim shares (`report`, `search --report`, `sweep --report`):
+// The shell every HTML page of trainsim shares (`report`, `compare --report`, `search --report`,
+// `sweep --report`):
 // plotly.js inlined so that the page opens offline, the page's data as JSON, and a script that
 // draws it. The shell records on the page itself how many charts it has, how many were drawn and
 // every script error (data-charts-expected, data-charts-drawn, data-errors on <body>), so that a
@@ -17,7 +18,7 @@ struct HtmlPage {
   OrderedJson data;   // the page script's `data`
   // Draws `data` with `plot(id, traces, layout)` for each chart (the shell defines `plot`,
   // `colors` by time category and `noteError`).
-  std::string_view script;
+  std::string script;
 };
 
 std::string render_page(const HtmlPage& page, std::string_view plotly_js);

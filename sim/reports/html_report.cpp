@@ -49,6 +49,8 @@ std::vector<int> shown_stages(const StepWorkload& work, int critical_stage) {
   return shown;
 }
 
+}  // namespace
+
 OrderedJson timeline_data(const StepPrediction& p) {
   const StepWorkload& work = *p.workload;
   const TaskGraph& graph = work.graph;
@@ -116,6 +118,8 @@ OrderedJson timeline_data(const StepPrediction& p) {
   out["series"] = std::move(list);
   return out;
 }
+
+namespace {
 
 OrderedJson memory_data(const Scenario& scenario) {
   struct Part {
@@ -185,24 +189,52 @@ OrderedJson scaling_data(const std::vector<SweepPoint>& points) {
   return out;
 }
 
+// One timeline chart: a row per GPU stream, a bar per task, over [0, span_ms]; drag to zoom,
+// double-click to reset.
+constexpr std::string_view kTimelineFunction = R"JS(
+const drawTimeline = (id, tl, span_ms) => plot(id, tl.series.map((s) => ({
+  type: 'bar', orientation: 'h', name: s.category,
+  y: s.row.map((r) => tl.rows[r]), base: s.start_ms, x: s.duration_ms,
+  customdata: s.start_ms, text: s.label, textposition: 'none',
+  hovertemplate: '%{text}<br>starts %{customdata:.3f} ms, lasts %{x:.3f} ms<extra>%{fullData.name}</extra>',
+  marker: {color: colors[s.category] || '#888'}
+})), {
+  barmode: 'overlay', bargap: 0.15, dragmode: 'zoom',
+  height: Math.max(300, 90 + 22 * tl.rows.length),
+  xaxis: {title: 'time in the step (ms)', range: [0, span_ms]},
+  yaxis: {type: 'category', categoryorder: 'array', categoryarray: tl.rows.slice().reverse(),
+          automargin: true},
+  legend: {orientation: 'h', y: 1.08}
+});
+)JS";
+
+// Draws compare_page's data: both timelines on the longer step's scale, then both steps' parts.
+constexpr std::string_view kComparePageScript = R"JS(
+  const span = Math.max(data.a_timeline.step_ms, data.b_timeline.step_ms);
+  drawTimeline('timeline-a', data.a_timeline, span);
+  drawTimeline('timeline-b', data.b_timeline, span);
+  const sides = [data.comparison.a, data.comparison.b];
+  const names = ['A', 'B'];
+  const bar = (name, value, color) => ({
+    type: 'bar', orientation: 'h', name: name, y: names,
+    x: sides.map((side) => value(side.prediction.breakdown)), marker: {color: color},
+    hovertemplate: name + ': %{x:.3f} s<extra>%{y}</extra>'
+  });
+  plot('compare-breakdown', [
+    bar('compute', (b) => b.compute_s, colors.compute),
+    bar('bubble (fill and drain)', (b) => b.bubble_s - b.stage_imbalance_s, '#bab0ac'),
+    bar('stage imbalance', (b) => b.stage_imbalance_s, '#79706e'),
+    bar('optimizer', (b) => b.optimizer_s, colors.optimizer)
+  ].concat(['tp', 'pp', 'dp', 'cp', 'ep'].map(
+    (k) => bar('exposed ' + k, (b) => b.exposed_comm_s[k], colors[k]))), {
+    barmode: 'stack', height: 300, xaxis: {title: 'seconds per step'},
+    yaxis: {type: 'category', categoryorder: 'array', categoryarray: ['B', 'A']}
+  });
+)JS";
+
 // Draws report_data's `data` (html_page.hpp's shell runs first).
 constexpr std::string_view kStepPageScript = R"JS(
-  // The timeline: one row per GPU stream, one bar per task; drag to zoom, double-click to reset.
-  const tl = data.timeline;
-  plot('timeline', tl.series.map((s) => ({
-    type: 'bar', orientation: 'h', name: s.category,
-    y: s.row.map((r) => tl.rows[r]), base: s.start_ms, x: s.duration_ms,
-    customdata: s.start_ms, text: s.label, textposition: 'none',
-    hovertemplate: '%{text}<br>starts %{customdata:.3f} ms, lasts %{x:.3f} ms<extra>%{fullData.name}</extra>',
-    marker: {color: colors[s.category] || '#888'}
-  })), {
-    barmode: 'overlay', bargap: 0.15, dragmode: 'zoom',
-    height: Math.max(300, 90 + 22 * tl.rows.length),
-    xaxis: {title: 'time in the step (ms)', range: [0, tl.step_ms]},
-    yaxis: {type: 'category', categoryorder: 'array', categoryarray: tl.rows.slice().reverse(),
-            automargin: true},
-    legend: {orientation: 'h', y: 1.08}
-  });
+  drawTimeline('timeline', data.timeline, data.timeline.step_ms);
 
   // Where the step goes, as one stacked bar.
   const parts = data.explanation.parts;
@@ -294,7 +326,7 @@ std::string report_html(const OrderedJson& data, std::string_view plotly_js) {
   HtmlPage page;
   page.title = fmt::format("trainsim report: {}", e.at("scenario").get<std::string>());
   page.data = data;
-  page.script = kStepPageScript;
+  page.script = std::string(kTimelineFunction) + std::string(kStepPageScript);
   std::string& body = page.body;
   body += fmt::format(
       "<p class=\"summary\"><span>step {:.3f} s</span><span>MFU {:.1f}%</span>"
@@ -324,6 +356,29 @@ std::string report_html(const OrderedJson& data, std::string_view plotly_js) {
   body += "<h2>Explanation</h2>\n<pre id=\"explanation\">";
   body += html_escaped(data.at("explanation_text").get<std::string>());
   body += "</pre>\n";
+  return render_page(page, plotly_js);
+}
+
+std::string compare_page(const Comparison& c, std::string_view plotly_js) {
+  HtmlPage page;
+  page.title = fmt::format("trainsim compare: {} vs {}", c.a_label, c.b_label);
+  page.data["comparison"] = comparison_to_json(c);
+  page.data["a_timeline"] = timeline_data(c.a);
+  page.data["b_timeline"] = timeline_data(c.b);
+  page.script = std::string(kTimelineFunction) + std::string(kComparePageScript);
+  std::string& body = page.body;
+  body += fmt::format(
+      "<p class=\"summary\">A: {} ({:.3f} s, MFU {:.1f}%)<br>B: {} ({:.3f} s, "
+      "MFU {:.1f}%)</p>\n<p>{}</p>\n",
+      html_escaped(c.a_label), c.a.step_time_s, 100 * c.a.mfu, html_escaped(c.b_label),
+      c.b.step_time_s, 100 * c.b.mfu, html_escaped(comparison_sentence(c)));
+  const std::string note =
+      "Both timelines share one time scale: a GPU idle in one and busy in "
+      "the other shows as a gap.";
+  body += chart_section("A: " + c.a_label, "timeline-a", note);
+  body += chart_section("B: " + c.b_label, "timeline-b");
+  body += chart_section("Where each step goes", "compare-breakdown");
+  body += "<h2>Side by side</h2>\n<pre>" + html_escaped(comparison_to_table(c)) + "</pre>\n";
   return render_page(page, plotly_js);
 }
 

@@ -10,6 +10,7 @@
 
 #include "sim/plan/explanation.hpp"
 #include "sim/plan/sweep.hpp"
+#include "sim/reports/compare_report.hpp"
 #include "sim/reports/reports.hpp"
 
 namespace trainsim {
@@ -27,6 +28,17 @@ OrderedJson report_data(const Explanation& explanation, const std::vector<SweepP
 // The page: `data` and the drawing script inlined, and `plotly_js` (the library's source) inlined
 // before them.
 std::string report_html(const OrderedJson& data, std::string_view plotly_js);
+
+// A prediction's tasks for a timeline chart: one row per GPU stream with work, the tasks of each
+// time category as columns (start_ms, duration_ms, row, label), at most kMaxReportTimelineTasks
+// (the stages nearest the explained one). `p` must have been predicted with keep_timeline.
+OrderedJson timeline_data(const StepPrediction& p);
+
+// `compare --report`: two steps side by side, their timelines on one time scale (so the GPUs
+// idle in one and busy in the other show), their parts as two stacked bars, the comparison's
+// table and the sentence that attributes the difference. Both predictions must have been made
+// with keep_timeline.
+std::string compare_page(const Comparison& comparison, std::string_view plotly_js);
 
 // The GPU counts of the scaling plot for a scenario on `gpus` GPUs: a quarter, half, the same,
 // twice and four times as many (those the sweep cannot run are shown as such).

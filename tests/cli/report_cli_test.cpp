@@ -56,7 +56,7 @@ TEST(ReportCli, AMissingPlotlyLibraryIsNamedWithHowToInstallIt) {
   EXPECT_NE(missing.err.find("TRAINSIM_PLOTLY_JS"), std::string::npos) << missing.err;
 }
 
-TEST(ReportCli, SearchAndSweepWriteTheirPageBesideWhatTheyPrint) {
+TEST(ReportCli, CompareSearchAndSweepWriteTheirPageBesideWhatTheyPrint) {
   const auto search_page = temp_page("trainsim_search_page_test.html");
   const auto search = trainsim("search --top 2 --pin parallel.tp --pin parallel.pp --report " +
                                search_page.string());
@@ -66,13 +66,21 @@ TEST(ReportCli, SearchAndSweepWriteTheirPageBesideWhatTheyPrint) {
   std::filesystem::remove(search_page);
 
   const auto sweep_page = temp_page("trainsim_sweep_page_test.html");
-  const auto sweep =
-      trainsim("sweep --vary cluster.gpus=512,1024 --report " + sweep_page.string());
+  const auto sweep = trainsim("sweep --vary cluster.gpus=512,1024 --report " + sweep_page.string());
   ASSERT_EQ(sweep.status, 0) << sweep.err;
   EXPECT_NE(test::slurp(sweep_page).find("id=\"sweep-step\""), std::string::npos);
   std::filesystem::remove(sweep_page);
 
-  for (const char* command : {"search --top 2", "sweep --vary cluster.gpus=512"}) {
+  const auto compare_page = temp_page("trainsim_compare_page_test.html");
+  const auto compare =
+      trainsim("compare --set parallel.vpp=2 --set parallel.schedule=interleaved --report " +
+               compare_page.string());
+  ASSERT_EQ(compare.status, 0) << compare.err;
+  EXPECT_NE(test::slurp(compare_page).find("id=\"timeline-b\""), std::string::npos);
+  std::filesystem::remove(compare_page);
+
+  for (const char* command :
+       {"search --top 2", "sweep --vary cluster.gpus=512", "compare --set parallel.pp=8"}) {
     const auto run = trainsim(std::string(command) + " --report /nonexistent-dir/page.html");
     EXPECT_EQ(run.status, 2) << command;
     EXPECT_NE(run.err.find("--report"), std::string::npos) << run.err;

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""trainsim's HTML pages in a real browser: writes the default scenario's `report`, a `search
+"""trainsim's HTML pages in a real browser: writes the default scenario's `report`, a `compare
+--report` (the tour's naive model parallelism against the same split pipelined), a `search
 --report` and a `sweep --report` page, opens each in headless Chromium, and fails on any script
 error or console error, or on a chart that did not draw its marks (the pages record how many
 charts they have, how many were drawn and each error in their own DOM); then screenshots them.
@@ -10,6 +11,8 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+
+TOUR = Path(__file__).resolve().parents[2] / "scenarios" / "teaching"
 
 CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -27,6 +30,13 @@ PAGES = {
         "memory": ['class="point"', 'class="js-line"'],
         "scaling": ['class="js-line"', 'class="point"'],
     }),
+    # Naive model parallelism next to the same split pipelined: the idle GPUs show.
+    "compare": (["compare", str(TOUR / "04-naive-model-parallel.json"),
+                 str(TOUR / "05-pipeline-parallel.json"), "--report"], {
+        "timeline-a": ['class="point"'],
+        "timeline-b": ['class="point"'],
+        "compare-breakdown": ['class="point"'],
+    }),
     "search": (["search", "--top", "5", "--report"], {
         "search-breakdown": ['class="point"'],
         "search-memory": ['class="point"', 'class="js-line"'],
@@ -40,7 +50,7 @@ PAGES = {
 }
 
 # Tables the page script fills: at least one row each.
-TABLES = {"report": ["communication"], "search": ["search-table"], "sweep": []}
+TABLES = {"report": ["communication"], "compare": [], "search": ["search-table"], "sweep": []}
 
 
 def fail(message):

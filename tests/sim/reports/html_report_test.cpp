@@ -150,6 +150,33 @@ TEST(HtmlReport, TextInThePageCannotEndItsScriptOrMarkup) {
   EXPECT_EQ(OrderedJson::parse(html.substr(begin, end - begin)), r.data);
 }
 
+TEST(HtmlReport, AComparePageHoldsBothTimelinesAndTheComparison) {
+  PredictOptions keep;
+  keep.keep_timeline = true;
+  const std::filesystem::path tour = data_root() / "scenarios" / "teaching";
+  Comparison c;
+  c.a_label = "naive";
+  c.b_label = "pipelined";
+  c.a = predict(load_scenario(tour / "04-naive-model-parallel.json"), keep);
+  c.b = predict(load_scenario(tour / "05-pipeline-parallel.json"), keep);
+  const std::string html = compare_page(c, "");
+  const std::size_t begin = html.find('>', html.find("id=\"page-data\"")) + 1;
+  const OrderedJson data =
+      OrderedJson::parse(html.substr(begin, html.find("</script>", begin) - begin));
+  EXPECT_EQ(data.at("comparison"), comparison_to_json(c));
+  EXPECT_EQ(data.at("a_timeline"), timeline_data(c.a));
+  EXPECT_EQ(data.at("b_timeline"), timeline_data(c.b));
+  // Naive model parallelism: one micro-batch, so each stage's compute is one forward and one
+  // backward bar; pipelined, 64 of each.
+  for (const OrderedJson& series : data.at("a_timeline").at("series"))
+    if (series.at("category") == "compute") EXPECT_EQ(series.at("row").size(), 4u * 2);
+  for (const char* chart : {"timeline-a", "timeline-b", "compare-breakdown"})
+    EXPECT_NE(html.find(std::string("<div class=\"chart\" id=\"") + chart + "\">"),
+              std::string::npos)
+        << chart;
+  EXPECT_NE(html.find(html_escaped(comparison_sentence(c))), std::string::npos);
+}
+
 // The JSON a page carries, read back from it.
 OrderedJson page_data(const std::string& html) {
   const std::size_t begin = html.find('>', html.find("id=\"page-data\"")) + 1;
