@@ -22,13 +22,14 @@ void fill_stream_order(const TaskGraph& graph, std::vector<std::int64_t>& previo
   }
 }
 
-// The task after each one on its stream (kNone for a stream's last), from `previous`.
-constexpr TaskId kNone = ~TaskId{0};
-void fill_stream_next(const std::vector<std::int64_t>& previous, std::vector<TaskId>& next) {
-  next.assign(previous.size(), kNone);
+// The task after each one on its stream (`none` for a stream's last), from `previous`.
+template <typename Id>
+void fill_stream_next(const std::vector<std::int64_t>& previous, std::vector<Id>& next, Id none) {
+  next.assign(previous.size(), none);
   for (std::size_t id = 0; id < previous.size(); ++id)
-    if (previous[id] >= 0) next[static_cast<std::size_t>(previous[id])] = static_cast<TaskId>(id);
+    if (previous[id] >= 0) next[static_cast<std::size_t>(previous[id])] = static_cast<Id>(id);
 }
+constexpr TaskId kNone = ~TaskId{0};
 
 // The engine's working arrays, kept per thread between runs so that a search's thousands of
 // runs do not allocate (and page-fault) them afresh.
@@ -46,10 +47,7 @@ StreamOrder stream_order(const TaskGraph& graph) {
   StreamOrder order;
   std::vector<std::int64_t> last_on_stream;
   fill_stream_order(graph, order.previous, last_on_stream);
-  order.next.assign(order.previous.size(), -1);
-  for (std::size_t id = 0; id < order.previous.size(); ++id)
-    if (order.previous[id] >= 0)
-      order.next[static_cast<std::size_t>(order.previous[id])] = static_cast<std::int64_t>(id);
+  fill_stream_next(order.previous, order.next, std::int64_t{-1});
   return order;
 }
 
@@ -67,7 +65,7 @@ void run_engine(TaskGraph& graph, Timeline& timeline) {
   timeline.makespan_s = 0;
   timeline.events = 0;
   fill_stream_order(graph, timeline.stream_previous, scratch.last_on_stream);
-  fill_stream_next(timeline.stream_previous, scratch.stream_next);
+  fill_stream_next(timeline.stream_previous, scratch.stream_next, kNone);
   scratch.pending.resize(n);
   scratch.ready_s.assign(n, 0.0);
   scratch.finished_unreleased.resize(n);  // a task enters it once

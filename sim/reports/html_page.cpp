@@ -47,6 +47,19 @@ const plot = (id, traces, layout) =>
     .then(() => {
       document.body.dataset.chartsDrawn = String(Number(document.body.dataset.chartsDrawn) + 1);
     }, noteError);
+// Steps side by side as stacked bars of their parts (stacked_parts' data); `layout.orientation`
+// 'h' lays the bars horizontally; `hover` (one text per step) is shown with each segment.
+const partColors = {bubble: '#bab0ac', 'stage imbalance': '#79706e'};
+const drawParts = (id, stacked, layout, hover) => {
+  const across = layout.orientation === 'h';
+  return plot(id, stacked.parts.map((part) => ({
+    type: 'bar', orientation: across ? 'h' : 'v', name: part.name,
+    x: across ? part.seconds : stacked.names, y: across ? stacked.names : part.seconds,
+    marker: {color: partColors[part.name] || colors[part.name.replace('exposed ', '')]},
+    customdata: hover || stacked.names,
+    hovertemplate: part.name + ': %{' + (across ? 'x' : 'y') + ':.3f} s<br>%{customdata}<extra></extra>'
+  })), Object.assign({barmode: 'stack'}, layout));
+};
 const data = JSON.parse(document.getElementById('page-data').textContent);
 )JS";
 
@@ -84,6 +97,19 @@ std::string html_escaped(std::string_view text) {
     }
   }
   return out;
+}
+
+OrderedJson stacked_parts(const std::vector<std::string>& names,
+                          const std::vector<Breakdown>& breakdowns) {
+  OrderedJson parts = OrderedJson::array();
+  for (std::size_t step = 0; step < breakdowns.size(); ++step) {
+    const std::vector<NamedPart> named = named_parts(breakdowns[step]);
+    for (std::size_t i = 0; i < named.size(); ++i) {
+      if (step == 0) parts.push_back({{"name", named[i].name}, {"seconds", OrderedJson::array()}});
+      parts[i]["seconds"].push_back(named[i].seconds);
+    }
+  }
+  return {{"names", names}, {"parts", std::move(parts)}};
 }
 
 std::string chart_section(std::string_view heading, std::string_view id, std::string_view note) {

@@ -7,7 +7,9 @@
 // headless browser's DOM tells a test whether the page worked.
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "sim/parallel/breakdown.hpp"
 #include "sim/reports/reports.hpp"
 
 namespace trainsim {
@@ -25,6 +27,12 @@ std::string render_page(const HtmlPage& page, std::string_view plotly_js);
 
 // Text for HTML element content and attribute values.
 std::string html_escaped(std::string_view text);
+
+// Steps side by side for a stacked-bar chart, split into named_parts (breakdown.hpp), so that
+// the bars add up to each step: {"names": [...], "parts": [{"name", "seconds": [per step]}]}.
+// The shell's `drawParts(id, stacked, layout, hover)` draws it.
+OrderedJson stacked_parts(const std::vector<std::string>& names,
+                          const std::vector<Breakdown>& breakdowns);
 
 // A chart's container and heading.
 std::string chart_section(std::string_view heading, std::string_view id,

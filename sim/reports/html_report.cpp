@@ -213,21 +213,8 @@ constexpr std::string_view kComparePageScript = R"JS(
   const span = Math.max(data.a_timeline.step_ms, data.b_timeline.step_ms);
   drawTimeline('timeline-a', data.a_timeline, span);
   drawTimeline('timeline-b', data.b_timeline, span);
-  const sides = [data.comparison.a, data.comparison.b];
-  const names = ['A', 'B'];
-  const bar = (name, value, color) => ({
-    type: 'bar', orientation: 'h', name: name, y: names,
-    x: sides.map((side) => value(side.prediction.breakdown)), marker: {color: color},
-    hovertemplate: name + ': %{x:.3f} s<extra>%{y}</extra>'
-  });
-  plot('compare-breakdown', [
-    bar('compute', (b) => b.compute_s, colors.compute),
-    bar('bubble (fill and drain)', (b) => b.bubble_s - b.stage_imbalance_s, '#bab0ac'),
-    bar('stage imbalance', (b) => b.stage_imbalance_s, '#79706e'),
-    bar('optimizer', (b) => b.optimizer_s, colors.optimizer)
-  ].concat(['tp', 'pp', 'dp', 'cp', 'ep'].map(
-    (k) => bar('exposed ' + k, (b) => b.exposed_comm_s[k], colors[k]))), {
-    barmode: 'stack', height: 300, xaxis: {title: 'seconds per step'},
+  drawParts('compare-breakdown', data.parts, {
+    orientation: 'h', height: 300, xaxis: {title: 'seconds per step'},
     yaxis: {type: 'category', categoryorder: 'array', categoryarray: ['B', 'A']}
   });
 )JS";
@@ -365,6 +352,7 @@ std::string compare_page(const Comparison& c, std::string_view plotly_js) {
   page.data["comparison"] = comparison_to_json(c);
   page.data["a_timeline"] = timeline_data(c.a);
   page.data["b_timeline"] = timeline_data(c.b);
+  page.data["parts"] = stacked_parts({"A", "B"}, {c.a.breakdown, c.b.breakdown});
   page.script = std::string(kTimelineFunction) + std::string(kComparePageScript);
   std::string& body = page.body;
   body += fmt::format(

@@ -30,16 +30,9 @@ constexpr std::string_view kSearchScript = R"JS(
   });
 
   // Each strategy's step, part by part: where the winner gains.
-  const b = (r) => r.breakdown;
-  plot('search-breakdown', [
-    bar('compute', (r) => b(r).compute_s, colors.compute),
-    bar('bubble (fill and drain)', (r) => b(r).bubble_s - b(r).stage_imbalance_s, '#bab0ac'),
-    bar('stage imbalance', (r) => b(r).stage_imbalance_s, '#79706e'),
-    bar('optimizer', (r) => b(r).optimizer_s, colors.optimizer)
-  ].concat(['tp', 'pp', 'dp', 'cp', 'ep'].map(
-    (k) => bar('exposed ' + k, (r) => b(r).exposed_comm_s[k], colors[k]))), {
-    barmode: 'stack', height: 420, xaxis: {type: 'category'}, yaxis: {title: 'seconds per step'}
-  });
+  drawParts('search-breakdown', data.parts, {
+    height: 420, xaxis: {type: 'category'}, yaxis: {title: 'seconds per step'}
+  }, labels);
 
   // Each strategy's memory per GPU against the capacity and the usable part of it.
   const gib = (bytes) => bytes / 1073741824;
@@ -114,6 +107,13 @@ std::string search_page(const SearchResult& result, const SearchReportContext& c
   HtmlPage page;
   page.title = fmt::format("trainsim search: {}", context.scenario);
   page.data["search"] = search_to_json(result, context);
+  std::vector<std::string> ranks;
+  std::vector<Breakdown> breakdowns;
+  for (const RankedStrategy& r : result.best) {
+    ranks.push_back(fmt::format("#{}", ranks.size() + 1));
+    breakdowns.push_back(r.prediction.breakdown);
+  }
+  page.data["parts"] = stacked_parts(ranks, breakdowns);
   page.script = kSearchScript;
   const SearchCounts& c = result.counts;
   page.body = fmt::format(
