@@ -205,8 +205,7 @@ class StepDriver final : public FlowDriver {
         timing_(graph.task_count()),
         stream_next_(stream_order(graph).next),
         pending_(graph.task_count(), 0),
-        ready_s_(graph.task_count(), 0.0),
-        flows_left_(graph.task_count(), 0) {
+        ready_s_(graph.task_count(), 0.0) {
     for (TaskId id = 0; id < graph.task_count(); ++id)
       pending_[id] = static_cast<std::uint32_t>(graph.predecessors(id).size());
     for (const std::int64_t next : stream_next_)
@@ -227,7 +226,7 @@ class StepDriver final : public FlowDriver {
     }
     for (const std::uint64_t token : finished) {
       const auto task = static_cast<TaskId>(token);
-      if (--flows_left_[task] == 0) timers_.push(now_s + comm_of(task)->tail_s, task);
+      timers_.push(now_s + comm_of(task)->tail_s, task);
     }
     while (!timers_.empty() && timers_.top().time_s <= now_s) {
       const auto event = timers_.pop();
@@ -250,7 +249,6 @@ class StepDriver final : public FlowDriver {
     timing_[task].start_s = t;
     const PreparedComm* comm = comm_of(task);
     if (comm != nullptr && comm->flow_count > 0) {
-      flows_left_[task] = comm->flow_count;
       for (std::uint32_t f = 0; f < comm->flow_count; ++f)
         start_->push_back(prepared_.flows[comm->first_flow + f]);
     } else {
@@ -277,7 +275,6 @@ class StepDriver final : public FlowDriver {
   std::vector<std::int64_t> stream_next_;
   std::vector<std::uint32_t> pending_;
   std::vector<double> ready_s_;
-  std::vector<std::uint32_t> flows_left_;
   EventQueue<TaskId> timers_;
   std::vector<DrivenFlow>* start_ = nullptr;
   bool started_ = false;

@@ -235,49 +235,76 @@ std::uint64_t run_driven_flows_on_simgrid(const Topology& topology,
   max_min.sharing = SharingKind::max_min;  // the driver pays latencies itself
   Platform platform(topology, max_min);
   for (const auto& [src, dst] : pairs) platform.route(src, dst);
-  // The driver's own actor needs a host; it has no routes and carries no traffic.
+  // The driver's actors need a host; it has no routes and carries no traffic.
   sg4::Host* controller = platform.zone()->create_host("trainsim-driver", 1e9);
   platform.zone()->seal();
 
+  // Completion-driven: each transfer set has an actor of its own that starts the set's transfers,
+  // waits for each in turn and reports the set's token to the controller, which sleeps on a
+  // condition variable until a report arrives or its next wake-up is due. The cost of an event is
+  // then independent of how many transfers are in flight; one wait_any over every pending transfer
+  // (the first design) cost that many at each completion: 70% of a 2048-GPU step's time, and the
+  // reason the step time grew with the square of the cluster.
+  const sg4::MutexPtr mutex = sg4::Mutex::create();
+  const sg4::ConditionVariablePtr reported = sg4::ConditionVariable::create();
+  std::vector<std::uint64_t> finished;
   std::uint64_t transfers = 0;
-  sg4::Actor::create("driver", controller, [&]() {
-    // In-flight transfers and their tokens, index-aligned; a finished one is swapped out.
-    std::vector<sg4::CommPtr> pending;
-    std::vector<std::uint64_t> pending_token;
-    std::vector<DrivenFlow> start;
-    std::vector<std::uint64_t> finished;
-    driver.advance(0.0, finished, start);
-    for (;;) {
-      for (const DrivenFlow& f : start) {
-        pending.push_back(sg4::Comm::sendto_async(
+  std::size_t sets_in_flight = 0;
+
+  auto launch_set = [&](std::vector<DrivenFlow> set) {
+    transfers += set.size();
+    ++sets_in_flight;
+    sg4::Actor::create("transfers", controller, [&, set = std::move(set)]() {
+      std::vector<sg4::CommPtr> comms;  // held until completion (dropping a running one crashes)
+      comms.reserve(set.size());
+      for (const DrivenFlow& f : set)
+        comms.push_back(sg4::Comm::sendto_async(
             platform.host(f.src_gpu), platform.host(f.dst_gpu),
             static_cast<std::uint64_t>(std::max<long long>(1, std::llround(f.bytes)))));
-        pending_token.push_back(f.token);
-        ++transfers;
+      for (const sg4::CommPtr& c : comms) c->wait();
+      const std::unique_lock lock(*mutex);
+      finished.push_back(set.front().token);
+      reported->notify_one();
+    });
+  };
+
+  sg4::Actor::create("driver", controller, [&]() {
+    std::vector<DrivenFlow> start;
+    std::vector<std::uint64_t> done;
+    driver.advance(0.0, done, start);
+    for (;;) {
+      for (std::size_t begin = 0; begin < start.size();) {
+        std::size_t end = begin + 1;
+        while (end < start.size() && start[end].token == start[begin].token) ++end;
+        launch_set(std::vector<DrivenFlow>(start.begin() + static_cast<std::ptrdiff_t>(begin),
+                                           start.begin() + static_cast<std::ptrdiff_t>(end)));
+        begin = end;
       }
       start.clear();
-      finished.clear();
+      done.clear();
       const double wake_s = driver.next_wakeup_s();
       const bool timed = std::isfinite(wake_s);
-      if (pending.empty()) {
-        if (!timed) break;
-        if (wake_s > sg4::Engine::get_clock()) sg4::this_actor::sleep_until(wake_s);
-      } else {
-        const double timeout = timed ? std::max(0.0, wake_s - sg4::Engine::get_clock()) : -1.0;
-        const ssize_t done = sg4::Comm::wait_any_for(pending, timeout);
-        if (done >= 0) {
-          const auto i = static_cast<std::size_t>(done);
-          finished.push_back(pending_token[i]);
-          pending[i] = std::move(pending.back());
-          pending.pop_back();
-          pending_token[i] = pending_token.back();
-          pending_token.pop_back();
+      {
+        std::unique_lock lock(*mutex);
+        if (finished.empty()) {
+          if (sets_in_flight == 0) {
+            if (!timed) break;
+            lock.unlock();
+            if (wake_s > sg4::Engine::get_clock()) sg4::this_actor::sleep_until(wake_s);
+            lock.lock();
+          } else if (timed) {
+            reported->wait_until(lock, wake_s, [&] { return !finished.empty(); });
+          } else {
+            reported->wait(lock, [&] { return !finished.empty(); });
+          }
         }
+        done.swap(finished);
+        sets_in_flight -= done.size();
       }
       // A wake-up is due at wake_s even if SimGrid's clock rounded short of it.
       double now = sg4::Engine::get_clock();
-      if (timed && finished.empty()) now = std::max(now, wake_s);
-      driver.advance(now, finished, start);
+      if (timed && done.empty()) now = std::max(now, wake_s);
+      driver.advance(now, done, start);
     }
   });
   engine.run();

@@ -40,6 +40,8 @@ std::vector<double> run_flows_on_simgrid(const Topology& topology, std::span<con
 
 // A transfer that a FlowDriver starts: uncapped, launched when asked, sharing links by max-min
 // fairness with equal weights; latency is the driver's business (no latency on the links).
+// Consecutive transfers that one advance() call starts with the same token form a *set*: the
+// driver hears of the set once, when its last transfer completes (a collective's flows).
 struct DrivenFlow {
   int src_gpu = 0;
   int dst_gpu = 0;
@@ -52,10 +54,11 @@ struct DrivenFlow {
 class FlowDriver {
  public:
   virtual ~FlowDriver() = default;
-  // The next time at which the driver must be woken even if no transfer completes; +inf for none.
+  // The next time at which the driver must be woken even if no transfer set completes; +inf for
+  // none.
   virtual double next_wakeup_s() const = 0;
-  // At `now_s`, the transfers `finished` have just completed (maybe none, at a wake-up).
-  // Appends to `start` the transfers to launch at now_s.
+  // At `now_s`, the transfer sets with tokens `finished` have just completed (maybe none, at a
+  // wake-up). Appends to `start` the transfers to launch at now_s.
   virtual void advance(double now_s, std::span<const std::uint64_t> finished,
                        std::vector<DrivenFlow>& start) = 0;
 };
