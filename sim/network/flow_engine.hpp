@@ -33,6 +33,7 @@
 // the fork. After it, every further call of either kind throws std::logic_error (a forked child
 // would inherit the used Engine's global state). Results are deterministic: the same input gives
 // bit-identical times in either mode.
+#include <cstddef>
 #include <span>
 #include <vector>
 
@@ -81,6 +82,10 @@ struct FlowEngineOptions {
   RouteOptions routes;                          // PXN on or off (hardware/routes.hpp)
   SharingKind sharing = SharingKind::max_min;
   IsolationKind isolation = IsolationKind::child_process;
+  // Speed only, the times are the same either way (tests/flow/flow_step_test.cpp): the training
+  // step's transfer sets go host-to-host while at most this many such transfers are in flight,
+  // and as mailbox transfers of per-GPU actors beyond (simgrid_platform.cpp, TransferSets).
+  std::size_t host_to_host_transfers_max = 2048;
 };
 
 // Completion time (absolute, s) of each flow, in input order. A flow with src_gpu == dst_gpu

@@ -6,7 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 
+#include "hardware/topology.hpp"
 #include "sim/core/data_dir.hpp"
 #include "sim/parallel/predict.hpp"
 #include "sim/parallel/scenario_checks.hpp"
@@ -64,6 +66,39 @@ TEST(FlowStep, TheSameInputGivesTheSameTimeline) {
   for (std::size_t i = 0; i < a.timeline->timing.size(); ++i) {
     EXPECT_EQ(a.timeline->timing[i].start_s, b.timeline->timing[i].start_s);
     EXPECT_EQ(a.timeline->timing[i].end_s, b.timeline->timing[i].end_s);
+  }
+}
+
+// The step's transfer sets go host-to-host while few such transfers are in flight and as mailbox
+// transfers of per-GPU actors beyond, a choice of speed: every task starts and ends at the same
+// instant either way, where links are shared too.
+TEST(FlowStep, HostToHostAndMailboxTransfersGiveTheSameTimeline) {
+  for (const Scenario& s :
+       {scenario_from(three_d_json()),
+        scenario_from(load_json_file(data_root() / "scenarios" / "contention-shared-nics.json"))}) {
+    const ComputeCost compute(s.cluster.gpu, s.cluster.profile);
+    const CollectiveCost collectives(s.cluster.gpu, s.cluster.node, s.cluster.network, s.comm);
+    StepWorkload representative = build_step(s, compute, collectives);
+    AllRankStep step = expand_to_all_ranks(s, representative);
+    step.workload.graph.freeze();
+    const Topology topology = build_topology(s.cluster);
+    FlowEngineOptions host_to_host, mailboxes, mixed;
+    host_to_host.host_to_host_transfers_max = std::numeric_limits<std::size_t>::max();
+    mailboxes.host_to_host_transfers_max = 0;
+    mixed.host_to_host_transfers_max = 16;
+    const FlowStepResult a = simulate_step_on_flows(topology, step, host_to_host);
+    for (const FlowEngineOptions& other : {mailboxes, mixed}) {
+      const FlowStepResult b = simulate_step_on_flows(topology, step, other);
+      EXPECT_EQ(a.flows, b.flows);
+      EXPECT_EQ(a.timeline.makespan_s, b.timeline.makespan_s) << s.name;
+      ASSERT_EQ(a.timeline.timing.size(), b.timeline.timing.size());
+      std::size_t differing = 0;
+      for (std::size_t i = 0; i < a.timeline.timing.size(); ++i)
+        differing += a.timeline.timing[i].start_s != b.timeline.timing[i].start_s ||
+                     a.timeline.timing[i].end_s != b.timeline.timing[i].end_s;
+      EXPECT_EQ(differing, 0u) << s.name << ", at most " << other.host_to_host_transfers_max
+                               << " host-to-host transfers";
+    }
   }
 }
 
