@@ -59,10 +59,12 @@ void configure_network_model() {
 class EngineArguments {
  public:
   EngineArguments() {
-#if TRAINSIM_ADDRESS_SANITIZER
+#if defined(__SANITIZE_ADDRESS__)
     // SimGrid's default (raw) contexts switch stacks behind AddressSanitizer's back ("ASan is
     // ignoring requested __asan_handle_no_return ... False positive error reports may follow");
-    // thread contexts are ordinary pthreads. It must be set when the Engine is created.
+    // thread contexts are ordinary pthreads. It must be set when the Engine is created. GCC's
+    // ASan only: clang 14 defines no __SANITIZE_ADDRESS__, and the clang sanitizer build (CI's)
+    // has run raw contexts cleanly, 4x faster on the flow tests than with a thread per actor.
     args_.emplace_back("--cfg=contexts/factory:thread");
 #endif
     for (std::string& a : args_) argv_.push_back(a.data());
@@ -261,7 +263,7 @@ class TransferSets {
   // and mapping that for each of the hundreds of thousands of short-lived actors of a large step
   // costs more than the simulation. In KiB: Actor::set_stacksize counts KiB (as
   // contexts/stack-size does).
-  static constexpr unsigned kActorStackKiB = kAddressSanitizer ? 1024 : 32;  // ASan's frames grow
+  static constexpr unsigned kActorStackKiB = kAddressSanitizer ? 96 : 32;  // ASan's frames are larger
 
   struct Progress {
     std::uint64_t token = 0;
