@@ -156,6 +156,24 @@ const std::map<std::string, std::vector<Claim>>& claims() {
            EXPECT_GT(flows.worst_sharing_slowdown[static_cast<std::size_t>(TimeCategory::pp_comm)],
                      4.0);
          }}}},
+      {"llama3.1-405b-16k-h100",
+       {{"TP 8, CP 1, PP 16, DP 128",
+         [] {
+           const StepPrediction p = predicted("llama3.1-405b-16k-h100");
+           EXPECT_EQ(p.gpus, 16384);
+           EXPECT_EQ(std::tie(p.setup.tp, p.setup.cp, p.setup.pp, p.setup.dp),
+                     std::make_tuple(8, 1, 16, 128));
+         }},
+        {"FSDP that shards optimizer states and gradients but keeps the parameters gathered "
+         "between forward and backward (section 3.3.2): ZeRO 2",
+         [] {
+           const StepPrediction p = predicted("llama3.1-405b-16k-h100");
+           EXPECT_TRUE(p.memory.fits);
+           // ZeRO 1 keeps full gradients and does not fit (82 GiB on stage 1).
+           EXPECT_FALSE(predicted("llama3.1-405b-16k-h100", {"parallel.zero=1"}).memory.fits);
+         }},
+        {"plain 1F1B here, so the bubble is larger than the paper's",
+         [] { EXPECT_GT(bubble_share(predicted("llama3.1-405b-16k-h100")), 0.3); }}}},
       // The teaching tour (scenarios/teaching/README.md): each step shows its lesson.
       {"teaching/01-one-gpu",
        {{"there is no communication at all, and the step is almost all computation",
