@@ -318,14 +318,15 @@ void check_engine(const Scenario& s, Findings& f) {
   if (e.network == NetworkEngineKind::flow) {
     if (s.gpus > kFlowEngineMaxGpus)
       f.error("engine.network",
-              fmt::format("the flow engine simulates every GPU and is limited to {} GPUs (this "
-                          "job has {}); use \"analytic\", or a smaller cluster for the contention "
-                          "study",
+              fmt::format("the flow engine simulates every GPU and is limited to {} GPUs, the "
+                          "largest cluster measured (this job has {}); use \"analytic\", or a "
+                          "smaller cluster for the contention study",
                           kFlowEngineMaxGpus, s.gpus));
     else if (s.gpus > kFlowEngineSlowGpus)
       f.warn(DiagnosticCode::slow_simulation, "engine.network",
-             fmt::format("engine.network = \"flow\" on {} GPUs takes minutes (a GPT-3 step: 31 s "
-                         "on 4096 GPUs, 197 s on 8192); \"analytic\" takes milliseconds",
+             fmt::format("engine.network = \"flow\" on {} GPUs takes a minute or more (a GPT-3 "
+                         "step: 15 s on 16,384 GPUs, 67 s and 4 GB on 98,304); \"analytic\" "
+                         "takes milliseconds",
                          s.gpus));
   }
   const auto needs_flow = [&](const char* key, bool given) {

@@ -36,6 +36,18 @@ double bubble_share(const StepPrediction& p) {
   return p.breakdown.bubble_s / p.step_time_s;
 }
 
+#ifdef TRAINSIM_SANITIZED_BUILD
+constexpr bool kSanitizedBuild = true;
+#else
+constexpr bool kSanitizedBuild = false;
+#endif
+
+// The 8,192-GPU flow run (about 12 s) that two claims read.
+const StepPrediction& oversubscribed_on_flows() {
+  static const StepPrediction p = predicted("contention-oversubscribed-spine-8k");
+  return p;
+}
+
 struct Claim {
   std::string says;  // the comment's words for it
   std::function<void()> check;
@@ -155,6 +167,29 @@ const std::map<std::string, std::vector<Claim>>& claims() {
            EXPECT_GT(flows.step_time_s, 1.1 * alone.step_time_s);
            EXPECT_GT(flows.worst_sharing_slowdown[static_cast<std::size_t>(TimeCategory::pp_comm)],
                      4.0);
+         }}}},
+      {"contention-oversubscribed-spine-8k",
+       {{"NCCL's model, which the analytic engine uses, assumes every GPU of a node sends across "
+         "the spine at once, so it charges every DP ring the oversubscribed share",
+         [] {
+           if (!has_flow_engine()) GTEST_SKIP() << "built without the flow engine";
+           if (kSanitizedBuild) GTEST_SKIP() << "8,192 GPUs on flows: Release builds check it";
+           const StepPrediction& flows = oversubscribed_on_flows();
+           const StepPrediction analytic = predicted("contention-oversubscribed-spine-8k",
+                                                     {"engine.network=analytic"});
+           EXPECT_LT(flows.breakdown.exposed(TimeCategory::dp_comm),
+                     0.6 * analytic.breakdown.exposed(TimeCategory::dp_comm));
+           EXPECT_LT(flows.step_time_s, 0.95 * analytic.step_time_s);
+         }},
+        {"the pipeline sends between stages (other units) meet at the spine and run up to 8x "
+         "slower than alone",
+         [] {
+           if (!has_flow_engine()) GTEST_SKIP() << "built without the flow engine";
+           if (kSanitizedBuild) GTEST_SKIP() << "8,192 GPUs on flows: Release builds check it";
+           const StepPrediction& flows = oversubscribed_on_flows();
+           const double pp = flows.worst_sharing_slowdown[index_of(TimeCategory::pp_comm)];
+           EXPECT_GT(pp, 4.0);
+           EXPECT_LT(pp, 8.5);
          }}}},
       {"llama3.1-405b-16k-h100",
        {{"TP 8, CP 1, PP 16, DP 128",

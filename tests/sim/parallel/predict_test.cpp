@@ -11,6 +11,7 @@
 #include "scenario_fixture.hpp"
 #include "sim/core/errors.hpp"
 #include "sim/parallel/memory.hpp"
+#include "sim/parallel/overrides.hpp"
 #include "sim/parallel/step_builder.hpp"
 
 namespace trainsim {
@@ -455,26 +456,30 @@ TEST(TensorParallel, Fp8GathersMoveOneByteElementsAndReduceScattersStaySixteenBi
   EXPECT_NEAR(bf16_tp_s - fp8_tp_s, gathers * saved_per_gather_s, 1e-6 * bf16_tp_s);
 }
 
-TEST(FlowEngineSize, WarnsAboveFourThousandGpusAndRefusesAboveSixteenThousand) {
+TEST(FlowEngineSize, WarnsAboveSixteenThousandGpusAndRefusesBeyondTheLargestMeasured) {
   Json json = testing::small_gpt_scenario();
   json["model"] = "gpt3-175b";
   json["parallel"] = {{"tp", 8}, {"pp", 16}};
   json["training"]["global_batch"] = 6144;
   json["engine"] = {{"network", "flow"}};
-  // 64-port NDR switches: 32,768 NICs fit a 3-tier fat tree (40-port HDR ones hold 16,000).
+  // 128-port switches: a 3-tier fat tree holds 524,288 NICs (64-port ones 65,536).
   json["cluster"]["network"] = "ib-ndr400-rail-fattree";
+  apply_override(json, "cluster.network.switch_ports=128");
   auto warns_about_flow = [](const Scenario& s) {
     for (const Diagnostic& d : check_scenario(s))
       if (d.code == DiagnosticCode::slow_simulation && d.path == "engine.network") return true;
     return false;
   };
-  json["cluster"]["nodes"] = 512;  // 4096 GPUs
+  json["cluster"]["nodes"] = 2048;  // 16,384 GPUs
   EXPECT_FALSE(warns_about_flow(scenario_from(json)));
-  json["cluster"]["nodes"] = 1024;  // 8192 GPUs
+  json["cluster"]["nodes"] = 4096;  // 32,768 GPUs
   EXPECT_TRUE(warns_about_flow(scenario_from(json)));
-  json["cluster"]["nodes"] = 4096;  // 32768 GPUs
+  json["cluster"]["nodes"] = 12288;  // 98,304 GPUs: measured, 67 s (tests/flow/flow_bench.cpp)
+  EXPECT_TRUE(warns_about_flow(scenario_from(json)));
+  json["cluster"]["nodes"] = 16384;  // 131,072 GPUs
   const std::string message = testing::refusal(json);
   EXPECT_NE(message.find("engine.network"), std::string::npos) << message;
+  EXPECT_NE(message.find("98304 GPUs"), std::string::npos) << message;
   json["engine"]["network"] = "analytic";
   EXPECT_NO_THROW(scenario_from(json));
 }
