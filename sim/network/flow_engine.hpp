@@ -19,9 +19,8 @@
 // timing precision (precision/timing, 1 ns: completions less than 1 ns apart are reported at the
 // earlier one) and byte rounding (SimGrid moves whole bytes).
 //
-// Scale: the platform is one SimGrid full zone over the GPUs that appear in the flows, whose
-// routing table holds n² pointers (1024 GPUs: 8 MB; 16k GPUs: 2 GB), plus one route per distinct
-// (source, destination) pair and one mailbox per pair. A 1 GB ring all_reduce on 1024 GPUs
+// Scale: the platform is one SimGrid zone over the GPUs that appear in the flows holding one route
+// per distinct (source, destination) pair (simgrid_platform.cpp), and one mailbox per pair. A 1 GB ring all_reduce on 1024 GPUs
 // (8192 flows) takes about half a second, fork included (tests/flow/flow_bench.cpp).
 //
 // Processes: SimGrid allows one Engine per process (docs/build-notes.md). By default every call

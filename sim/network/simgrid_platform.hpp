@@ -8,7 +8,7 @@
 //  - one SimGrid link (SHARED policy) per directed topology link a route uses, with the link's
 //    capacity × its degradation factor; the two directions of a cable are two links, so
 //    full-duplex traffic never competes with itself (what SPLITDUPLEX would do);
-//  - one route per (source, destination) pair the flows use, in one full zone;
+//  - one route per (source, destination) pair the flows use, in one zone that keeps only those;
 //  - network/model:CM02, network/crosstraffic:0 (no 5% reverse flow), latency and bandwidth
 //    factors 1 and weight-S 0 (CM02's defaults, set explicitly), and no TCP window cap, all before
 //    the zone is created, so a lone flow takes latency + bytes / bandwidth exactly. The window cap
