@@ -20,8 +20,9 @@
 // earlier one) and byte rounding (SimGrid moves whole bytes).
 //
 // Scale: the platform is one SimGrid zone over the GPUs that appear in the flows holding one route
-// per distinct (source, destination) pair (simgrid_platform.cpp), and one mailbox per pair. A 1 GB ring all_reduce on 1024 GPUs
-// (8192 flows) takes about half a second, fork included (tests/flow/flow_bench.cpp).
+// per distinct (source, destination) pair (simgrid_platform.cpp), and one mailbox per pair. A 1 GB
+// ring all_reduce on 1024 GPUs (8192 flows) takes about half a second, fork included
+// (tests/flow/flow_bench.cpp).
 //
 // Processes: SimGrid allows one Engine per process (docs/build-notes.md). By default every call
 // forks a child process that builds the platform, runs SimGrid and writes the completion times to

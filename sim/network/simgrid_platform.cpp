@@ -34,7 +34,6 @@ namespace {
 namespace sg4 = simgrid::s4u;
 constexpr bool kAddressSanitizer = TRAINSIM_ADDRESS_SANITIZER;
 
-
 struct PlatformFlow {
   std::uint64_t bytes = 0;
   double rate_cap_Bps = 0;
@@ -174,8 +173,9 @@ class Platform {
     sg4::Link*& l = link_of_[static_cast<std::size_t>(id)];
     if (l == nullptr) {
       const Link& spec = topology_.link(id);
-      l = zone_.get_iface()->create_link(std::to_string(id) + ":" + spec.name,
-                             spec.capacity_Bps * capacity_factor_[static_cast<std::size_t>(id)]);
+      l = zone_.get_iface()->create_link(
+          std::to_string(id) + ":" + spec.name,
+          spec.capacity_Bps * capacity_factor_[static_cast<std::size_t>(id)]);
       l->set_sharing_policy(sg4::Link::SharingPolicy::SHARED);
       l->set_latency(latency_on_links_ ? spec.latency_s : 0.0);
       l->seal();
@@ -204,11 +204,11 @@ class Platform {
 //    detached transfer from one list of them all (std::list::remove): 54% of a 16384-GPU step's
 //    time, 81% of a 32768-GPU one.
 // So a set goes host-to-host, awaited by one actor, only while few detached transfers are in
-// flight (FlowEngineOptions::host_to_host_transfers_max, 2048, bounds that list); beyond, its transfers are mailbox transfers
-// posted by one actor on each GPU the set touches, whose own lists stay short. The second way
-// costs an actor per GPU instead of one per set (twice the time of a 1024-GPU step if used
-// throughout), the first a list walk per completion: both bounded. Either way the LMM system sees
-// the same transfers between the same hosts, started at the same instant.
+// flight (FlowEngineOptions::host_to_host_transfers_max, 2048, bounds that list); beyond, its
+// transfers are mailbox transfers posted by one actor on each GPU the set touches, whose own lists
+// stay short. The second way costs an actor per GPU instead of one per set (twice the time of a
+// 1024-GPU step if used throughout), the first a list walk per completion: both bounded. Either way
+// the LMM system sees the same transfers between the same hosts, started at the same instant.
 class TransferSets {
  public:
   TransferSets(Platform& platform, const Topology& topology,
@@ -262,8 +262,8 @@ class TransferSets {
   // A transfer actor posts a few transfers and waits for them. SimGrid's default stack is 8 MiB,
   // and mapping that for each of the hundreds of thousands of short-lived actors of a large step
   // costs more than the simulation. In KiB: Actor::set_stacksize counts KiB (as
-  // contexts/stack-size does).
-  static constexpr unsigned kActorStackKiB = kAddressSanitizer ? 96 : 32;  // ASan's frames are larger
+  // contexts/stack-size does). ASan's frames are larger.
+  static constexpr unsigned kActorStackKiB = kAddressSanitizer ? 96 : 32;
 
   struct Progress {
     std::uint64_t token = 0;
@@ -351,7 +351,8 @@ class TransferSets {
   }
 
   Platform& platform_;
-  std::size_t host_to_host_max_;  // detached transfers in flight: SimGrid walks them all at each end
+  // Detached transfers in flight at most: SimGrid walks them all at each completion.
+  std::size_t host_to_host_max_;
   sg4::Host* controller_;
   std::uint64_t n_gpus_;
   std::unordered_map<std::uint64_t, sg4::Mailbox*> mailbox_of_pair_;

@@ -175,8 +175,8 @@ const std::map<std::string, std::vector<Claim>>& claims() {
            if (!has_flow_engine()) GTEST_SKIP() << "built without the flow engine";
            if (kSanitizedBuild) GTEST_SKIP() << "8,192 GPUs on flows: Release builds check it";
            const StepPrediction& flows = oversubscribed_on_flows();
-           const StepPrediction analytic = predicted("contention-oversubscribed-spine-8k",
-                                                     {"engine.network=analytic"});
+           const StepPrediction analytic =
+               predicted("contention-oversubscribed-spine-8k", {"engine.network=analytic"});
            EXPECT_LT(flows.breakdown.exposed(TimeCategory::dp_comm),
                      0.6 * analytic.breakdown.exposed(TimeCategory::dp_comm));
            EXPECT_LT(flows.step_time_s, 0.95 * analytic.step_time_s);
