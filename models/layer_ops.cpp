@@ -181,7 +181,7 @@ PassOps build_transformer_layer_ops(const ModelSpec& model, const ShardContext& 
   shape.seq_q = ctx.local_seq_len();
   shape.seq_kv = ctx.seq_len;  // context parallelism: local queries attend over all keys
   shape.head_dim = d;
-  shape.causal = true;
+  shape.causal = model.causal();
   if (ctx.flash_attention) {
     ops.attention("attention", shape);
   } else {
@@ -250,6 +250,20 @@ PassOps build_transformer_layer_ops(const ModelSpec& model, const ShardContext& 
 PassOps build_embedding_ops(const ModelSpec& model, const ShardContext& ctx) {
   OpListBuilder ops(ctx);
   const double e = bytes_per_element(ctx.activation_precision);
+  if (model.is_cnn()) return ops.take();  // the stem is the first block
+  if (model.vision) {
+    // ViT: the patch projection is a p x p stride-p convolution, i.e. a GEMM over the patches
+    // (unfolded, each C·p² pixels); then the class token is prepended and the positions added.
+    const VisionSpec& v = *model.vision;
+    const std::int64_t b = ctx.micro_batch;
+    const std::int64_t pixels = v.channels * v.patch_size * v.patch_size;
+    const double image_bytes = double(b) * v.channels * v.image_size * v.image_size * e;
+    ops.elementwise("patch_unfold", 2.0 * image_bytes, 0, image_bytes);
+    ops.gemm("patch_embedding", b * v.patches(), model.hidden, pixels);
+    const double out = double(ctx.gemm_tokens()) * model.hidden * e;
+    ops.elementwise("class_token_and_positions", 3.0 * out, 2.0 * out, out);
+    return ops.take();
+  }
   const double tokens = static_cast<double>(ctx.gemm_tokens());
   const double out = tokens * model.hidden * e;
   // Vocab-parallel lookup: each TP rank gathers its rows into a full-size buffer (summed by a
@@ -262,6 +276,29 @@ PassOps build_embedding_ops(const ModelSpec& model, const ShardContext& ctx) {
 PassOps build_lm_head_ops(const ModelSpec& model, const ShardContext& ctx) {
   OpListBuilder ops(ctx);
   const double e = bytes_per_element(ctx.activation_precision);
+  if (model.vision) {
+    // An image classifier: a ViT normalizes its tokens and classifies the class token; a CNN
+    // averages its last feature map over space (ResNet) and classifies that. Softmax
+    // cross-entropy over the classes in fp32, as for a language model's logits.
+    const VisionSpec& v = *model.vision;
+    const std::int64_t b = ctx.micro_batch;
+    const double features = double(b) * model.hidden;
+    if (model.is_cnn()) {
+      const double map = double(b) * v.blocks.back().output_elements();
+      if (map > features)
+        ops.elementwise("global_average_pool", (map + features) * e, (map + features) * e,
+                        features * e);
+    } else {
+      const double E = static_cast<double>(ctx.gemm_tokens());
+      ops.elementwise("final_norm", 2.0 * E * model.hidden * e, 3.0 * E * model.hidden * e,
+                      E * model.hidden * e);
+    }
+    ops.gemm("classifier", b, v.classes, model.hidden);
+    const double logits = double(b) * v.classes;
+    ops.elementwise("cross_entropy", logits * (e + 4.0 + 4.0), logits * (4.0 + e), logits * 4.0, 3,
+                    2);
+    return ops.take();
+  }
   const double E = static_cast<double>(ctx.elementwise_tokens());
   const std::int64_t T = ctx.gemm_tokens();
   const std::int64_t vocab_local = (model.vocab + ctx.tp - 1) / ctx.tp;
@@ -273,6 +310,86 @@ PassOps build_lm_head_ops(const ModelSpec& model, const ShardContext& ctx) {
   ops.elementwise("cross_entropy", logits * (e + 4.0 + 4.0), logits * (4.0 + e), logits * 4.0, 3,
                   2);
   return ops.take();
+}
+
+PassOps build_cnn_block_ops(const ModelSpec& model, std::int64_t layer, const ShardContext& ctx) {
+  assert(model.is_cnn() && layer >= 0 &&
+         layer < static_cast<std::int64_t>(model.vision->blocks.size()));
+  const CnnBlock& block = model.vision->blocks[static_cast<std::size_t>(layer)];
+  OpListBuilder ops(ctx);
+  const double e = bytes_per_element(ctx.activation_precision);
+  const std::int64_t b = ctx.micro_batch;
+  // PyTorch eager (torchvision's models, NVIDIA's DeepLearningExamples): cuDNN convolutions with
+  // the bias in their epilogue, then BatchNorm and an in-place ReLU as kernels of their own.
+  // BatchNorm in training reads its input for the batch statistics, then reads it again and
+  // writes the output; backward reads input and output gradient for the reductions, then both
+  // again and writes the input gradient. ReLU reads and writes; backward reads the output and its
+  // gradient and writes one.
+  auto unit = [&](const ConvUnit& c, const std::string& prefix) {
+    const std::string name = prefix + c.name;
+    ops.gemm(name, b * c.out_size * c.out_size, c.out_channels,
+             c.in_channels * c.kernel * c.kernel);
+    const double out = double(b) * c.out_channels * c.out_size * c.out_size * e;
+    if (c.batch_norm) ops.elementwise(name + "_batch_norm", 3.0 * out, 5.0 * out, out);
+    if (c.relu) ops.elementwise(name + "_relu", 2.0 * out, 3.0 * out, out);
+    if (c.dropout)
+      ops.elementwise(name + "_dropout", out * (2.0 + 1.0 / e), out * (2.0 + 1.0 / e), out);
+  };
+  for (const ConvUnit& c : block.shortcut) unit(c, "shortcut_");
+  for (const ConvUnit& c : block.convs) unit(c, "");
+  const ConvUnit& last = block.convs.back();
+  const double out = double(b) * last.out_channels * last.out_size * last.out_size * e;
+  if (block.residual) {
+    // The shortcut is added, then ReLU; backward passes the gradient to both branches.
+    ops.elementwise("residual_add", 3.0 * out, 3.0 * out, out);
+    ops.elementwise("residual_relu", 2.0 * out, 3.0 * out, out);
+  }
+  if (block.pool_out_size > 0) {
+    // PyTorch's max_pool2d keeps the argmax of each output as an int64 index for backward,
+    // which scatters the gradient into a zeroed input-sized tensor.
+    const double pooled = double(b) * last.out_channels * block.pool_out_size * block.pool_out_size;
+    ops.elementwise("max_pool", out + pooled * (e + 8.0), 2.0 * out + pooled * (e + 8.0),
+                    pooled * e);
+  }
+  return ops.take();
+}
+
+double cnn_block_saved_bytes(const ModelSpec& model, std::int64_t layer, const ShardContext& ctx,
+                             bool checkpointed) {
+  const CnnBlock& block = model.vision->blocks[static_cast<std::size_t>(layer)];
+  const double e = bytes_per_element(ctx.activation_precision);
+  const double b = static_cast<double>(ctx.micro_batch);
+  // What autograd keeps: a convolution its input (the previous ReLU's output, counted there);
+  // BatchNorm its input; an in-place ReLU its output (the next convolution's input); dropout
+  // its 1-byte mask and its output (the next layer's input); max-pool its int64 indices. The
+  // first block's convolution keeps the image itself.
+  double saved = 0;
+  auto unit = [&](const ConvUnit& c) {
+    const double out = b * c.out_channels * c.out_size * c.out_size;
+    if (c.batch_norm) saved += out * e;
+    if (c.relu) saved += out * e;
+    if (c.dropout) saved += out * (1.0 + e);
+  };
+  for (const ConvUnit& c : block.shortcut) unit(c);
+  for (const ConvUnit& c : block.convs) unit(c);
+  const ConvUnit& last = block.convs.back();
+  if (block.residual) saved += b * last.out_channels * last.out_size * last.out_size * e;
+  if (block.pool_out_size > 0)
+    saved += b * last.out_channels * block.pool_out_size * block.pool_out_size * 8.0;
+  if (layer == 0) {
+    const VisionSpec& v = *model.vision;
+    saved += b * v.channels * v.image_size * v.image_size * e;
+  }
+  // Checkpointing every block keeps only its input; the block's own activations are rebuilt
+  // for its backward (memory.cpp adds one block's worth).
+  if (checkpointed) {
+    const double input =
+        layer == 0
+            ? b * model.vision->channels * model.vision->image_size * model.vision->image_size
+            : b * model.vision->blocks[static_cast<std::size_t>(layer - 1)].output_elements();
+    return input * e;
+  }
+  return saved;
 }
 
 std::vector<Op> build_optimizer_ops(double params_on_rank, Framework framework) {
@@ -312,6 +429,13 @@ double routed_tokens_per_rank(const ModelSpec& model, const ShardContext& ctx) {
 
 double model_flops_per_token(const ModelSpec& model, std::int64_t seq_len) {
   const double h = static_cast<double>(model.hidden);
+  if (model.is_cnn()) {
+    // One "token" is one image: forward, data and weight gradients are 3 x 2 FLOPs per
+    // multiply-accumulate of every convolution and of the classifier.
+    double macs = h * static_cast<double>(model.vision->classes);
+    for (const CnnBlock& b : model.vision->blocks) macs += b.macs_per_image();
+    return 6.0 * macs;
+  }
   const double attention_params = h * (h + 2.0 * model.kv_hidden()) + h * h;
   double mlp_params = model.mlp_matrices() * h * model.ffn_hidden;
   if (model.moe) {
@@ -320,8 +444,18 @@ double model_flops_per_token(const ModelSpec& model, std::int64_t seq_len) {
                      static_cast<double>(moe.top_k + moe.shared_experts) +
                  h * moe.experts;
   }
-  const double matmul_params =
+  double matmul_params =
       model.layers * (attention_params + mlp_params) + static_cast<double>(model.vocab) * h;
+  if (model.vision) {
+    // ViT: the patch projection runs on the patches and the classifier on the class token,
+    // spread here over all tokens of the image.
+    const VisionSpec& v = *model.vision;
+    const double tokens = static_cast<double>(v.tokens_per_image());
+    matmul_params += (static_cast<double>(v.channels) * v.patch_size * v.patch_size * h *
+                          static_cast<double>(v.patches()) +
+                      h * static_cast<double>(v.classes)) /
+                     tokens;
+  }
   return 6.0 * matmul_params + 12.0 * model.layers * h * static_cast<double>(seq_len);
 }
 

@@ -53,6 +53,13 @@ struct PassOps {
 PassOps build_transformer_layer_ops(const ModelSpec& model, const ShardContext& ctx);
 PassOps build_embedding_ops(const ModelSpec& model, const ShardContext& ctx);
 PassOps build_lm_head_ops(const ModelSpec& model, const ShardContext& ctx);
+// A CNN's block `layer` (vision_spec.hpp): its convolutions as implicit GEMMs with their
+// BatchNorm, ReLU, dropout, residual add and max-pool.
+PassOps build_cnn_block_ops(const ModelSpec& model, std::int64_t layer, const ShardContext& ctx);
+// Activation bytes block `layer` keeps for its backward pass, per micro-batch; `checkpointed`:
+// only its input (full recomputation rebuilds the rest).
+double cnn_block_saved_bytes(const ModelSpec& model, std::int64_t layer, const ShardContext& ctx,
+                             bool checkpointed);
 
 // Adam step over `params_on_rank` parameters (fp32 master weights, moments, gradients; writes
 // 16-bit weights back). Megatron: fused multi-tensor kernels; PyTorch: fused AdamW.
@@ -60,6 +67,8 @@ std::vector<Op> build_optimizer_ops(double params_on_rank, Framework framework);
 
 // FLOPs of one full model forward+backward per token, without recomputation and without causal
 // discount (the MFU numerator convention, interface.md): 6 · matmul params + 12 · L · h · s.
+// A ViT's token is a patch token (its patch projection and classifier spread over the image's
+// tokens); a CNN's is the whole image: 6 x its multiply-accumulates.
 double model_flops_per_token(const ModelSpec& model, std::int64_t seq_len);
 
 // Bytes one ring-attention step passes to the next CP rank: the local K and V blocks,

@@ -68,6 +68,103 @@ MoeSpec parse_moe(const Json& obj, std::string_view path, std::int64_t default_e
   return moe;
 }
 
+// Image side: a CNN halves it five times (ResNet's stem and stages, VGG's pools), so it must be a
+// multiple of 32; beyond 8192 the activations of one image exceed any GPU.
+constexpr Limit kImageSize{8192, "8192 pixels a side"};
+constexpr Limit kImageChannels{1024, "1024 input channels"};
+constexpr Limit kClasses{1 << 22, "4M classes"};
+constexpr Limit kBlocksPerStage{1000, "1000 blocks in one stage"};
+
+std::vector<std::int64_t> require_stage_counts(const Json& obj, std::string_view key,
+                                               std::string_view path, std::size_t stages) {
+  const std::string field = join_path(path, key);
+  const Json& value = require_field(obj, key, path);
+  const std::string expected =
+      fmt::format("a list of {} positive block counts, one per stage", stages);
+  if (!value.is_array() || value.size() != stages)
+    throw InputError(field, fmt::format("expected {}, got {}", expected, value.dump()));
+  std::vector<std::int64_t> out;
+  for (const Json& n : value) {
+    if (!n.is_number_integer() || n.get<std::int64_t>() < 1 ||
+        n.get<std::int64_t>() > static_cast<std::int64_t>(kBlocksPerStage.max))
+      throw InputError(field, fmt::format("expected {} (each 1..{}), got {}", expected,
+                                          kBlocksPerStage.max, value.dump()));
+    out.push_back(n.get<std::int64_t>());
+  }
+  return out;
+}
+
+// `vision`: {"image_size", "channels", "classes"} and either "patch_size" (a ViT: the model's
+// transformer fields describe its encoder) or "cnn" with its block counts (the network is built
+// from them and the transformer fields are refused).
+VisionSpec parse_vision(const Json& obj, std::string_view path) {
+  require_object(obj, path);
+  reject_unknown_fields(obj, path,
+                        {"image_size", "channels", "classes", "patch_size", "cnn",
+                         "blocks_per_stage", "convs_per_stage"});
+  const std::int64_t image = require_positive_int(obj, "image_size", path, kImageSize);
+  const std::int64_t channels =
+      optional_positive_int(obj, "channels", path, kImageChannels).value_or(3);
+  const std::int64_t classes = require_positive_int(obj, "classes", path, kClasses);
+  const auto patch = optional_positive_int(obj, "patch_size", path, kImageSize);
+  const auto cnn = optional_string(obj, "cnn", path);
+  if (patch.has_value() == cnn.has_value())
+    throw InputError(std::string(path),
+                     "give either \"patch_size\" (a vision transformer) or \"cnn\": \"resnet\" "
+                     "| \"vgg\" (a convolutional network), not both or neither");
+  if (patch) {
+    if (image % *patch != 0)
+      throw InputError(join_path(path, "patch_size"),
+                       fmt::format("must divide image_size ({}), got {}", image, *patch));
+    VisionSpec v;
+    v.image_size = image;
+    v.channels = channels;
+    v.classes = classes;
+    v.patch_size = *patch;
+    return v;
+  }
+  if (image % 32 != 0)
+    throw InputError(
+        join_path(path, "image_size"),
+        fmt::format("a CNN halves the image five times: use a multiple of 32, got {}", image));
+  if (*cnn == "resnet") {
+    reject_unknown_fields(obj, path,
+                          {"image_size", "channels", "classes", "cnn", "blocks_per_stage"});
+    return resnet_bottleneck(require_stage_counts(obj, "blocks_per_stage", path, 4), image,
+                             channels, classes);
+  }
+  if (*cnn == "vgg") {
+    reject_unknown_fields(obj, path,
+                          {"image_size", "channels", "classes", "cnn", "convs_per_stage"});
+    return vgg(require_stage_counts(obj, "convs_per_stage", path, 5), image, channels, classes);
+  }
+  throw InputError(join_path(path, "cnn"),
+                   fmt::format("unknown CNN family '{}'; allowed: resnet (with "
+                               "blocks_per_stage), vgg (with convs_per_stage)",
+                               *cnn));
+}
+
+// A CNN is its blocks: the transformer fields would describe nothing.
+ModelSpec cnn_model(const Json& obj, std::string_view path, VisionSpec vision) {
+  for (std::string_view key :
+       {"layers", "hidden", "heads", "kv_heads", "ffn_hidden", "vocab", "activation", "norm",
+        "tied_embeddings", "linear_bias", "position_embedding", "max_seq_len", "moe"})
+    if (obj.contains(key))
+      throw InputError(join_path(path, key),
+                       "not used by a CNN (its layers come from \"vision\"); remove it");
+  ModelSpec m;
+  m.name = optional_string(obj, "name", path).value_or("custom-model");
+  m.layers = static_cast<std::int64_t>(vision.blocks.size());
+  // The classifier reads the last block's channels (after ResNet's global average pool).
+  m.hidden = vision.blocks.back().convs.back().out_channels;
+  m.heads = 1;
+  m.kv_heads = 1;
+  m.ffn_hidden = m.hidden;
+  m.max_seq_len = 1;
+  m.vision = std::move(vision);
+  return m;
+}
+
 // "config.json" says nothing: name an imported model after its folder in that case.
 std::string hf_model_name(const std::filesystem::path& file) {
   if (file.stem() == "config" && file.has_parent_path() && !file.parent_path().filename().empty())
@@ -100,8 +197,13 @@ ModelSpec parse_model_spec(const Json& obj, std::string_view path) {
   reject_unknown_fields(obj, path,
                         {"name", "description", "source", "layers", "hidden", "heads", "kv_heads",
                          "ffn_hidden", "vocab", "activation", "norm", "tied_embeddings",
-                         "linear_bias", "position_embedding", "max_seq_len", "moe"});
+                         "linear_bias", "position_embedding", "max_seq_len", "moe", "vision"});
   optional_string(obj, "description", path);
+  std::optional<VisionSpec> vision;
+  if (const auto it = obj.find("vision"); it != obj.end() && !it->is_null()) {
+    vision = parse_vision(*it, join_path(path, "vision"));
+    if (vision->is_cnn()) return cnn_model(obj, path, std::move(*vision));
+  }
 
   ModelSpec m;
   m.name = optional_string(obj, "name", path).value_or("custom-model");
@@ -118,7 +220,15 @@ ModelSpec parse_model_spec(const Json& obj, std::string_view path) {
                      fmt::format("must divide heads ({}) (1 = multi-query, heads = no grouping), "
                                  "got {}",
                                  m.heads, m.kv_heads));
-  m.vocab = require_positive_int(obj, "vocab", path, model_limits::kVocab);
+  // An image model's "vocabulary" is its classes (vision.classes): it has no token embedding.
+  if (vision) {
+    if (obj.contains("vocab"))
+      throw InputError(join_path(path, "vocab"),
+                       "a vision transformer has no token vocabulary (its classifier size is "
+                       "vision.classes); remove it");
+  } else {
+    m.vocab = require_positive_int(obj, "vocab", path, model_limits::kVocab);
+  }
 
   if (auto text = optional_string(obj, "activation", path))
     m.activation = parse_activation(*text, join_path(path, "activation"));
@@ -143,6 +253,27 @@ ModelSpec parse_model_spec(const Json& obj, std::string_view path) {
                                  "alibi, none",
                                  position));
   m.learned_position_embeddings = position == "learned";
+  if (vision) {
+    // A ViT learns a position for each patch and the class token (Dosovitskiy et al. 2021).
+    if (obj.contains("position_embedding") && position != "learned")
+      throw InputError(join_path(path, "position_embedding"),
+                       "a vision transformer learns its positions: use \"learned\" or omit it");
+    if (obj.contains("max_seq_len") && m.max_seq_len != vision->tokens_per_image())
+      throw InputError(join_path(path, "max_seq_len"),
+                       fmt::format("a {}x{} image in {}x{} patches is {} tokens with the class "
+                                   "token; remove max_seq_len or set it to that",
+                                   vision->image_size, vision->image_size, vision->patch_size,
+                                   vision->patch_size, vision->tokens_per_image()));
+    m.learned_position_embeddings = true;
+    m.max_seq_len = vision->tokens_per_image();
+    if (obj.contains("tied_embeddings") && m.tied_embeddings)
+      throw InputError(join_path(path, "tied_embeddings"),
+                       "an image model has no token embedding to tie; remove it");
+    if (obj.contains("moe"))
+      throw InputError(join_path(path, "moe"), "not modelled for vision transformers; remove it");
+    m.vision = std::move(vision);
+    return m;
+  }
   if (m.learned_position_embeddings && m.max_seq_len == 0)
     throw InputError(join_path(path, "max_seq_len"),
                      "required with \"position_embedding\": \"learned\" (it sizes the position "

@@ -1,5 +1,7 @@
 #include "models/model_spec.hpp"
 
+#include <algorithm>
+
 namespace trainsim {
 
 // Parameter counts, written term by term so each line can be checked against a paper:
@@ -12,6 +14,12 @@ namespace trainsim {
 //   embedding  V·h, plus max_seq_len·h for learned absolute positions; LM head V·h unless tied.
 
 namespace {
+
+double cnn_block_params(const VisionSpec& v) {
+  double sum = 0;
+  for (const CnnBlock& b : v.blocks) sum += b.params();
+  return sum;
+}
 
 double norm_params(const ModelSpec& m) {
   const double h = static_cast<double>(m.hidden);
@@ -56,6 +64,24 @@ double layer_params_with(const ModelSpec& m, std::int64_t routed_experts) {
 }  // namespace
 
 std::vector<ModelSpec::ParamTensor> ModelSpec::layer_param_tensors() const {
+  if (is_cnn()) {
+    // The largest block's tensors (weights, biases, BatchNorm scale and shift).
+    const CnnBlock* largest = &vision->blocks.front();
+    for (const CnnBlock& b : vision->blocks)
+      if (b.params() > largest->params()) largest = &b;
+    std::vector<ParamTensor> out;
+    auto add_unit = [&out](const ConvUnit& c) {
+      out.push_back({static_cast<double>(c.in_channels) * c.out_channels * c.kernel * c.kernel});
+      if (c.bias) out.push_back({static_cast<double>(c.out_channels)});
+      if (c.batch_norm) {
+        out.push_back({static_cast<double>(c.out_channels)});
+        out.push_back({static_cast<double>(c.out_channels)});
+      }
+    };
+    for (const ConvUnit& c : largest->convs) add_unit(c);
+    for (const ConvUnit& c : largest->shortcut) add_unit(c);
+    return out;
+  }
   const double h = static_cast<double>(hidden);
   const double kv = static_cast<double>(kv_hidden());
   std::vector<ParamTensor> out;
@@ -90,10 +116,24 @@ std::vector<ModelSpec::ParamTensor> ModelSpec::layer_param_tensors() const {
 }
 
 double ModelSpec::layer_params() const {
+  if (is_cnn()) return cnn_block_params(*vision) / static_cast<double>(vision->blocks.size());
   return layer_params_with(*this, moe ? moe->experts : 0);
 }
 
+double ModelSpec::layer_params_at(std::int64_t layer) const {
+  if (is_cnn()) return vision->blocks[static_cast<std::size_t>(layer)].params();
+  return layer_params();
+}
+
+double ModelSpec::largest_layer_params() const {
+  if (!is_cnn()) return layer_params();
+  double largest = 0;
+  for (const CnnBlock& b : vision->blocks) largest = std::max(largest, b.params());
+  return largest;
+}
+
 double ModelSpec::layer_active_params() const {
+  if (is_cnn()) return layer_params();
   return layer_params_with(*this, moe ? moe->top_k : 0);
 }
 
@@ -102,26 +142,38 @@ double ModelSpec::routed_expert_params() const {
 }
 
 double ModelSpec::final_norm_params() const {
-  return norm_params(*this);
+  return is_cnn() ? 0.0 : norm_params(*this);
 }
 
 double ModelSpec::embedding_params() const {
   const double h = static_cast<double>(hidden);
+  if (is_cnn()) return 0;  // the stem is the first block
+  if (vision) {
+    // ViT: the patch projection (a p x p stride-p convolution with bias), the class token and
+    // a learned position for every token (Dosovitskiy et al. 2021, arXiv:2010.11929, Eq. 1).
+    const double patch =
+        static_cast<double>(vision->channels) * vision->patch_size * vision->patch_size;
+    return patch * h + h + h + static_cast<double>(vision->tokens_per_image()) * h;
+  }
   double params = static_cast<double>(vocab) * h;
   if (learned_position_embeddings) params += static_cast<double>(max_seq_len) * h;
   return params;
 }
 
 double ModelSpec::lm_head_params() const {
+  if (vision)  // the classifier: a fully connected layer with bias
+    return static_cast<double>(vision->classes) * (static_cast<double>(hidden) + 1.0);
   return tied_embeddings ? 0.0 : static_cast<double>(vocab) * static_cast<double>(hidden);
 }
 
 double ModelSpec::total_params() const {
+  if (is_cnn()) return cnn_block_params(*vision) + lm_head_params();
   return static_cast<double>(layers) * layer_params() + embedding_params() + final_norm_params() +
          lm_head_params();
 }
 
 double ModelSpec::active_params() const {
+  if (is_cnn()) return total_params();
   return static_cast<double>(layers) * layer_active_params() + embedding_params() +
          norm_params(*this) + lm_head_params();
 }

@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "models/vision_spec.hpp"
+
 namespace trainsim {
 
 enum class Activation { gelu, swiglu, squared_relu };
@@ -19,7 +21,10 @@ struct MoeSpec {
   double capacity_factor = 0;
 };
 
-// A decoder-only transformer. Parameter counts are derived, never stored.
+// A decoder-only transformer, or an image model (`vision`): a ViT is a transformer encoder over
+// patches (non-causal attention, a patch embedding, a classifier on the class token); a CNN keeps
+// its blocks in `vision->blocks`, one layer each, and `hidden` is the width its classifier reads.
+// Parameter counts are derived, never stored.
 struct ModelSpec {
   std::string name;
   std::int64_t layers = 0;
@@ -35,21 +40,32 @@ struct ModelSpec {
   bool linear_bias = true;                   // GPT-style biases on linear layers
   bool learned_position_embeddings = false;  // GPT-2/3 style absolute positions
   std::optional<MoeSpec> moe;
+  std::optional<VisionSpec> vision;
+
+  bool is_vision() const { return vision.has_value(); }
+  bool is_cnn() const { return vision && vision->is_cnn(); }
+  // Attention masks future tokens in a decoder; a ViT's encoder sees every patch.
+  bool causal() const { return !vision; }
 
   std::int64_t head_dim() const { return hidden / heads; }
   std::int64_t kv_hidden() const { return kv_heads * head_dim(); }
   // Matrices in the MLP: 3 for SwiGLU (gate, up, down), 2 otherwise.
   int mlp_matrices() const { return activation == Activation::swiglu ? 3 : 2; }
 
-  // Parameters of one transformer layer (attention + MLP or experts + norms).
+  // Parameters of one transformer layer (attention + MLP or experts + norms). A CNN's blocks
+  // differ: their mean, so that layers x layer_params() is every block's parameters.
   double layer_params() const;
+  // Parameters of layer `layer` (0-based): a CNN's own block, a transformer's common layer.
+  double layer_params_at(std::int64_t layer) const;
+  // The largest layer's parameters (what ZeRO-3 gathers at once).
+  double largest_layer_params() const;
   // Parameters of one layer that every token uses (MoE: shared experts + top_k experts).
   double layer_active_params() const;
   // Parameters of one layer's routed experts (all of them; 0 for a dense model).
   double routed_expert_params() const;
-  double embedding_params() const;   // input embedding (+ learned positions)
-  double final_norm_params() const;  // the norm before the LM head
-  double lm_head_params() const;     // 0 when tied
+  double embedding_params() const;   // input embedding (+ learned positions); ViT: patches
+  double final_norm_params() const;  // the norm before the LM head (none in a CNN)
+  double lm_head_params() const;     // 0 when tied; an image model's classifier
   double total_params() const;
   double active_params() const;  // per token
 

@@ -231,7 +231,7 @@ MemoryEstimate stage_memory(const Scenario& scenario, int stage, double nccl_buf
     // FSDP/ZeRO-3 materializes the current and the prefetched layer in full; DeepSpeed's
     // per-tensor fetches (zero3_gather = per_tensor) hold one submodule's tensors and release
     // them after use: at most the largest tensor and the next one.
-    double live_params = scenario.model.layer_params() / p.tp;
+    double live_params = scenario.model.largest_layer_params() / p.tp;
     if (p.zero3_gather == Strategy::Gather::per_tensor) {
       live_params = 0;
       for (const ModelSpec::ParamTensor& t : scenario.model.layer_param_tensors())
@@ -240,20 +240,36 @@ MemoryEstimate stage_memory(const Scenario& scenario, int stage, double nccl_buf
     m.params_bytes += 2.0 * live_params * per_param.weights;
   }
 
-  const double per_layer = layer_activation_bytes(scenario.model, ctx, scenario.training.recompute,
-                                                  !ctx.flash_attention);
   const double in_flight =
       in_flight_micro_batches(p.schedule, p.pp, stage, scenario.micro_batches(), p.vpp);
-  const double layers = static_cast<double>(scenario.layers_on_stage(stage));
-  m.activations_bytes = per_layer * layers * in_flight;
-  if (scenario.training.recompute == RecomputeKind::full) {
+  const bool checkpointed = scenario.training.recompute == RecomputeKind::full;
+  if (scenario.model.is_cnn()) {
+    // Blocks differ: their own saved tensors (a CNN runs on one stage: scenario_checks).
+    double largest_block = 0;
+    for (std::int64_t l = 0; l < scenario.model.layers; ++l) {
+      m.activations_bytes += cnn_block_saved_bytes(scenario.model, l, ctx, checkpointed);
+      largest_block = std::max(largest_block, cnn_block_saved_bytes(scenario.model, l, ctx, false));
+    }
+    m.activations_bytes *= in_flight;
+    if (checkpointed) m.activations_bytes += largest_block;
+  } else {
+    const double per_layer = layer_activation_bytes(
+        scenario.model, ctx, scenario.training.recompute, !ctx.flash_attention);
+    const double layers = static_cast<double>(scenario.layers_on_stage(stage));
+    m.activations_bytes = per_layer * layers * in_flight;
+  }
+  if (checkpointed && !scenario.model.is_cnn()) {
     // Recomputing a layer materializes its full activations once more.
     m.activations_bytes +=
         layer_activation_bytes(scenario.model, ctx, RecomputeKind::none, !ctx.flash_attention);
   }
   if (stage == loss_stage(p)) {
     // Logits (16-bit) and the fp32 softmax of the vocab-parallel cross-entropy.
-    const double logits = static_cast<double>(ctx.gemm_tokens()) * scenario.model.vocab / p.tp;
+    // An image model's logits: one row of classes per image.
+    const double logits =
+        scenario.model.vision
+            ? static_cast<double>(ctx.micro_batch) * scenario.model.vision->classes
+            : static_cast<double>(ctx.gemm_tokens()) * scenario.model.vocab / p.tp;
     m.activations_bytes += logits * (bytes_per_element(ctx.activation_precision) + 4.0);
   }
   m.cuda_context_bytes = kCudaContextBytes;

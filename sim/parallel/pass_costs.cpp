@@ -99,7 +99,23 @@ PassCostTable build_pass_costs(const Scenario& sc, const ComputeCost& compute,
              activation_bytes, pairs, pairs);
     }
   }
-  {  // transformer layer
+  if (model.is_cnn()) {
+    // Data parallelism only (scenario_checks): no collective inside a block.
+    for (std::int64_t l = 0; l < model.layers; ++l) {
+      const PassOps ops = build_cnn_block_ops(model, l, ctx);
+      PieceCost& c = t.blocks.emplace_back();
+      c.params = model.layer_params_at(l);
+      c.forward[index_of(TimeCategory::compute)] = sum_time(ops.forward, compute, &c.forward_flops);
+      c.backward[index_of(TimeCategory::compute)] =
+          sum_time(ops.backward, compute, &c.backward_flops);
+      c.weight_s = weight_gradient_time(ops.backward, compute, &c.weight_flops);
+      if (sc.training.recompute == RecomputeKind::full) {
+        add_into(c.backward, c.forward);
+        c.backward_flops += c.forward_flops;
+      }
+    }
+    t.layer.params = layer_params_per_rank(sc);
+  } else {  // transformer layer
     const PassOps ops = build_transformer_layer_ops(model, ctx);
     PieceCost& c = t.layer;
     c.params = layer_params_per_rank(sc);

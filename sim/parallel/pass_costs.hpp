@@ -43,7 +43,12 @@ struct FoldedCollective {
 };
 
 struct PassCostTable {
-  PieceCost layer;       // one transformer layer (every layer is the same)
+  PieceCost layer;  // one transformer layer (every layer is the same)
+  // A CNN's blocks, one piece each (they differ); empty for a transformer.
+  std::vector<PieceCost> blocks;
+  const PieceCost& layer_at(std::int64_t layer) const {
+    return blocks.empty() ? this->layer : blocks[static_cast<std::size_t>(layer)];
+  }
   PieceCost embedding;   // the token (and learned position) embedding, on the first stage
   PieceCost head;        // final norm, LM head and cross-entropy, on the loss stage
   double p2p_s = 0;      // one pipeline send between neighbouring stages; 0 without pp

@@ -106,6 +106,8 @@ void finish_prediction(const Scenario& scenario, std::shared_ptr<StepWorkload> w
       tokens * model_flops_per_token(scenario.model, scenario.training.seq_len);
   if (out.step_time_s > 0) {
     out.tokens_per_s = tokens / out.step_time_s;
+    if (scenario.model.vision)
+      out.images_per_s = static_cast<double>(scenario.training.global_batch) / out.step_time_s;
     const double peak = scenario.cluster.gpu.peak_flops_per_s(scenario.training.precision);
     out.mfu = out.model_flops_per_step / (out.step_time_s * scenario.gpus * peak);
   }

@@ -3,6 +3,7 @@
 // engine, and explains the slowest GPU.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,7 @@ struct StepPrediction {
   SimulatedSetup setup;  // what was simulated, every default resolved
   double step_time_s = 0;
   double tokens_per_s = 0;
+  std::optional<double> images_per_s;  // image models: global_batch counts images
   double model_flops_per_step = 0;
   double mfu = 0;
   Breakdown breakdown;

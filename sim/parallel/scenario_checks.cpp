@@ -110,6 +110,40 @@ bool check_degrees(const Scenario& s, Findings& f) {
   return true;
 }
 
+// Image models: a ViT's tokens are its image's patches; trainsim splits image models over data
+// parallel ranks (and a ViT's uniform encoder over pipeline stages), not inside their layers.
+void check_vision(const Scenario& s, Findings& f) {
+  const ModelSpec& m = s.model;
+  if (!m.vision) return;
+  const VisionSpec& v = *m.vision;
+  const Strategy& p = s.parallel;
+  if (s.training.seq_len != v.tokens_per_image())
+    f.error("training.seq_len",
+            v.is_cnn()
+                ? fmt::format("a CNN reads whole images (training batches count images); "
+                              "remove seq_len (got {})",
+                              s.training.seq_len)
+                : fmt::format("a {}x{} image in {}x{} patches is {} tokens with the class "
+                              "token; remove seq_len or set it to {} (got {})",
+                              v.image_size, v.image_size, v.patch_size, v.patch_size,
+                              v.tokens_per_image(), v.tokens_per_image(), s.training.seq_len));
+  const char* what = v.is_cnn() ? "a CNN runs data parallel only"
+                                : "a vision transformer runs data and pipeline parallel";
+  for (const auto& [key, degree] : {std::pair<const char*, int>{"tp", p.tp}, {"cp", p.cp}})
+    if (degree > 1)
+      f.error(fmt::format("parallel.{}", key),
+              fmt::format("{} in trainsim (splitting its layers is not modelled); set {} to 1, "
+                          "got {}",
+                          what, key, degree));
+  if (v.is_cnn() && p.pp > 1)
+    f.error("parallel.pp", fmt::format("{} in trainsim (its blocks differ; a pipeline of them is "
+                                       "not modelled); set pp to 1, got {}",
+                                       what, p.pp));
+  if (v.is_cnn() && s.training.recompute == RecomputeKind::selective)
+    f.error("training.recompute",
+            "selective recomputation recomputes attention, which a CNN has not; use none or full");
+}
+
 void check_model_split(const Scenario& s, Findings& f) {
   const Strategy& p = s.parallel;
   const ModelSpec& m = s.model;
@@ -399,6 +433,7 @@ std::vector<Diagnostic> check_scenario(const Scenario& stated) {
   check_precision(s, f);
   // What the model's shape asks of tp, pp and cp first: a tp that splits no head is the cause
   // when it also fails to divide the GPUs.
+  check_vision(s, f);
   check_model_split(s, f);
   if (check_degrees(s, f)) {
     check_experts(s, f);

@@ -50,7 +50,9 @@ void resolve_defaults(Scenario& s) {
     p.dp = static_cast<int>(s.gpus / model_parallel);
   // Megatron-Core DDP's gradient bucket: max(40M, 1M x the DP x CP size it reduces over)
   // (distributed_data_parallel.py), so that buckets grow with the ring they cross.
-  if (p.bucket_params == 0 && p.dp > 0)
+  if (p.bucket_params == 0 && p.dp > 0 && t.framework == Framework::pytorch)
+    p.bucket_params = kPytorchDdpBucketParams;
+  else if (p.bucket_params == 0 && p.dp > 0)
     p.bucket_params =
         std::max(kDdpMinBucketParams, kDdpBucketParamsPerDpRank * static_cast<double>(p.dp) * p.cp);
   // Without pipeline sends the setting means nothing: left unset, so that check_scenario can

@@ -154,17 +154,17 @@ class StepBuilder {
     if (forward) {
       if (first) piece("embedding", -1, costs_.embedding);
       for (std::int32_t l = 0; l < layers; ++l)
-        piece("layer forward", first_layer + l, costs_.layer);
+        piece("layer forward", first_layer + l, costs_.layer_at(first_layer + l));
       if (last) piece("lm head + loss", -1, costs_.head);
     } else if (pass == PassKind::backward) {
       if (last) piece("lm head + loss backward", -1, costs_.head);
       for (std::int32_t l = layers - 1; l >= 0; --l)
-        piece("layer backward", first_layer + l, costs_.layer);
+        piece("layer backward", first_layer + l, costs_.layer_at(first_layer + l));
       if (first) piece("embedding backward", -1, costs_.embedding);
     } else {
       if (last) piece("lm head weight gradients", -1, costs_.head);
       for (std::int32_t l = layers - 1; l >= 0; --l)
-        piece("layer weight gradients", first_layer + l, costs_.layer);
+        piece("layer weight gradients", first_layer + l, costs_.layer_at(first_layer + l));
       if (first) piece("embedding weight gradients", -1, costs_.embedding);
     }
     return out;

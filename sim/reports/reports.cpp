@@ -92,6 +92,7 @@ OrderedJson prediction_to_json(const StepPrediction& p) {
   j["gpus"] = p.gpus;
   j["step_time_s"] = p.step_time_s;
   j["tokens_per_s"] = p.tokens_per_s;
+  if (p.images_per_s) j["images_per_s"] = *p.images_per_s;
   j["model_flops_per_step"] = p.model_flops_per_step;
   j["mfu"] = p.mfu;
   const SimulatedSetup& u = p.setup;
@@ -222,6 +223,7 @@ std::string prediction_to_table(const StepPrediction& p) {
                      : std::string("analytic (one GPU per stage)"));
   line("step time", human_seconds(p.step_time_s));
   line("tokens/s", fmt::format("{:.0f}", p.tokens_per_s));
+  if (p.images_per_s) line("images/s", fmt::format("{:.0f}", *p.images_per_s));
   line("MFU", fmt::format("{:.1f}%", 100.0 * p.mfu));
   line("model FLOPs per step", fmt::format("{:.3e}", p.model_flops_per_step));
   const SimulatedSetup& u = p.setup;

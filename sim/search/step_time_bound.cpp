@@ -22,9 +22,19 @@ double step_time_lower_bound(const Scenario& s, const PassCostTable& costs) {
   // One micro-batch's forward and backward (the weight pass included) through each virtual
   // stage, as the step builder sums its pieces.
   std::vector<double> forward_s(layers.size()), backward_s(layers.size());
+  std::int64_t first_layer = 0;
   for (int vs = 0; vs < vstages; ++vs) {
     const auto n = static_cast<double>(layers[static_cast<std::size_t>(vs)]);
     double f = n * total(costs.layer.forward), b = n * total(costs.layer.backward);
+    if (!costs.blocks.empty()) {  // a CNN's blocks differ
+      f = b = 0;
+      for (std::int64_t l = first_layer; l < first_layer + layers[static_cast<std::size_t>(vs)];
+           ++l) {
+        f += total(costs.layer_at(l).forward);
+        b += total(costs.layer_at(l).backward);
+      }
+    }
+    first_layer += layers[static_cast<std::size_t>(vs)];
     if (vs == 0) {
       f += total(costs.embedding.forward);
       b += total(costs.embedding.backward);

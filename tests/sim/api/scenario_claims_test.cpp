@@ -259,6 +259,23 @@ const std::map<std::string, std::vector<Claim>>& claims() {
            EXPECT_GT(piped.mfu, 3 * naive.mfu);
            EXPECT_TRUE(piped.memory.fits);
          }}}},
+      {"resnet50-data-parallel",
+       {{"The exposed all-reduce grows with the GPU count (under 0.1 ms inside one node, more "
+         "than 0.15 ms at 256 GPUs)",
+         [] {
+           const StepPrediction node = predicted("resnet50-data-parallel", {"cluster.gpus=8"});
+           const StepPrediction all = predicted("resnet50-data-parallel");
+           EXPECT_LT(node.breakdown.exposed(TimeCategory::dp_comm), 0.1e-3);
+           EXPECT_GT(all.breakdown.exposed(TimeCategory::dp_comm), 0.15e-3);
+         }},
+        {"256 GPUs keep more than 90% of linear scaling",
+         [] {
+           const StepPrediction one = predicted("resnet50-data-parallel", {"cluster.gpus=1"});
+           const StepPrediction all = predicted("resnet50-data-parallel");
+           ASSERT_TRUE(one.images_per_s && all.images_per_s);
+           EXPECT_GT(*all.images_per_s, 0.9 * 256 * *one.images_per_s);
+           EXPECT_LT(*all.images_per_s, 256 * *one.images_per_s);
+         }}}},
       {"teaching/06-tensor-parallel",
        {{"the exposed tp communication grows more than fivefold",
          [] {
