@@ -231,6 +231,10 @@ double ComputeCost::peak_flops_per_s(Precision precision, const char* what) cons
 }
 
 double ComputeCost::estimate_s(const Op& op) const {
+  return slowdown_ * nominal_estimate_s(op);
+}
+
+double ComputeCost::nominal_estimate_s(const Op& op) const {
   assert(op.flops >= 0 && op.bytes >= 0 && op.kernels >= 0 && "negative work in an Op");
   const double launch_s = op.kernels * profile_.kernel_launch_overhead_s;
   switch (op.kind) {

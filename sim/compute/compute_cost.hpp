@@ -23,8 +23,10 @@ class ComputeCost {
  public:
   ComputeCost(GpuSpec gpu, HardwareProfile profile);
 
-  // Time of one op, launch overhead included.
+  // Time of one op, launch overhead included (times the slowdown).
   double estimate_s(const Op& op) const;
+  // What-if: every op of this GPU takes `factor` times as long (a straggler: 1 / its speed).
+  void set_slowdown(double factor) { slowdown_ = factor; }
 
   // The pieces, exposed for tests and `explain`:
   // GEMM efficiency (0..1] of the dense peak for this shape (one GEMM of a grouped batch) and
@@ -76,6 +78,7 @@ class ComputeCost {
   double table_gemm_efficiency_frac(const std::vector<LogGemmPoint>& table, double log_m,
                                     double log_n, double log_k) const;
   double peak_flops_per_s(Precision precision, const char* what) const;
+  double nominal_estimate_s(const Op& op) const;
   void build_gemm_tables();
 
   GpuSpec gpu_;
@@ -86,6 +89,7 @@ class ComputeCost {
   std::array<LogBox, kPrecisionCount> gemm_table_boxes_{};
   std::vector<AttentionCurve> attention_curves_;  // sorted by head dimension
   BandwidthCurve bandwidth_curve_;
+  double slowdown_ = 1.0;
 };
 
 }  // namespace trainsim

@@ -1,5 +1,7 @@
 #include "sim/parallel/dp_sync.hpp"
 
+#include "sim/parallel/parameter_server.hpp"
+
 #include <stdexcept>
 
 #include <algorithm>
@@ -48,6 +50,21 @@ TaskId DpSync::reduce_gradient_bucket(StreamId stream, std::string_view label, C
   writer_.add_collective(stream, "hybrid grad all-reduce over replicas", TimeCategory::dp_comm,
                          CollectiveKind::all_reduce, CommScope::dp_replica, bytes / shard_);
   return rs;
+}
+
+BucketedTasks DpSync::push_pull_bucket(StreamId push_stream, StreamId pull_stream, double bytes) {
+  const PsExchange exchange = ps_exchange(sc_, coll_, bytes);
+  TaskSpec push;
+  push.label = "ps push gradients";
+  push.category = TimeCategory::dp_comm;
+  push.duration_s = exchange.seconds();
+  push.bytes = bytes;
+  TaskSpec pull = push;
+  pull.label = "ps pull aggregate";
+  const TaskId pushed = writer_.add_task(push_stream, push);
+  const TaskId pulled = writer_.add_task(pull_stream, pull);
+  writer_.add_edge(pushed, pulled);
+  return {pushed, pulled};
 }
 
 BucketedTasks DpSync::bucketed_collective(StreamId stream, std::string_view label,

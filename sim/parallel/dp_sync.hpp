@@ -53,6 +53,10 @@ class DpSync {
   TaskId reduce_gradient_bucket(StreamId stream, std::string_view label, CollectiveKind kind,
                                 double bytes);
 
+  // A parameter server's exchange of one gradient bucket (`bytes` per worker): the push on
+  // `push_stream`, then the pull of the aggregate on `pull_stream`. Returns {push, pull}.
+  BucketedTasks push_pull_bucket(StreamId push_stream, StreamId pull_stream, double bytes);
+
   // A collective over `params` parameters issued in ZeRO-3 buckets, one after the other on
   // `stream`: the first bucket as its own task (compute may wait for it alone), the remaining
   // ones as one task of their summed duration.

@@ -198,7 +198,9 @@ double nccl_buffer_bytes_per_rank(const Scenario& scenario) {
   };
   collectives(g.tp);
   collectives(g.cp);
-  if (p.shard_group() == p.dp * p.cp) {
+  if (p.parameter_server()) {
+    // Pushes and pulls go over the parameter server's own transport, not NCCL.
+  } else if (p.shard_group() == p.dp * p.cp) {
     collectives(g.dp);
   } else {
     collectives(g.dp_shard);

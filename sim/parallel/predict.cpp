@@ -7,6 +7,7 @@
 #include "sim/core/errors.hpp"
 #include "sim/core/units.hpp"
 #include "sim/parallel/memory_remedies.hpp"
+#include "sim/parallel/parameter_server.hpp"
 
 namespace trainsim {
 
@@ -79,7 +80,7 @@ void finish_prediction(const Scenario& scenario, std::shared_ptr<StepWorkload> w
   for (std::size_t r = 0; r < workload->ranks.size(); ++r) {
     const RankStreams& rs = workload->ranks[r];
     double end = 0;
-    for (const StreamId s : {rs.compute, rs.tp, rs.pp, rs.dp, rs.cp, rs.ep})
+    for (const StreamId s : {rs.compute, rs.tp, rs.pp, rs.dp, rs.cp, rs.ep, rs.ps_pull})
       end = std::max(end, stream_end[s]);
     if (end > critical_end) {
       critical = r;
@@ -118,9 +119,14 @@ void finish_prediction(const Scenario& scenario, std::shared_ptr<StepWorkload> w
   }
 }
 
-StepPrediction predict_step(const Scenario& scenario, const PredictOptions& options) {
+namespace {
+
+// One step with every kernel of the simulated GPUs `slowdown` times longer.
+StepPrediction simulate_step(const Scenario& scenario, const PredictOptions& options,
+                             double slowdown) {
   StepPrediction out = begin_prediction(scenario);
-  const ComputeCost compute(scenario.cluster.gpu, scenario.cluster.profile);
+  ComputeCost compute(scenario.cluster.gpu, scenario.cluster.profile);
+  compute.set_slowdown(slowdown);
   const CollectiveCost collectives(scenario.cluster.gpu, scenario.cluster.node,
                                    scenario.cluster.network, scenario.comm);
   StepBuildOptions build;
@@ -146,6 +152,76 @@ StepPrediction predict_step(const Scenario& scenario, const PredictOptions& opti
     recycled.workload = std::move(*workload);
     recycled.timeline = std::move(*timeline);
   }
+  return out;
+}
+
+// Slowdown of each GPU of the job from engine.gpu_speed (1 / its speed factor).
+std::vector<double> gpu_slowdowns(const Scenario& scenario) {
+  std::vector<double> slowdown(static_cast<std::size_t>(scenario.gpus), 1.0);
+  for (const GpuSpeedFactor& f : scenario.engine.gpu_speed)
+    slowdown[static_cast<std::size_t>(f.gpu)] *= 1.0 / f.factor;
+  return slowdown;
+}
+
+}  // namespace
+
+StepPrediction predict_step(const Scenario& scenario, const PredictOptions& options) {
+  const Strategy& p = scenario.parallel;
+  // On this engine a slow GPU (engine.gpu_speed, pp = 1: scenario_checks) holds back every
+  // synchronous step: the simulated GPU is the slowest.
+  const std::vector<double> slowdown = gpu_slowdowns(scenario);
+  const double slowest = *std::max_element(slowdown.begin(), slowdown.end());
+  const bool async = p.parameter_server() && p.ps.async;
+  StepPrediction out = simulate_step(scenario, options, async ? 1.0 : slowest);
+  if (!p.parameter_server()) return out;
+
+  ParameterServerStep ps;
+  ps.async = async;
+  ps.servers = p.ps.servers;
+  ps.workers = p.dp;
+  const CollectiveCost collectives(scenario.cluster.gpu, scenario.cluster.node,
+                                   scenario.cluster.network, scenario.comm);
+  const double grad_bytes =
+      model_state_bytes_per_param(scenario.training.framework, scenario.training.precision,
+                                  p.grad_reduce_in_fp32)
+          .grads;
+  ps.server_bytes_per_step =
+      ps_exchange(scenario, collectives, stage_params_per_rank(scenario, 0) * grad_bytes)
+          .server_bytes;
+  ps.slowest_worker_step_s = out.step_time_s;
+  if (async) {
+    // Workers are GPUs here (pure data parallel: scenario_checks). Each distinct slowdown is
+    // one more simulated step.
+    std::vector<std::pair<double, double>> step_of_slowdown = {{1.0, out.step_time_s}};
+    std::vector<double> worker_step_s;
+    for (double s : slowdown) {
+      auto it = std::find_if(step_of_slowdown.begin(), step_of_slowdown.end(),
+                             [&](const auto& e) { return e.first == s; });
+      if (it == step_of_slowdown.end()) {
+        step_of_slowdown.emplace_back(s, simulate_step(scenario, PredictOptions{}, s).step_time_s);
+        it = step_of_slowdown.end() - 1;
+      }
+      worker_step_s.push_back(it->second);
+    }
+    const AsyncThroughput rate = async_throughput(worker_step_s, p.ps.staleness);
+    ps.slowest_worker_step_s = *std::max_element(worker_step_s.begin(), worker_step_s.end());
+    ps.mean_staleness_steps = rate.mean_staleness_steps;
+    ps.max_staleness_steps = rate.max_staleness_steps;
+    // The job's throughput is every worker's own: a nominal worker's step stays `step_time_s`.
+    const double tokens_per_worker_step =
+        static_cast<double>(scenario.training.global_batch) * scenario.training.seq_len / p.dp;
+    out.tokens_per_s = rate.steps_per_s * tokens_per_worker_step;
+    if (out.images_per_s)
+      out.images_per_s =
+          rate.steps_per_s * static_cast<double>(scenario.training.global_batch) / p.dp;
+    const double peak = scenario.cluster.gpu.peak_flops_per_s(scenario.training.precision);
+    out.mfu = out.tokens_per_s * model_flops_per_token(scenario.model, scenario.training.seq_len) /
+              (scenario.gpus * peak);
+    // A whole run advances a global batch per W worker steps.
+    const double global_batch_s = tokens_per_worker_step * p.dp / out.tokens_per_s;
+    out.run = estimate_training_run(scenario, global_batch_s, out.breakdown);
+  }
+  out.parameter_server = ps;
   return out;
 }
 

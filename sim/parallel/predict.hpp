@@ -31,6 +31,21 @@ struct Assumption {
   std::string reason;
 };
 
+// A parameter server's step (Strategy::ps): what its busiest server carries and, with
+// asynchronous updates, how stale the applied gradients are.
+struct ParameterServerStep {
+  bool async = false;
+  int servers = 1;
+  int workers = 1;
+  double server_bytes_per_step = 0;  // into the busiest server host per step (as much out)
+  // Asynchronous updates: a nominal worker's step is `step_time_s`; the slowest worker's (a GPU
+  // slowed by engine.gpu_speed) is this; model updates applied by the others between a worker's
+  // pull and its push (mean over updates, and the slowest worker's).
+  double slowest_worker_step_s = 0;
+  double mean_staleness_steps = 0;
+  double max_staleness_steps = 0;
+};
+
 struct StepPrediction {
   std::string scenario;
   int gpus = 0;
@@ -46,6 +61,7 @@ struct StepPrediction {
   std::vector<Diagnostic> warnings;     // the scenario's, then the prediction's (memory)
   std::vector<Assumption> assumptions;  // the "auto" settings filled (the façade's predict)
   std::optional<TrainingRun> run;       // with training.tokens: the whole run
+  std::optional<ParameterServerStep> parameter_server;
   std::size_t tasks = 0;
   std::uint64_t events = 0;
   NetworkEngineKind engine = NetworkEngineKind::analytic;

@@ -42,6 +42,27 @@ std::string_view name_of(RecomputeKind kind);
 inline constexpr int kMaxParallelDegree = 1'000'000;
 inline constexpr int kMaxGlobalRank = 8'000'000;
 
+// Parameter-server data parallelism, the alternative to all-reducing gradients: each worker
+// pushes its gradients, sharded over the servers, and pulls the aggregate back; the servers sum
+// and the workers step their optimizers (BytePS's split, Jiang et al., OSDI 2020, §4; the
+// servers of Li et al., OSDI 2014, keep the same traffic). Every server receives a shard from
+// every worker, so its NICs see the incast of the whole job.
+struct ParameterServer {
+  int servers = 1;
+  // dedicated: server hosts of their own, outside the GPU nodes, with `server_nics` NICs of the
+  // nodes' kind each; colocated: the servers run on the GPU nodes, spread evenly over them, and
+  // share those nodes' NICs.
+  enum class Placement { dedicated, colocated };
+  Placement placement = Placement::dedicated;
+  int server_nics = 1;
+  // sync: every step ends with every worker's pull (a barrier); async: each worker pushes and
+  // pulls on its own clock, with at most `staleness` steps between the fastest and the slowest
+  // (stale synchronous parallel, Ho et al., NIPS 2013); 0 = unbounded.
+  bool async = false;
+  int staleness = 0;
+  bool operator==(const ParameterServer&) const = default;
+};
+
 struct Strategy {
   int tp = 1;
   int pp = 1;
@@ -109,6 +130,11 @@ struct Strategy {
   int etp = 0;                   // expert tensor parallel; 0 = same as tp
   int expert_tp() const { return etp > 0 ? etp : tp; }
   double expert_load_imbalance = 1.0;  // busiest expert's tokens / uniform share (what-if)
+  // How data-parallel replicas combine gradients: collectives (DDP, ZeRO) or a parameter server.
+  enum class DpMode { allreduce, parameter_server };
+  DpMode dp_mode = DpMode::allreduce;
+  ParameterServer ps;
+  bool parameter_server() const { return dp_mode == DpMode::parameter_server; }
   // Model chunks per pipeline rank: vpp when interleaved, ZB-V's two (a V: down the stages and
   // back up), otherwise one.
   int model_chunks() const {

@@ -144,6 +144,28 @@ void check_vision(const Scenario& s, Findings& f) {
             "selective recomputation recomputes attention, which a CNN has not; use none or full");
 }
 
+// A parameter server serves pure data parallelism: every GPU a worker holding the whole model.
+void check_parameter_server(const Scenario& s, Findings& f) {
+  const Strategy& p = s.parallel;
+  if (!p.parameter_server()) return;
+  for (const auto& [key, degree] :
+       {std::pair<const char*, int>{"tp", p.tp}, {"pp", p.pp}, {"cp", p.cp}, {"ep", p.ep}})
+    if (degree > 1)
+      f.error(fmt::format("parallel.{}", key),
+              fmt::format("a parameter server serves data-parallel workers that each hold the "
+                          "whole model; set {} to 1 (got {}) or dp_mode to \"allreduce\"",
+                          key, degree));
+  if (p.zero > 0)
+    f.error("parallel.zero", fmt::format("ZeRO shards model states over an all-reduce group; the "
+                                         "parameter server keeps them itself: set zero to 0 (got "
+                                         "{}) or dp_mode to \"allreduce\"",
+                                         p.zero));
+  if (s.engine.network == NetworkEngineKind::flow)
+    f.error("engine.network",
+            "the parameter server runs on the analytic engine: its pushes and pulls are not yet "
+            "simulated as flows; use \"analytic\"");
+}
+
 void check_model_split(const Scenario& s, Findings& f) {
   const Strategy& p = s.parallel;
   const ModelSpec& m = s.model;
@@ -375,7 +397,11 @@ void check_engine(const Scenario& s, Findings& f) {
       f.error(join_path(path, "factor"),
               fmt::format("{} is not a plausible speed factor (1 = nominal, 0.5 = half)", factor));
   };
-  if (needs_flow("gpu_speed", !e.gpu_speed.empty())) {
+  // The analytic engine takes a slow GPU when the whole job waits for it every step (one stage:
+  // data, tensor and context parallel groups all synchronize on it); a slow pipeline stage
+  // needs every GPU simulated.
+  const bool slow_gpu_analytic = s.parallel.pp == 1 && e.network == NetworkEngineKind::analytic;
+  if (slow_gpu_analytic || needs_flow("gpu_speed", !e.gpu_speed.empty())) {
     for (std::size_t i = 0; i < e.gpu_speed.size(); ++i) {
       const std::string path = fmt::format("engine.gpu_speed[{}]", i);
       const GpuSpeedFactor& g = e.gpu_speed[i];
@@ -434,6 +460,7 @@ std::vector<Diagnostic> check_scenario(const Scenario& stated) {
   // What the model's shape asks of tp, pp and cp first: a tp that splits no head is the cause
   // when it also fails to divide the GPUs.
   check_vision(s, f);
+  check_parameter_server(s, f);
   check_model_split(s, f);
   if (check_degrees(s, f)) {
     check_experts(s, f);

@@ -215,7 +215,9 @@ void parse_parallel(const Json& root, Strategy& p) {
                          "zero3_grad_reduce",
                          "zero3_gather",
                          "grad_reduce_in_fp32",
-                         "p2p_overlap"});
+                         "p2p_overlap",
+                         "dp_mode",
+                         "ps"});
   for (const auto& [key, degree] : {std::pair<std::string_view, int*>{"tp", &p.tp},
                                     {"pp", &p.pp},
                                     {"dp", &p.dp},
@@ -269,6 +271,40 @@ void parse_parallel(const Json& root, Strategy& p) {
                                         {{{"all", Strategy::P2pOverlap::all},
                                           {"steady_state", Strategy::P2pOverlap::steady_state},
                                           {"none", Strategy::P2pOverlap::none}}});
+
+  parse_choice<Strategy::DpMode, 2>(parallel, "dp_mode", "parallel", p.dp_mode,
+                                    {{{"allreduce", Strategy::DpMode::allreduce},
+                                      {"parameter_server", Strategy::DpMode::parameter_server}}});
+  if (const auto it = parallel.find("ps"); it != parallel.end() && !it->is_null()) {
+    const Json& ps = *it;
+    require_object(ps, "parallel.ps");
+    reject_unknown_fields(ps, "parallel.ps",
+                          {"servers", "placement", "server_nics", "update", "staleness"});
+    if (!p.parameter_server())
+      throw InputError("parallel.ps",
+                       "only with \"dp_mode\": \"parameter_server\"; set it or "
+                       "remove ps");
+    constexpr Limit kServers{1 << 20, "a million servers"};
+    constexpr Limit kNics{64, "64 NICs per server"};
+    constexpr Limit kStaleness{1 << 20, "a million steps"};
+    if (const auto n = optional_positive_int(ps, "servers", "parallel.ps", kServers))
+      p.ps.servers = static_cast<int>(*n);
+    if (const auto n = optional_positive_int(ps, "server_nics", "parallel.ps", kNics))
+      p.ps.server_nics = static_cast<int>(*n);
+    parse_choice<ParameterServer::Placement, 2>(
+        ps, "placement", "parallel.ps", p.ps.placement,
+        {{{"dedicated", ParameterServer::Placement::dedicated},
+          {"colocated", ParameterServer::Placement::colocated}}});
+    parse_choice<bool, 2>(ps, "update", "parallel.ps", p.ps.async,
+                          {{{"sync", false}, {"async", true}}});
+    if (const auto k = optional_non_negative_int(ps, "staleness", "parallel.ps", kStaleness)) {
+      if (!p.ps.async)
+        throw InputError("parallel.ps.staleness",
+                         "bounds an asynchronous server's staleness: set \"update\": \"async\" "
+                         "or remove it");
+      p.ps.staleness = static_cast<int>(*k);
+    }
+  }
 
   if (parallel.contains("layer_split") && parallel["layer_split"].is_array()) {
     // One count per model chunk in the order the layers run (check_scenario checks how many and

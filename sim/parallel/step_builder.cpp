@@ -79,7 +79,7 @@ class StepBuilder {
                                  : std::size_t{0};
     writer_.graph().reserve(2 * passes + layer_tasks + 64 * pp_,
                             3 * passes + layer_tasks + 64 * pp_);
-    writer_.add_stage_ranks(pp_);
+    writer_.add_stage_ranks(pp_, sc_.parallel.parameter_server());
     stage_ends_.assign(static_cast<std::size_t>(pp_), StageEnd{});
     for (int stage = 0; stage < pp_; ++stage) build_rank(stage);
     for (int stage = 0; stage < pp_; ++stage)
@@ -269,6 +269,7 @@ class StepBuilder {
     }
 
     std::vector<double> deferred_buckets;      // without overlap: reduced after the last backward
+    std::int64_t last_pull = -1;               // a parameter server's last pull
     std::vector<TaskId> recent_compute;        // for ZeRO-3 prefetch depth
     std::vector<TaskId> awaited_by_next_pass;  // ZeRO-3 without prefetch: its blocking collectives
     TaskId last_compute = 0;
@@ -338,7 +339,12 @@ class StepBuilder {
       // Gradient buckets fill in backward order; each is reduced once its last layer is done.
       for (const GradientBucket& b :
            fill_gradient_buckets(segments(vs, gradient_pass), dp_.gradient_bucket_params())) {
-        if (p.overlap_grad_reduce) {
+        if (p.parameter_server() && p.overlap_grad_reduce) {
+          const BucketedTasks exchange =
+              dp_.push_pull_bucket(r.dp, r.ps_pull, b.params * grad_bytes_per_param);
+          writer_.add_edge(done[b.last_segment], exchange.first);
+          last_pull = exchange.last;
+        } else if (p.overlap_grad_reduce) {
           const TaskId bucket = dp_.reduce_gradient_bucket(r.dp, grad_label, grad_collective,
                                                            b.params * grad_bytes_per_param);
           writer_.add_edge(done[b.last_segment], bucket);
@@ -348,6 +354,13 @@ class StepBuilder {
       }
     }
     for (double params : deferred_buckets) {
+      if (p.parameter_server()) {
+        const BucketedTasks exchange =
+            dp_.push_pull_bucket(r.dp, r.ps_pull, params * grad_bytes_per_param);
+        if (any_compute) writer_.add_edge(last_compute, exchange.first);
+        last_pull = exchange.last;
+        continue;
+      }
       const TaskId bucket = dp_.reduce_gradient_bucket(r.dp, grad_label, grad_collective,
                                                        params * grad_bytes_per_param);
       if (any_compute) writer_.add_edge(last_compute, bucket);
@@ -379,6 +392,7 @@ class StepBuilder {
       fence.category = TimeCategory::dp_comm;
       const TaskId sync = writer_.add_task(r.dp, fence);
       writer_.add_edge(sync, optimizer);
+      if (last_pull >= 0) writer_.add_edge(static_cast<TaskId>(last_pull), sync);
       if (any_compute) writer_.add_edge(last_compute, sync);
       end.dp_sync = sync;
     }

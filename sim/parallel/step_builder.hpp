@@ -31,6 +31,9 @@ struct StepBuildOptions {
 struct RankStreams {
   int stage = 0;
   StreamId compute = 0, tp = 0, pp = 0, dp = 0, cp = 0, ep = 0;
+  // A parameter server's pulls: a second dp stream (pulls use the links' other direction, so
+  // they overlap the next pushes); the dp stream itself otherwise.
+  StreamId ps_pull = 0;
 };
 
 // What a communication task between GPUs moves, so that an engine simulating every GPU can put

@@ -2,7 +2,7 @@
 
 namespace trainsim {
 
-void StepGraphWriter::add_stage_ranks(int stages) {
+void StepGraphWriter::add_stage_ranks(int stages, bool ps_pull_stream) {
   for (int stage = 0; stage < stages; ++stage) {
     RankStreams r;
     r.stage = stage;
@@ -13,6 +13,7 @@ void StepGraphWriter::add_stage_ranks(int stages) {
     r.dp = w_.graph.add_stream(rank, StreamKind::dp_comm);
     r.cp = w_.graph.add_stream(rank, StreamKind::cp_comm);
     r.ep = w_.graph.add_stream(rank, StreamKind::ep_comm);
+    r.ps_pull = ps_pull_stream ? w_.graph.add_stream(rank, StreamKind::dp_comm) : r.dp;
     w_.ranks.push_back(r);
   }
 }

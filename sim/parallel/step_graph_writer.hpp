@@ -23,7 +23,9 @@ class StepGraphWriter {
   }
 
   // One representative rank per pipeline stage, each with its compute and comm streams.
-  void add_stage_ranks(int stages);
+  // One rank per stage with its streams; `ps_pull_stream`: a stream of its own for a parameter
+  // server's pulls.
+  void add_stage_ranks(int stages, bool ps_pull_stream = false);
   const RankStreams& rank(int stage) const;
 
   TaskGraph& graph() { return w_.graph; }

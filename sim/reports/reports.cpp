@@ -49,7 +49,11 @@ std::string explain_bottleneck(const StepPrediction& p) {
       {b.exposed(TimeCategory::pp_comm), "exposed pipeline transfers",
        "fewer pipeline stages or faster inter-node links"},
       {b.exposed(TimeCategory::dp_comm), "exposed data-parallel communication",
-       "overlap_grad_reduce, larger micro-batches / more accumulation steps, or a faster network"},
+       p.parameter_server
+           ? "more parameter servers (parallel.ps.servers) or servers colocated with the workers, "
+             "whose NICs share the incast; or dp_mode \"allreduce\""
+           : "overlap_grad_reduce, larger micro-batches / more accumulation steps, or a faster "
+             "network"},
       {b.exposed(TimeCategory::cp_comm), "exposed context-parallel communication",
        "a smaller cp or keeping the CP group inside a node"},
       {b.exposed(TimeCategory::ep_comm), "exposed expert-parallel all-to-all",
@@ -184,6 +188,20 @@ OrderedJson prediction_to_json(const StepPrediction& p) {
     }
     j["run"] = run;
   }
+  if (p.parameter_server) {
+    const ParameterServerStep& s = *p.parameter_server;
+    OrderedJson ps;
+    ps["update"] = s.async ? "async" : "sync";
+    ps["servers"] = s.servers;
+    ps["workers"] = s.workers;
+    ps["server_bytes_per_step"] = s.server_bytes_per_step;
+    if (s.async) {
+      ps["slowest_worker_step_s"] = s.slowest_worker_step_s;
+      ps["mean_staleness_steps"] = s.mean_staleness_steps;
+      ps["max_staleness_steps"] = s.max_staleness_steps;
+    }
+    j["parameter_server"] = ps;
+  }
   if (!p.assumptions.empty()) {
     OrderedJson assumptions = OrderedJson::array();
     for (const Assumption& a : p.assumptions)
@@ -272,6 +290,20 @@ std::string prediction_to_table(const StepPrediction& p) {
            : m.over_capacity()
                ? fmt::format("DOES NOT FIT: {} over", binary_bytes(m.peak_bytes - m.capacity_bytes))
                : fmt::format("AT RISK: above the {} usable", binary_bytes(m.usable_bytes))));
+  if (p.parameter_server) {
+    const ParameterServerStep& s = *p.parameter_server;
+    line("parameter server",
+         fmt::format("{} workers, {} server{}, {} into the busiest server host per step (as much "
+                     "out)",
+                     s.workers, s.servers, s.servers > 1 ? "s" : "",
+                     binary_bytes(s.server_bytes_per_step)));
+    if (s.async)
+      line("  asynchronous updates",
+           fmt::format("slowest worker's step {}; staleness {:.1f} updates on average, {:.1f} "
+                       "for the slowest worker",
+                       human_seconds(s.slowest_worker_step_s), s.mean_staleness_steps,
+                       s.max_staleness_steps));
+  }
   if (p.run) {
     const TrainingRun& r = *p.run;
     out += fmt::format("training run ({:.3g} tokens, {:.0f} steps):\n", r.tokens, r.steps);

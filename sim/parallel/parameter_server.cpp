@@ -1,0 +1,57 @@
+#include "sim/parallel/parameter_server.hpp"
+
+#include <algorithm>
+#include <numeric>
+
+namespace trainsim {
+
+PsExchange ps_exchange(const Scenario& s, const CollectiveCost& collectives,
+                       double bytes_per_worker) {
+  const ParameterServer& ps = s.parallel.ps;
+  const int workers = s.parallel.dp;
+  const int per_node = s.gpus_per_node_used();
+  const int nodes = (s.gpus + per_node - 1) / per_node;
+  const bool dedicated = ps.placement == ParameterServer::Placement::dedicated;
+  const double shard = bytes_per_worker / ps.servers;
+  PsExchange out;
+  // The worker's side: over its NIC to server hosts (dedicated, or colocated on other nodes),
+  // over NVLink when every server shares its node.
+  const CommGroup path = dedicated || nodes > 1 ? CommGroup{2, 2, 1} : CommGroup{2, 1, 2};
+  out.worker_s = collectives.estimate_s(CollectiveKind::send_recv, path, bytes_per_worker);
+  if (dedicated) {
+    out.server_bytes = shard * workers;
+    out.server_s = out.server_bytes / (ps.server_nics * s.cluster.node.nic_Bps);
+  } else {
+    // Servers spread evenly over the nodes: the busiest node hosts ceil(S / nodes) of them, and
+    // the workers of its own node reach them without its NICs.
+    const int hosted = (ps.servers + nodes - 1) / nodes;
+    const int remote_workers = workers - std::min(workers, per_node);
+    out.server_bytes = shard * hosted * remote_workers;
+    out.server_s = out.server_bytes / (s.cluster.node.nics_per_node * s.cluster.node.nic_Bps);
+  }
+  return out;
+}
+
+AsyncThroughput async_throughput(const std::vector<double>& worker_step_s, int staleness_bound) {
+  AsyncThroughput out;
+  if (worker_step_s.empty()) return out;
+  const double slowest = *std::max_element(worker_step_s.begin(), worker_step_s.end());
+  std::vector<double> pace = worker_step_s;
+  // Held within k steps of the slowest, the others wait for it in steady state.
+  if (staleness_bound > 0) std::fill(pace.begin(), pace.end(), slowest);
+  double rate = 0;
+  for (double t : pace) rate += 1.0 / t;
+  out.steps_per_s = rate;
+  // Worker i's update is stale by the updates the others apply during its step: Σ_{j≠i} T_i/T_j.
+  double weighted = 0, largest = 0;
+  for (double t : pace) {
+    const double stale = t * (rate - 1.0 / t);
+    weighted += stale / t;
+    largest = std::max(largest, stale);
+  }
+  out.mean_staleness_steps = weighted / rate;
+  out.max_staleness_steps = largest;
+  return out;
+}
+
+}  // namespace trainsim

@@ -1,0 +1,119 @@
+// Parameter-server data parallelism: the bytes each server carries against a hand count, the
+// incast that more servers or colocated servers relieve, and a straggler that holds back every
+// synchronous step but not asynchronous workers.
+#include <gtest/gtest.h>
+
+#include "sim/api/trainsim.hpp"
+#include "sim/parallel/parameter_server.hpp"
+#include "sim/reports/reports.hpp"
+
+namespace trainsim {
+namespace {
+
+constexpr double kResNet50Params = 25'557'032;
+
+// ResNet-50 on 64 A100 (8 DGX nodes), 32 images per GPU, gradients through 4 dedicated
+// one-NIC servers.
+Scenario resnet50_with_servers(std::vector<std::string> sets = {}) {
+  constexpr const char* kScenario = R"({
+    "model": "resnet50",
+    "cluster": {"gpu": "a100-sxm4-80gb", "node": "dgx-a100", "gpus": 64,
+                "network": "ib-hdr200-rail-fattree"},
+    "parallel": {"dp_mode": "parameter_server",
+                 "ps": {"servers": 4, "placement": "dedicated", "server_nics": 1}},
+    "training": {"global_batch": 2048, "micro_batch": 32, "precision": "fp16",
+                 "framework": "pytorch"}
+  })";
+  return parse_scenario_text(kScenario, sets);
+}
+
+const std::string kStraggler = R"(engine.gpu_speed=[{"gpu": 3, "factor": 0.5}])";
+
+TEST(ParameterServer, EachServerReceivesEveryWorkersShardOfTheGradients) {
+  const StepPrediction p = predict(resnet50_with_servers());
+  ASSERT_TRUE(p.parameter_server.has_value());
+  // 64 workers each push 25.6 M fp32 gradients split over 4 servers: 64 x P x 4 B / 4.
+  EXPECT_DOUBLE_EQ(p.parameter_server->server_bytes_per_step, 64 * kResNet50Params * 4.0 / 4);
+  // Through one 200 Gb/s NIC that is the floor of the push, and as much again for the pull,
+  // which overlaps the next bucket's push.
+  const double one_way_s = p.parameter_server->server_bytes_per_step / 25e9;
+  EXPECT_GT(p.step_time_s, one_way_s);
+  EXPECT_LT(p.step_time_s, 2 * one_way_s + 0.05);
+  EXPECT_EQ(prediction_to_json(p).at("parameter_server").at("update"), "sync");
+}
+
+TEST(ParameterServer, MoreServersOrColocatedServersRelieveTheIncast) {
+  const StepPrediction four = predict(resnet50_with_servers());
+  const StepPrediction sixteen = predict(resnet50_with_servers({"parallel.ps.servers=16"}));
+  const StepPrediction colocated =
+      predict(resnet50_with_servers({"parallel.ps.servers=8", "parallel.ps.placement=colocated"}));
+  const StepPrediction allreduce =
+      predict(resnet50_with_servers({"parallel.dp_mode=allreduce", "parallel.ps=null"}));
+  const auto dp = [](const StepPrediction& p) {
+    return p.breakdown.exposed(TimeCategory::dp_comm);
+  };
+  EXPECT_LT(dp(sixteen), dp(four) / 3);
+  // Colocated on the 8 nodes, each server's node brings its 8 NICs and its own workers' share
+  // never leaves the node.
+  EXPECT_LT(dp(colocated), dp(sixteen));
+  EXPECT_LT(allreduce.step_time_s, colocated.step_time_s);
+  EXPECT_FALSE(allreduce.parameter_server.has_value());
+  EXPECT_EQ(four.memory.nccl_buffers_bytes, 0);  // no NCCL communicator for the gradients
+}
+
+TEST(ParameterServer, AStragglerHoldsBackEverySynchronousStepButNotAsynchronousWorkers) {
+  const StepPrediction sync = predict(resnet50_with_servers());
+  const StepPrediction sync_straggler = predict(resnet50_with_servers({kStraggler}));
+  const StepPrediction async_straggler =
+      predict(resnet50_with_servers({kStraggler, "parallel.ps.update=async"}));
+  // Synchronous: the step is the slow GPU's, twice the compute.
+  EXPECT_GT(sync_straggler.step_time_s, sync.step_time_s);
+  EXPECT_NEAR(sync_straggler.breakdown.compute_s, 2 * sync.breakdown.compute_s,
+              1e-9 * sync.step_time_s);
+  // Asynchronous: 63 workers at full pace and one at its own.
+  ASSERT_TRUE(async_straggler.parameter_server.has_value());
+  const ParameterServerStep& ps = *async_straggler.parameter_server;
+  EXPECT_GT(*async_straggler.images_per_s, *sync_straggler.images_per_s);
+  const double expected_rate = 63.0 / async_straggler.step_time_s + 1.0 / ps.slowest_worker_step_s;
+  EXPECT_NEAR(*async_straggler.images_per_s, 32 * expected_rate, 1e-6 * 32 * expected_rate);
+  EXPECT_DOUBLE_EQ(ps.slowest_worker_step_s, sync_straggler.step_time_s);
+  // Every update is stale by the others' updates during its worker's step: 63 on average.
+  EXPECT_NEAR(ps.mean_staleness_steps, 63, 1e-9);
+  EXPECT_GT(ps.max_staleness_steps, 63);
+  // Bounded staleness holds everyone within k steps of the slowest: its pace, sync's rate.
+  const StepPrediction bounded = predict(
+      resnet50_with_servers({kStraggler, "parallel.ps.update=async", "parallel.ps.staleness=4"}));
+  EXPECT_NEAR(*bounded.images_per_s, *sync_straggler.images_per_s,
+              1e-6 * *sync_straggler.images_per_s);
+}
+
+TEST(ParameterServer, WithoutAStragglerAsynchronousUpdatesMatchTheSynchronousRate) {
+  const StepPrediction sync = predict(resnet50_with_servers());
+  const StepPrediction async = predict(resnet50_with_servers({"parallel.ps.update=async"}));
+  EXPECT_NEAR(*async.images_per_s, *sync.images_per_s, 1e-9 * *sync.images_per_s);
+  EXPECT_NEAR(async.parameter_server->max_staleness_steps, 63, 1e-9);
+}
+
+TEST(ParameterServer, AStragglerHoldsBackAnAllReduceStepToo) {
+  const Scenario allreduce =
+      resnet50_with_servers({"parallel.dp_mode=allreduce", "parallel.ps=null"});
+  const StepPrediction nominal = predict(allreduce);
+  Scenario slow = allreduce;
+  slow.engine.gpu_speed.push_back({3, 0.5});
+  EXPECT_NEAR(predict(slow).breakdown.compute_s, 2 * nominal.breakdown.compute_s,
+              1e-9 * nominal.step_time_s);
+}
+
+TEST(ParameterServer, AsyncThroughputFollowsEachWorkersPace) {
+  // Two workers at 1 s and 2 s: 1.5 updates/s; worker 1's update is stale by 0.5 of the
+  // other's, worker 2's by 2 of worker 1's; averaged over updates: 1 = W - 1.
+  const AsyncThroughput free = async_throughput({1.0, 2.0}, 0);
+  EXPECT_DOUBLE_EQ(free.steps_per_s, 1.5);
+  EXPECT_DOUBLE_EQ(free.max_staleness_steps, 2.0);
+  EXPECT_DOUBLE_EQ(free.mean_staleness_steps, 1.0);
+  const AsyncThroughput bounded = async_throughput({1.0, 2.0}, 3);
+  EXPECT_DOUBLE_EQ(bounded.steps_per_s, 1.0);
+}
+
+}  // namespace
+}  // namespace trainsim
