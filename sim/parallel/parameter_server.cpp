@@ -5,30 +5,46 @@
 
 namespace trainsim {
 
-PsExchange ps_exchange(const Scenario& s, const CollectiveCost& collectives,
-                       double bytes_per_worker) {
+namespace {
+
+int nodes_used(const Scenario& s) {
+  const int per_node = s.gpus_per_node_used();
+  return (s.gpus + per_node - 1) / per_node;
+}
+
+}  // namespace
+
+PsServerLoad ps_server_load(const Scenario& s, double bytes_per_worker) {
   const ParameterServer& ps = s.parallel.ps;
   const int workers = s.parallel.dp;
-  const int per_node = s.gpus_per_node_used();
-  const int nodes = (s.gpus + per_node - 1) / per_node;
-  const bool dedicated = ps.placement == ParameterServer::Placement::dedicated;
   const double shard = bytes_per_worker / ps.servers;
-  PsExchange out;
-  // The worker's side: over its NIC to server hosts (dedicated, or colocated on other nodes),
-  // over NVLink when every server shares its node.
-  const CommGroup path = dedicated || nodes > 1 ? CommGroup{2, 2, 1} : CommGroup{2, 1, 2};
-  out.worker_s = collectives.estimate_s(CollectiveKind::send_recv, path, bytes_per_worker);
-  if (dedicated) {
-    out.server_bytes = shard * workers;
-    out.server_s = out.server_bytes / (ps.server_nics * s.cluster.node.nic_Bps);
+  PsServerLoad out;
+  if (ps.placement == ParameterServer::Placement::dedicated) {
+    out.bytes = shard * workers;
+    out.seconds = out.bytes / (ps.server_nics * s.cluster.node.nic_Bps);
   } else {
     // Servers spread evenly over the nodes: the busiest node hosts ceil(S / nodes) of them, and
     // the workers of its own node reach them without its NICs.
+    const int nodes = nodes_used(s);
     const int hosted = (ps.servers + nodes - 1) / nodes;
-    const int remote_workers = workers - std::min(workers, per_node);
-    out.server_bytes = shard * hosted * remote_workers;
-    out.server_s = out.server_bytes / (s.cluster.node.nics_per_node * s.cluster.node.nic_Bps);
+    const int remote_workers = workers - std::min(workers, s.gpus_per_node_used());
+    out.bytes = shard * hosted * remote_workers;
+    out.seconds = out.bytes / (s.cluster.node.nics_per_node * s.cluster.node.nic_Bps);
   }
+  return out;
+}
+
+PsExchange ps_exchange(const Scenario& s, const CollectiveCost& collectives,
+                       double bytes_per_worker) {
+  const bool dedicated = s.parallel.ps.placement == ParameterServer::Placement::dedicated;
+  PsExchange out;
+  // The worker's side: over its NIC to server hosts (dedicated, or colocated on other nodes),
+  // over NVLink when every server shares its node.
+  const CommGroup path = dedicated || nodes_used(s) > 1 ? CommGroup{2, 2, 1} : CommGroup{2, 1, 2};
+  out.worker_s = collectives.estimate_s(CollectiveKind::send_recv, path, bytes_per_worker);
+  const PsServerLoad server = ps_server_load(s, bytes_per_worker);
+  out.server_bytes = server.bytes;
+  out.server_s = server.seconds;
   return out;
 }
 

@@ -21,6 +21,14 @@ struct PsExchange {
   double seconds() const { return worker_s > server_s ? worker_s : server_s; }
 };
 
+// The busiest server host's side of one push of `bytes_per_worker` from every worker: what it
+// receives and how long its NICs take (linear in the bytes, so over a step's buckets it sums to
+// the step's whole exchange: a lower bound on the step).
+struct PsServerLoad {
+  double bytes = 0, seconds = 0;
+};
+PsServerLoad ps_server_load(const Scenario& scenario, double bytes_per_worker);
+
 // One push (or pull: the same volume the other way) of `bytes_per_worker` from every worker.
 PsExchange ps_exchange(const Scenario& scenario, const CollectiveCost& collectives,
                        double bytes_per_worker);

@@ -147,7 +147,14 @@ void check_vision(const Scenario& s, Findings& f) {
 // A parameter server serves pure data parallelism: every GPU a worker holding the whole model.
 void check_parameter_server(const Scenario& s, Findings& f) {
   const Strategy& p = s.parallel;
-  if (!p.parameter_server()) return;
+  if (!p.parameter_server()) {
+    if (p.ps != ParameterServer{})
+      f.warn(
+          DiagnosticCode::no_effect, "parallel.ps",
+          "parallel.ps has no effect with dp_mode \"allreduce\" (set \"parameter_server\" to use "
+          "it)");
+    return;
+  }
   for (const auto& [key, degree] :
        {std::pair<const char*, int>{"tp", p.tp}, {"pp", p.pp}, {"cp", p.cp}, {"ep", p.ep}})
     if (degree > 1)

@@ -280,10 +280,6 @@ void parse_parallel(const Json& root, Strategy& p) {
     require_object(ps, "parallel.ps");
     reject_unknown_fields(ps, "parallel.ps",
                           {"servers", "placement", "server_nics", "update", "staleness"});
-    if (!p.parameter_server())
-      throw InputError("parallel.ps",
-                       "only with \"dp_mode\": \"parameter_server\"; set it or "
-                       "remove ps");
     constexpr Limit kServers{1 << 20, "a million servers"};
     constexpr Limit kNics{64, "64 NICs per server"};
     constexpr Limit kStaleness{1 << 20, "a million steps"};

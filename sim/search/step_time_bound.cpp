@@ -4,6 +4,8 @@
 #include <numeric>
 #include <vector>
 
+#include "sim/parallel/memory.hpp"
+#include "sim/parallel/parameter_server.hpp"
 #include "sim/parallel/pipeline_schedule.hpp"
 
 namespace trainsim {
@@ -60,6 +62,14 @@ double step_time_lower_bound(const Scenario& s, const PassCostTable& costs) {
       p.schedule == ScheduleKind::interleaved)
     for (int vs = 0; vs + 1 < p.pp; ++vs) pipeline += backward_s[static_cast<std::size_t>(vs)];
   bound = std::max(bound, pipeline);
+  if (p.parameter_server()) {
+    // Every bucket's push runs on the dp stream one after another, each at least as long as the
+    // busiest server's NICs take for it: the step is at least the whole step's pushes.
+    const double grad_bytes = model_state_bytes_per_param(
+                                  s.training.framework, s.training.precision, p.grad_reduce_in_fp32)
+                                  .grads;
+    bound = std::max(bound, ps_server_load(s, stage_params_per_rank(s, 0) * grad_bytes).seconds);
+  }
   // The engine adds the same durations in another order: allow for its rounding.
   return bound * (1 - 1e-9);
 }

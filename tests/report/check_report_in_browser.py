@@ -32,8 +32,8 @@ PAGES = {
         "scaling": ['class="js-line"', 'class="point"'],
     }),
     # Naive model parallelism next to the same split pipelined: the idle GPUs show.
-    "compare": (["compare", str(TOUR / "04-naive-model-parallel.json"),
-                 str(TOUR / "05-pipeline-parallel.json"), "--report"], {
+    "compare": (["compare", str(TOUR / "05-naive-model-parallel.json"),
+                 str(TOUR / "06-pipeline-parallel.json"), "--report"], {
         "timeline-a": ['class="point"'],
         "timeline-b": ['class="point"'],
         "compare-breakdown": ['class="point"'],

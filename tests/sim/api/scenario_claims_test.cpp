@@ -236,25 +236,59 @@ const std::map<std::string, std::vector<Claim>>& claims() {
            EXPECT_GT(many.breakdown.exposed(TimeCategory::dp_comm), 0.25 * many.step_time_s);
            EXPECT_LT(many.mfu, 0.5 * eight.mfu);
          }}}},
-      {"teaching/04-naive-model-parallel",
+      {"teaching/04-parameter-server",
+       {{"1.5 GiB per step through one NIC",
+         [] {
+           const StepPrediction p = predicted("teaching/04-parameter-server");
+           ASSERT_TRUE(p.parameter_server.has_value());
+           EXPECT_NEAR(p.parameter_server->server_bytes_per_step / (1024.0 * 1024 * 1024), 1.5,
+                       0.05);
+         }},
+        {"The step is more than five times the all-reduce's",
+         [] {
+           EXPECT_GT(predicted("teaching/04-parameter-server").step_time_s,
+                     5 * predicted("teaching/04-parameter-server", {"parallel.dp_mode=allreduce"})
+                             .step_time_s);
+         }},
+        {"More servers, or servers colocated on the GPU nodes, spread the incast",
+         [] {
+           const double four = predicted("teaching/04-parameter-server").step_time_s;
+           EXPECT_LT(
+               predicted("teaching/04-parameter-server", {"parallel.ps.servers=16"}).step_time_s,
+               four / 2);
+           EXPECT_LT(predicted("teaching/04-parameter-server",
+                               {"parallel.ps.servers=8", "parallel.ps.placement=colocated"})
+                         .step_time_s,
+                     four / 2);
+         }},
+        {"asynchronous ones (parallel.ps.update = async) let the other 63 run ahead, for more "
+         "images per second",
+         [] {
+           const std::string slow = R"(engine.gpu_speed=[{"gpu": 5, "factor": 0.5}])";
+           const StepPrediction sync = predicted("teaching/04-parameter-server", {slow});
+           const StepPrediction async =
+               predicted("teaching/04-parameter-server", {slow, "parallel.ps.update=async"});
+           EXPECT_GT(*async.images_per_s, *sync.images_per_s);
+         }}}},
+      {"teaching/05-naive-model-parallel",
        {{"GPT-3 13B does not fit in one GPU",
          [] {
            const StepPrediction one = predicted(
-               "teaching/04-naive-model-parallel",
+               "teaching/05-naive-model-parallel",
                {"cluster.gpus=1", "parallel.pp=1", "parallel.dp=1", "parallel.schedule=1f1b"});
            EXPECT_TRUE(one.memory.over_capacity());
          }},
         {"the pipeline bubble is about three quarters of the step",
          [] {
-           const StepPrediction p = predicted("teaching/04-naive-model-parallel");
+           const StepPrediction p = predicted("teaching/05-naive-model-parallel");
            EXPECT_EQ(p.setup.pp, 4);
            EXPECT_NEAR(bubble_share(p), 0.75, 0.05);
          }}}},
-      {"teaching/05-pipeline-parallel",
+      {"teaching/06-pipeline-parallel",
        {{"The bubble falls below 15% of the step and MFU more than triples",
          [] {
-           const StepPrediction naive = predicted("teaching/04-naive-model-parallel");
-           const StepPrediction piped = predicted("teaching/05-pipeline-parallel");
+           const StepPrediction naive = predicted("teaching/05-naive-model-parallel");
+           const StepPrediction piped = predicted("teaching/06-pipeline-parallel");
            EXPECT_LT(bubble_share(piped), 0.15);
            EXPECT_GT(piped.mfu, 3 * naive.mfu);
            EXPECT_TRUE(piped.memory.fits);
@@ -276,12 +310,12 @@ const std::map<std::string, std::vector<Claim>>& claims() {
            EXPECT_GT(*all.images_per_s, 0.9 * 256 * *one.images_per_s);
            EXPECT_LT(*all.images_per_s, 256 * *one.images_per_s);
          }}}},
-      {"teaching/06-tensor-parallel",
+      {"teaching/07-tensor-parallel",
        {{"the exposed tp communication grows more than fivefold",
          [] {
-           const StepPrediction inside = predicted("teaching/06-tensor-parallel");
+           const StepPrediction inside = predicted("teaching/07-tensor-parallel");
            const StepPrediction across =
-               predicted("teaching/06-tensor-parallel",
+               predicted("teaching/07-tensor-parallel",
                          {"cluster.node.gpus_per_node=1", "cluster.node.nics_per_node=1"});
            EXPECT_GT(across.breakdown.exposed(TimeCategory::tp_comm),
                      5 * inside.breakdown.exposed(TimeCategory::tp_comm));

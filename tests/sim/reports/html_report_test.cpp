@@ -157,8 +157,8 @@ TEST(HtmlReport, AComparePageHoldsBothTimelinesAndTheComparison) {
   Comparison c;
   c.a_label = "naive";
   c.b_label = "pipelined";
-  c.a = predict(load_scenario(tour / "04-naive-model-parallel.json"), keep);
-  c.b = predict(load_scenario(tour / "05-pipeline-parallel.json"), keep);
+  c.a = predict(load_scenario(tour / "05-naive-model-parallel.json"), keep);
+  c.b = predict(load_scenario(tour / "06-pipeline-parallel.json"), keep);
   const std::string html = compare_page(c, "");
   const std::size_t begin = html.find('>', html.find("id=\"page-data\"")) + 1;
   const OrderedJson data =
