@@ -154,6 +154,12 @@ double stage_params_per_rank(const Scenario& scenario, int stage) {
   const Strategy& p = scenario.parallel;
   double params =
       static_cast<double>(scenario.layers_on_stage(stage)) * layer_params_per_rank(scenario);
+  if (scenario.model.is_cnn()) {  // its blocks differ (one chunk per stage: scenario_checks)
+    params = 0;
+    const std::int64_t first = scenario.first_layer_of_stage(stage);
+    for (std::int64_t l = first; l < first + scenario.layers_on_stage(stage); ++l)
+      params += scenario.model.layer_params_at(l);
+  }
   if (stage == 0) params += scenario.model.embedding_params() / p.tp;
   if (stage == loss_stage(p)) params += head_params_per_rank(scenario);
   return params;
@@ -246,9 +252,10 @@ MemoryEstimate stage_memory(const Scenario& scenario, int stage, double nccl_buf
       in_flight_micro_batches(p.schedule, p.pp, stage, scenario.micro_batches(), p.vpp);
   const bool checkpointed = scenario.training.recompute == RecomputeKind::full;
   if (scenario.model.is_cnn()) {
-    // Blocks differ: their own saved tensors (a CNN runs on one stage: scenario_checks).
+    // Blocks differ: the stage's own blocks' saved tensors (one chunk per stage).
     double largest_block = 0;
-    for (std::int64_t l = 0; l < scenario.model.layers; ++l) {
+    const std::int64_t first = scenario.first_layer_of_stage(stage);
+    for (std::int64_t l = first; l < first + scenario.layers_on_stage(stage); ++l) {
       m.activations_bytes += cnn_block_saved_bytes(scenario.model, l, ctx, checkpointed);
       largest_block = std::max(largest_block, cnn_block_saved_bytes(scenario.model, l, ctx, false));
     }

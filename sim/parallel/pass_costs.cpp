@@ -263,6 +263,22 @@ PassCostTable build_pass_costs(const Scenario& sc, const ComputeCost& compute,
     const double p2p_bytes = activation_bytes / p.tp;
     t.p2p_bytes = p2p_bytes;
     t.p2p_s = coll.estimate_s(CollectiveKind::send_recv, groups.pp_neighbour, p2p_bytes);
+    if (model.is_cnn()) {
+      // Each boundary sends the feature map of the block before it.
+      const std::vector<std::int64_t> chunk_layers = sc.layers_per_virtual_stage();
+      std::int64_t last = -1;
+      for (std::size_t b = 0; b + 1 < chunk_layers.size(); ++b) {
+        last += chunk_layers[b];
+        const double bytes =
+            static_cast<double>(ctx.micro_batch) *
+            model.vision->blocks[static_cast<std::size_t>(last)].output_elements() * e;
+        t.boundary_p2p_bytes.push_back(bytes);
+        t.boundary_p2p_s.push_back(
+            coll.estimate_s(CollectiveKind::send_recv, groups.pp_neighbour, bytes));
+      }
+      t.p2p_bytes = *std::max_element(t.boundary_p2p_bytes.begin(), t.boundary_p2p_bytes.end());
+      t.p2p_s = *std::max_element(t.boundary_p2p_s.begin(), t.boundary_p2p_s.end());
+    }
   }
   return t;
 }

@@ -53,6 +53,16 @@ struct PassCostTable {
   PieceCost head;        // final norm, LM head and cross-entropy, on the loss stage
   double p2p_s = 0;      // one pipeline send between neighbouring stages; 0 without pp
   double p2p_bytes = 0;  // per GPU
+  // A CNN's sends differ by boundary (the feature map after each stage's last block): per
+  // boundary between virtual stages b and b + 1; empty = p2p_s / p2p_bytes everywhere.
+  std::vector<double> boundary_p2p_s, boundary_p2p_bytes;
+  double p2p_s_at(int boundary) const {
+    return boundary_p2p_s.empty() ? p2p_s : boundary_p2p_s[static_cast<std::size_t>(boundary)];
+  }
+  double p2p_bytes_at(int boundary) const {
+    return boundary_p2p_bytes.empty() ? p2p_bytes
+                                      : boundary_p2p_bytes[static_cast<std::size_t>(boundary)];
+  }
   std::vector<FoldedCollective> collectives;
 };
 

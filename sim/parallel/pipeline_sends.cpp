@@ -48,12 +48,13 @@ void add_pipeline_sends(StepGraphWriter& writer, const Scenario& sc, const PassC
     TaskSpec spec;
     spec.label = forward ? send_activations : send_gradients;
     spec.category = TimeCategory::pp_comm;
-    spec.duration_s = costs.p2p_s;
+    const int boundary = std::min(vs, peer);
+    spec.duration_s = costs.p2p_s_at(boundary);
     spec.micro_batch = step.micro_batch;
-    spec.bytes = costs.p2p_bytes;
+    spec.bytes = costs.p2p_bytes_at(boundary);
     const TaskId send =
         writer.add_comm_task(r.pp, spec,
-                             CommTag{0, CommScope::pp, CollectiveKind::send_recv, costs.p2p_bytes,
+                             CommTag{0, CommScope::pp, CollectiveKind::send_recv, spec.bytes,
                                      static_cast<std::int32_t>(peer_stage)});
     writer.add_edge(passes.last(vs, step.micro_batch, step.pass), send);
     writer.add_edge(send, passes.first(peer, step.micro_batch, step.pass));

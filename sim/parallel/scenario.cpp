@@ -83,6 +83,14 @@ std::vector<std::int64_t> Scenario::layers_per_virtual_stage() const {
   return layers;
 }
 
+std::int64_t Scenario::first_layer_of_stage(int stage) const {
+  const auto layers = layers_per_virtual_stage();
+  const int vs = virtual_stage_of(parallel.schedule, parallel.pp, stage, 0);
+  std::int64_t first = 0;
+  for (int v = 0; v < vs; ++v) first += layers[static_cast<std::size_t>(v)];
+  return first;
+}
+
 std::int64_t Scenario::layers_on_stage(int stage) const {
   const auto layers = layers_per_virtual_stage();
   std::int64_t total = 0;

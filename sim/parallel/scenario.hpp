@@ -230,6 +230,8 @@ struct Scenario {
   std::vector<std::int64_t> layers_per_virtual_stage() const;
   // Layers held by one pipeline stage (all its chunks).
   std::int64_t layers_on_stage(int stage) const;
+  // The first layer of a stage's first chunk, in model order.
+  std::int64_t first_layer_of_stage(int stage) const;
 };
 
 // The settings a scenario may state as "auto" (interface.md).

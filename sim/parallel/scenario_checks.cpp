@@ -127,18 +127,18 @@ void check_vision(const Scenario& s, Findings& f) {
                               "token; remove seq_len or set it to {} (got {})",
                               v.image_size, v.image_size, v.patch_size, v.patch_size,
                               v.tokens_per_image(), v.tokens_per_image(), s.training.seq_len));
-  const char* what = v.is_cnn() ? "a CNN runs data parallel only"
-                                : "a vision transformer runs data and pipeline parallel";
+  const char* what = "an image model runs data and pipeline parallel";
   for (const auto& [key, degree] : {std::pair<const char*, int>{"tp", p.tp}, {"cp", p.cp}})
     if (degree > 1)
       f.error(fmt::format("parallel.{}", key),
               fmt::format("{} in trainsim (splitting its layers is not modelled); set {} to 1, "
                           "got {}",
                           what, key, degree));
-  if (v.is_cnn() && p.pp > 1)
-    f.error("parallel.pp", fmt::format("{} in trainsim (its blocks differ; a pipeline of them is "
-                                       "not modelled); set pp to 1, got {}",
-                                       what, p.pp));
+  if (v.is_cnn() && p.model_chunks() > 1)
+    f.error("parallel.schedule",
+            fmt::format("a CNN's blocks differ, so each pipeline stage holds one run of them: use "
+                        "gpipe, 1f1b or zb-h1, not {}",
+                        name_of(p.schedule)));
   if (v.is_cnn() && s.training.recompute == RecomputeKind::selective)
     f.error("training.recompute",
             "selective recomputation recomputes attention, which a CNN has not; use none or full");

@@ -54,12 +54,14 @@ TEST(VisionPredict, OneA100TrainsResNet50WithinFifteenPercentOfNvidiasPublishedT
   EXPECT_TRUE(p.memory.fits);
 }
 
-TEST(VisionPredict, ACnnRunsDataParallelOnly) {
+TEST(VisionPredict, AnImageModelRunsDataAndPipelineParallel) {
   EXPECT_EQ(vision_refusal_path(resnet50_on_one_a100({"cluster.gpus=8", "parallel.tp=2"})),
             "parallel.tp");
+  // A CNN's blocks differ: one run of them per stage, so no interleaved chunks.
   EXPECT_EQ(vision_refusal_path(resnet50_on_one_a100(
-                {"cluster.gpus=8", "parallel.pp=2", "training.micro_batch=32"})),
-            "parallel.pp");
+                {"cluster.gpus=2", "parallel.pp=2", "parallel.layer_split=[8,9]",
+                 "parallel.schedule=interleaved", "parallel.vpp=2", "training.micro_batch=32"})),
+            "parallel.schedule");
   EXPECT_EQ(vision_refusal_path(resnet50_on_one_a100({"training.recompute=selective"})),
             "training.recompute");
   EXPECT_EQ(vision_refusal_path(resnet50_on_one_a100({"training.seq_len=2048"})),
@@ -69,9 +71,13 @@ TEST(VisionPredict, ACnnRunsDataParallelOnly) {
   EXPECT_EQ(vision_refusal_path(
                 resnet50_on_one_a100({"model=vit-b16", "cluster.gpus=8", "parallel.tp=2"})),
             "parallel.tp");
-  // Data parallel with ZeRO, and a ViT's encoder over pipeline stages, predict.
+  // Data parallel with ZeRO, a ResNet's blocks and a ViT's encoder over pipeline stages predict.
   EXPECT_EQ(vision_refusal_path(resnet50_on_one_a100(
                 {"cluster.gpus=8", "parallel.zero=3", "training.global_batch=2048"})),
+            "accepted");
+  EXPECT_EQ(vision_refusal_path(
+                resnet50_on_one_a100({"cluster.gpus=2", "parallel.pp=2",
+                                      "parallel.layer_split=[8,9]", "training.micro_batch=32"})),
             "accepted");
   EXPECT_EQ(vision_refusal_path(
                 resnet50_on_one_a100({"model=vit-b16", "cluster.gpus=8", "parallel.pp=4",
