@@ -74,6 +74,26 @@ constexpr Limit kImageSize{8192, "8192 pixels a side"};
 constexpr Limit kImageChannels{1024, "1024 input channels"};
 constexpr Limit kClasses{1 << 22, "4M classes"};
 constexpr Limit kBlocksPerStage{1000, "1000 blocks in one stage"};
+constexpr Limit kMlpLayers{1000, "1000 hidden layers"};
+
+// An MLP's hidden widths, input to output.
+std::vector<std::int64_t> require_widths(const Json& value, std::string_view field) {
+  const std::string expected =
+      fmt::format("a list of 1 to {} hidden-layer widths (each 1..{}), e.g. [1024, 1024]",
+                  kMlpLayers.max, model_limits::kHidden.max);
+  if (!value.is_array() || value.empty() || static_cast<double>(value.size()) > kMlpLayers.max)
+    throw InputError(std::string(field),
+                     fmt::format("expected {}, got {}", expected, value.dump()));
+  std::vector<std::int64_t> out;
+  for (const Json& n : value) {
+    if (!n.is_number_integer() || n.get<std::int64_t>() < 1 ||
+        n.get<std::int64_t>() > static_cast<std::int64_t>(model_limits::kHidden.max))
+      throw InputError(std::string(field),
+                       fmt::format("expected {}, got {}", expected, value.dump()));
+    out.push_back(n.get<std::int64_t>());
+  }
+  return out;
+}
 
 std::vector<std::int64_t> require_stage_counts(const Json& obj, std::string_view key,
                                                std::string_view path, std::size_t stages) {
@@ -94,24 +114,26 @@ std::vector<std::int64_t> require_stage_counts(const Json& obj, std::string_view
   return out;
 }
 
-// `vision`: {"image_size", "channels", "classes"} and either "patch_size" (a ViT: the model's
-// transformer fields describe its encoder) or "cnn" with its block counts (the network is built
-// from them and the transformer fields are refused).
+// `vision`: {"image_size", "channels", "classes"} and one of "patch_size" (a ViT: the model's
+// transformer fields describe its encoder), "cnn" with its block counts or "mlp" with its hidden
+// widths (the network is built from them and the transformer fields are refused).
 VisionSpec parse_vision(const Json& obj, std::string_view path) {
   require_object(obj, path);
   reject_unknown_fields(obj, path,
                         {"image_size", "channels", "classes", "patch_size", "cnn",
-                         "blocks_per_stage", "convs_per_stage"});
+                         "blocks_per_stage", "convs_per_stage", "mlp"});
   const std::int64_t image = require_positive_int(obj, "image_size", path, kImageSize);
   const std::int64_t channels =
       optional_positive_int(obj, "channels", path, kImageChannels).value_or(3);
   const std::int64_t classes = require_positive_int(obj, "classes", path, kClasses);
   const auto patch = optional_positive_int(obj, "patch_size", path, kImageSize);
   const auto cnn = optional_string(obj, "cnn", path);
-  if (patch.has_value() == cnn.has_value())
+  const bool mlp = obj.contains("mlp");
+  if (int(patch.has_value()) + int(cnn.has_value()) + int(mlp) != 1)
     throw InputError(std::string(path),
-                     "give either \"patch_size\" (a vision transformer) or \"cnn\": \"resnet\" "
-                     "| \"vgg\" (a convolutional network), not both or neither");
+                     "give exactly one of \"patch_size\" (a vision transformer), \"cnn\": "
+                     "\"resnet\" | \"vgg\" (a convolutional network) or \"mlp\": [hidden "
+                     "widths] (a multilayer perceptron on the flattened image)");
   if (patch) {
     if (image % *patch != 0)
       throw InputError(join_path(path, "patch_size"),
@@ -122,6 +144,11 @@ VisionSpec parse_vision(const Json& obj, std::string_view path) {
     v.classes = classes;
     v.patch_size = *patch;
     return v;
+  }
+  if (mlp) {
+    reject_unknown_fields(obj, path, {"image_size", "channels", "classes", "mlp"});
+    return trainsim::mlp(require_widths(obj["mlp"], join_path(path, "mlp")), image, channels,
+                         classes);
   }
   if (image % 32 != 0)
     throw InputError(

@@ -104,4 +104,23 @@ VisionSpec vgg(std::vector<std::int64_t> convs_per_stage, std::int64_t image_siz
   return v;
 }
 
+VisionSpec mlp(std::vector<std::int64_t> hidden_widths, std::int64_t image_size,
+               std::int64_t channels, std::int64_t classes) {
+  VisionSpec v;
+  v.image_size = image_size;
+  v.channels = channels;
+  v.classes = classes;
+  v.cnn_family = "mlp";
+  std::int64_t in = channels, kernel = image_size;
+  for (std::size_t i = 0; i < hidden_widths.size(); ++i) {
+    CnnBlock block;
+    block.name = fmt::format("fc{}", i + 1);
+    block.convs.push_back({"fc", in, hidden_widths[i], kernel, kernel, 1, true, false, true});
+    v.blocks.push_back(std::move(block));
+    in = hidden_widths[i];
+    kernel = 1;
+  }
+  return v;
+}
+
 }  // namespace trainsim

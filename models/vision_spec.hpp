@@ -1,7 +1,8 @@
 #pragma once
-// Image models: a vision transformer (ViT: a transformer encoder over image patches) or a
-// convolutional network (ResNet, VGG) described block by block. A CNN's blocks differ in shape,
-// so each is a "layer" of its own (model_spec.hpp keeps the transformer's uniform layers).
+// Image models: a vision transformer (ViT: a transformer encoder over image patches), a
+// convolutional network (ResNet, VGG) or a multilayer perceptron on the flattened image, the
+// last two described block by block. Their blocks differ in shape, so each is a "layer" of its
+// own (model_spec.hpp keeps the transformer's uniform layers); is_cnn() means "built of blocks".
 //
 // Convolutions run as cuDNN's implicit GEMM: forward is a GEMM of M = batch·H_out·W_out,
 // N = C_out, K = C_in·R·S, and the data and weight gradients are GEMMs of the same FLOPs with
@@ -48,7 +49,7 @@ struct VisionSpec {
   std::int64_t channels = 3;
   std::int64_t classes = 1000;
   std::int64_t patch_size = 0;   // ViT: image patches of this side are the tokens
-  std::string cnn_family;        // "resnet" | "vgg"; empty for a ViT
+  std::string cnn_family;        // "resnet" | "vgg" | "mlp"; empty for a ViT
   std::vector<CnnBlock> blocks;  // a CNN's layers, in order; empty for a ViT
 
   bool is_cnn() const { return !blocks.empty(); }
@@ -71,6 +72,13 @@ VisionSpec resnet_bottleneck(std::vector<std::int64_t> blocks_per_stage, std::in
 // ReLU, a 2x2 max-pool after each stage; convs_per_stage {2, 2, 3, 3, 3} is VGG-16 (config D).
 // Every convolution is a block, and so are fc6 and fc7 (with dropout); fc8 is the head.
 VisionSpec vgg(std::vector<std::int64_t> convs_per_stage, std::int64_t image_size,
+               std::int64_t channels, std::int64_t classes);
+
+// A multilayer perceptron on the flattened image (the classic MNIST networks, and the two-GPU
+// examples of PyTorch's model-parallel tutorials): each hidden layer, a Linear with bias and a
+// ReLU, is a block (the first a "convolution" whose kernel covers the whole image); the output
+// Linear over the classes is the head.
+VisionSpec mlp(std::vector<std::int64_t> hidden_widths, std::int64_t image_size,
                std::int64_t channels, std::int64_t classes);
 
 }  // namespace trainsim

@@ -52,6 +52,17 @@ TEST(VisionPresets, VitB16IsATransformerEncoderOverPatches) {
   EXPECT_NEAR(forward_macs_per_image(m), 17.56e9, 0.01e9);  // torchvision vit_b_16
 }
 
+TEST(VisionPresets, TheMnistMlpIsTwoHiddenLayersOfTheFlattenedImage) {
+  const ModelSpec m = preset("mlp-mnist");
+  ASSERT_TRUE(m.is_cnn());  // built of blocks: one per hidden layer
+  EXPECT_EQ(m.layers, 2);
+  EXPECT_EQ(m.hidden, 8192);
+  // 784 -> 8192 -> 8192 -> 10, each Linear with its bias.
+  EXPECT_EQ(m.total_params(), (784 + 1) * 8192 + (8192 + 1) * 8192 + (8192 + 1) * 10);
+  EXPECT_DOUBLE_EQ(forward_macs_per_image(m), 784.0 * 8192 + 8192.0 * 8192 + 8192.0 * 10);
+  EXPECT_DOUBLE_EQ(m.vision->blocks[0].output_elements(), 8192);
+}
+
 TEST(VisionPresets, ABlocksParametersAddUpToTheModel) {
   const ModelSpec m = preset("resnet50");
   double sum = m.lm_head_params();
@@ -132,6 +143,16 @@ TEST(VisionInput, BadVisionFieldsNameTheFieldAndTheFix) {
   input_error(parse(R"({"vision": {"image_size": 224, "classes": 10, "patch_size": 16,
                                    "cnn": "resnet"}})"),
               "model.vision");
+  input_error(parse(R"({"vision": {"image_size": 28, "classes": 10, "mlp": [512],
+                                   "cnn": "vgg"}})"),
+              "model.vision");
+  input_error(parse(R"({"vision": {"image_size": 28, "classes": 10, "mlp": []}})"),
+              "model.vision.mlp");
+  input_error(parse(R"({"vision": {"image_size": 28, "classes": 10, "mlp": [512, 0]}})"),
+              "model.vision.mlp");
+  input_error(parse(R"({"vision": {"image_size": 28, "classes": 10, "mlp": [512],
+                                   "blocks_per_stage": [1, 1, 1, 1]}})"),
+              "model.vision.blocks_per_stage");
 }
 
 }  // namespace

@@ -310,6 +310,28 @@ const std::map<std::string, std::vector<Claim>>& claims() {
            EXPECT_GT(*all.images_per_s, 0.9 * 256 * *one.images_per_s);
            EXPECT_LT(*all.images_per_s, 256 * *one.images_per_s);
          }}}},
+      {"mlp-mnist-two-gpus",
+       {{"GPU 0 idles more than 80% of the step",
+         [] { EXPECT_GT(bubble_share(predicted("mlp-mnist-two-gpus")), 0.8); }},
+        {"Cutting the batch into micro-batches (--set training.micro_batch=1024) pipelines it but "
+         "gains under 15%: GPU 1 holds more than 90% of the weights",
+         [] {
+           const StepPrediction naive = predicted("mlp-mnist-two-gpus");
+           const StepPrediction piped =
+               predicted("mlp-mnist-two-gpus", {"training.micro_batch=1024"});
+           EXPECT_LT(piped.step_time_s, naive.step_time_s);
+           EXPECT_GT(piped.step_time_s, naive.step_time_s / 1.15);
+           const ModelSpec m = load_scenario(scenario_file("mlp-mnist-two-gpus")).model;
+           EXPECT_GT(m.layer_params_at(1) + m.lm_head_params(), 0.9 * m.total_params());
+         }},
+        {"Data parallel on the same two GPUs (--set parallel.pp=1 --set "
+         "training.micro_batch=4096) is about twice as fast",
+         [] {
+           const StepPrediction naive = predicted("mlp-mnist-two-gpus");
+           const StepPrediction dp =
+               predicted("mlp-mnist-two-gpus", {"parallel.pp=1", "training.micro_batch=4096"});
+           EXPECT_NEAR(naive.step_time_s / dp.step_time_s, 2.0, 0.3);
+         }}}},
       {"teaching/07-tensor-parallel",
        {{"the exposed tp communication grows more than fivefold",
          [] {
