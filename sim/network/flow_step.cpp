@@ -50,6 +50,7 @@ class Preparer {
     PreparedStep out;
     out.comm_of_task.assign(graph.task_count(), -1);
     out.comms.reserve(step.comms.size());
+    ps_servers_ = &step.ps_servers;
     for (const AllRankComm& c : step.comms) {
       out.comm_of_task[c.task] = static_cast<std::int32_t>(out.comms.size());
       out.comms.push_back(prepare_one(c, step.gpus_of(c), graph.task(c.task).duration_s, out));
@@ -142,7 +143,21 @@ class Preparer {
       unit_.clear();
       unit_index_.clear();
     };
-    if (c.scope != CommScope::pp) {
+    if (c.ps != PsTraffic::none) {
+      // Every worker's 1/S of the bucket to every server, split over the server's NICs (or back
+      // for a pull): one unit, priced by the analytic model with the servers' incast.
+      const double per_server = c.bytes / static_cast<double>(ps_servers_->size());
+      for (const int worker : gpus)
+        for (const std::vector<int>& server : *ps_servers_)
+          for (const int endpoint : server) {
+            const double bytes = per_server / static_cast<double>(server.size());
+            if (c.ps == PsTraffic::push)
+              add(unit_, worker, endpoint, bytes);
+            else
+              add(unit_, endpoint, worker, bytes);
+          }
+      close_unit(1.0);
+    } else if (c.scope != CommScope::pp) {
       const std::size_t size = c.group_size > 0 ? c.group_size : gpus.size();
       for (std::size_t g0 = 0; g0 + size <= gpus.size(); g0 += size) {
         FlowCollective collective;
@@ -192,6 +207,7 @@ class Preparer {
   std::vector<double> load_;
   std::vector<LinkId> touched_;
   std::vector<std::tuple<int, int, double>> merged_, unit_;
+  const std::vector<std::vector<int>>* ps_servers_ = nullptr;  // AllRankStep::ps_servers
   std::unordered_map<std::uint64_t, std::size_t> merged_index_, unit_index_;
 };
 
@@ -350,7 +366,10 @@ StepPrediction predict_step_flow(const Scenario& scenario, const PredictOptions&
   AllRankStep step = expand_to_all_ranks(scenario, representative);
   step.workload.graph.freeze();
 
-  const Topology topology = build_topology(scenario.cluster);
+  // Dedicated parameter servers are hosts of their own beside the GPU nodes.
+  ClusterSpec cluster = scenario.cluster;
+  cluster.nodes += step.ps_server_nodes;
+  const Topology topology = build_topology(cluster);
   FlowEngineOptions flow;
   flow.degraded_links = degraded_links_of(scenario, topology);
   flow.isolation = isolation;
@@ -369,6 +388,8 @@ StepPrediction predict_step_flow(const Scenario& scenario, const PredictOptions&
   auto timeline = std::make_shared<Timeline>(std::move(result.timeline));
   finish_prediction(scenario, std::move(workload), std::move(timeline), options, out);
   out.flows = result.flows;
+  if (scenario.parallel.parameter_server())  // synchronous here (scenario_checks)
+    out.parameter_server = parameter_server_step(scenario, out.step_time_s);
   return out;
 }
 

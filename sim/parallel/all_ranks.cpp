@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "sim/parallel/parameter_server.hpp"
+
 namespace trainsim {
 namespace {
 
@@ -88,6 +90,10 @@ AllRankStep expand_to_all_ranks(const Scenario& sc, StepWorkload& rep) {
   AllRankStep out;
   out.lockstep_groups_per_stage = n_lock;
   out.dp_groups_per_stage = n_dp;
+  if (sc.parallel.parameter_server()) {
+    out.ps_servers = ps_server_endpoints(sc);
+    out.ps_server_nodes = ps_server_nodes(sc);
+  }
   TaskGraph& graph = out.workload.graph;
 
   // Per-GPU compute slowdown (1 / speed factor), then per lockstep group its slowest member's.
@@ -102,7 +108,9 @@ AllRankStep expand_to_all_ranks(const Scenario& sc, StepWorkload& rep) {
                                                     StreamKind::ep_comm};
   std::vector<std::array<StreamId, kStreamKindCount>> lock_streams(
       static_cast<std::size_t>(stages * n_lock));
-  std::vector<StreamId> dp_streams(static_cast<std::size_t>(stages * n_dp));
+  // Per representative dp-kind stream (the dp stream; a parameter server's pull stream), its
+  // copy for each DP group of the stage.
+  std::vector<std::vector<StreamId>> dp_copies(g.streams().size());
   for (int s = 0; s < stages; ++s) {
     for (int k = 0; k < n_lock; ++k) {
       const std::vector<int> members = layout.lockstep_members(s, k);
@@ -118,8 +126,9 @@ AllRankStep expand_to_all_ranks(const Scenario& sc, StepWorkload& rep) {
     }
     for (int t = 0; t < n_dp; ++t) {
       const auto leader = static_cast<RankId>(layout.global_rank(s, t, 0, 0));
-      dp_streams[static_cast<std::size_t>(s * n_dp + t)] =
-          graph.add_stream(leader, StreamKind::dp_comm);
+      for (StreamId rs = 0; rs < g.streams().size(); ++rs)
+        if (is_dp_stream(g.streams()[rs].kind) && static_cast<int>(g.streams()[rs].rank) == s)
+          dp_copies[rs].push_back(graph.add_stream(leader, StreamKind::dp_comm));
       if (t > 0)  // the first DP group's leader also leads lockstep group 0
         out.workload.process_names.emplace_back(
             leader, fmt::format("stage {}: GPU {} (DP group of TP rank {})", s, leader, t));
@@ -133,7 +142,9 @@ AllRankStep expand_to_all_ranks(const Scenario& sc, StepWorkload& rep) {
       r.pp = streams[static_cast<std::size_t>(StreamKind::pp_comm)];
       r.cp = streams[static_cast<std::size_t>(StreamKind::cp_comm)];
       r.ep = streams[static_cast<std::size_t>(StreamKind::ep_comm)];
-      r.dp = dp_streams[static_cast<std::size_t>(s * n_dp)];
+      const RankStreams& rep_rank = rep.ranks[static_cast<std::size_t>(s)];
+      r.dp = dp_copies[rep_rank.dp].front();
+      r.ps_pull = dp_copies[rep_rank.ps_pull].front();
       out.workload.ranks.push_back(r);
     }
   }
@@ -187,7 +198,7 @@ AllRankStep expand_to_all_ranks(const Scenario& sc, StepWorkload& rep) {
       for (const double p : parts) duration += p;
       spec.duration_s = duration;
       spec.parts = graph.intern_parts(parts, spec.category, duration);
-      const StreamId target = dp ? dp_streams[static_cast<std::size_t>(stage * n_dp + k)]
+      const StreamId target = dp ? dp_copies[task.stream][static_cast<std::size_t>(k)]
                                  : lock_streams[static_cast<std::size_t>(stage * n_lock + k)]
                                                [static_cast<std::size_t>(stream.kind)];
       graph.add_task(target, spec);
@@ -241,6 +252,7 @@ AllRankStep expand_to_all_ranks(const Scenario& sc, StepWorkload& rep) {
       c.kind = tag.kind;
       c.bytes = tag.bytes;
       c.tree = tag.tree;
+      c.ps = tag.ps;
       c.first = static_cast<std::uint32_t>(out.gpus.size());
       if (tag.scope != CommScope::pp) {
         const std::vector<int> members = layout.dp_members(stage, k);

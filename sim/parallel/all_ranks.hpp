@@ -29,8 +29,9 @@ struct AllRankComm {
   TaskId task = 0;
   CommScope scope = CommScope::dp;
   CollectiveKind kind = CollectiveKind::all_reduce;
-  double bytes = 0;   // NCCL's convention; per GPU for pp sends
-  bool tree = false;  // dp all_reduce laid out as NCCL's double binary tree
+  double bytes = 0;                // NCCL's convention; per GPU for pp sends
+  bool tree = false;               // dp all_reduce laid out as NCCL's double binary tree
+  PsTraffic ps = PsTraffic::none;  // a parameter server's push or pull: bytes per worker
   // Into AllRankStep::gpus: dp scopes: `count` GPUs forming count / group_size groups of
   // group_size consecutive entries, each group running the collective on its own (one group for
   // CommScope::dp; the shard groups or the replica groups under hybrid sharding), each in ring
@@ -45,6 +46,10 @@ struct AllRankStep {
   std::vector<int> gpus;
   int lockstep_groups_per_stage = 1;
   int dp_groups_per_stage = 1;
+  // A parameter server's servers (ps_server_endpoints) and the nodes the topology needs for
+  // dedicated ones, appended after the cluster's.
+  std::vector<std::vector<int>> ps_servers;
+  int ps_server_nodes = 0;
 
   std::span<const int> gpus_of(const AllRankComm& comm) const {
     const std::size_t n = comm.scope == CommScope::pp ? 2 * comm.count : comm.count;

@@ -61,8 +61,14 @@ BucketedTasks DpSync::push_pull_bucket(StreamId push_stream, StreamId pull_strea
   push.bytes = bytes;
   TaskSpec pull = push;
   pull.label = "ps pull aggregate";
-  const TaskId pushed = writer_.add_task(push_stream, push);
-  const TaskId pulled = writer_.add_task(pull_stream, pull);
+  // Tagged as what they are on the links (the flow engine lays them out per server); kind is
+  // what NCCL would call a pattern of point-to-point transfers.
+  const TaskId pushed = writer_.add_comm_task(
+      push_stream, push,
+      CommTag{0, CommScope::dp, CollectiveKind::all_to_all, bytes, -1, false, PsTraffic::push});
+  const TaskId pulled = writer_.add_comm_task(
+      pull_stream, pull,
+      CommTag{0, CommScope::dp, CollectiveKind::all_to_all, bytes, -1, false, PsTraffic::pull});
   writer_.add_edge(pushed, pulled);
   return {pushed, pulled};
 }

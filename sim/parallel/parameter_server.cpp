@@ -48,6 +48,31 @@ PsExchange ps_exchange(const Scenario& s, const CollectiveCost& collectives,
   return out;
 }
 
+int ps_server_nodes(const Scenario& s) {
+  const ParameterServer& ps = s.parallel.ps;
+  return ps.placement == ParameterServer::Placement::dedicated ? ps.servers : 0;
+}
+
+std::vector<std::vector<int>> ps_server_endpoints(const Scenario& s) {
+  const ParameterServer& ps = s.parallel.ps;
+  const int gpus_per_node = s.cluster.node.gpus_per_node;
+  const int rails = std::max(1, s.cluster.node.nics_per_node);
+  const bool dedicated = ps.placement == ParameterServer::Placement::dedicated;
+  const int nics = dedicated ? std::min(ps.server_nics, rails) : rails;
+  std::vector<std::vector<int>> out(static_cast<std::size_t>(ps.servers));
+  for (int server = 0; server < ps.servers; ++server) {
+    const int node = dedicated ? s.cluster.nodes + server : server % nodes_used(s);
+    std::vector<int>& endpoints = out[static_cast<std::size_t>(server)];
+    for (int rail = 0; rail < nics; ++rail) {
+      // The first GPU on this rail (topology.hpp: GPU l uses NIC l * rails / gpus_per_node).
+      const int local = (rail * gpus_per_node + rails - 1) / rails;
+      const int gpu = node * gpus_per_node + std::min(local, gpus_per_node - 1);
+      if (endpoints.empty() || endpoints.back() != gpu) endpoints.push_back(gpu);
+    }
+  }
+  return out;
+}
+
 AsyncThroughput async_throughput(const std::vector<double>& worker_step_s, int staleness_bound) {
   AsyncThroughput out;
   if (worker_step_s.empty()) return out;

@@ -33,6 +33,15 @@ PsServerLoad ps_server_load(const Scenario& scenario, double bytes_per_worker);
 PsExchange ps_exchange(const Scenario& scenario, const CollectiveCost& collectives,
                        double bytes_per_worker);
 
+// Where the servers sit on the flow engine's topology (hardware/topology.hpp numbering): per
+// server, one GPU position per NIC it uses, each taking an equal share of its traffic (the GPU
+// behind a NIC stands for the server process, which talks through that NIC). Dedicated servers
+// are hosts of their own: ps_server_nodes() nodes appended after the cluster's, server s on the
+// first `server_nics` rails of node cluster.nodes + s. Colocated server s shares node
+// s mod (nodes used) and all of its NICs with that node's workers.
+std::vector<std::vector<int>> ps_server_endpoints(const Scenario& scenario);
+int ps_server_nodes(const Scenario& scenario);
+
 // Workers stepping on their own clocks. `worker_step_s`: each worker's step time (one entry per
 // worker). Unbounded asynchrony: each runs at its own pace; bounded staleness k >= 1 holds every
 // worker within k steps of the slowest, so in steady state all run at the slowest's pace.

@@ -165,18 +165,10 @@ std::vector<double> gpu_slowdowns(const Scenario& scenario) {
 
 }  // namespace
 
-StepPrediction predict_step(const Scenario& scenario, const PredictOptions& options) {
+ParameterServerStep parameter_server_step(const Scenario& scenario, double step_time_s) {
   const Strategy& p = scenario.parallel;
-  // On this engine a slow GPU (engine.gpu_speed, pp = 1: scenario_checks) holds back every
-  // synchronous step: the simulated GPU is the slowest.
-  const std::vector<double> slowdown = gpu_slowdowns(scenario);
-  const double slowest = *std::max_element(slowdown.begin(), slowdown.end());
-  const bool async = p.parameter_server() && p.ps.async;
-  StepPrediction out = simulate_step(scenario, options, async ? 1.0 : slowest);
-  if (!p.parameter_server()) return out;
-
   ParameterServerStep ps;
-  ps.async = async;
+  ps.async = p.ps.async;
   ps.servers = p.ps.servers;
   ps.workers = p.dp;
   const CollectiveCost collectives(scenario.cluster.gpu, scenario.cluster.node,
@@ -188,7 +180,21 @@ StepPrediction predict_step(const Scenario& scenario, const PredictOptions& opti
   ps.server_bytes_per_step =
       ps_exchange(scenario, collectives, stage_params_per_rank(scenario, 0) * grad_bytes)
           .server_bytes;
-  ps.slowest_worker_step_s = out.step_time_s;
+  ps.slowest_worker_step_s = step_time_s;
+  return ps;
+}
+
+StepPrediction predict_step(const Scenario& scenario, const PredictOptions& options) {
+  const Strategy& p = scenario.parallel;
+  // On this engine a slow GPU (engine.gpu_speed, pp = 1: scenario_checks) holds back every
+  // synchronous step: the simulated GPU is the slowest.
+  const std::vector<double> slowdown = gpu_slowdowns(scenario);
+  const double slowest = *std::max_element(slowdown.begin(), slowdown.end());
+  const bool async = p.parameter_server() && p.ps.async;
+  StepPrediction out = simulate_step(scenario, options, async ? 1.0 : slowest);
+  if (!p.parameter_server()) return out;
+
+  ParameterServerStep ps = parameter_server_step(scenario, out.step_time_s);
   if (async) {
     // Workers are GPUs here (pure data parallel: scenario_checks). Each distinct slowdown is
     // one more simulated step.

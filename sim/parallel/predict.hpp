@@ -79,6 +79,10 @@ struct StepPrediction {
 // InfeasibleError when the scenario asks for strict memory and does not fit.
 StepPrediction predict_step(const Scenario& scenario, const PredictOptions& options = {});
 
+// A synchronous parameter server's summary for a step of `step_time_s` (the slowest worker's):
+// servers, workers and the busiest server host's bytes per step. Both engines report it.
+ParameterServerStep parameter_server_step(const Scenario& scenario, double step_time_s);
+
 // The engine-independent halves of a prediction, for every engine:
 // memory and warnings first (throws InfeasibleError under strict memory), ...
 StepPrediction begin_prediction(const Scenario& scenario);

@@ -167,10 +167,19 @@ void check_parameter_server(const Scenario& s, Findings& f) {
                                          "parameter server keeps them itself: set zero to 0 (got "
                                          "{}) or dp_mode to \"allreduce\"",
                                          p.zero));
-  if (s.engine.network == NetworkEngineKind::flow)
-    f.error("engine.network",
-            "the parameter server runs on the analytic engine: its pushes and pulls are not yet "
-            "simulated as flows; use \"analytic\"");
+  if (s.engine.network == NetworkEngineKind::flow && p.ps.async)
+    f.error("parallel.ps.update",
+            "asynchronous updates run on the analytic engine (workers on their own clocks are "
+            "no one step to simulate as flows); set engine.network to \"analytic\" or update "
+            "to \"sync\"");
+  if (s.engine.network == NetworkEngineKind::flow &&
+      p.ps.placement == ParameterServer::Placement::dedicated &&
+      p.ps.server_nics > s.cluster.node.nics_per_node)
+    f.error(
+        "parallel.ps.server_nics",
+        fmt::format("the flow engine builds a dedicated server like a node, with at most its "
+                    "{} NICs; set server_nics to at most {} (got {})",
+                    s.cluster.node.nics_per_node, s.cluster.node.nics_per_node, p.ps.server_nics));
 }
 
 void check_model_split(const Scenario& s, Findings& f) {

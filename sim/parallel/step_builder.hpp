@@ -46,13 +46,18 @@ enum class CommScope : std::uint8_t {
   pp,          // every GPU of the stage sends `bytes` to its peer in `peer_stage`
   ep,          // expert-parallel all-to-alls (all_ranks.hpp splits them out of passes)
 };
+// A parameter server's traffic (Strategy::ps), which is no NCCL collective: every worker's
+// share of a bucket to every server (push), or the aggregate back (pull).
+enum class PsTraffic : std::uint8_t { none, push, pull };
+
 struct CommTag {
   TaskId task = 0;
   CommScope scope = CommScope::dp;
   CollectiveKind kind = CollectiveKind::all_reduce;
-  double bytes = 0;              // NCCL's convention (collective_cost.hpp); per GPU for sends
-  std::int32_t peer_stage = -1;  // pp only
-  bool tree = false;             // dp: NCCL's model chose its (double binary) tree
+  double bytes = 0;                // NCCL's convention (collective_cost.hpp); per GPU for sends
+  std::int32_t peer_stage = -1;    // pp only
+  bool tree = false;               // dp: NCCL's model chose its (double binary) tree
+  PsTraffic ps = PsTraffic::none;  // dp: a parameter server's push or pull (bytes per worker)
 };
 
 struct StepWorkload {

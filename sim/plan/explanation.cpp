@@ -142,6 +142,7 @@ void explain_tagged(const Scenario& s, const StepPrediction& p,
   // One entry per distinct transfer (task label, scope, kind, bytes), in first-seen order.
   std::map<std::tuple<std::uint32_t, CommScope, CollectiveKind, double>, std::size_t> seen;
   for (const CommTag& tag : work.comm_tags) {
+    if (tag.ps != PsTraffic::none) continue;  // no NCCL collective to describe
     const Task& task = graph.task(tag.task);
     if (graph.streams()[task.stream].rank != rank) continue;
     auto it = std::find_if(out.begin(), out.end(), [&](const CommunicationExplained& e) {

@@ -104,6 +104,63 @@ TEST(ParameterServer, AStragglerHoldsBackAnAllReduceStepToo) {
               1e-9 * nominal.step_time_s);
 }
 
+TEST(ParameterServer, OnTheFlowEngineDedicatedServersAloneTakeTheirAnalyticTime) {
+  // Pushes use the links one way and pulls the other, and nothing else crosses the network:
+  // every transfer runs as if alone, which is how the flows are calibrated.
+  const StepPrediction analytic = predict(resnet50_with_servers());
+  const StepPrediction flows = predict(resnet50_with_servers({"engine.network=flow"}));
+  EXPECT_EQ(flows.engine, NetworkEngineKind::flow);
+  EXPECT_GT(flows.flows, 64u * 4 * 2);  // every worker to every server and back, per bucket
+  EXPECT_NEAR(flows.step_time_s, analytic.step_time_s, 0.01 * analytic.step_time_s);
+  ASSERT_TRUE(flows.parameter_server.has_value());
+  EXPECT_DOUBLE_EQ(flows.parameter_server->server_bytes_per_step,
+                   analytic.parameter_server->server_bytes_per_step);
+}
+
+TEST(ParameterServer, OnTheFlowEngineColocatedServersShareTheirNicsWithTheWorkersPulls) {
+  // A server's node takes the next bucket's pushes in through the NICs that bring its own
+  // workers the last bucket's pulls: the analytic model, which gives each its own direction,
+  // misses that; the flows find it.
+  const std::vector<std::string> colocated = {"parallel.ps.placement=colocated"};
+  const StepPrediction analytic = predict(resnet50_with_servers(colocated));
+  std::vector<std::string> on_flows = colocated;
+  on_flows.push_back("engine.network=flow");
+  const StepPrediction flows = predict(resnet50_with_servers(on_flows));
+  EXPECT_GT(flows.step_time_s, 1.05 * analytic.step_time_s);
+  EXPECT_GT(flows.worst_sharing_slowdown[static_cast<std::size_t>(TimeCategory::dp_comm)], 1.2);
+}
+
+TEST(ParameterServer, AsynchronousUpdatesAndWideServersStayOnTheAnalyticEngine) {
+  const auto refusal = [](std::vector<std::string> sets) {
+    sets.push_back("engine.network=flow");
+    try {
+      predict(resnet50_with_servers(sets));
+    } catch (const InputError& e) {
+      return e.json_path();
+    }
+    return std::string("accepted");
+  };
+  EXPECT_EQ(refusal({"parallel.ps.update=async"}), "parallel.ps.update");
+  EXPECT_EQ(refusal({"parallel.ps.server_nics=9"}), "parallel.ps.server_nics");  // DGX: 8 NICs
+}
+
+TEST(ParameterServer, ServersSitOnHostsOfTheirOwnOrOnTheWorkersNodes) {
+  // 8 DGX A100 nodes of 8 GPUs and 8 NICs. Dedicated servers are nodes 8, 9, ... of the
+  // topology, on their first server_nics rails; colocated ones spread over nodes 0-7, each on
+  // all 8 NICs of its node.
+  const std::vector<std::vector<int>> dedicated =
+      ps_server_endpoints(resnet50_with_servers({"parallel.ps.server_nics=2"}));
+  EXPECT_EQ(dedicated, (std::vector<std::vector<int>>{{64, 65}, {72, 73}, {80, 81}, {88, 89}}));
+  EXPECT_EQ(ps_server_nodes(resnet50_with_servers()), 4);
+  const Scenario colocated =
+      resnet50_with_servers({"parallel.ps.placement=colocated", "parallel.ps.servers=9"});
+  const std::vector<std::vector<int>> spread = ps_server_endpoints(colocated);
+  ASSERT_EQ(spread.size(), 9u);
+  EXPECT_EQ(spread[1], (std::vector<int>{8, 9, 10, 11, 12, 13, 14, 15}));
+  EXPECT_EQ(spread[8], spread[0]);  // the ninth server shares node 0
+  EXPECT_EQ(ps_server_nodes(colocated), 0);
+}
+
 TEST(ParameterServer, AsyncThroughputFollowsEachWorkersPace) {
   // Two workers at 1 s and 2 s: 1.5 updates/s; worker 1's update is stale by 0.5 of the
   // other's, worker 2's by 2 of worker 1's; averaged over updates: 1 = W - 1.

@@ -52,6 +52,32 @@ TEST(AllRanks, EveryTaskIsCopiedOncePerGroupOfItsStream) {
   EXPECT_EQ(b.all.workload.ranks.size(), 8u);  // 2 stages × 4 lockstep groups
 }
 
+TEST(AllRanks, AParameterServersPushesAndPullsKeepStreamsOfTheirOwn) {
+  // 16 workers, 2 servers: each bucket's pull runs beside the next bucket's push (the links'
+  // other direction), on every expansion as on the representative rank.
+  Json json = three_d_json();
+  json["parallel"] = {
+      {"tp", 1}, {"pp", 1}, {"dp_mode", "parameter_server"}, {"ps", {{"servers", 2}}}};
+  Built b = build(json);
+  int dp_streams = 0;
+  for (const Stream& s : b.all.workload.graph.streams())
+    dp_streams += s.kind == StreamKind::dp_comm ? 1 : 0;
+  EXPECT_EQ(dp_streams, 2);
+  int pushes = 0, pulls = 0;
+  for (const AllRankComm& c : b.all.comms) {
+    pushes += c.ps == PsTraffic::push ? 1 : 0;
+    pulls += c.ps == PsTraffic::pull ? 1 : 0;
+    if (c.ps != PsTraffic::none) EXPECT_EQ(b.all.gpus_of(c).size(), 16u);  // every worker
+  }
+  EXPECT_GT(pushes, 0);
+  EXPECT_EQ(pushes, pulls);
+  EXPECT_EQ(b.all.ps_servers.size(), 2u);
+  EXPECT_EQ(b.all.ps_server_nodes, 2);  // dedicated by default
+  const Timeline rep = run_engine(b.representative.graph);
+  const Timeline all = run_engine(b.all.workload.graph);
+  EXPECT_DOUBLE_EQ(all.makespan_s, rep.makespan_s);
+}
+
 TEST(AllRanks, IdenticalGpusReproduceTheRepresentativeTimeline) {
   Built b = build(three_d_json());
   const Timeline rep = run_engine(b.representative.graph);
