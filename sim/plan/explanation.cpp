@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <map>
 
 #include "sim/collectives/collective_kinds.hpp"
@@ -127,6 +128,28 @@ CommGroup group_of(CommScope scope, const ParallelGroups& g) {
   return {};
 }
 
+PsTransferExplained ps_transfer(std::string_view where, double bytes_per_worker, const Scenario& s,
+                                const CollectiveCost& cost) {
+  const ParameterServer& ps = s.parallel.ps;
+  const NodeSpec& node = s.cluster.node;
+  PsTransferExplained x;
+  x.where = std::string(where);
+  x.bytes_per_worker = bytes_per_worker;
+  x.workers = s.parallel.dp;
+  x.servers = ps.servers;
+  x.placement =
+      ps.placement == ParameterServer::Placement::dedicated
+          ? fmt::format("{} dedicated server host{}, {}x {:.0f} Gb/s NIC{} each", ps.servers,
+                        ps.servers == 1 ? "" : "s", ps.server_nics, 8 * node.nic_Bps / 1e9,
+                        ps.server_nics == 1 ? "" : "s")
+          : fmt::format(
+                "{} server{} colocated on the GPU nodes, sharing their {}x {:.0f} Gb/s "
+                "NICs",
+                ps.servers, ps.servers == 1 ? "" : "s", node.nics_per_node, 8 * node.nic_Bps / 1e9);
+  x.exchange = ps_exchange(s, cost, bytes_per_worker);
+  return x;
+}
+
 // dp and pp: the transfers on the explained GPU's own streams, from the step's timeline.
 void explain_tagged(const Scenario& s, const StepPrediction& p,
                     std::vector<CommunicationExplained>& out) {
@@ -141,8 +164,8 @@ void explain_tagged(const Scenario& s, const StepPrediction& p,
   const CollectiveCost cost(s.cluster.gpu, s.cluster.node, s.cluster.network, s.comm);
   // One entry per distinct transfer (task label, scope, kind, bytes), in first-seen order.
   std::map<std::tuple<std::uint32_t, CommScope, CollectiveKind, double>, std::size_t> seen;
+  std::map<std::pair<std::uint32_t, double>, std::size_t> ps_seen;
   for (const CommTag& tag : work.comm_tags) {
-    if (tag.ps != PsTraffic::none) continue;  // no NCCL collective to describe
     const Task& task = graph.task(tag.task);
     if (graph.streams()[task.stream].rank != rank) continue;
     auto it = std::find_if(out.begin(), out.end(), [&](const CommunicationExplained& e) {
@@ -151,6 +174,15 @@ void explain_tagged(const Scenario& s, const StepPrediction& p,
     if (it == out.end()) continue;
     const TaskTiming& t = p.timeline->timing[tag.task];
     it->issued_s = it->issued_s.value_or(0) + (t.end_s - t.start_s);
+    if (tag.ps != PsTraffic::none) {
+      auto [at, inserted] = ps_seen.emplace(std::make_pair(task.label, tag.bytes), 0);
+      if (inserted) {
+        at->second = it->ps_transfers.size();
+        it->ps_transfers.push_back(ps_transfer(graph.label(task.label), tag.bytes, s, cost));
+      }
+      it->ps_transfers[at->second].step_calls += 1;
+      continue;
+    }
     const auto key = std::make_tuple(task.label, tag.scope, tag.kind, tag.bytes);
     auto [at, inserted] = seen.emplace(key, 0);
     if (inserted) {
@@ -295,6 +327,63 @@ std::optional<Suggestion> balance_suggestion(const Scenario& chosen, const StepP
   return best;
 }
 
+// A parameter server's own settings are no strategy of the search: more servers, servers on
+// the workers' nodes (or hosts of their own), wider server NICs and the all-reduce instead are
+// each predicted on the scenario's engine.
+std::vector<Suggestion> parameter_server_suggestions(const Scenario& chosen,
+                                                     const StepPrediction& base,
+                                                     const ExplainOptions& options,
+                                                     std::size_t* predicted) {
+  const Scenario resolved = checked(chosen);
+  const Strategy& p = resolved.parallel;
+  if (!p.parameter_server()) return {};
+  const ParameterServer& ps = p.ps;
+  const bool dedicated = ps.placement == ParameterServer::Placement::dedicated;
+  struct Change {
+    std::string path;
+    Json from, to;
+    std::function<void(Strategy&)> apply;
+  };
+  std::vector<Change> changes;
+  for (const int factor : {2, 4})
+    if (ps.servers * factor <= p.dp)
+      changes.push_back({"parallel.ps.servers", ps.servers, ps.servers * factor,
+                         [factor](Strategy& s) { s.ps.servers *= factor; }});
+  changes.push_back({"parallel.ps.placement", dedicated ? "dedicated" : "colocated",
+                     dedicated ? "colocated" : "dedicated", [dedicated](Strategy& s) {
+                       s.ps.placement = dedicated ? ParameterServer::Placement::colocated
+                                                  : ParameterServer::Placement::dedicated;
+                     }});
+  if (dedicated && 2 * ps.server_nics <= resolved.cluster.node.nics_per_node)
+    changes.push_back({"parallel.ps.server_nics", ps.server_nics, 2 * ps.server_nics,
+                       [](Strategy& s) { s.ps.server_nics *= 2; }});
+  changes.push_back({"parallel.dp_mode", "parameter_server", "allreduce", [](Strategy& s) {
+                       s.dp_mode = Strategy::DpMode::allreduce;
+                       s.ps = ParameterServer{};
+                     }});
+  std::vector<Suggestion> out;
+  for (Change& change : changes) {
+    Scenario s = chosen;
+    change.apply(s.parallel);
+    try {
+      StepPrediction prediction = predict(s);
+      ++*predicted;
+      const double gain_s = base.step_time_s - prediction.step_time_s;
+      if (!prediction.memory.fits_with_headroom(options.memory_headroom) || !(gain_s > 0)) continue;
+      Suggestion suggestion;
+      suggestion.from = {{change.path, change.from}};
+      suggestion.to = {{change.path, change.to}};
+      suggestion.dp_from = suggestion.dp_to = p.dp;
+      suggestion.gain_s = gain_s;
+      suggestion.prediction = std::move(prediction);
+      out.push_back(std::move(suggestion));
+    } catch (const InputError&) {
+    } catch (const InfeasibleError&) {
+    }
+  }
+  return out;
+}
+
 std::vector<Suggestion> suggest(const Scenario& chosen, const StepPrediction& base,
                                 const ExplainOptions& options, std::size_t* predicted) {
   // The search's own setup: strategies written over the stated scenario, dp derived anew.
@@ -359,12 +448,13 @@ std::vector<Suggestion> suggest(const Scenario& chosen, const StepPrediction& ba
   }
   std::vector<Suggestion> out;
   for (auto& f : found) out.push_back(std::move(f.second));
-  if (auto balanced = balance_suggestion(chosen, base, options, predicted)) {
+  if (auto balanced = balance_suggestion(chosen, base, options, predicted))
     out.push_back(std::move(*balanced));
-    std::stable_sort(out.begin(), out.end(),
-                     [](const Suggestion& a, const Suggestion& b) { return a.gain_s > b.gain_s; });
-    if (out.size() > keep) out.resize(keep);
-  }
+  for (Suggestion& s : parameter_server_suggestions(chosen, base, options, predicted))
+    out.push_back(std::move(s));
+  std::stable_sort(out.begin(), out.end(),
+                   [](const Suggestion& a, const Suggestion& b) { return a.gain_s > b.gain_s; });
+  if (out.size() > keep) out.resize(keep);
   return out;
 }
 

@@ -9,6 +9,7 @@
 
 #include "sim/api/trainsim.hpp"
 #include "sim/collectives/collective_cost.hpp"
+#include "sim/parallel/parameter_server.hpp"
 
 namespace trainsim {
 
@@ -40,6 +41,17 @@ struct CollectiveExplained {
   double busbw_Bps = 0;  // nccl-tests' bus bandwidth of one call
 };
 
+// A parameter server's push or pull of one gradient bucket (no NCCL collective): every worker
+// sends 1/servers of it to every server, or receives as much back.
+struct PsTransferExplained {
+  std::string where;  // "ps push gradients", "ps pull aggregate"
+  double bytes_per_worker = 0;
+  double step_calls = 0;
+  int workers = 0, servers = 0;
+  std::string placement;  // "4 dedicated server hosts, 1x 200 Gb/s NIC each"
+  PsExchange exchange;    // one call: the worker's side and the busiest server host's
+};
+
 // The communication of one kind (tp, pp, dp, cp, ep) on the explained GPU.
 struct CommunicationExplained {
   TimeCategory category = TimeCategory::tp_comm;
@@ -49,6 +61,7 @@ struct CommunicationExplained {
   // tp and cp: what runs overlapped inside one layer's forward / backward pass.
   double layer_forward_hidden_s = 0, layer_backward_hidden_s = 0;
   std::vector<CollectiveExplained> collectives;
+  std::vector<PsTransferExplained> ps_transfers;  // dp under a parameter server
 };
 
 // A change of the strategy and what predicting it gives.

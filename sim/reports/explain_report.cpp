@@ -40,6 +40,20 @@ std::string collective_sentence(const CollectiveExplained& c) {
       human_seconds(c.latency_s), c.busbw_Bps / 1e9, 100 * link_fraction(c), c.link_Bps / 1e9);
 }
 
+std::string ps_transfer_sentence(const PsTransferExplained& x) {
+  const PsExchange& e = x.exchange;
+  const bool incast = e.server_s >= e.worker_s;
+  const bool pull = x.where.find("pull") != std::string::npos;
+  return fmt::format(
+      "{}: {} per worker, {:.0f}x per step, 1/{} of it {} each of {} ({} {} workers): the "
+      "busiest server host moves {} in {}, a worker its own share in {}, so each takes {}, bound "
+      "by {}",
+      x.where, binary_bytes(x.bytes_per_worker), x.step_calls, x.servers, pull ? "from" : "to",
+      x.placement, pull ? "out to" : "in from", x.workers, binary_bytes(e.server_bytes),
+      human_seconds(e.server_s), human_seconds(e.worker_s), human_seconds(e.seconds()),
+      incast ? "the servers' incast" : "the worker's own link");
+}
+
 std::string communication_sentence(const CommunicationExplained& e) {
   std::string out =
       fmt::format("{} communication: {} exposed", name_of(e.category), human_seconds(e.exposed_s));
@@ -118,6 +132,8 @@ std::string explanation_to_table(const Explanation& x) {
     out += "  " + communication_sentence(e) + "\n";
     for (const CollectiveExplained& c : e.collectives)
       out += "    " + collective_sentence(c) + "\n";
+    for (const PsTransferExplained& x : e.ps_transfers)
+      out += "    " + ps_transfer_sentence(x) + "\n";
   }
 
   out += fmt::format(
@@ -193,6 +209,24 @@ OrderedJson explanation_to_json(const Explanation& x) {
       list.push_back(k);
     }
     j["collectives"] = list;
+    if (!e.ps_transfers.empty()) {
+      OrderedJson transfers = OrderedJson::array();
+      for (const PsTransferExplained& x : e.ps_transfers)
+        transfers.push_back(
+            {{"where", x.where},
+             {"bytes_per_worker", x.bytes_per_worker},
+             {"calls_per_step", x.step_calls},
+             {"workers", x.workers},
+             {"servers", x.servers},
+             {"placement", x.placement},
+             {"server_bytes", x.exchange.server_bytes},
+             {"server_s", x.exchange.server_s},
+             {"worker_s", x.exchange.worker_s},
+             {"time_s", x.exchange.seconds()},
+             {"bound",
+              x.exchange.server_s >= x.exchange.worker_s ? "server incast" : "worker link"}});
+      j["ps_transfers"] = transfers;
+    }
     j["sentence"] = communication_sentence(e);
     communication.push_back(j);
   }

@@ -285,6 +285,21 @@ constexpr std::string_view kStepPageScript = R"JS(
       cell(row, (1e3 * c.time_s).toFixed(3));
       body.appendChild(row);
     }
+    for (const x of comm.ps_transfers || []) {
+      const row = document.createElement('tr');
+      cell(row, comm.kind);
+      cell(row, comm.exposed_s.toFixed(3));
+      cell(row, x.where);
+      cell(row, 'parameter server');
+      cell(row, (x.bytes_per_worker / 1e9).toFixed(3));
+      cell(row, x.workers + ' workers, ' + x.servers + ' servers');
+      cell(row, x.placement);
+      cell(row, 'point-to-point');
+      cell(row, x.bound);
+      cell(row, '');
+      cell(row, (1e3 * x.time_s).toFixed(3));
+      body.appendChild(row);
+    }
   }
 )JS";
 

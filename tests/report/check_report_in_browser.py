@@ -31,6 +31,13 @@ PAGES = {
         "memory": ['class="point"', 'class="js-line"'],
         "scaling": ['class="js-line"', 'class="point"'],
     }),
+    # A parameter server: its pushes and pulls fill the communication table.
+    "report-parameter-server": (["report", str(TOUR / "04-parameter-server.json"), "-o"], {
+        "timeline": ['class="point"'],
+        "breakdown": ['class="point"'],
+        "memory": ['class="point"', 'class="js-line"'],
+        "scaling": ['class="js-line"', 'class="point"'],
+    }),
     # Naive model parallelism next to the same split pipelined: the idle GPUs show.
     "compare": (["compare", str(TOUR / "05-naive-model-parallel.json"),
                  str(TOUR / "06-pipeline-parallel.json"), "--report"], {
@@ -54,7 +61,7 @@ PAGES = {
 SCREENSHOTS = {"report", "compare"}
 
 # Tables the page script fills: at least one row each.
-TABLES = {"report": ["communication"], "compare": [], "search": ["search-table"], "sweep": []}
+TABLES = {"report": ["communication"], "report-parameter-server": ["communication"], "compare": [], "search": ["search-table"], "sweep": []}
 
 
 def fail(message):

@@ -99,6 +99,38 @@ TEST(Explain, EverySuggestedGainIsWhatPredictingTheChangedScenarioGives) {
   }
 }
 
+TEST(Explain, AParameterServersPushesAndPullsAndTheServerSettingsThatWouldHelp) {
+  // The tour's step 4: ResNet-50 on 64 A100 with 4 dedicated one-NIC servers.
+  const std::string name = "teaching/04-parameter-server.json";
+  const Explanation x = explain(bundled(name));
+  const CommunicationExplained* dp = find(x, TimeCategory::dp_comm);
+  ASSERT_NE(dp, nullptr);
+  EXPECT_TRUE(dp->collectives.empty());  // no NCCL collective
+  double pushed = 0, pulled = 0;
+  for (const PsTransferExplained& t : dp->ps_transfers) {
+    (t.where.find("push") != std::string::npos ? pushed : pulled) +=
+        t.bytes_per_worker * t.step_calls;
+    EXPECT_EQ(t.workers, 64);
+    EXPECT_EQ(t.servers, 4);
+    // Every worker's quarter into one server host, through its one NIC: incast-bound.
+    EXPECT_DOUBLE_EQ(t.exchange.server_bytes, 64 * t.bytes_per_worker / 4);
+    EXPECT_GT(t.exchange.server_s, 10 * t.exchange.worker_s);
+  }
+  const double fp32_gradients = 25'557'032 * 4.0;
+  EXPECT_NEAR(pushed, fp32_gradients, 1e-9 * fp32_gradients);
+  EXPECT_NEAR(pulled, fp32_gradients, 1e-9 * fp32_gradients);
+  // The search's strategies cannot help (a server takes pure data parallelism); the server
+  // settings and the all-reduce can, each by what predicting it gives.
+  ASSERT_EQ(x.suggestions.size(), 3u);
+  EXPECT_EQ(x.suggestions.front().to.front(),
+            (std::pair<std::string, Json>{"parallel.dp_mode", "allreduce"}));
+  for (const Suggestion& s : x.suggestions) {
+    const StepPrediction again = predict_suggested(name, s);
+    EXPECT_DOUBLE_EQ(s.gain_s, x.prediction.step_time_s - again.step_time_s);
+    EXPECT_GT(s.gain_s, 0);
+  }
+}
+
 // A 256k vocabulary on a small model: the LM head weighs about 20 layers, so the last stage
 // keeps the others waiting. No search setting fixes that; moving layers off it does, and the
 // gain shown is what predicting that split gives.
