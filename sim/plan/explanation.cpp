@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <map>
 
 #include "sim/collectives/collective_kinds.hpp"
@@ -165,6 +166,8 @@ void explain_tagged(const Scenario& s, const StepPrediction& p,
   // One entry per distinct transfer (task label, scope, kind, bytes), in first-seen order.
   std::map<std::tuple<std::uint32_t, CommScope, CollectiveKind, double>, std::size_t> seen;
   std::map<std::pair<std::uint32_t, double>, std::size_t> ps_seen;
+  std::vector<std::pair<double, double>> ps_busy;
+  auto ps_category = out.end();
   for (const CommTag& tag : work.comm_tags) {
     const Task& task = graph.task(tag.task);
     if (graph.streams()[task.stream].rank != rank) continue;
@@ -173,8 +176,10 @@ void explain_tagged(const Scenario& s, const StepPrediction& p,
     });
     if (it == out.end()) continue;
     const TaskTiming& t = p.timeline->timing[tag.task];
-    it->issued_s = it->issued_s.value_or(0) + (t.end_s - t.start_s);
     if (tag.ps != PsTraffic::none) {
+      // Pulls overlap the next pushes (two streams): counted once where they overlap, below.
+      ps_busy.emplace_back(t.start_s, t.end_s);
+      ps_category = it;
       auto [at, inserted] = ps_seen.emplace(std::make_pair(task.label, tag.bytes), 0);
       if (inserted) {
         at->second = it->ps_transfers.size();
@@ -183,6 +188,7 @@ void explain_tagged(const Scenario& s, const StepPrediction& p,
       it->ps_transfers[at->second].step_calls += 1;
       continue;
     }
+    it->issued_s = it->issued_s.value_or(0) + (t.end_s - t.start_s);
     const auto key = std::make_tuple(task.label, tag.scope, tag.kind, tag.bytes);
     auto [at, inserted] = seen.emplace(key, 0);
     if (inserted) {
@@ -191,6 +197,15 @@ void explain_tagged(const Scenario& s, const StepPrediction& p,
                                        group_of(tag.scope, groups), tag.bytes, s, cost));
     }
     it->collectives[at->second].step_calls += 1;
+  }
+  if (ps_category != out.end()) {
+    std::sort(ps_busy.begin(), ps_busy.end());
+    double busy_s = 0, until_s = -std::numeric_limits<double>::infinity();
+    for (const auto& [start_s, end_s] : ps_busy) {
+      busy_s += std::max(0.0, end_s - std::max(start_s, until_s));
+      until_s = std::max(until_s, end_s);
+    }
+    ps_category->issued_s = ps_category->issued_s.value_or(0) + busy_s;
   }
 }
 

@@ -106,6 +106,11 @@ TEST(Explain, AParameterServersPushesAndPullsAndTheServerSettingsThatWouldHelp) 
   const CommunicationExplained* dp = find(x, TimeCategory::dp_comm);
   ASSERT_NE(dp, nullptr);
   EXPECT_TRUE(dp->collectives.empty());  // no NCCL collective
+  // Pulls run beside the next pushes: the time the transfers take is their union, at least
+  // what is exposed and at most the step.
+  ASSERT_TRUE(dp->issued_s.has_value());
+  EXPECT_GE(*dp->issued_s, dp->exposed_s);
+  EXPECT_LE(*dp->issued_s, x.prediction.step_time_s);
   double pushed = 0, pulled = 0;
   for (const PsTransferExplained& t : dp->ps_transfers) {
     (t.where.find("push") != std::string::npos ? pushed : pulled) +=
