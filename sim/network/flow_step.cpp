@@ -355,8 +355,12 @@ FlowStepResult simulate_step_on_flows(const Topology& topology, const AllRankSte
   return out;
 }
 
-StepPrediction predict_step_flow(const Scenario& scenario, const PredictOptions& options,
-                                 IsolationKind isolation) {
+namespace {
+
+// Every GPU on the flows, every step synchronous (a slow GPU holds back its group's passes).
+StepPrediction predict_synchronous_step_flow(const Scenario& scenario,
+                                             const PredictOptions& options,
+                                             IsolationKind isolation) {
   StepPrediction out = begin_prediction(scenario);
   const ComputeCost compute(scenario.cluster.gpu, scenario.cluster.profile);
   const CollectiveCost collectives(scenario.cluster.gpu, scenario.cluster.node,
@@ -388,8 +392,33 @@ StepPrediction predict_step_flow(const Scenario& scenario, const PredictOptions&
   auto timeline = std::make_shared<Timeline>(std::move(result.timeline));
   finish_prediction(scenario, std::move(workload), std::move(timeline), options, out);
   out.flows = result.flows;
-  if (scenario.parallel.parameter_server())  // synchronous here (scenario_checks)
+  if (scenario.parallel.parameter_server())
     out.parameter_server = parameter_server_step(scenario, out.step_time_s);
+  return out;
+}
+
+}  // namespace
+
+StepPrediction predict_step_flow(const Scenario& scenario, const PredictOptions& options,
+                                 IsolationKind isolation) {
+  const Strategy& p = scenario.parallel;
+  if (!p.parameter_server() || !p.ps.async)
+    return predict_synchronous_step_flow(scenario, options, isolation);
+  // Asynchronous workers keep their own pace: a nominal worker's step is the step with nobody
+  // slowed, and a slow worker's the step with every GPU at its speed (its pushes meet the
+  // others' at the servers as often as they do in a synchronous step).
+  Scenario nominal = scenario;
+  nominal.engine.gpu_speed.clear();
+  StepPrediction out = predict_synchronous_step_flow(nominal, options, isolation);
+  apply_async_parameter_server(
+      scenario,
+      [&](double slowdown) {
+        Scenario slowed = nominal;
+        for (int gpu = 0; gpu < scenario.gpus; ++gpu)
+          slowed.engine.gpu_speed.push_back(GpuSpeedFactor{gpu, 1.0 / slowdown});
+        return predict_synchronous_step_flow(slowed, PredictOptions{}, isolation).step_time_s;
+      },
+      out);
   return out;
 }
 

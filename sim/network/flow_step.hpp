@@ -39,7 +39,8 @@ FlowStepResult simulate_step_on_flows(const Topology& topology, const AllRankSte
 
 // predict_step (sim/parallel/predict.hpp) on the flow engine: scenario.engine's GPU speed factors
 // and degraded links apply. The breakdown explains the slowest lockstep group; critical_stage is
-// its stage.
+// its stage. Asynchronous parameter-server workers at several speeds take one simulation per
+// speed (child_process isolation).
 StepPrediction predict_step_flow(const Scenario& scenario, const PredictOptions& options = {},
                                  IsolationKind isolation = IsolationKind::child_process);
 

@@ -1,6 +1,7 @@
 #include "sim/parallel/predict.hpp"
 
 #include <algorithm>
+#include <functional>
 
 #include <fmt/format.h>
 
@@ -184,6 +185,43 @@ ParameterServerStep parameter_server_step(const Scenario& scenario, double step_
   return ps;
 }
 
+void apply_async_parameter_server(const Scenario& scenario,
+                                  const std::function<double(double)>& worker_step_at,
+                                  StepPrediction& out) {
+  const Strategy& p = scenario.parallel;
+  ParameterServerStep& ps = *out.parameter_server;
+  // Workers are GPUs here (pure data parallel: scenario_checks). Each distinct slowdown is one
+  // more simulated step.
+  std::vector<std::pair<double, double>> step_of_slowdown = {{1.0, out.step_time_s}};
+  std::vector<double> worker_step_s;
+  for (double s : gpu_slowdowns(scenario)) {
+    auto it = std::find_if(step_of_slowdown.begin(), step_of_slowdown.end(),
+                           [&](const auto& e) { return e.first == s; });
+    if (it == step_of_slowdown.end()) {
+      step_of_slowdown.emplace_back(s, worker_step_at(s));
+      it = step_of_slowdown.end() - 1;
+    }
+    worker_step_s.push_back(it->second);
+  }
+  const AsyncThroughput rate = async_throughput(worker_step_s, p.ps.staleness);
+  ps.slowest_worker_step_s = *std::max_element(worker_step_s.begin(), worker_step_s.end());
+  ps.mean_staleness_steps = rate.mean_staleness_steps;
+  ps.max_staleness_steps = rate.max_staleness_steps;
+  // The job's throughput is every worker's own: a nominal worker's step stays `step_time_s`.
+  const double tokens_per_worker_step =
+      static_cast<double>(scenario.training.global_batch) * scenario.training.seq_len / p.dp;
+  out.tokens_per_s = rate.steps_per_s * tokens_per_worker_step;
+  if (out.images_per_s)
+    out.images_per_s =
+        rate.steps_per_s * static_cast<double>(scenario.training.global_batch) / p.dp;
+  const double peak = scenario.cluster.gpu.peak_flops_per_s(scenario.training.precision);
+  out.mfu = out.tokens_per_s * model_flops_per_token(scenario.model, scenario.training.seq_len) /
+            (scenario.gpus * peak);
+  // A whole run advances a global batch per W worker steps.
+  const double global_batch_s = tokens_per_worker_step * p.dp / out.tokens_per_s;
+  out.run = estimate_training_run(scenario, global_batch_s, out.breakdown);
+}
+
 StepPrediction predict_step(const Scenario& scenario, const PredictOptions& options) {
   const Strategy& p = scenario.parallel;
   // On this engine a slow GPU (engine.gpu_speed, pp = 1: scenario_checks) holds back every
@@ -193,41 +231,11 @@ StepPrediction predict_step(const Scenario& scenario, const PredictOptions& opti
   const bool async = p.parameter_server() && p.ps.async;
   StepPrediction out = simulate_step(scenario, options, async ? 1.0 : slowest);
   if (!p.parameter_server()) return out;
-
-  ParameterServerStep ps = parameter_server_step(scenario, out.step_time_s);
-  if (async) {
-    // Workers are GPUs here (pure data parallel: scenario_checks). Each distinct slowdown is
-    // one more simulated step.
-    std::vector<std::pair<double, double>> step_of_slowdown = {{1.0, out.step_time_s}};
-    std::vector<double> worker_step_s;
-    for (double s : slowdown) {
-      auto it = std::find_if(step_of_slowdown.begin(), step_of_slowdown.end(),
-                             [&](const auto& e) { return e.first == s; });
-      if (it == step_of_slowdown.end()) {
-        step_of_slowdown.emplace_back(s, simulate_step(scenario, PredictOptions{}, s).step_time_s);
-        it = step_of_slowdown.end() - 1;
-      }
-      worker_step_s.push_back(it->second);
-    }
-    const AsyncThroughput rate = async_throughput(worker_step_s, p.ps.staleness);
-    ps.slowest_worker_step_s = *std::max_element(worker_step_s.begin(), worker_step_s.end());
-    ps.mean_staleness_steps = rate.mean_staleness_steps;
-    ps.max_staleness_steps = rate.max_staleness_steps;
-    // The job's throughput is every worker's own: a nominal worker's step stays `step_time_s`.
-    const double tokens_per_worker_step =
-        static_cast<double>(scenario.training.global_batch) * scenario.training.seq_len / p.dp;
-    out.tokens_per_s = rate.steps_per_s * tokens_per_worker_step;
-    if (out.images_per_s)
-      out.images_per_s =
-          rate.steps_per_s * static_cast<double>(scenario.training.global_batch) / p.dp;
-    const double peak = scenario.cluster.gpu.peak_flops_per_s(scenario.training.precision);
-    out.mfu = out.tokens_per_s * model_flops_per_token(scenario.model, scenario.training.seq_len) /
-              (scenario.gpus * peak);
-    // A whole run advances a global batch per W worker steps.
-    const double global_batch_s = tokens_per_worker_step * p.dp / out.tokens_per_s;
-    out.run = estimate_training_run(scenario, global_batch_s, out.breakdown);
-  }
-  out.parameter_server = ps;
+  out.parameter_server = parameter_server_step(scenario, out.step_time_s);
+  if (async)
+    apply_async_parameter_server(
+        scenario,
+        [&](double s) { return simulate_step(scenario, PredictOptions{}, s).step_time_s; }, out);
   return out;
 }
 

@@ -2,6 +2,7 @@
 // Scenario → predicted step: builds the cost models and the step's task graph, runs the fast
 // engine, and explains the slowest GPU.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -82,6 +83,14 @@ StepPrediction predict_step(const Scenario& scenario, const PredictOptions& opti
 // A synchronous parameter server's summary for a step of `step_time_s` (the slowest worker's):
 // servers, workers and the busiest server host's bytes per step. Both engines report it.
 ParameterServerStep parameter_server_step(const Scenario& scenario, double step_time_s);
+
+// Asynchronous parameter-server workers (scenario.parallel.ps.async), each at its own pace:
+// `out` is a nominal worker's step with its parameter_server summary set;
+// `worker_step_at(slowdown)` predicts a worker's step at that compute slowdown (1 / its
+// engine.gpu_speed factor). Sets the job's throughput, MFU, run and staleness from them.
+void apply_async_parameter_server(const Scenario& scenario,
+                                  const std::function<double(double)>& worker_step_at,
+                                  StepPrediction& out);
 
 // The engine-independent halves of a prediction, for every engine:
 // memory and warnings first (throws InfeasibleError under strict memory), ...

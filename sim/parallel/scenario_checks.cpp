@@ -167,11 +167,6 @@ void check_parameter_server(const Scenario& s, Findings& f) {
                                          "parameter server keeps them itself: set zero to 0 (got "
                                          "{}) or dp_mode to \"allreduce\"",
                                          p.zero));
-  if (s.engine.network == NetworkEngineKind::flow && p.ps.async)
-    f.error("parallel.ps.update",
-            "asynchronous updates run on the analytic engine (workers on their own clocks are "
-            "no one step to simulate as flows); set engine.network to \"analytic\" or update "
-            "to \"sync\"");
   if (s.engine.network == NetworkEngineKind::flow &&
       p.ps.placement == ParameterServer::Placement::dedicated &&
       p.ps.server_nics > s.cluster.node.nics_per_node)

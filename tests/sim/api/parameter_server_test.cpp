@@ -130,18 +130,32 @@ TEST(ParameterServer, OnTheFlowEngineColocatedServersShareTheirNicsWithTheWorker
   EXPECT_GT(flows.worst_sharing_slowdown[static_cast<std::size_t>(TimeCategory::dp_comm)], 1.2);
 }
 
-TEST(ParameterServer, AsynchronousUpdatesAndWideServersStayOnTheAnalyticEngine) {
-  const auto refusal = [](std::vector<std::string> sets) {
-    sets.push_back("engine.network=flow");
-    try {
-      predict(resnet50_with_servers(sets));
-    } catch (const InputError& e) {
-      return e.json_path();
-    }
-    return std::string("accepted");
-  };
-  EXPECT_EQ(refusal({"parallel.ps.update=async"}), "parallel.ps.update");
-  EXPECT_EQ(refusal({"parallel.ps.server_nics=9"}), "parallel.ps.server_nics");  // DGX: 8 NICs
+TEST(ParameterServer, OnTheFlowEngineAsynchronousWorkersKeepTheirOwnPaceToo) {
+  // Colocated servers, one GPU at half speed: synchronous steps wait for it, asynchronous
+  // workers do not; a nominal worker's step is the flow engine's step with nobody slowed.
+  const std::vector<std::string> base = {"parallel.ps.placement=colocated", kStraggler,
+                                         "engine.network=flow"};
+  std::vector<std::string> async = base;
+  async.push_back("parallel.ps.update=async");
+  std::vector<std::string> nominal = {"parallel.ps.placement=colocated", "engine.network=flow"};
+  const StepPrediction sync_step = predict(resnet50_with_servers(base));
+  const StepPrediction async_step = predict(resnet50_with_servers(async));
+  const StepPrediction nobody_slowed = predict(resnet50_with_servers(nominal));
+  EXPECT_EQ(async_step.engine, NetworkEngineKind::flow);
+  EXPECT_DOUBLE_EQ(async_step.step_time_s, nobody_slowed.step_time_s);
+  EXPECT_GT(*async_step.images_per_s, 1.3 * *sync_step.images_per_s);
+  ASSERT_TRUE(async_step.parameter_server.has_value());
+  EXPECT_NEAR(async_step.parameter_server->mean_staleness_steps, 63, 1e-9);
+  EXPECT_GT(async_step.parameter_server->slowest_worker_step_s, async_step.step_time_s);
+}
+
+TEST(ParameterServer, OnTheFlowEngineADedicatedServerHasAtMostANodesNics) {
+  try {
+    predict(resnet50_with_servers({"parallel.ps.server_nics=9", "engine.network=flow"}));
+    ADD_FAILURE() << "9 NICs on a server beside 8-NIC DGX nodes should be refused on flows";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.json_path(), "parallel.ps.server_nics");
+  }
 }
 
 TEST(ParameterServer, ServersSitOnHostsOfTheirOwnOrOnTheWorkersNodes) {
