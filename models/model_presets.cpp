@@ -76,42 +76,39 @@ constexpr Limit kClasses{1 << 22, "4M classes"};
 constexpr Limit kBlocksPerStage{1000, "1000 blocks in one stage"};
 constexpr Limit kMlpLayers{1000, "1000 hidden layers"};
 
+// A list of `size` (0: 1 to max_size) integers, each 1..max_value; `expected` says what it is.
+std::vector<std::int64_t> require_int_list(const Json& value, const std::string& field,
+                                           const std::string& expected, std::size_t size,
+                                           std::size_t max_size, std::int64_t max_value) {
+  const bool sized = size > 0 ? value.is_array() && value.size() == size
+                              : value.is_array() && !value.empty() && value.size() <= max_size;
+  std::vector<std::int64_t> out;
+  if (sized)
+    for (const Json& n : value) {
+      if (!n.is_number_integer() || n.get<std::int64_t>() < 1 || n.get<std::int64_t>() > max_value)
+        break;
+      out.push_back(n.get<std::int64_t>());
+    }
+  if (!sized || out.size() != value.size())
+    throw InputError(
+        field, fmt::format("expected {} (each 1..{}), got {}", expected, max_value, value.dump()));
+  return out;
+}
+
 // An MLP's hidden widths, input to output.
 std::vector<std::int64_t> require_widths(const Json& value, std::string_view field) {
-  const std::string expected =
-      fmt::format("a list of 1 to {} hidden-layer widths (each 1..{}), e.g. [1024, 1024]",
-                  kMlpLayers.max, model_limits::kHidden.max);
-  if (!value.is_array() || value.empty() || static_cast<double>(value.size()) > kMlpLayers.max)
-    throw InputError(std::string(field),
-                     fmt::format("expected {}, got {}", expected, value.dump()));
-  std::vector<std::int64_t> out;
-  for (const Json& n : value) {
-    if (!n.is_number_integer() || n.get<std::int64_t>() < 1 ||
-        n.get<std::int64_t>() > static_cast<std::int64_t>(model_limits::kHidden.max))
-      throw InputError(std::string(field),
-                       fmt::format("expected {}, got {}", expected, value.dump()));
-    out.push_back(n.get<std::int64_t>());
-  }
-  return out;
+  return require_int_list(
+      value, std::string(field),
+      fmt::format("a list of 1 to {} hidden-layer widths, e.g. [1024, 1024]", kMlpLayers.max), 0,
+      static_cast<std::size_t>(kMlpLayers.max),
+      static_cast<std::int64_t>(model_limits::kHidden.max));
 }
 
 std::vector<std::int64_t> require_stage_counts(const Json& obj, std::string_view key,
                                                std::string_view path, std::size_t stages) {
-  const std::string field = join_path(path, key);
-  const Json& value = require_field(obj, key, path);
-  const std::string expected =
-      fmt::format("a list of {} positive block counts, one per stage", stages);
-  if (!value.is_array() || value.size() != stages)
-    throw InputError(field, fmt::format("expected {}, got {}", expected, value.dump()));
-  std::vector<std::int64_t> out;
-  for (const Json& n : value) {
-    if (!n.is_number_integer() || n.get<std::int64_t>() < 1 ||
-        n.get<std::int64_t>() > static_cast<std::int64_t>(kBlocksPerStage.max))
-      throw InputError(field, fmt::format("expected {} (each 1..{}), got {}", expected,
-                                          kBlocksPerStage.max, value.dump()));
-    out.push_back(n.get<std::int64_t>());
-  }
-  return out;
+  return require_int_list(require_field(obj, key, path), join_path(path, key),
+                          fmt::format("a list of {} positive block counts, one per stage", stages),
+                          stages, stages, static_cast<std::int64_t>(kBlocksPerStage.max));
 }
 
 // `vision`: {"image_size", "channels", "classes"} and one of "patch_size" (a ViT: the model's
@@ -165,10 +162,12 @@ VisionSpec parse_vision(const Json& obj, std::string_view path) {
                           {"image_size", "channels", "classes", "cnn", "convs_per_stage"});
     return vgg(require_stage_counts(obj, "convs_per_stage", path, 5), image, channels, classes);
   }
-  throw InputError(join_path(path, "cnn"),
-                   fmt::format("unknown CNN family '{}'; allowed: resnet (with "
-                               "blocks_per_stage), vgg (with convs_per_stage)",
-                               *cnn));
+  throw InputError(
+      join_path(path, "cnn"),
+      fmt::format("unknown CNN family '{}'; allowed: resnet (with "
+                  "blocks_per_stage), vgg (with convs_per_stage); an MLP is \"mlp\": [hidden "
+                  "widths] in place of \"cnn\"",
+                  *cnn));
 }
 
 // A CNN is its blocks: the transformer fields would describe nothing.

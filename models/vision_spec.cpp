@@ -1,5 +1,7 @@
 #include "models/vision_spec.hpp"
 
+#include <utility>
+
 #include <fmt/format.h>
 
 namespace trainsim {
@@ -33,13 +35,24 @@ double CnnBlock::output_elements() const {
   return static_cast<double>(last.out_channels) * size * size;
 }
 
-VisionSpec resnet_bottleneck(std::vector<std::int64_t> blocks_per_stage, std::int64_t image_size,
-                             std::int64_t channels, std::int64_t classes) {
+namespace {
+
+// A network of blocks over images of this size, before its blocks.
+VisionSpec block_network(std::string family, std::int64_t image_size, std::int64_t channels,
+                         std::int64_t classes) {
   VisionSpec v;
   v.image_size = image_size;
   v.channels = channels;
   v.classes = classes;
-  v.cnn_family = "resnet";
+  v.cnn_family = std::move(family);
+  return v;
+}
+
+}  // namespace
+
+VisionSpec resnet_bottleneck(std::vector<std::int64_t> blocks_per_stage, std::int64_t image_size,
+                             std::int64_t channels, std::int64_t classes) {
+  VisionSpec v = block_network("resnet", image_size, channels, classes);
   constexpr std::int64_t kStemWidth = 64, kExpansion = 4;
   std::int64_t size = image_size / 2;  // the stem's 7x7 convolution has stride 2
   CnnBlock stem;
@@ -74,11 +87,7 @@ VisionSpec resnet_bottleneck(std::vector<std::int64_t> blocks_per_stage, std::in
 
 VisionSpec vgg(std::vector<std::int64_t> convs_per_stage, std::int64_t image_size,
                std::int64_t channels, std::int64_t classes) {
-  VisionSpec v;
-  v.image_size = image_size;
-  v.channels = channels;
-  v.classes = classes;
-  v.cnn_family = "vgg";
+  VisionSpec v = block_network("vgg", image_size, channels, classes);
   constexpr std::int64_t kMaxWidth = 512, kClassifierWidth = 4096;
   std::int64_t size = image_size, in = channels, width = 64;
   for (std::size_t stage = 0; stage < convs_per_stage.size(); ++stage) {
@@ -106,11 +115,7 @@ VisionSpec vgg(std::vector<std::int64_t> convs_per_stage, std::int64_t image_siz
 
 VisionSpec mlp(std::vector<std::int64_t> hidden_widths, std::int64_t image_size,
                std::int64_t channels, std::int64_t classes) {
-  VisionSpec v;
-  v.image_size = image_size;
-  v.channels = channels;
-  v.classes = classes;
-  v.cnn_family = "mlp";
+  VisionSpec v = block_network("mlp", image_size, channels, classes);
   std::int64_t in = channels, kernel = image_size;
   for (std::size_t i = 0; i < hidden_widths.size(); ++i) {
     CnnBlock block;
