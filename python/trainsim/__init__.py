@@ -151,13 +151,14 @@ def explain(scenario: Scenario = None, *, suggestions: int = 3, memory_headroom:
 
 
 def validate(records: Union[str, "os.PathLike[str]", Sequence[Mapping[str, Any]]], *,
-             unstated: str = "default", write_scenarios: Optional[str] = None,
+             unstated: str = "auto", write_scenarios: Optional[str] = None,
              sets=None, **overrides: Any) -> Rows:
     """Published measurements predicted and compared (``trainsim validate --format json``): one
     row per record it can model {id, group, predicted_s, measured_s, error, assumptions};
     ``rows.meta`` holds ``groups`` (records, mape, max_abs_error per group) and ``skipped``
     (id, reason). ``records`` is a records file or a list of record dicts; ``unstated`` is
-    "default" or "auto" (what a setting the source leaves unstated becomes)."""
+    "auto" (the fastest setting that fits) or "default" (the frameworks' fixed defaults): what
+    a setting the source leaves unstated becomes."""
     assignments = _sets(sets, overrides)
     scenarios_dir = os.fspath(write_scenarios) if write_scenarios is not None else ""
     if isinstance(records, (str, os.PathLike)):

@@ -38,7 +38,7 @@ def explain(scenario: Scenario = None, *, suggestions: int = 3, memory_headroom:
     """Where the step goes, each communication, and the best changes one setting away."""
 
 def validate(records: Union[str, os.PathLike[str], Sequence[Mapping[str, Any]]], *,
-             unstated: str = "default", write_scenarios: Optional[str] = None,
+             unstated: str = "auto", write_scenarios: Optional[str] = None,
              sets: Sets = None, **overrides: Any) -> Rows:
     """Published measurements predicted and compared: one row per record {id, group,
     predicted_s, measured_s, error, assumptions}; meta: groups (MAPE), skipped."""

@@ -80,9 +80,9 @@ struct ValidateArgs {
   std::string records_file;
   std::string format = "table";
   std::vector<std::string> overrides;
-  std::string scenarios_dir;  // when set, each generated scenario is written there as <id>.json
-  std::string unstated = "default";  // default | auto: what a setting a record leaves unstated
-                                     // becomes (UnstatedSettings)
+  std::string scenarios_dir;      // when set, each generated scenario is written there as <id>.json
+  std::string unstated = "auto";  // auto | default: what a setting a record leaves unstated
+                                  // becomes (UnstatedSettings)
 };
 int run_validate(const ValidateArgs& args);
 

@@ -175,8 +175,8 @@ int main(int argc, char** argv) {
                            "override a field of every generated scenario: PATH=VALUE");
   validate_cmd
       ->add_option("--unstated", validate.unstated,
-                   "default (the frameworks' fixed defaults) | auto (the fastest setting that "
-                   "fits, as the people who ran the job would tune it)")
+                   "auto (the default: the fastest setting that fits, as the people who ran the "
+                   "job would tune it) | default (the frameworks' fixed defaults)")
       ->check(CLI::IsMember({"auto", "default"}));
   validate_cmd->add_option("--write-scenarios", validate.scenarios_dir,
                            "write each record's generated scenario to DIR/<id>.json (for predict)");

@@ -16,7 +16,7 @@ struct ValidationRequest {
   std::filesystem::path records_file;
   std::vector<std::string> overrides;   // --set, applied to every generated scenario
   std::filesystem::path scenarios_dir;  // when set, each scenario is written as <id>.json
-  std::string unstated = "default";     // default | auto (UnstatedSettings)
+  std::string unstated = "auto";        // auto | default (UnstatedSettings)
 };
 
 struct ValidatedRecord {

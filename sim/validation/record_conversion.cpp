@@ -259,6 +259,17 @@ std::variant<RecordConversion, SkippedRecord> convert_record(const Json& record,
     p["zero"] = nemo ? 1 : 0;
     if (nemo) c.assumptions.push_back("distributed optimizer (zero 1), NeMo's default");
   }
+  if (nemo) {
+    // NVIDIA's benchmark recipes keep and reduce gradients in bf16: the NeMo 2 recipes that
+    // dgxc-benchmarking's Llama 3.1 runs call with performance_mode=True set
+    // trainer.plugins.grad_reduce_in_fp32 = False (NeMo v2.2.0, recipes/llama3_8b.py,
+    // llama3_70b.py, llama31_405b.py: pretrain_performance_optimizations; its FP8 path sets it
+    // again, llama3.1/pretrain_llama31.py @ 741c886), and the GPT-3 175B NeMo 1 config runs
+    // Apex's distributed_fused_adam with grad_sync_dtype: bf16 (nemo_megatron/cfg/
+    // gpt3_175b_hydra.yaml @ 741c886).
+    p["grad_reduce_in_fp32"] = false;
+    c.assumptions.push_back("gradients kept and reduced in bf16 (NeMo's performance recipes)");
+  }
   std::string recompute = "none";
   if (const Json* r = field(par, "recompute"); r && r->is_string()) {
     const std::string text = lower(r->get<std::string>());

@@ -14,7 +14,7 @@ namespace {
 // An H100 record that states everything the conversion reads.
 Json complete_record() {
   return Json::parse(R"({
-    "id": "dgxc-llama31-8b-example", "type": "training_step", "source": "NeMo recipe",
+    "id": "mcore-llama31-8b-example", "type": "training_step", "source": "Megatron-Core",
     "precision": "FP8 hybrid",
     "model": {"layers": 32, "hidden": 4096, "heads": 32, "kv_heads": 8, "ffn_hidden": 14336,
               "vocab": 128256, "seq_len": 8192, "mlp": "SwiGLU"},
@@ -42,7 +42,7 @@ TEST(RecordConversion, ARecordThatStatesEverythingBecomesItsScenarioWithoutAssum
   const auto v = convert_record(complete_record());
   const RecordConversion& c = converted(v);
   EXPECT_EQ(c.scenario, Json::parse(R"({
-    "name": "dgxc-llama31-8b-example",
+    "name": "mcore-llama31-8b-example",
     "model": {"layers": 32, "hidden": 4096, "heads": 32, "vocab": 128256, "kv_heads": 8.0,
               "ffn_hidden": 14336.0, "activation": "swiglu", "norm": "rmsnorm"},
     "cluster": {"gpu": "h100-sxm5-80gb", "node": "dgx-h100", "network": "ib-ndr400-rail-fattree",
@@ -61,6 +61,7 @@ TEST(RecordConversion, ARecordThatStatesEverythingBecomesItsScenarioWithoutAssum
 
 TEST(RecordConversion, UnstatedFieldsGetTheFrameworkDefaultEachAsAnAssumption) {
   Json record = complete_record();
+  record["id"] = "dgxc-llama31-8b-example";  // NVIDIA's NeMo benchmark recipes
   record["parallel"]["pp"] = 2;
   for (const char* key : {"sp", "zero", "recompute"}) record["parallel"].erase(key);
   record["batch"].erase("micro");
@@ -70,11 +71,15 @@ TEST(RecordConversion, UnstatedFieldsGetTheFrameworkDefaultEachAsAnAssumption) {
                                "vpp unstated: plain 1F1B",
                                "sequence_parallel unstated: on (NeMo)",
                                "distributed optimizer (zero 1), NeMo's default",
+                               "gradients kept and reduced in bf16 (NeMo's performance recipes)",
                                "recompute unstated: none",
                                "micro_batch unstated: 1",
                            }));
   EXPECT_EQ(c.scenario["parallel"]["sequence_parallel"], true);
   EXPECT_EQ(c.scenario["parallel"]["zero"], 1);
+  // NeMo's performance_mode recipes set grad_reduce_in_fp32 = False: half the gradient buffer
+  // and half the reduce-scatter bytes of Megatron-Core's fp32 default.
+  EXPECT_EQ(c.scenario["parallel"]["grad_reduce_in_fp32"], false);
   EXPECT_EQ(c.scenario["training"]["recompute"], "none");
   EXPECT_EQ(c.scenario["training"]["micro_batch"], 1);
   EXPECT_NE(c.described_scenario()["description"].get<std::string>().find(
