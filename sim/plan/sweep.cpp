@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 #include <tbb/parallel_for.h>
 
+#include "sim/parallel/prediction_serial.hpp"
+
 namespace trainsim {
 namespace {
 
@@ -84,6 +86,37 @@ std::vector<std::string> stated_paths(const SweepOptions& options) {
 void erase_field(Json& json, std::string_view section, std::string_view key) {
   const std::string s(section);
   if (json.contains(s) && json[s].is_object()) json[s].erase(std::string(key));
+}
+
+// Every process's predicted points, in place of those it left to others: each sends its own
+// (index, status, message, the prediction as bytes) and takes everyone's.
+void exchange_points(const WorkSpread& spread, std::vector<SweepPoint>& points) {
+  const auto size = static_cast<std::size_t>(spread.size());
+  Json mine = Json::array();
+  for (std::size_t index = static_cast<std::size_t>(spread.rank()); index < points.size();
+       index += size) {
+    const SweepPoint& p = points[index];
+    Json prediction = nullptr;
+    if (p.prediction) {
+      const std::string bytes = prediction_to_bytes(*p.prediction);
+      prediction = Json::binary({bytes.begin(), bytes.end()});
+    }
+    mine.push_back({{"index", index},
+                    {"status", static_cast<int>(p.status)},
+                    {"message", p.message},
+                    {"prediction", std::move(prediction)}});
+  }
+  const std::vector<std::uint8_t> sent = Json::to_cbor(mine);
+  for (const std::string& theirs : spread.all_gather(std::string(sent.begin(), sent.end()))) {
+    for (const Json& got : Json::from_cbor(theirs.begin(), theirs.end())) {
+      SweepPoint& p = points.at(got.at("index").get<std::size_t>());
+      p.status = static_cast<SweepPoint::Status>(got.at("status").get<int>());
+      p.message = got.at("message").get<std::string>();
+      if (const Json& bytes = got.at("prediction"); bytes.is_binary())
+        p.prediction = prediction_from_bytes(std::string_view(
+            reinterpret_cast<const char*>(bytes.get_binary().data()), bytes.get_binary().size()));
+    }
+  }
 }
 
 }  // namespace
@@ -165,16 +198,19 @@ std::vector<SweepPoint> sweep(const std::filesystem::path& scenario_file,
   }
 
   std::vector<SweepPoint> out(points);
+  for (std::size_t index = 0; index < points; ++index) {
+    std::vector<Json>& values = out[index].values;
+    values.resize(options.vary.size());
+    std::size_t rest = index;
+    for (std::size_t i = options.vary.size(); i-- > 0;) {
+      const Variation& v = options.vary[i];
+      values[i] = v.values[rest % v.values.size()];
+      rest /= v.values.size();
+    }
+  }
   const auto predict_point = [&](std::size_t index) {
     SweepPoint& point = out[index];
     Json json = base;
-    std::size_t rest = index;
-    point.values.resize(options.vary.size());
-    for (std::size_t i = options.vary.size(); i-- > 0;) {
-      const Variation& v = options.vary[i];
-      point.values[i] = v.values[rest % v.values.size()];
-      rest /= v.values.size();
-    }
     try {
       for (std::size_t i = 0; i < options.vary.size(); ++i)
         apply_override(json, options.vary[i].path + "=" + point.values[i].dump());
@@ -195,10 +231,20 @@ std::vector<SweepPoint> sweep(const std::filesystem::path& scenario_file,
     }
   };
   // Searches shared between processes run one point at a time, in the same order everywhere
-  // (their exchanges must match); otherwise the points run in parallel.
-  const bool shared = search_options.spread && search_options.spread->size() > 1;
-  if (options.search && shared) {
-    for (std::size_t index = 0; index < points; ++index) predict_point(index);
+  // (their exchanges must match); predictions are dealt out, point i to process i mod N, and
+  // exchanged. In one process the points run in parallel.
+  const WorkSpread* spread = search_options.spread.get();
+  if (spread && spread->size() > 1) {
+    if (options.search) {
+      for (std::size_t index = 0; index < points; ++index) predict_point(index);
+    } else {
+      const auto size = static_cast<std::size_t>(spread->size());
+      const auto rank = static_cast<std::size_t>(spread->rank());
+      tbb::parallel_for(std::size_t{0}, points, [&](std::size_t index) {
+        if (index % size == rank) predict_point(index);
+      });
+      exchange_points(*spread, out);
+    }
   } else {
     tbb::parallel_for(std::size_t{0}, points, predict_point);
   }

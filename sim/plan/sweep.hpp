@@ -43,7 +43,9 @@ struct SweepPoint {
   std::optional<StrategyChoice> strategy;  // the searched strategy (with `search`)
 };
 
-// The points in order (the first variation varies slowest), predicted in parallel. A point whose
+// The points in order (the first variation varies slowest), predicted in parallel; with
+// search_options.spread over several processes, a plain sweep deals point i to process i mod N
+// and every process gets every prediction, a searched one shares each point's search. A point whose
 // scenario is invalid or infeasible is reported as such; the sweep goes on. Varying the cluster
 // size (cluster.gpus or cluster.nodes) drops the scenario's other size field and, unless it is
 // set or varied too, its parallel.dp (derived for each size). Throws InputError for a bad

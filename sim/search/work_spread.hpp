@@ -1,8 +1,8 @@
 #pragma once
-// How a search shares its work between processes (MPI ranks, sim/mpi): which share is this
-// process's, and the exchange that gives every process everyone's results, so that all of them
-// merge the same results in the same order and prune with the same incumbent. Without one a
-// search runs in this process alone.
+// How a search or a sweep shares its work between processes (MPI ranks, sim/mpi): which share is
+// this process's, and the exchange that gives every process everyone's results, so that all of
+// them merge the same results in the same order (a search prunes with the same incumbent).
+// Without one the work runs in this process alone.
 #include <string>
 #include <vector>
 

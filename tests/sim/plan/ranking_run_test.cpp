@@ -33,7 +33,9 @@ TEST(RankingRun, RanksEveryModelledSetOfTheDevFileAndSaysWhyTheOthersAreNot) {
       EXPECT_GE(*s.kendall_tau, -1.0);
       EXPECT_LE(*s.kendall_tau, 1.0);
     }
-    if (s.regret) EXPECT_GE(*s.regret, 0.0) << s.id;
+    if (s.regret) {
+      EXPECT_GE(*s.regret, 0.0) << s.id;
+    }
     EXPECT_EQ(s.memory_records, static_cast<int>(s.records.size()));
   }
   ASSERT_TRUE(report.mean_kendall_tau.has_value());

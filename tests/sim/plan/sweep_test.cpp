@@ -6,6 +6,12 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
+#include <thread>
+
+#include "sim/parallel/prediction_serial.hpp"
+#include "tests/common/thread_ranks.hpp"
+
 namespace trainsim {
 namespace {
 
@@ -86,6 +92,40 @@ TEST(Sweep, AnInvalidPointIsReportedAndTheSweepGoesOn) {
   EXPECT_EQ(points[0].status, SweepPoint::Status::ok);
   EXPECT_EQ(points[1].status, SweepPoint::Status::invalid);
   EXPECT_NE(points[1].message.find("parallel.tp"), std::string::npos) << points[1].message;
+}
+
+TEST(Sweep, RanksSharingThePointsEachGetWhatOneProcessGets) {
+  // Point i is predicted by rank i mod N and sent to the others as bytes: every rank ends with
+  // every point as one process predicts it, bit for bit, an invalid point with its message.
+  const SweepOptions options = varying({"parallel.tp=8,7,4", "training.micro_batch=1,2"});
+  const std::vector<SweepPoint> alone = sweep(default_scenario_file(), options);
+  for (int size : {2, 4}) {
+    ThreadRanks ranks(size);
+    std::vector<std::vector<SweepPoint>> shared(static_cast<std::size_t>(size));
+    std::vector<std::thread> threads;
+    for (int r = 0; r < size; ++r)
+      threads.emplace_back([&, r] {
+        SweepOptions mine = options;
+        mine.search_options.spread = std::make_shared<ThreadRanks::Rank>(ranks, r);
+        shared[static_cast<std::size_t>(r)] = sweep(default_scenario_file(), mine);
+      });
+    for (std::thread& t : threads) t.join();
+    for (const std::vector<SweepPoint>& points : shared) {
+      ASSERT_EQ(points.size(), alone.size());
+      for (std::size_t i = 0; i < alone.size(); ++i) {
+        EXPECT_EQ(points[i].values, alone[i].values);
+        EXPECT_EQ(points[i].status, alone[i].status) << i;
+        EXPECT_EQ(points[i].message, alone[i].message) << i;
+        ASSERT_EQ(points[i].prediction.has_value(), alone[i].prediction.has_value()) << i;
+        if (alone[i].prediction) {
+          EXPECT_EQ(prediction_to_bytes(*points[i].prediction),
+                    prediction_to_bytes(*alone[i].prediction))
+              << size << " ranks, point " << i;
+        }
+      }
+    }
+  }
+  EXPECT_EQ(alone[2].status, SweepPoint::Status::invalid);  // tp 7
 }
 
 TEST(Sweep, NoValidPointAtAllIsAnInputError) {

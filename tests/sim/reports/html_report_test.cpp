@@ -168,8 +168,11 @@ TEST(HtmlReport, AComparePageHoldsBothTimelinesAndTheComparison) {
   EXPECT_EQ(data.at("b_timeline"), timeline_data(c.b));
   // Naive model parallelism: one micro-batch, so each stage's compute is one forward and one
   // backward bar; pipelined, 64 of each.
-  for (const OrderedJson& series : data.at("a_timeline").at("series"))
-    if (series.at("category") == "compute") EXPECT_EQ(series.at("row").size(), 4u * 2);
+  for (const OrderedJson& series : data.at("a_timeline").at("series")) {
+    if (series.at("category") == "compute") {
+      EXPECT_EQ(series.at("row").size(), 4u * 2);
+    }
+  }
   for (const char* chart : {"timeline-a", "timeline-b", "compare-breakdown"})
     EXPECT_NE(html.find(std::string("<div class=\"chart\" id=\"") + chart + "\">"),
               std::string::npos)

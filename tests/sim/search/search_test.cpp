@@ -8,7 +8,6 @@
 
 #include <tbb/global_control.h>
 
-#include <barrier>
 #include <filesystem>
 #include <memory>
 #include <thread>
@@ -17,6 +16,7 @@
 #include "sim/parallel/pass_costs.hpp"
 #include "sim/parallel/pipeline_schedule.hpp"
 #include "sim/search/step_time_bound.hpp"
+#include "tests/common/thread_ranks.hpp"
 
 namespace trainsim {
 namespace {
@@ -340,35 +340,6 @@ TEST(StepTimeBound, NeverExceedsThePredictionOfABundledScenario) {
     EXPECT_GT(bound, 0.5 * step) << entry.path() << ": a bound this loose prunes little";
   }
 }
-
-// N "ranks" as threads of this process, exchanging through shared memory as MPI ranks do
-// through MPI_Allgatherv (sim/mpi): every rank must call all_gather at the same points.
-class ThreadRanks {
- public:
-  explicit ThreadRanks(int size) : slots_(static_cast<std::size_t>(size)), sync_(size) {}
-
-  class Rank final : public WorkSpread {
-   public:
-    Rank(ThreadRanks& all, int rank) : all_(all), rank_(rank) {}
-    int rank() const override { return rank_; }
-    int size() const override { return static_cast<int>(all_.slots_.size()); }
-    std::vector<std::string> all_gather(const std::string& mine) const override {
-      all_.slots_[static_cast<std::size_t>(rank_)] = mine;
-      all_.sync_.arrive_and_wait();
-      std::vector<std::string> everyone = all_.slots_;
-      all_.sync_.arrive_and_wait();  // nobody writes the next round before all have read
-      return everyone;
-    }
-
-   private:
-    ThreadRanks& all_;
-    int rank_;
-  };
-
- private:
-  std::vector<std::string> slots_;
-  std::barrier<> sync_;
-};
 
 TEST(Search, RanksSharingTheWorkEachGetWhatOneProcessGets) {
   SearchOptions options;
