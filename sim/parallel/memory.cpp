@@ -152,13 +152,13 @@ double head_params_per_rank(const Scenario& scenario) {
 
 double stage_params_per_rank(const Scenario& scenario, int stage) {
   const Strategy& p = scenario.parallel;
-  double params =
-      static_cast<double>(scenario.layers_on_stage(stage)) * layer_params_per_rank(scenario);
+  double params = 0;
   if (scenario.model.is_cnn()) {  // its blocks differ (one chunk per stage: scenario_checks)
-    params = 0;
     const std::int64_t first = scenario.first_layer_of_stage(stage);
     for (std::int64_t l = first; l < first + scenario.layers_on_stage(stage); ++l)
       params += scenario.model.layer_params_at(l);
+  } else {
+    params = static_cast<double>(scenario.layers_on_stage(stage)) * layer_params_per_rank(scenario);
   }
   if (stage == 0) params += scenario.model.embedding_params() / p.tp;
   if (stage == loss_stage(p)) params += head_params_per_rank(scenario);
