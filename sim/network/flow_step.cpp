@@ -50,10 +50,9 @@ class Preparer {
     PreparedStep out;
     out.comm_of_task.assign(graph.task_count(), -1);
     out.comms.reserve(step.comms.size());
-    ps_servers_ = &step.ps_servers;
     for (const AllRankComm& c : step.comms) {
       out.comm_of_task[c.task] = static_cast<std::int32_t>(out.comms.size());
-      out.comms.push_back(prepare_one(c, step.gpus_of(c), graph.task(c.task).duration_s, out));
+      out.comms.push_back(prepare_one(step, c, graph.task(c.task).duration_s, out));
     }
     std::vector<std::uint64_t> keys;
     keys.reserve(route_index_.size());
@@ -113,8 +112,9 @@ class Preparer {
   // disjoint ones under hybrid sharding) or one GPU's pipeline send. The calibration holds each
   // unit alone to the task's analytic time, so units of one task that meet on a link (the TP
   // ranks' sends through a node's few NICs) slow each other, as any other traffic would.
-  PreparedComm prepare_one(const AllRankComm& c, std::span<const int> gpus, double duration_s,
+  PreparedComm prepare_one(const AllRankStep& step, const AllRankComm& c, double duration_s,
                            PreparedStep& out) {
+    const std::span<const int> gpus = step.gpus_of(c);
     merged_.clear();
     unit_.clear();
     merged_index_.clear();
@@ -146,9 +146,9 @@ class Preparer {
     if (c.ps != PsTraffic::none) {
       // Every worker's 1/S of the bucket to every server, split over the server's NICs (or back
       // for a pull): one unit, priced by the analytic model with the servers' incast.
-      const double per_server = c.bytes / static_cast<double>(ps_servers_->size());
+      const double per_server = c.bytes / static_cast<double>(step.ps_servers.size());
       for (const int worker : gpus)
-        for (const std::vector<int>& server : *ps_servers_)
+        for (const std::vector<int>& server : step.ps_servers)
           for (const int endpoint : server) {
             const double bytes = per_server / static_cast<double>(server.size());
             if (c.ps == PsTraffic::push)
@@ -207,7 +207,6 @@ class Preparer {
   std::vector<double> load_;
   std::vector<LinkId> touched_;
   std::vector<std::tuple<int, int, double>> merged_, unit_;
-  const std::vector<std::vector<int>>* ps_servers_ = nullptr;  // AllRankStep::ps_servers
   std::unordered_map<std::uint64_t, std::size_t> merged_index_, unit_index_;
 };
 
