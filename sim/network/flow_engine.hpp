@@ -28,11 +28,12 @@
 // forks a child process that builds the platform, runs SimGrid and writes the completion times to
 // a pipe; the parent reads them and reaps the child. So these functions can be called any number
 // of times from one program, from tests and from any thread (the child runs only SimGrid and this
-// library; glibc keeps malloc usable after fork). IsolationKind::in_process runs SimGrid in the
-// calling process instead, once per process: for tools that run one simulation and want to skip
-// the fork. After it, every further call of either kind throws std::logic_error (a forked child
-// would inherit the used Engine's global state). Results are deterministic: the same input gives
-// bit-identical times in either mode.
+// library; glibc keeps malloc usable after fork, though clang 14's AddressSanitizer does not when
+// other threads allocate at the fork, which is why sweeps run their flow points alone).
+// IsolationKind::in_process runs SimGrid in the calling process instead, once per process: for
+// tools that run one simulation and want to skip the fork. After it, every further call of either
+// kind throws std::logic_error (a forked child would inherit the used Engine's global state).
+// Results are deterministic: the same input gives bit-identical times in either mode.
 #include <cstddef>
 #include <span>
 #include <vector>

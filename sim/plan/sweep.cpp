@@ -208,13 +208,22 @@ std::vector<SweepPoint> sweep(const std::filesystem::path& scenario_file,
       rest /= v.values.size();
     }
   }
-  const auto predict_point = [&](std::size_t index) {
+  // Points on the flow engine wait for a pass of their own, one at a time, after the others: each
+  // forks a SimGrid process that may hold gigabytes, and forking while other threads allocate is
+  // unsafe under some allocators (clang 14's AddressSanitizer deadlocks the child). Searches
+  // never fork (they run the analytic engine).
+  std::vector<char> on_flow(points, 0);
+  const auto predict_point = [&](std::size_t index, bool flow_now) {
     SweepPoint& point = out[index];
     Json json = base;
     try {
       for (std::size_t i = 0; i < options.vary.size(); ++i)
         apply_override(json, options.vary[i].path + "=" + point.values[i].dump());
       const Scenario scenario = parse_scenario(json, scenario_file.parent_path());
+      if (!flow_now && !options.search && scenario.engine.network == NetworkEngineKind::flow) {
+        on_flow[index] = 1;
+        return;
+      }
       if (options.search) {
         SearchResult found = search(scenario, search_options);
         point.strategy = found.best.front().choice;
@@ -233,20 +242,27 @@ std::vector<SweepPoint> sweep(const std::filesystem::path& scenario_file,
   // Searches shared between processes run one point at a time, in the same order everywhere
   // (their exchanges must match); predictions are dealt out, point i to process i mod N, and
   // exchanged. In one process the points run in parallel.
+  const auto predict_flow_points = [&] {
+    for (std::size_t index = 0; index < points; ++index)
+      if (on_flow[index]) predict_point(index, true);
+  };
   const WorkSpread* spread = search_options.spread.get();
   if (spread && spread->size() > 1) {
     if (options.search) {
-      for (std::size_t index = 0; index < points; ++index) predict_point(index);
+      for (std::size_t index = 0; index < points; ++index) predict_point(index, true);
     } else {
       const auto size = static_cast<std::size_t>(spread->size());
       const auto rank = static_cast<std::size_t>(spread->rank());
       tbb::parallel_for(std::size_t{0}, points, [&](std::size_t index) {
-        if (index % size == rank) predict_point(index);
+        if (index % size == rank) predict_point(index, false);
       });
+      predict_flow_points();
       exchange_points(*spread, out);
     }
   } else {
-    tbb::parallel_for(std::size_t{0}, points, predict_point);
+    tbb::parallel_for(std::size_t{0}, points,
+                      [&](std::size_t index) { predict_point(index, false); });
+    predict_flow_points();
   }
   // Nothing predicted: the variation or the scenario is wrong, not the points.
   if (std::all_of(out.begin(), out.end(),

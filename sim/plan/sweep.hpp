@@ -43,7 +43,8 @@ struct SweepPoint {
   std::optional<StrategyChoice> strategy;  // the searched strategy (with `search`)
 };
 
-// The points in order (the first variation varies slowest), predicted in parallel; with
+// The points in order (the first variation varies slowest), predicted in parallel (points on the
+// flow engine afterwards, one at a time: each forks a SimGrid process); with
 // search_options.spread over several processes, a plain sweep deals point i to process i mod N
 // and every process gets every prediction, a searched one shares each point's search. A point whose
 // scenario is invalid or infeasible is reported as such; the sweep goes on. Varying the cluster
