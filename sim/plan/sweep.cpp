@@ -239,13 +239,13 @@ std::vector<SweepPoint> sweep(const std::filesystem::path& scenario_file,
       point.message = e.what();
     }
   };
-  // Searches shared between processes run one point at a time, in the same order everywhere
-  // (their exchanges must match); predictions are dealt out, point i to process i mod N, and
-  // exchanged. In one process the points run in parallel.
   const auto predict_flow_points = [&] {
     for (std::size_t index = 0; index < points; ++index)
       if (on_flow[index]) predict_point(index, true);
   };
+  // Searches shared between processes run one point at a time, in the same order everywhere
+  // (their exchanges must match); predictions are dealt out, point i to process i mod N, and
+  // exchanged. In one process the points run in parallel.
   const WorkSpread* spread = search_options.spread.get();
   if (spread && spread->size() > 1) {
     if (options.search) {
