@@ -130,7 +130,8 @@ class OpListBuilder {
 PassOps build_transformer_layer_ops(const ModelSpec& model, const ShardContext& ctx) {
   assert(ctx.tp > 0 && ctx.cp > 0 && ctx.micro_batch > 0);
   OpListBuilder ops(ctx);
-  const bool eager = ctx.framework == Framework::pytorch;
+  const FrameworkProfile& framework = framework_profile(ctx.framework);
+  const bool eager = !framework.fused_elementwise;
   const double e = bytes_per_element(ctx.activation_precision);
   const std::int64_t t = ctx.tp;
   const std::int64_t T = ctx.gemm_tokens();
@@ -143,7 +144,8 @@ PassOps build_transformer_layer_ops(const ModelSpec& model, const ShardContext& 
   // Eager PyTorch runs autocast: each forward casts fp32 weights to 16-bit (read 4 B, write 2 B),
   // and biases are separate kernels. Megatron keeps 16-bit weights and fuses bias epilogues.
   auto weight_cast = [&](const std::string& name, double weight_elems) {
-    if (eager) ops.elementwise(name + "_cast", 6.0 * weight_elems, 6.0 * weight_elems, 0);
+    if (framework.autocast_weight_casts)
+      ops.elementwise(name + "_cast", 6.0 * weight_elems, 6.0 * weight_elems, 0);
   };
   auto bias_add = [&](const std::string& name, double out_elems) {
     if (eager && model.linear_bias)
@@ -396,7 +398,7 @@ std::vector<Op> build_optimizer_ops(double params_on_rank, Framework framework) 
   // Adam: read fp32 grad, master weight, m, v (16 B); write master, m, v (12 B). Megatron then
   // copies master weights to the 16-bit model weights (4 B read + 2 B write); both frameworks
   // read the gradients once more for global-norm clipping (4 B).
-  const bool megatron = framework == Framework::megatron;
+  const bool megatron = framework_profile(framework).optimizer_writes_16bit_weights;
   Op adam;
   adam.name = "adam";
   adam.kind = OpKind::memory_bound;

@@ -7,12 +7,11 @@
 #include <cstdint>
 #include <vector>
 
+#include "models/framework.hpp"
 #include "models/model_spec.hpp"
 #include "models/op.hpp"
 
 namespace trainsim {
-
-enum class Framework { megatron, pytorch };
 
 struct ShardContext {
   std::int64_t micro_batch = 1;

@@ -96,7 +96,8 @@ def test_validate_gives_the_cli_rows_from_a_file_or_a_list():
     cli = cli_json("validate", str(records_file))
     rows = trainsim.validate(records_file)
     assert list(rows) == cli["records"]
-    assert rows.meta == {"groups": cli["groups"], "skipped": cli["skipped"]}
+    assert rows.meta == {"groups": cli["groups"], "frameworks": cli["frameworks"],
+                         "skipped": cli["skipped"]}
     assert all(abs(r["error"]) < 1 for r in rows)
     # A list of records is the same records without the file's supplement (records the
     # supplement completes are skipped, naming what is missing).

@@ -34,7 +34,10 @@ DpSync::DpSync(const Scenario& sc, const ComputeCost& compute, const CollectiveC
   if (!(p.bucket_params > 0))
     throw std::logic_error("DpSync: bucket_params unset (resolve_defaults sets it)");
   bucket_params_ = p.bucket_params;
-  if (p.zero3_bucket_params > 0) zero3_bucket_params_ = p.zero3_bucket_params;
+  if (p.zero >= 3 && (!(p.zero3_bucket_params > 0) || !(p.zero3_reduce_bucket_params > 0)))
+    throw std::logic_error("DpSync: ZeRO-3 buckets unset (resolve_defaults sets them)");
+  zero3_gather_bucket_params_ = p.zero3_bucket_params;
+  zero3_reduce_bucket_params_ = p.zero3_reduce_bucket_params;
   shard_ = p.shard_group();
   hybrid_ = p.zero >= 1 && p.shard_replicas() > 1;
   shard_scope_ = hybrid_ ? CommScope::dp_shard : CommScope::dp;
@@ -75,9 +78,9 @@ BucketedTasks DpSync::push_pull_bucket(StreamId push_stream, StreamId pull_strea
 
 BucketedTasks DpSync::bucketed_collective(StreamId stream, std::string_view label,
                                           CollectiveKind kind, CommScope scope, double params,
-                                          double bytes_per_param) {
+                                          double bytes_per_param, double bucket_params) {
   const CommGroup& group = writer_.group_of(scope);
-  const double bucket = std::min(params, zero3_bucket_params_);
+  const double bucket = std::min(params, bucket_params);
   const TaskId first = writer_.add_collective(stream, label, TimeCategory::dp_comm, kind, scope,
                                               bucket * bytes_per_param);
   const double rest = params - bucket;
@@ -109,13 +112,13 @@ TaskId DpSync::zero3_reduce_gradients(StreamId stream, TaskId after, double para
   const BucketedTasks rs = bucketed_collective(
       stream, all_reduce ? "zero-3 grad all-reduce" : "zero-3 grad reduce-scatter",
       all_reduce ? CollectiveKind::all_reduce : CollectiveKind::reduce_scatter, shard_scope_,
-      params, bytes_per_param);
+      params, bytes_per_param, zero3_reduce_bucket_params_);
   writer_.add_edge(after, rs.first);
   if (!hybrid_) return rs.last;
   // Hybrid shard: each shard's gradient slice is all-reduced over the replicas.
   return bucketed_collective(stream, "hybrid grad all-reduce over replicas",
                              CollectiveKind::all_reduce, CommScope::dp_replica, params / shard_,
-                             bytes_per_param)
+                             bytes_per_param, zero3_reduce_bucket_params_)
       .last;
 }
 
@@ -125,7 +128,7 @@ BucketedTasks DpSync::zero3_gather(StreamId stream, std::string_view label,
   if (sc_.parallel.zero3_gather == Strategy::Gather::per_tensor)
     return per_tensor_gather(stream, label, chunk_forward, bytes_per_param);
   return bucketed_collective(stream, label, CollectiveKind::all_gather, shard_scope_, params,
-                             bytes_per_param);
+                             bytes_per_param, zero3_gather_bucket_params_);
 }
 
 // DeepSpeed 0.3-0.5's ZeRO-3 gather of one chunk: an all-gather per parameter tensor, each into a

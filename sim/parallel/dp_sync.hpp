@@ -17,9 +17,6 @@
 
 namespace trainsim {
 
-// Default ZeRO-3 bucket (DeepSpeed's reduce_bucket_size / prefetch_bucket_size: 5e7 elements).
-inline constexpr double kZero3BucketParams = 5e7;
-
 // The first and the last task of a collective issued in pieces: compute may wait for the first
 // piece alone and must wait for the last one to have everything.
 struct BucketedTasks {
@@ -61,7 +58,8 @@ class DpSync {
   // `stream`: the first bucket as its own task (compute may wait for it alone), the remaining
   // ones as one task of their summed duration.
   BucketedTasks bucketed_collective(StreamId stream, std::string_view label, CollectiveKind kind,
-                                    CommScope scope, double params, double bytes_per_param);
+                                    CommScope scope, double params, double bytes_per_param,
+                                    double bucket_params);
 
   // ZeRO-1/2's all-gather of one chunk's updated parameters (`params`) after the optimizer step.
   TaskId zero_param_gather(StreamId stream, double params, double bytes_per_param);
@@ -87,8 +85,9 @@ class DpSync {
   const ComputeCost& compute_;
   const CollectiveCost& coll_;
   StepGraphWriter& writer_;
-  double bucket_params_ = 0;  // parallel.bucket_params, set by resolve_defaults
-  double zero3_bucket_params_ = kZero3BucketParams;
+  double bucket_params_ = 0;               // parallel.bucket_params, set by resolve_defaults
+  double zero3_gather_bucket_params_ = 0;  // parallel.zero3_bucket_params (resolved)
+  double zero3_reduce_bucket_params_ = 0;  // parallel.zero3_reduce_bucket_params (resolved)
   int shard_ = 1;                          // GPUs sharing ZeRO states
   bool hybrid_ = false;                    // ZeRO states sharded in groups smaller than dp·cp
   CommScope shard_scope_ = CommScope::dp;  // where parameters are gathered, gradients scattered

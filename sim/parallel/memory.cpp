@@ -75,7 +75,8 @@ double layer_activation_bytes(const ModelSpec& model, const ShardContext& ctx,
   // Per element of the FFN width: FC1's output (the activation's input, `gate` wide) and the
   // activation's output (FC2's input); eager mode also keeps the bias-add output before the
   // activation.
-  const double ffn_bytes = e * (gate + (ctx.framework == Framework::pytorch ? gate : 0.0)) + g;
+  const bool eager = !framework_profile(ctx.framework).fused_elementwise;
+  const double ffn_bytes = e * (gate + (eager ? gate : 0.0)) + g;
   const double attention_output = fp8_saved_inputs ? e + g : e;
   const double split = e * sb * (h + 2.0 * model.kv_hidden()) + attention_output * sb * h +
                        sb * dense_ffn * ffn_bytes;
@@ -90,7 +91,7 @@ double layer_activation_bytes(const ModelSpec& model, const ShardContext& ctx,
     attention_scores = 4.0 * heads * sb;  // fp32 log-sum-exp per query row
   }
   double pytorch_extra = 0;
-  if (ctx.framework == Framework::pytorch) pytorch_extra = 2.0 * e * sb * h;
+  if (eager) pytorch_extra = 2.0 * e * sb * h;
   // A rank's experts hold the routed tokens of its sequence shard, gathered over the ETP ranks,
   // at 1/etp of their width (so under sequence parallelism tp, not etp, splits them).
   const double expert_share =
@@ -182,16 +183,31 @@ int loss_stage(const Strategy& p) {
 }
 
 ModelStateBytes model_state_bytes_per_param(Framework framework, Precision precision,
-                                            bool grads_in_fp32) {
-  if (precision == Precision::fp32) return {4.0, 4.0, 8.0};
-  if (framework == Framework::pytorch) {
-    // Autocast keeps fp32 weights (they are the master copy) and fp32 gradients; Adam m and v.
-    return {4.0, 4.0, 8.0};
+                                            bool grads_in_fp32, int zero) {
+  if (precision == Precision::fp32) return {4.0, 4.0, 8.0, 4.0, 4.0};
+  const FrameworkProfile& profile = framework_profile(framework);
+  const double weights_16bit = precision == Precision::fp8 ? 3.0 : 2.0;
+  const double reduced_16bit = grads_in_fp32 ? 4.0 : 2.0;
+  switch (profile.model_states) {
+    case ModelStates::fp32_params:
+      // Autocast and FSDP2 keep fp32 parameters (the master copy) and fp32 gradients; Adam m and
+      // v. FSDP2 gathers 16-bit copies for the GEMMs (MixedPrecisionPolicy param_dtype); under
+      // autocast what is stored, and gathered, is fp32.
+      return {4.0, 4.0, 8.0, profile.autocast_weight_casts ? 4.0 : 2.0, 4.0};
+    case ModelStates::deepspeed:
+      // BF16_Optimizer (bf16 with ZeRO 0 or 1): bf16 gradients plus an fp32 accumulation buffer
+      // for every parameter. Otherwise 16-bit gradients, and the optimizer keeps an fp32 copy of
+      // its gradient partition beside master weights, m and v. Gradients travel in the
+      // communication dtype (16-bit unless grad_reduce_in_fp32).
+      if (precision == Precision::bf16 && zero <= 1) return {2.0, 6.0, 12.0, 2.0, reduced_16bit};
+      return {weights_16bit, 2.0, 16.0, weights_16bit, reduced_16bit};
+    case ModelStates::megatron:
+      break;
   }
   // Megatron mixed precision: 16-bit weights, fp32 main gradients, fp32 master weights + m + v
   // ("18 bytes per parameter"); FP8 adds a 1-byte transposed weight cache (Transformer Engine).
   // 16-bit main gradients make it 16.
-  return {precision == Precision::fp8 ? 3.0 : 2.0, grads_in_fp32 ? 4.0 : 2.0, 12.0};
+  return {weights_16bit, reduced_16bit, 12.0, weights_16bit, reduced_16bit};
 }
 
 double nccl_buffer_bytes_per_rank(const Scenario& scenario) {
@@ -228,7 +244,10 @@ MemoryEstimate stage_memory(const Scenario& scenario, int stage, double nccl_buf
   const double params = stage_params_per_rank(scenario, stage);
   const double sharded = stage_sharded_params_per_rank(scenario, stage);
   const ModelStateBytes per_param = model_state_bytes_per_param(
-      scenario.training.framework, scenario.training.precision, p.grad_reduce_in_fp32);
+      scenario.training.framework, scenario.training.precision,
+      p.grad_reduce_in_fp32.value_or(
+          framework_profile(scenario.training.framework).grad_reduce_in_fp32),
+      p.zero);
 
   MemoryEstimate m;
   m.stage = stage;
@@ -238,14 +257,18 @@ MemoryEstimate stage_memory(const Scenario& scenario, int stage, double nccl_buf
   if (p.zero >= 3) {
     // FSDP/ZeRO-3 materializes the current and the prefetched layer in full; DeepSpeed's
     // per-tensor fetches (zero3_gather = per_tensor) hold one submodule's tensors and release
-    // them after use: at most the largest tensor and the next one.
-    double live_params = scenario.model.largest_layer_params() / p.tp;
+    // them after use: at most the largest tensor and the next one. Without resharding after the
+    // forward (FSDP2 reshard_after_forward = false) every layer of the stage stays gathered
+    // until its backward is done.
+    double unit_params = scenario.model.largest_layer_params() / p.tp;
     if (p.zero3_gather == Strategy::Gather::per_tensor) {
-      live_params = 0;
+      unit_params = 0;
       for (const ModelSpec::ParamTensor& t : scenario.model.layer_param_tensors())
-        live_params = std::max(live_params, param_tensor_elements_per_rank(t, p));
+        unit_params = std::max(unit_params, param_tensor_elements_per_rank(t, p));
     }
-    m.params_bytes += 2.0 * live_params * per_param.weights;
+    const double gathered_params =
+        p.reshard_after_forward.value_or(true) ? 2.0 * unit_params : params;
+    m.params_bytes += gathered_params * per_param.compute_weights;
   }
 
   const double in_flight =

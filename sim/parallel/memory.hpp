@@ -70,9 +70,14 @@ struct MemoryEstimate {
 // before ZeRO sharding.
 struct ModelStateBytes {
   double weights = 2, grads = 4, optimizer = 12;
+  // The weights the GEMMs read, and what ZeRO-3 gathers: the 16-bit copy where the framework
+  // keeps fp32 parameters.
+  double compute_weights = 2;
+  double reduced_grads = 4;  // what the data-parallel gradient reduction sends per parameter
 };
+// `zero`: the ZeRO stage, which picks DeepSpeed's optimizer (and its gradient buffers).
 ModelStateBytes model_state_bytes_per_param(Framework framework, Precision precision,
-                                            bool grads_in_fp32 = true);
+                                            bool grads_in_fp32, int zero);
 
 // NCCL's device buffers for every communicator one rank of `scenario` uses (TP, CP, the
 // gradient-reduction group or the hybrid shard and replica groups, expert TP; point-to-point

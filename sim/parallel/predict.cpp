@@ -176,8 +176,8 @@ ParameterServerStep parameter_server_step(const Scenario& scenario, double step_
                                    scenario.cluster.network, scenario.comm);
   const double grad_bytes =
       model_state_bytes_per_param(scenario.training.framework, scenario.training.precision,
-                                  p.grad_reduce_in_fp32)
-          .grads;
+                                  p.grad_reduce_in_fp32.value(), p.zero)
+          .reduced_grads;
   ps.server_bytes_per_step =
       ps_exchange(scenario, collectives, stage_params_per_rank(scenario, 0) * grad_bytes)
           .server_bytes;

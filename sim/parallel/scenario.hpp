@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -73,19 +74,28 @@ struct Strategy {
   bool sequence_parallel = false;
   int zero = 0;  // 0: DDP; 1: optimizer states sharded (Megatron distributed optimizer); 2; 3
   ScheduleKind schedule = ScheduleKind::one_f_one_b;
-  bool overlap_grad_reduce = true;  // DP gradient reduction in buckets during backward
-  // Megatron's main gradients are fp32 and reduced as such (Megatron-Core's grad_reduce_in_fp32,
-  // and Megatron-LM with bf16); false keeps and reduces them in the 16-bit training precision
-  // (Megatron-LM's fp16 default before Megatron-Core, without --accumulate-allreduce-grads-in-fp32;
-  // Megatron-Core's --grad-reduce-in-bf16). Applies to DDP and ZeRO-1/2 gradient buckets.
-  bool grad_reduce_in_fp32 = true;
-  double bucket_params = 0;  // 0: resolve_defaults sets Megatron's max(40M, 1M x dp x cp)
-  // ZeRO-3 / FSDP parameter-gather and gradient-reduce granularity: parameters per collective
-  // (only the gradient buckets with zero3_gather = per_tensor). The default is DeepSpeed's
-  // stage3_prefetch_bucket_size (5e7), which bounds how far gathers run ahead; FSDP gathers per
-  // wrapped unit (usually a layer) and DeepSpeed reduces gradients in reduce_bucket_size (5e8)
-  // buckets, i.e. fewer and larger collectives at scale: set it to match.
-  double zero3_bucket_params = 5e7;
+  // DP gradient reduction in buckets during backward; unset: the framework's default
+  // (models/frameworks: Megatron and DDP overlap, DeepSpeed only under ZeRO-3).
+  std::optional<bool> overlap_grad_reduce;
+  // Main gradients kept and reduced in fp32 (Megatron-Core's grad_reduce_in_fp32, Megatron-LM
+  // with bf16) or in the 16-bit training precision (Megatron-LM's fp16 default before
+  // Megatron-Core, Megatron-Core's --grad-reduce-in-bf16, DeepSpeed's communication_data_type
+  // default). Applies to DDP and ZeRO-1/2 gradient buckets; unset: the framework's default.
+  std::optional<bool> grad_reduce_in_fp32;
+  double bucket_params = 0;  // 0: the framework's (Megatron's max(40M, 1M x dp x cp))
+  // ZeRO-3 / FSDP parameter-gather granularity: parameters per all-gather (the gradient
+  // reduction's too unless zero3_reduce_bucket_params is set). 0: the framework's default
+  // (DeepSpeed's stage3_prefetch_bucket_size, 5e7, which bounds how far gathers run ahead; FSDP2
+  // gathers per wrapped transformer block).
+  double zero3_bucket_params = 0;
+  // Parameters per ZeRO-3 gradient reduction (DeepSpeed's reduce_bucket_size, 5e8; FSDP2: one
+  // block). 0: zero3_bucket_params when that is stated, else the framework's default.
+  double zero3_reduce_bucket_params = 0;
+  // FSDP's reshard_after_forward: gathered parameters are freed after each forward and gathered
+  // again for the backward (ZeRO-3); false keeps them from the forward to the backward (more
+  // memory, one all-gather fewer per pass). Unset: the framework's default (TorchTitan: true
+  // unless pipeline parallel).
+  std::optional<bool> reshard_after_forward;
   // ZeRO-3 gathers run ahead of compute on the DP stream (FSDP, Megatron-Core, DeepSpeed >= 0.6).
   // false: each gather and gradient reduction blocks the compute stream, and with full
   // recomputation the parameters are gathered again for the recompute forward (DeepSpeed

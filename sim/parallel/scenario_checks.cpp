@@ -65,9 +65,12 @@ bool check_ranges(const Scenario& s, Findings& f) {
     f.error("parallel.zero", fmt::format("must be 0, 1, 2 or 3, got {}", p.zero));
   if (!(p.bucket_params >= 0))
     f.error("parallel.bucket_params", "must be positive (or 0 for Megatron's default)");
-  if (!(p.zero3_bucket_params > 0))
-    f.error("parallel.zero3_bucket_params",
-            fmt::format("must be positive, got {}", p.zero3_bucket_params));
+  for (const auto& [key, value] :
+       {std::pair<std::string_view, double>{"zero3_bucket_params", p.zero3_bucket_params},
+        {"zero3_reduce_bucket_params", p.zero3_reduce_bucket_params}})
+    if (!(value >= 0))
+      f.error(fmt::format("parallel.{}", key),
+              fmt::format("must be positive (or 0 for the framework's default), got {}", value));
   if (!(t.memory_headroom >= 0 && t.memory_headroom <= 0.9))
     f.error("training.memory_headroom",
             fmt::format("the share of GPU memory kept free must be 0 to 0.9, got {}",
@@ -288,18 +291,39 @@ void check_effects(const Scenario& s, const Scenario& stated, Findings& f) {
       f.warn(DiagnosticCode::no_effect, "parallel.zero_shard_size",
              "parallel.zero_shard_size has no effect with zero = 0 (nothing is sharded)");
   }
-  if (!p.grad_reduce_in_fp32 &&
-      (t.framework == Framework::pytorch || t.precision == Precision::fp32))
+  const FrameworkProfile& framework = framework_profile(t.framework);
+  if (stated.parallel.grad_reduce_in_fp32 == false &&
+      (framework.model_states == ModelStates::fp32_params || t.precision == Precision::fp32))
     f.warn(DiagnosticCode::no_effect, "parallel.grad_reduce_in_fp32",
-           "parallel.grad_reduce_in_fp32 = false has no effect: gradients are fp32 with "
-           "training.framework = pytorch or precision = fp32");
+           fmt::format("parallel.grad_reduce_in_fp32 = false has no effect: gradients are fp32 "
+                       "with training.framework = {} or precision = fp32",
+                       name_of(t.framework)));
+  if (framework.shards_all_or_nothing && (p.zero == 1 || p.zero == 2))
+    f.error("parallel.zero",
+            fmt::format("training.framework = {} shards parameters, gradients and optimizer "
+                        "states together (fully_shard) or not at all: use zero = 3 (with "
+                        "reshard_after_forward = false for ZeRO-2-like memory and traffic) or "
+                        "zero = 0, got {}",
+                        name_of(t.framework), p.zero));
+  // DeepSpeed's pipeline engine asserts ZeRO stage < 2 (deepspeed/runtime/pipe/engine.py, line
+  // 78 at 38327e0: "ZeRO-2 and ZeRO-3 are incompatible with pipeline parallelism").
+  if (t.framework == Framework::deepspeed && p.pp > 1 && p.zero >= 2)
+    f.error("parallel.zero",
+            fmt::format("DeepSpeed's pipeline engine runs ZeRO stage 0 or 1 only (ZeRO-2 and "
+                        "ZeRO-3 are incompatible with its pipeline parallelism): use zero <= 1 "
+                        "or pp = 1, got zero = {} with pp = {}",
+                        p.zero, p.pp));
   if (p.pp == 1 && stated.parallel.p2p_overlap != Strategy::P2pOverlap::by_schedule)
     f.warn(DiagnosticCode::no_effect, "parallel.p2p_overlap",
            "parallel.p2p_overlap has no effect with pp = 1 (no pipeline sends)");
   if (p.zero < 3) {
     const Strategy defaults;
+    const Strategy& given = stated.parallel;
     const std::pair<const char*, bool> zero3_settings[] = {
-        {"zero3_bucket_params", p.zero3_bucket_params != defaults.zero3_bucket_params},
+        {"zero3_bucket_params", given.zero3_bucket_params != defaults.zero3_bucket_params},
+        {"zero3_reduce_bucket_params",
+         given.zero3_reduce_bucket_params != defaults.zero3_reduce_bucket_params},
+        {"reshard_after_forward", given.reshard_after_forward.has_value()},
         {"zero3_prefetch", p.zero3_prefetch != defaults.zero3_prefetch},
         {"zero3_grad_reduce", p.zero3_grad_reduce != defaults.zero3_grad_reduce},
         {"zero3_gather", p.zero3_gather != defaults.zero3_gather}};

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "hardware/fat_tree_capacity.hpp"
+#include "sim/parallel/memory.hpp"
 
 namespace trainsim {
 namespace {
@@ -48,17 +49,47 @@ void resolve_defaults(Scenario& s) {
   const std::int64_t model_parallel = std::int64_t{p.tp} * p.pp * p.cp;
   if (p.dp == 0 && model_parallel > 0 && s.gpus % model_parallel == 0)
     p.dp = static_cast<int>(s.gpus / model_parallel);
-  // Megatron-Core DDP's gradient bucket: max(40M, 1M x the DP x CP size it reduces over)
-  // (distributed_data_parallel.py), so that buckets grow with the ring they cross.
-  if (p.bucket_params == 0 && p.dp > 0 && t.framework == Framework::pytorch)
-    p.bucket_params = kPytorchDdpBucketParams;
-  else if (p.bucket_params == 0 && p.dp > 0)
-    p.bucket_params =
-        std::max(kDdpMinBucketParams, kDdpBucketParamsPerDpRank * static_cast<double>(p.dp) * p.cp);
+  const FrameworkProfile& framework = framework_profile(t.framework);
+  if (p.bucket_params == 0 && p.dp > 0)
+    p.bucket_params = framework.ddp_bucket_params > 0
+                          ? framework.ddp_bucket_params
+                          // Megatron-Core DDP's gradient bucket: max(40M, 1M x the DP x CP size
+                          // it reduces over) (distributed_data_parallel.py), so that buckets grow
+                          // with the ring they cross.
+                          : std::max(kDdpMinBucketParams,
+                                     kDdpBucketParamsPerDpRank * static_cast<double>(p.dp) * p.cp);
+  if (!p.overlap_grad_reduce)
+    // ZeRO-3 reduces each pass's gradients as the pass ends, in every framework (DeepSpeed's
+    // overlap_comm defaults on for stage 3), so the setting only matters below it.
+    p.overlap_grad_reduce = p.zero >= 3 ? true
+                            : p.pp > 1  ? framework.overlap_grad_reduce_with_pp
+                                        : framework.overlap_grad_reduce;
+  if (!p.grad_reduce_in_fp32) p.grad_reduce_in_fp32 = framework.grad_reduce_in_fp32;
+  // The ZeRO-3 settings mean nothing below stage 3: left unset there, so that check_scenario can
+  // still tell a stated one (which has no effect) from the default.
+  if (p.zero >= 3) {
+    if (!p.reshard_after_forward)
+      p.reshard_after_forward =
+          p.pp > 1 ? framework.reshard_after_forward_with_pp : framework.reshard_after_forward;
+    // Buckets of "one layer": the parameters of a transformer block on this rank.
+    const bool splits = p.tp > 0 && p.ep > 0 && p.expert_tp() > 0;
+    const auto zero3_bucket = [&](double profile_params) {
+      if (profile_params > 0) return profile_params;
+      return splits ? layer_params_per_rank(s) : kZero3BucketParams;
+    };
+    const bool gather_bucket_stated = p.zero3_bucket_params > 0;
+    if (!gather_bucket_stated)
+      p.zero3_bucket_params = zero3_bucket(framework.zero3_gather_bucket_params);
+    if (p.zero3_reduce_bucket_params == 0)
+      p.zero3_reduce_bucket_params = gather_bucket_stated
+                                         ? p.zero3_bucket_params
+                                         : zero3_bucket(framework.zero3_reduce_bucket_params);
+  }
   // Without pipeline sends the setting means nothing: left unset, so that check_scenario can
   // still tell a stated one (which has no effect) from the default.
   if (p.p2p_overlap == Strategy::P2pOverlap::by_schedule && p.pp > 1)
-    p.p2p_overlap = megatron_p2p_overlap(p.schedule);
+    p.p2p_overlap =
+        framework.blocking_p2p ? Strategy::P2pOverlap::none : megatron_p2p_overlap(p.schedule);
 }
 
 Scenario resolved(Scenario scenario) {

@@ -9,9 +9,9 @@ namespace trainsim {
 // Default gradient bucket of Megatron-Core's DDP: max(40M, 1M x dp x cp) parameters.
 inline constexpr double kDdpMinBucketParams = 40e6;
 inline constexpr double kDdpBucketParamsPerDpRank = 1e6;
-// PyTorch's DistributedDataParallel: bucket_cap_mb = 25 (torch/nn/parallel/distributed.py, the
-// constructor's default) of its fp32 gradients under autocast, 4 bytes each.
-inline constexpr double kPytorchDdpBucketParams = 25.0 * 1024 * 1024 / 4.0;
+// A ZeRO-3 bucket where the framework's is one layer and the scenario has no layers to measure
+// (it is invalid, and check_scenario says why): DeepSpeed's stage3_prefetch_bucket_size.
+inline constexpr double kZero3BucketParams = 5e7;
 
 // NIC ports the cluster's scale-out network connects (none for one node).
 std::int64_t network_nics(const ClusterSpec& cluster);
@@ -19,8 +19,10 @@ std::int64_t network_nics(const ClusterSpec& cluster);
 // Raises cluster.network.tiers to the fat-tree tiers the cluster's NICs need (when the switch
 // radix is known; hardware/fat_tree_capacity.hpp). Fills what is unset: parallel.dp (gpus /
 // (tp·pp·cp), when that divides), training.seq_len (the model's max_seq_len, else 2048),
-// parallel.bucket_params (Megatron's DDP bucket, PyTorch DDP's for framework pytorch),
-// parallel.p2p_overlap (what Megatron does for the schedule, when there are pipeline sends).
+// and from the framework's profile (models/frameworks) what the scenario leaves unset:
+// parallel.bucket_params, overlap_grad_reduce, grad_reduce_in_fp32, reshard_after_forward, the
+// ZeRO-3 buckets and p2p_overlap (blocking, or what Megatron does for the schedule, when there
+// are pipeline sends).
 // Idempotent; leaves what it cannot derive for check_scenario to report.
 void resolve_defaults(Scenario& scenario);
 

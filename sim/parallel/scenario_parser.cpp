@@ -43,6 +43,10 @@ template <typename T>
 void set_if_given(const std::optional<T>& value, T& out) {
   if (value) out = *value;
 }
+template <typename T>
+void set_if_given(const std::optional<T>& value, std::optional<T>& out) {
+  if (value) out = value;
+}
 
 // Degrees are checked for range by check_scenario; here only that they are whole and positive
 // and fit an int.
@@ -179,9 +183,16 @@ void parse_training(const Json& root, TrainingConfig& t) {
                                  {{{"none", RecomputeKind::none},
                                    {"selective", RecomputeKind::selective},
                                    {"full", RecomputeKind::full}}});
-  parse_choice<Framework, 2>(
-      training, "framework", "training", t.framework,
-      {{{"megatron", Framework::megatron}, {"pytorch", Framework::pytorch}}});
+  if (const auto name = optional_string(training, "framework", "training")) {
+    const std::optional<Framework> framework = parse_framework(*name);
+    if (!framework) {
+      std::vector<std::string_view> names;
+      for (Framework f : kFrameworks) names.push_back(name_of(f));
+      throw InputError("training.framework", fmt::format("unknown value '{}'; allowed: {}", *name,
+                                                         fmt::join(names, ", ")));
+    }
+    t.framework = *framework;
+  }
   set_if_given(optional_bool(training, "flash_attention", "training"), t.flash_attention);
   set_if_given(optional_non_negative_number(training, "memory_headroom", "training",
                                             Limit{0.9, "90% of the GPU kept free"}),
@@ -208,6 +219,8 @@ void parse_parallel(const Json& root, Strategy& p) {
                          "etp",
                          "expert_load_imbalance",
                          "zero3_bucket_params",
+                         "zero3_reduce_bucket_params",
+                         "reshard_after_forward",
                          "cp_kind",
                          "tp_comm_overlap",
                          "zero_shard_size",
@@ -238,6 +251,10 @@ void parse_parallel(const Json& root, Strategy& p) {
   set_if_given(optional_positive_number(parallel, "bucket_params", "parallel"), p.bucket_params);
   set_if_given(optional_positive_number(parallel, "zero3_bucket_params", "parallel"),
                p.zero3_bucket_params);
+  set_if_given(optional_positive_number(parallel, "zero3_reduce_bucket_params", "parallel"),
+               p.zero3_reduce_bucket_params);
+  set_if_given(optional_bool(parallel, "reshard_after_forward", "parallel"),
+               p.reshard_after_forward);
   if (const auto shard = optional_positive_int(parallel, "zero_shard_size", "parallel")) {
     if (*shard > kMaxParallelDegree)
       throw InputError(

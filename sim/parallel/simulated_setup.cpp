@@ -27,7 +27,7 @@ SimulatedSetup simulated_setup(const Scenario& s) {
   out.seq_len = s.training.seq_len;
   out.precision = std::string(name_of(s.training.precision));
   out.recompute = std::string(name_of(s.training.recompute));
-  out.framework = s.training.framework == Framework::pytorch ? "pytorch" : "megatron";
+  out.framework = std::string(name_of(s.training.framework));
   out.model = s.model.name;
   out.gpu = s.cluster.gpu.name;
   out.node = s.cluster.node.name;

@@ -43,7 +43,7 @@ class StepBuilder {
     pp_ = p.pp;
     schedule_ = p.schedule;
     state_bytes_ = model_state_bytes_per_param(sc.training.framework, sc.training.precision,
-                                               p.grad_reduce_in_fp32);
+                                               p.grad_reduce_in_fp32.value(), p.zero);
     vpp_ = p.model_chunks();
     vstages_ = pp_ * vpp_;
     m_ = static_cast<std::int32_t>(sc.micro_batches());
@@ -85,7 +85,7 @@ class StepBuilder {
     for (int stage = 0; stage < pp_; ++stage)
       add_pipeline_sends(writer_, sc_, costs_, passes_, stage,
                          orders_[static_cast<std::size_t>(stage)]);
-    add_tied_embedding_reduction(writer_, sc_, coll_, state_bytes_.grads, stage_ends_);
+    add_tied_embedding_reduction(writer_, sc_, coll_, state_bytes_.reduced_grads, stage_ends_);
     return writer_.take();
   }
 
@@ -247,8 +247,12 @@ class StepBuilder {
     const Strategy& p = sc_.parallel;
     const bool has_dp = groups_.dp.ranks > 1;
     const bool zero3 = p.zero >= 3;
-    const double grad_bytes_per_param = state_bytes_.grads;  // main gradients are reduced
-    const double weight_bytes_per_param = state_bytes_.weights;
+    const double grad_bytes_per_param = state_bytes_.reduced_grads;
+    const double weight_bytes_per_param = state_bytes_.compute_weights;  // what ZeRO gathers
+    const double zero3_grad_bytes_per_param =
+        framework_profile(sc_.training.framework).zero3_reduce_in_fp32 ? 4.0
+                                                                       : weight_bytes_per_param;
+    const bool overlap_grad_reduce = p.overlap_grad_reduce.value();
     const CollectiveKind grad_collective =
         p.zero == 0 ? CollectiveKind::all_reduce : CollectiveKind::reduce_scatter;
     const std::string_view grad_label =
@@ -262,7 +266,7 @@ class StepBuilder {
            segments(virtual_stage_of(schedule_, pp_, stage, c), PassKind::forward))
         chunk_params[static_cast<std::size_t>(c)] += g.params;
     std::vector<std::int64_t> chunk_gather(static_cast<std::size_t>(vpp_), -1);
-    if (has_dp && (p.zero == 1 || p.zero == 2) && p.overlap_grad_reduce) {
+    if (has_dp && (p.zero == 1 || p.zero == 2) && overlap_grad_reduce) {
       for (int c = 0; c < vpp_; ++c)
         chunk_gather[static_cast<std::size_t>(c)] = dp_.zero_param_gather(
             r.dp, chunk_params[static_cast<std::size_t>(c)], weight_bytes_per_param);
@@ -281,11 +285,15 @@ class StepBuilder {
       const PassKind gradient_pass = split_weight_ ? PassKind::weight : PassKind::backward;
       const bool last_backward = step.pass == gradient_pass && step.micro_batch == m_ - 1;
       const bool per_layer = options_.granularity == TaskGranularity::layer ||
-                             (last_backward && has_dp && p.overlap_grad_reduce && !zero3);
+                             (last_backward && has_dp && overlap_grad_reduce && !zero3);
       std::optional<BucketedTasks> gather;
       const double pass_params = chunk_params[static_cast<std::size_t>(step.chunk)];
       const std::vector<Segment>& chunk_forward = segments(vs, PassKind::forward);
-      if (zero3 && has_dp && step.pass != PassKind::weight) {
+      // Without resharding after the forward, the backward finds the parameters still gathered.
+      const bool gathers = zero3 && has_dp &&
+                           (step.pass == PassKind::forward ||
+                            (step.pass == PassKind::backward && p.reshard_after_forward.value()));
+      if (gathers) {
         if (p.zero3_prefetch) {
           // ZeRO-3 gathers the chunk's parameters for every forward and backward, bucket by
           // bucket, prefetching one pass ahead: the pass starts with the first bucket and cannot
@@ -332,19 +340,19 @@ class StepBuilder {
 
       if (zero3 && has_dp && step.pass == gradient_pass) {
         const TaskId reduced =
-            dp_.zero3_reduce_gradients(r.dp, done.back(), pass_params, weight_bytes_per_param);
+            dp_.zero3_reduce_gradients(r.dp, done.back(), pass_params, zero3_grad_bytes_per_param);
         if (!p.zero3_prefetch) awaited_by_next_pass.push_back(reduced);
       }
       if (!last_backward || !has_dp || zero3) continue;
       // Gradient buckets fill in backward order; each is reduced once its last layer is done.
       for (const GradientBucket& b :
            fill_gradient_buckets(segments(vs, gradient_pass), dp_.gradient_bucket_params())) {
-        if (p.parameter_server() && p.overlap_grad_reduce) {
+        if (p.parameter_server() && overlap_grad_reduce) {
           const BucketedTasks exchange =
               dp_.push_pull_bucket(r.dp, r.ps_pull, b.params * grad_bytes_per_param);
           writer_.add_edge(done[b.last_segment], exchange.first);
           last_pull = exchange.last;
-        } else if (p.overlap_grad_reduce) {
+        } else if (overlap_grad_reduce) {
           const TaskId bucket = dp_.reduce_gradient_bucket(r.dp, grad_label, grad_collective,
                                                            b.params * grad_bytes_per_param);
           writer_.add_edge(done[b.last_segment], bucket);
@@ -396,7 +404,7 @@ class StepBuilder {
       if (any_compute) writer_.add_edge(last_compute, sync);
       end.dp_sync = sync;
     }
-    if (has_dp && (p.zero == 1 || p.zero == 2) && !p.overlap_grad_reduce) {
+    if (has_dp && (p.zero == 1 || p.zero == 2) && !overlap_grad_reduce) {
       for (int c = 0; c < vpp_; ++c) {
         const TaskId gather = dp_.zero_param_gather(r.dp, chunk_params[static_cast<std::size_t>(c)],
                                                     weight_bytes_per_param);

@@ -12,7 +12,8 @@ namespace trainsim {
 
 double checkpoint_bytes(const Scenario& s) {
   const ModelStateBytes state =
-      model_state_bytes_per_param(s.training.framework, s.training.precision);
+      model_state_bytes_per_param(s.training.framework, s.training.precision,
+                                  s.parallel.grad_reduce_in_fp32.value_or(true), s.parallel.zero);
   // FP8's transposed weight cache (the third weight byte) is rebuilt, not saved.
   const double weights =
       std::min(state.weights, s.training.precision == Precision::fp8 ? 2.0 : 4.0);

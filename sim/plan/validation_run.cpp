@@ -63,6 +63,7 @@ ValidationReport validate_records(const ValidationRequest& request) {
       const double measured_s = c.measured_time_s(p.model_flops_per_step, scenario.gpus);
       ValidatedRecord row{id,
                           group_of(id),
+                          std::string(name_of(scenario.training.framework)),
                           p.step_time_s,
                           measured_s,
                           relative_error(p.step_time_s, measured_s),
@@ -71,6 +72,7 @@ ValidationReport validate_records(const ValidationRequest& request) {
         row.assumptions.push_back(fmt::format("chosen {} = {}", a.path, a.value.dump()));
       row.assumptions.push_back("measured from " + c.measured_from);
       report.groups[row.group].add(row.error);
+      report.frameworks[row.framework].add(row.error);
       report.records.push_back(std::move(row));
     } catch (const InputError& e) {
       report.skipped.push_back({id, fmt::format("cannot be modelled: {}", e.what())});

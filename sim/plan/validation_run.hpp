@@ -21,6 +21,7 @@ struct ValidationRequest {
 
 struct ValidatedRecord {
   std::string id, group;
+  std::string framework;  // training.framework of the scenario it became
   double predicted_s = 0, measured_s = 0;
   double error = 0;  // relative_error(predicted, measured)
   // Every setting the source leaves unstated and what it became, each "auto" choice, and
@@ -34,7 +35,8 @@ struct UnmodelledRecord {
 
 struct ValidationReport {
   std::vector<ValidatedRecord> records;
-  std::map<std::string, ErrorStats> groups;  // by group_of(id)
+  std::map<std::string, ErrorStats> groups;      // by group_of(id)
+  std::map<std::string, ErrorStats> frameworks;  // by the scenarios' training.framework
   std::vector<UnmodelledRecord> skipped;
 };
 

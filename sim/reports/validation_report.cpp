@@ -10,6 +10,7 @@ OrderedJson validation_to_json(const ValidationReport& report) {
   for (const ValidatedRecord& r : report.records)
     list.push_back({{"id", r.id},
                     {"group", r.group},
+                    {"framework", r.framework},
                     {"predicted_s", r.predicted_s},
                     {"measured_s", r.measured_s},
                     {"error", r.error},
@@ -21,6 +22,12 @@ OrderedJson validation_to_json(const ValidationReport& report) {
                  {"mape", errors.mape()},
                  {"max_abs_error", errors.worst_abs()}};
   out["groups"] = groups;
+  OrderedJson frameworks = OrderedJson::object();
+  for (const auto& [name, errors] : report.frameworks)
+    frameworks[name] = {{"records", errors.count()},
+                        {"mape", errors.mape()},
+                        {"max_abs_error", errors.worst_abs()}};
+  out["frameworks"] = frameworks;
   OrderedJson skips = OrderedJson::array();
   for (const UnmodelledRecord& s : report.skipped)
     skips.push_back({{"id", s.id}, {"reason", s.reason}});
@@ -39,6 +46,10 @@ std::string validation_to_table(const ValidationReport& report) {
   for (const auto& [g, errors] : report.groups)
     out += fmt::format("  {:<44} {:>3} records  MAPE {:5.1f}%  worst {:5.1f}%\n", g, errors.count(),
                        100.0 * errors.mape(), 100.0 * errors.worst_abs());
+  if (!report.frameworks.empty()) out += "\nMAPE per framework:\n";
+  for (const auto& [name, errors] : report.frameworks)
+    out += fmt::format("  {:<44} {:>3} records  MAPE {:5.1f}%  worst {:5.1f}%\n", name,
+                       errors.count(), 100.0 * errors.mape(), 100.0 * errors.worst_abs());
   if (!report.skipped.empty()) {
     out += "\nskipped:\n";
     for (const UnmodelledRecord& s : report.skipped)

@@ -65,9 +65,10 @@ double step_time_lower_bound(const Scenario& s, const PassCostTable& costs) {
   if (p.parameter_server()) {
     // Every bucket's push runs on the dp stream one after another, each at least as long as the
     // busiest server's NICs take for it: the step is at least the whole step's pushes.
-    const double grad_bytes = model_state_bytes_per_param(
-                                  s.training.framework, s.training.precision, p.grad_reduce_in_fp32)
-                                  .grads;
+    const double grad_bytes =
+        model_state_bytes_per_param(s.training.framework, s.training.precision,
+                                    p.grad_reduce_in_fp32.value_or(true), p.zero)
+            .reduced_grads;
     bound = std::max(bound, ps_server_load(s, stage_params_per_rank(s, 0) * grad_bytes).seconds);
   }
   // The engine adds the same durations in another order: allow for its rounding.

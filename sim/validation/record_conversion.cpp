@@ -229,6 +229,10 @@ std::variant<RecordConversion, SkippedRecord> convert_record(const Json& record,
   const std::string id = text(record, "id");
   const bool nemo = id.rfind("dgxc-", 0) == 0;
   const bool megatron_2021 = id.rfind("mlm-sc21", 0) == 0 || id.rfind("bloom", 0) == 0;
+  // Megatron's model code under DeepSpeed's engine: the SC'21 ZeRO-3 rows ("ZeRO-3 via DeepSpeed
+  // integrated into Megatron codebase") and BLOOM (Megatron-DeepSpeed with DeepSpeed's pipeline
+  // engine and BF16_Optimizer, the record's notes).
+  const bool deepspeed = id.rfind("mlm-sc21-t2-zero3", 0) == 0 || id.rfind("bloom", 0) == 0;
   Json p = {{"tp", par["tp"]}, {"pp", par["pp"]}};
   for (const char* key : {"dp", "cp", "ep"})
     if (auto v = number(par, key)) p[key] = *v;
@@ -300,9 +304,8 @@ std::variant<RecordConversion, SkippedRecord> convert_record(const Json& record,
     p["zero3_prefetch"] = false;
     p["zero3_gather"] = "per_tensor";
     p["zero3_grad_reduce"] = "all_reduce";
-    p["zero3_bucket_params"] = 5e8;
     c.assumptions.push_back(
-        "DeepSpeed 2021 ZeRO-3: blocking per-tensor gathers (re-gathered for recompute), 5e8 "
+        "DeepSpeed 2021 ZeRO-3: blocking per-tensor gathers (re-gathered for recompute), "
         "gradient buckets all-reduced");
   }
   if (megatron_2021) {
@@ -311,7 +314,10 @@ std::variant<RecordConversion, SkippedRecord> convert_record(const Json& record,
     // PyTorch DDP instead, which all-reduces 25 MB buckets of the 16-bit gradients as the
     // backward pass fills them. Its pipeline sends always blocked (overlap_p2p_comm is later).
     const Json* ddp = field(par, "ddp");
-    if (ddp && ddp->is_string() && ddp->get<std::string>() == "torch") {
+    if (deepspeed) {
+      c.assumptions.push_back(
+          "2021 Megatron kernels: unfused attention; DeepSpeed's engine reduces gradients");
+    } else if (ddp && ddp->is_string() && ddp->get<std::string>() == "torch") {
       p["overlap_grad_reduce"] = true;
       p["bucket_params"] = 25.0 * 1024 * 1024 / 2;
       c.assumptions.push_back(
@@ -321,7 +327,7 @@ std::variant<RecordConversion, SkippedRecord> convert_record(const Json& record,
       c.assumptions.push_back("2021 Megatron: unfused attention, no grad-reduce overlap");
     }
     if (p["schedule"] == "interleaved") p["p2p_overlap"] = "none";
-    if (precision == "fp16") {
+    if (precision == "fp16" && !deepspeed) {
       // Its fp16 main gradients stayed 16-bit unless --accumulate-allreduce-grads-in-fp32 was
       // given (bf16 forced fp32).
       p["grad_reduce_in_fp32"] = false;
@@ -342,6 +348,7 @@ std::variant<RecordConversion, SkippedRecord> convert_record(const Json& record,
                    {"precision", precision},
                    {"recompute", recompute}};
   if (megatron_2021) training["flash_attention"] = false;
+  if (deepspeed) training["framework"] = "deepspeed";
   if (auto mb = number(batch, "micro")) {
     training["micro_batch"] = *mb;
   } else if (fastest) {

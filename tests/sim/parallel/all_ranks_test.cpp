@@ -67,7 +67,9 @@ TEST(AllRanks, AParameterServersPushesAndPullsKeepStreamsOfTheirOwn) {
   for (const AllRankComm& c : b.all.comms) {
     pushes += c.ps == PsTraffic::push ? 1 : 0;
     pulls += c.ps == PsTraffic::pull ? 1 : 0;
-    if (c.ps != PsTraffic::none) EXPECT_EQ(b.all.gpus_of(c).size(), 16u);  // every worker
+    if (c.ps != PsTraffic::none) {
+      EXPECT_EQ(b.all.gpus_of(c).size(), 16u);  // every worker
+    }
   }
   EXPECT_GT(pushes, 0);
   EXPECT_EQ(pushes, pulls);

@@ -104,11 +104,12 @@ TEST(InFlightMicroBatches, FollowEachSchedule) {
 }
 
 TEST(ModelStates, MegatronMixedPrecisionIs18BytesPerParameter) {
-  const ModelStateBytes b = model_state_bytes_per_param(Framework::megatron, Precision::bf16);
+  const ModelStateBytes b =
+      model_state_bytes_per_param(Framework::megatron, Precision::bf16, /*grads_in_fp32=*/true, 1);
   EXPECT_DOUBLE_EQ(b.weights + b.grads + b.optimizer, 18.0);
   // 16-bit main gradients (Megatron-LM fp16 without fp32 gradient accumulation): 16 bytes.
   const ModelStateBytes h =
-      model_state_bytes_per_param(Framework::megatron, Precision::fp16, /*grads_in_fp32=*/false);
+      model_state_bytes_per_param(Framework::megatron, Precision::fp16, /*grads_in_fp32=*/false, 1);
   EXPECT_DOUBLE_EQ(h.grads, 2.0);
   EXPECT_DOUBLE_EQ(h.weights + h.grads + h.optimizer, 16.0);
 }

@@ -198,6 +198,27 @@ TEST(Search, ReturnsWhatPredictingEveryPointReturnsWithContextParallelism) {
   expect_search_equals_enumeration(s, options);
 }
 
+TEST(Search, ReturnsWhatPredictingEveryPointReturnsOnEveryFramework) {
+  // DeepSpeed's and FSDP2's behaviour (buckets, blocking sends, fp32 reduce-scatters, their
+  // memory) must keep the step-time bound below every prediction and the memory estimate the
+  // one predict uses.
+  SearchOptions options;
+  options.fields = FieldSet::none()
+                       .insert(SearchField::tp)
+                       .insert(SearchField::pp)
+                       .insert(SearchField::zero)
+                       .insert(SearchField::micro_batch)
+                       .insert(SearchField::recompute);
+  options.top = 4;
+  options.memory_headroom = 0.1;
+  for (Framework framework : {Framework::deepspeed, Framework::fsdp2}) {
+    SCOPED_TRACE(name_of(framework));
+    Scenario s = tight_memory();
+    s.training.framework = framework;
+    expect_search_equals_enumeration(s, options);
+  }
+}
+
 TEST(Search, EveryStrategyItReturnsFitsInMemoryWhenPredictedAgain) {
   SearchOptions options;
   options.top = 10;

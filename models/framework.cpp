@@ -1,0 +1,139 @@
+#include "models/framework.hpp"
+
+#include <fmt/format.h>
+
+#include <string>
+#include <vector>
+
+#include "sim/core/data_dir.hpp"
+#include "sim/core/errors.hpp"
+#include "sim/core/json_fields.hpp"
+
+namespace trainsim {
+namespace {
+
+constexpr std::array<std::string_view, kFrameworks.size()> kFrameworkNames = {"megatron", "pytorch",
+                                                                              "deepspeed", "fsdp2"};
+
+// Reads a profile's keys section by section; every key read must have a citation in "source".
+class ProfileReader {
+ public:
+  explicit ProfileReader(const Json& root) : root_(root) {}
+
+  const Json& section(std::string_view name, std::vector<std::string_view> keys) {
+    const Json& s = require_field(root_, name, "");
+    require_object(s, name);
+    reject_unknown_fields(s, name, keys);
+    return s;
+  }
+  bool flag(const Json& section, std::string_view name, std::string_view key) {
+    const std::string path = join_path(name, key);
+    require_field(section, key, name);
+    cited(path);
+    return *optional_bool(section, key, name);
+  }
+  // A parameter count, or "layer" (0: one transformer layer).
+  double params(const Json& section, std::string_view name, std::string_view key) {
+    const std::string path = join_path(name, key);
+    cited(path);
+    const Json& v = require_field(section, key, name);
+    if (v.is_string() && v.get<std::string>() == "layer") return 0;
+    if (v.is_string() && v.get<std::string>() == "megatron") return 0;
+    return require_positive_number(section, key, name);
+  }
+  ModelStates model_states() {
+    cited("model_states");
+    const std::string text = require_string(root_, "model_states", "");
+    if (text == "megatron") return ModelStates::megatron;
+    if (text == "fp32_params") return ModelStates::fp32_params;
+    if (text == "deepspeed") return ModelStates::deepspeed;
+    throw InputError(
+        "model_states",
+        fmt::format("unknown value '{}'; allowed: megatron, fp32_params, deepspeed", text));
+  }
+
+ private:
+  void cited(const std::string& path) {
+    const Json& source = require_field(root_, "source", "");
+    require_object(source, "source");
+    if (!source.contains(path) || !source[path].is_string() ||
+        source[path].get<std::string>().empty())
+      throw InputError(join_path("source", path),
+                       "missing: every setting cites the framework source it comes from");
+  }
+  const Json& root_;
+};
+
+FrameworkProfile parse_profile(const Json& root, Framework framework) {
+  require_object(root, "");
+  reject_unknown_fields(
+      root, "",
+      {"description", "kernels", "model_states", "data_parallel", "zero3", "pipeline", "source"});
+  require_string(root, "description", "");
+  ProfileReader r(root);
+  FrameworkProfile f;
+  f.framework = framework;
+  const Json& k = r.section(
+      "kernels", {"fused_elementwise", "autocast_weight_casts", "optimizer_writes_16bit_weights"});
+  f.fused_elementwise = r.flag(k, "kernels", "fused_elementwise");
+  f.autocast_weight_casts = r.flag(k, "kernels", "autocast_weight_casts");
+  f.optimizer_writes_16bit_weights = r.flag(k, "kernels", "optimizer_writes_16bit_weights");
+  f.model_states = r.model_states();
+  const Json& dp =
+      r.section("data_parallel", {"bucket_params", "overlap_grad_reduce",
+                                  "overlap_grad_reduce_with_pp", "grad_reduce_in_fp32"});
+  f.ddp_bucket_params = r.params(dp, "data_parallel", "bucket_params");
+  f.overlap_grad_reduce = r.flag(dp, "data_parallel", "overlap_grad_reduce");
+  f.overlap_grad_reduce_with_pp = r.flag(dp, "data_parallel", "overlap_grad_reduce_with_pp");
+  f.grad_reduce_in_fp32 = r.flag(dp, "data_parallel", "grad_reduce_in_fp32");
+  const Json& z = r.section(
+      "zero3", {"gather_bucket_params", "reduce_bucket_params", "reduce_in_fp32",
+                "reshard_after_forward", "reshard_after_forward_with_pp", "shards_all_or_nothing"});
+  f.zero3_gather_bucket_params = r.params(z, "zero3", "gather_bucket_params");
+  f.zero3_reduce_bucket_params = r.params(z, "zero3", "reduce_bucket_params");
+  f.zero3_reduce_in_fp32 = r.flag(z, "zero3", "reduce_in_fp32");
+  f.reshard_after_forward = r.flag(z, "zero3", "reshard_after_forward");
+  f.reshard_after_forward_with_pp = r.flag(z, "zero3", "reshard_after_forward_with_pp");
+  f.shards_all_or_nothing = r.flag(z, "zero3", "shards_all_or_nothing");
+  const Json& pipe = r.section("pipeline", {"blocking_p2p"});
+  f.blocking_p2p = r.flag(pipe, "pipeline", "blocking_p2p");
+  return f;
+}
+
+}  // namespace
+
+std::string_view name_of(Framework framework) {
+  return kFrameworkNames[static_cast<std::size_t>(framework)];
+}
+
+std::optional<Framework> parse_framework(std::string_view name) {
+  for (std::size_t i = 0; i < kFrameworks.size(); ++i)
+    if (kFrameworkNames[i] == name) return kFrameworks[i];
+  return std::nullopt;
+}
+
+FrameworkProfile load_framework_profile(const std::filesystem::path& file, Framework framework) {
+  // load_json_file names the file in its own errors (missing, syntax).
+  const Json root = load_json_file(file);
+  try {
+    FrameworkProfile f = parse_profile(root, framework);
+    f.file = file;
+    return f;
+  } catch (const InputError& e) {
+    throw InputError(file.string(), fmt::format("malformed framework profile: {}", e.what()));
+  }
+}
+
+const FrameworkProfile& framework_profile(Framework framework) {
+  static const std::array<FrameworkProfile, kFrameworks.size()> profiles = [] {
+    std::array<FrameworkProfile, kFrameworks.size()> all;
+    for (std::size_t i = 0; i < kFrameworks.size(); ++i)
+      all[i] = load_framework_profile(
+          data_root() / "models" / "frameworks" / (std::string(kFrameworkNames[i]) + ".json"),
+          kFrameworks[i]);
+    return all;
+  }();
+  return profiles[static_cast<std::size_t>(framework)];
+}
+
+}  // namespace trainsim

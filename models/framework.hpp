@@ -1,0 +1,71 @@
+#pragma once
+// The training framework a scenario runs on (training.framework) and what it does differently
+// from the others: which kernels it fuses, how it keeps the model states, and the defaults of its
+// data-parallel and pipeline machinery. What each framework does is data, one file per framework
+// (models/frameworks/<name>.json), every key citing the framework source it comes from; the code
+// that acts on it lives where the behaviour is simulated (layer ops, memory, the step builder).
+// A scenario's own settings override the profile's defaults (resolve_defaults).
+#include <array>
+#include <filesystem>
+#include <optional>
+#include <string_view>
+
+namespace trainsim {
+
+enum class Framework { megatron, pytorch, deepspeed, fsdp2 };
+inline constexpr std::array kFrameworks = {Framework::megatron, Framework::pytorch,
+                                           Framework::deepspeed, Framework::fsdp2};
+
+std::string_view name_of(Framework framework);
+std::optional<Framework> parse_framework(std::string_view name);
+
+// How 16-bit mixed precision keeps a parameter's states (memory.cpp turns it into bytes).
+enum class ModelStates {
+  megatron,     // 16-bit weights, fp32 main gradients, fp32 master weights + Adam m, v
+  fp32_params,  // the fp32 parameters are the master copy (autocast, FSDP2's sharded params)
+  deepspeed,    // 16-bit weights and gradients; BF16_Optimizer's fp32 gradient accumulation
+                // buffer (bf16, ZeRO 0/1), else an fp32 copy of the rank's gradient partition
+};
+
+struct FrameworkProfile {
+  Framework framework = Framework::megatron;
+
+  // --- kernels ---
+  // Norms, bias, activation, dropout and residual run fused (Megatron's and Apex's kernels);
+  // false: one eager PyTorch kernel each.
+  bool fused_elementwise = true;
+  // torch.autocast casts every fp32 weight to 16 bits in each forward.
+  bool autocast_weight_casts = false;
+  // The optimizer step also writes the 16-bit copy of the weights the GEMMs read.
+  bool optimizer_writes_16bit_weights = true;
+
+  ModelStates model_states = ModelStates::megatron;
+
+  // --- data parallel without sharded parameters (DDP, ZeRO-1/2) ---
+  double ddp_bucket_params = 0;  // 0: Megatron-Core's max(40M, 1M x dp x cp)
+  bool overlap_grad_reduce = true;
+  bool overlap_grad_reduce_with_pp = true;  // false: reduced after the last micro-batch under PP
+  bool grad_reduce_in_fp32 = true;
+
+  // --- ZeRO-3 / FSDP ---
+  // Parameters per all-gather and per gradient reduction; 0: one transformer layer (the unit
+  // FSDP wraps).
+  double zero3_gather_bucket_params = 5e7;
+  double zero3_reduce_bucket_params = 5e7;
+  bool zero3_reduce_in_fp32 = false;
+  bool reshard_after_forward = true;
+  bool reshard_after_forward_with_pp = true;
+  bool shards_all_or_nothing = false;  // only zero = 0 (replicated) or 3 (fully sharded)
+
+  // --- pipeline ---
+  bool blocking_p2p = false;  // every pipeline send blocks; false: the schedule's default
+
+  std::filesystem::path file;  // where the profile was read from
+};
+
+// The profile of `framework`, read once per process from data_root()/models/frameworks.
+const FrameworkProfile& framework_profile(Framework framework);
+// Reads one profile file; InputError naming the file and the key when it is malformed.
+FrameworkProfile load_framework_profile(const std::filesystem::path& file, Framework framework);
+
+}  // namespace trainsim

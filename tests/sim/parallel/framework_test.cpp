@@ -1,0 +1,216 @@
+// What each training.framework changes, against what its source does (models/frameworks/*.json
+// cites the lines): the per-step communication of a data-parallel step, the model states per
+// parameter and the defaults a scenario inherits. The fixture's 16 GPUs run tp 2 x dp 8.
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "scenario_fixture.hpp"
+#include "sim/parallel/memory.hpp"
+#include "sim/parallel/scenario_checks.hpp"
+#include "sim/parallel/scenario_defaults.hpp"
+#include "sim/parallel/step_builder.hpp"
+
+namespace trainsim {
+namespace {
+
+struct FrameworkTraffic {
+  double all_reduce = 0, reduce_scatter = 0, all_gather = 0;
+  int gathers = 0, reductions = 0;  // collectives issued (a bucketed task counts its buckets)
+};
+
+FrameworkTraffic stage0_dp_traffic(const Json& json) {
+  const Scenario s = testing::scenario_from(json);
+  const ComputeCost compute(s.cluster.gpu, s.cluster.profile);
+  const CollectiveCost collectives(s.cluster.gpu, s.cluster.node, s.cluster.network, s.comm);
+  const StepWorkload w = build_step(s, compute, collectives);
+  FrameworkTraffic v;
+  for (const CommTag& t : w.comm_tags) {
+    if (w.graph.streams()[w.graph.task(t.task).stream].rank != 0) continue;
+    if (t.scope != CommScope::dp) continue;
+    if (t.kind == CollectiveKind::all_reduce) v.all_reduce += t.bytes;
+    if (t.kind == CollectiveKind::reduce_scatter) v.reduce_scatter += t.bytes;
+    if (t.kind == CollectiveKind::all_gather) v.all_gather += t.bytes;
+  }
+  return v;
+}
+
+Json on_framework(const char* framework, int zero) {
+  Json json = testing::small_gpt_scenario();
+  json["parallel"] = {{"tp", 2}, {"pp", 1}, {"zero", zero}};  // 16 GPUs: dp 8
+  json["training"]["global_batch"] = 32;                      // 2 micro-batches of 2
+  json["training"]["framework"] = framework;
+  return json;
+}
+
+double rank_params(const Json& json) {
+  return stage_params_per_rank(testing::scenario_from(json), 0);
+}
+
+TEST(Frameworks, EveryNameReadsBackAndUnknownOnesAreRefusedWithTheChoices) {
+  for (Framework f : kFrameworks) EXPECT_EQ(parse_framework(name_of(f)), f);
+  Json json = on_framework("jaxx", 0);
+  EXPECT_EQ(testing::refusal(json),
+            "training.framework: unknown value 'jaxx'; allowed: megatron, pytorch, deepspeed, "
+            "fsdp2");
+}
+
+TEST(Frameworks, DeepSpeedReducesSixteenBitGradientsAfterTheBackwardInHalfBillionBuckets) {
+  // engine.py: communication_data_type = the model's bf16; zero/config.py: overlap_comm off
+  // below stage 3, reduce_bucket_size 5e8.
+  for (int zero : {0, 1}) {
+    const Json json = on_framework("deepspeed", zero);
+    const Scenario s = testing::scenario_from(json);
+    EXPECT_EQ(s.parallel.overlap_grad_reduce, false);
+    EXPECT_EQ(s.parallel.grad_reduce_in_fp32, false);
+    EXPECT_EQ(s.parallel.bucket_params, 5e8);
+    const FrameworkTraffic v = stage0_dp_traffic(json);
+    const double n = rank_params(json);
+    EXPECT_NEAR(zero == 0 ? v.all_reduce : v.reduce_scatter, 2 * n, 1e-9 * n) << zero;
+  }
+  // Megatron on the same step: fp32 main gradients, twice the bytes.
+  const Json megatron = on_framework("megatron", 0);
+  EXPECT_NEAR(stage0_dp_traffic(megatron).all_reduce, 4 * rank_params(megatron),
+              1e-9 * rank_params(megatron));
+}
+
+TEST(Frameworks, DeepSpeedZero3GathersInPrefetchBucketsAndReducesInReduceBuckets) {
+  const Scenario s = testing::scenario_from(on_framework("deepspeed", 3));
+  EXPECT_EQ(s.parallel.zero3_bucket_params, 5e7);         // stage3_prefetch_bucket_size
+  EXPECT_EQ(s.parallel.zero3_reduce_bucket_params, 5e8);  // reduce_bucket_size
+  EXPECT_EQ(s.parallel.reshard_after_forward, true);
+  // A stated gather bucket also sizes the reduction, as the single setting always did.
+  Json stated = on_framework("deepspeed", 3);
+  stated["parallel"]["zero3_bucket_params"] = 1e6;
+  EXPECT_EQ(testing::scenario_from(stated).parallel.zero3_reduce_bucket_params, 1e6);
+}
+
+TEST(Frameworks, DeepSpeedPipelineSendsBlockAndItsPipelineEngineRefusesZero2) {
+  Json json = on_framework("deepspeed", 1);
+  json["parallel"]["pp"] = 2;
+  json["parallel"]["tp"] = 1;
+  EXPECT_EQ(testing::scenario_from(json).parallel.p2p_overlap, Strategy::P2pOverlap::none);
+  json["parallel"]["schedule"] = "gpipe";  // Megatron would overlap every GPipe send
+  EXPECT_EQ(testing::scenario_from(json).parallel.p2p_overlap, Strategy::P2pOverlap::none);
+  json["parallel"]["zero"] = 2;
+  EXPECT_NE(testing::refusal(json).find("parallel.zero: DeepSpeed's pipeline engine runs ZeRO "
+                                        "stage 0 or 1 only"),
+            std::string::npos)
+      << testing::refusal(json);
+}
+
+TEST(Frameworks, Fsdp2GathersEachBlockInBf16AndReduceScattersInFp32) {
+  // fully_shard per transformer block; MixedPrecisionPolicy(param_dtype=bf16,
+  // reduce_dtype=fp32); reshard_after_forward: gathered again for the backward.
+  const Json json = on_framework("fsdp2", 3);
+  const Scenario s = testing::scenario_from(json);
+  EXPECT_DOUBLE_EQ(s.parallel.zero3_bucket_params, layer_params_per_rank(s));
+  EXPECT_DOUBLE_EQ(s.parallel.zero3_reduce_bucket_params, layer_params_per_rank(s));
+  const FrameworkTraffic v = stage0_dp_traffic(json);
+  const double n = rank_params(json), micro_batches = 2;
+  EXPECT_NEAR(v.all_gather, 2 * 2 * n * micro_batches, 1e-9 * n);  // forward and backward
+  EXPECT_NEAR(v.reduce_scatter, 4 * n * micro_batches, 1e-9 * n);
+}
+
+TEST(Frameworks, WithoutReshardingAfterForwardTheBackwardGathersNothing) {
+  Json json = on_framework("fsdp2", 3);
+  json["parallel"]["reshard_after_forward"] = false;
+  const FrameworkTraffic v = stage0_dp_traffic(json);
+  const double n = rank_params(json), micro_batches = 2;
+  EXPECT_NEAR(v.all_gather, 2 * n * micro_batches, 1e-9 * n);
+  // TorchTitan's default under pipeline parallelism (fsdp.py: "do not reshard after forward
+  // to avoid per-microbatch all-gathers").
+  Json pipelined = on_framework("fsdp2", 3);
+  pipelined["parallel"]["pp"] = 2;
+  pipelined["parallel"]["tp"] = 1;
+  EXPECT_EQ(testing::scenario_from(pipelined).parallel.reshard_after_forward, false);
+}
+
+TEST(Frameworks, Fsdp2ShardsEveryStateOrNone) {
+  for (int zero : {1, 2})
+    EXPECT_NE(testing::refusal(on_framework("fsdp2", zero))
+                  .find("parallel.zero: training.framework = fsdp2 shards parameters"),
+              std::string::npos)
+        << zero;
+  EXPECT_EQ(testing::refusal(on_framework("fsdp2", 0)), "accepted");
+}
+
+TEST(Frameworks, ModelStatesPerParameterFollowEachFrameworksOptimizer) {
+  const auto total = [](const ModelStateBytes& b) { return b.weights + b.grads + b.optimizer; };
+  // Megatron: 2 + 4 + 12.
+  EXPECT_DOUBLE_EQ(
+      total(model_state_bytes_per_param(Framework::megatron, Precision::bf16, true, 1)), 18);
+  // DeepSpeed BF16_Optimizer (bf16, ZeRO <= 1): bf16 weights and gradients, an fp32 gradient
+  // accumulation buffer, fp32 master + m + v.
+  const ModelStateBytes bf16 =
+      model_state_bytes_per_param(Framework::deepspeed, Precision::bf16, false, 1);
+  EXPECT_DOUBLE_EQ(bf16.grads, 6);
+  EXPECT_DOUBLE_EQ(total(bf16), 20);
+  EXPECT_DOUBLE_EQ(bf16.reduced_grads, 2);
+  // DeepSpeed ZeRO-2/3 and fp16: 16-bit gradients; the fp32 gradient partition sits with the
+  // optimizer states (sharded with them).
+  for (int zero : {2, 3}) {
+    const ModelStateBytes z =
+        model_state_bytes_per_param(Framework::deepspeed, Precision::bf16, false, zero);
+    EXPECT_DOUBLE_EQ(z.grads, 2);
+    EXPECT_DOUBLE_EQ(z.optimizer, 16);
+  }
+  // FSDP2: fp32 parameters, gradients, m and v; gathered as bf16.
+  const ModelStateBytes fsdp2 =
+      model_state_bytes_per_param(Framework::fsdp2, Precision::bf16, true, 3);
+  EXPECT_DOUBLE_EQ(total(fsdp2), 16);
+  EXPECT_DOUBLE_EQ(fsdp2.compute_weights, 2);
+  // Eager autocast keeps and gathers fp32 weights.
+  EXPECT_DOUBLE_EQ(
+      model_state_bytes_per_param(Framework::pytorch, Precision::bf16, true, 3).compute_weights, 4);
+}
+
+TEST(Frameworks, Fsdp2MemoryIsShardedFp32StatesPlusTwoGatheredBlocks) {
+  const Json json = on_framework("fsdp2", 3);
+  const Scenario s = testing::scenario_from(json);
+  const MemoryEstimate m = estimate_peak_memory(s);
+  const double sharded = stage_sharded_params_per_rank(s, 0);
+  const double block = s.model.largest_layer_params() / 2;  // tp 2
+  EXPECT_NEAR(m.params_bytes, 4 * sharded + 2 * block * 2, 1e-9 * m.params_bytes);
+  EXPECT_NEAR(m.grads_bytes, 4 * sharded, 1e-9 * m.grads_bytes);
+  EXPECT_NEAR(m.optimizer_bytes, 8 * sharded, 1e-9 * m.optimizer_bytes);
+  // Not resharded: every block stays gathered from its forward to its backward.
+  Json kept = json;
+  kept["parallel"]["reshard_after_forward"] = false;
+  const MemoryEstimate k = estimate_peak_memory(testing::scenario_from(kept));
+  EXPECT_NEAR(k.params_bytes, 4 * sharded + 2 * rank_params(json), 1e-9 * k.params_bytes);
+}
+
+TEST(Frameworks, DeepSpeedBf16Zero1HoldsAnFp32GradientBufferForEveryParameter) {
+  const Json json = on_framework("deepspeed", 1);
+  const Scenario s = testing::scenario_from(json);
+  const MemoryEstimate m = estimate_peak_memory(s);
+  const double n = rank_params(json);
+  EXPECT_NEAR(m.params_bytes, 2 * n, 1e-9 * n);
+  EXPECT_NEAR(m.grads_bytes, 6 * n, 1e-9 * n);
+  EXPECT_NEAR(m.optimizer_bytes, 12 * stage_sharded_params_per_rank(s, 0), 1e-9 * n);
+}
+
+TEST(Frameworks, TheMegatronPathKeepsItsDefaults) {
+  const Scenario s = testing::scenario_from(on_framework("megatron", 3));
+  EXPECT_EQ(s.parallel.zero3_bucket_params, 5e7);
+  EXPECT_EQ(s.parallel.zero3_reduce_bucket_params, 5e7);
+  EXPECT_EQ(s.parallel.overlap_grad_reduce, true);
+  EXPECT_EQ(s.parallel.grad_reduce_in_fp32, true);
+}
+
+TEST(Frameworks, Zero3SettingsStatedBelowStage3WarnButDefaultsDoNot) {
+  Json json = on_framework("fsdp2", 0);
+  json["parallel"]["reshard_after_forward"] = false;
+  bool warned = false;
+  for (const Diagnostic& d : check_scenario(parse_scenario(json, data_root())))
+    warned |= d.path == "parallel.reshard_after_forward";
+  EXPECT_TRUE(warned);
+  // Neither the stated defaults nor a resolved scenario checked again warn.
+  const Scenario plain = parse_scenario(on_framework("fsdp2", 0), data_root());
+  for (const Diagnostic& d : check_scenario(plain)) ADD_FAILURE() << d.message;
+  for (const Diagnostic& d : check_scenario(resolved(plain))) ADD_FAILURE() << d.message;
+}
+
+}  // namespace
+}  // namespace trainsim
