@@ -86,15 +86,17 @@ FrameworkProfile parse_profile(const Json& root, Framework framework) {
   f.overlap_grad_reduce = r.flag(dp, "data_parallel", "overlap_grad_reduce");
   f.overlap_grad_reduce_with_pp = r.flag(dp, "data_parallel", "overlap_grad_reduce_with_pp");
   f.grad_reduce_in_fp32 = r.flag(dp, "data_parallel", "grad_reduce_in_fp32");
-  const Json& z = r.section(
-      "zero3", {"gather_bucket_params", "reduce_bucket_params", "reduce_in_fp32",
-                "reshard_after_forward", "reshard_after_forward_with_pp", "shards_all_or_nothing"});
+  const Json& z =
+      r.section("zero3", {"gather_bucket_params", "reduce_bucket_params", "reduce_in_fp32",
+                          "reshard_after_forward", "reshard_after_forward_with_pp",
+                          "shards_all_or_nothing", "syncs_once_per_step_with_pp"});
   f.zero3_gather_bucket_params = r.params(z, "zero3", "gather_bucket_params");
   f.zero3_reduce_bucket_params = r.params(z, "zero3", "reduce_bucket_params");
   f.zero3_reduce_in_fp32 = r.flag(z, "zero3", "reduce_in_fp32");
   f.reshard_after_forward = r.flag(z, "zero3", "reshard_after_forward");
   f.reshard_after_forward_with_pp = r.flag(z, "zero3", "reshard_after_forward_with_pp");
   f.shards_all_or_nothing = r.flag(z, "zero3", "shards_all_or_nothing");
+  f.zero3_syncs_once_per_step_with_pp = r.flag(z, "zero3", "syncs_once_per_step_with_pp");
   const Json& pipe = r.section("pipeline", {"blocking_p2p"});
   f.blocking_p2p = r.flag(pipe, "pipeline", "blocking_p2p");
   return f;

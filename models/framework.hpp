@@ -56,6 +56,10 @@ struct FrameworkProfile {
   bool reshard_after_forward = true;
   bool reshard_after_forward_with_pp = true;
   bool shards_all_or_nothing = false;  // only zero = 0 (replicated) or 3 (fully sharded)
+  // Under pipeline parallelism the parameters are gathered once per step (the first forward of
+  // each chunk) and kept, and the gradients accumulate unsharded and are reduced once, after the
+  // chunk's last backward (torch.distributed.pipelining with FSDP2); false: per micro-batch.
+  bool zero3_syncs_once_per_step_with_pp = false;
 
   // --- pipeline ---
   bool blocking_p2p = false;  // every pipeline send blocks; false: the schedule's default

@@ -127,11 +127,15 @@ class OpListBuilder {
 
 }  // namespace
 
+bool ShardContext::fused_elementwise() const {
+  return compiled || framework_profile(framework).fused_elementwise;
+}
+
 PassOps build_transformer_layer_ops(const ModelSpec& model, const ShardContext& ctx) {
   assert(ctx.tp > 0 && ctx.cp > 0 && ctx.micro_batch > 0);
   OpListBuilder ops(ctx);
   const FrameworkProfile& framework = framework_profile(ctx.framework);
-  const bool eager = !framework.fused_elementwise;
+  const bool eager = !ctx.fused_elementwise();
   const double e = bytes_per_element(ctx.activation_precision);
   const std::int64_t t = ctx.tp;
   const std::int64_t T = ctx.gemm_tokens();

@@ -26,6 +26,11 @@ struct ShardContext {
   Precision gemm_precision = Precision::bf16;        // fp8 runs GEMMs in fp8 (Transformer Engine)
   Precision activation_precision = Precision::bf16;  // storage of activations
   Framework framework = Framework::megatron;
+  // torch.compile (Inductor) fuses the elementwise operators into generated kernels, as the
+  // fused frameworks do by hand.
+  bool compiled = false;
+  // Norms, activations, dropout and residual adds fused (the framework's kernels or compiled).
+  bool fused_elementwise() const;
   // Fused flash attention (default); false = the scores are materialized: batched QK^T and PV
   // GEMMs around a fused scale-mask-softmax and dropout (Megatron-LM before FlashAttention).
   bool flash_attention = true;

@@ -75,7 +75,7 @@ double layer_activation_bytes(const ModelSpec& model, const ShardContext& ctx,
   // Per element of the FFN width: FC1's output (the activation's input, `gate` wide) and the
   // activation's output (FC2's input); eager mode also keeps the bias-add output before the
   // activation.
-  const bool eager = !framework_profile(ctx.framework).fused_elementwise;
+  const bool eager = !ctx.fused_elementwise();
   const double ffn_bytes = e * (gate + (eager ? gate : 0.0)) + g;
   const double attention_output = fp8_saved_inputs ? e + g : e;
   const double split = e * sb * (h + 2.0 * model.kv_hidden()) + attention_output * sb * h +
@@ -178,6 +178,12 @@ double stage_sharded_params_per_rank(const Scenario& scenario, int stage) {
   return dense / p.shard_group() + experts / p.expert_shard_group();
 }
 
+bool zero3_syncs_once_per_step(const Scenario& scenario) {
+  const Strategy& p = scenario.parallel;
+  return p.zero >= 3 && p.pp > 1 &&
+         framework_profile(scenario.training.framework).zero3_syncs_once_per_step_with_pp;
+}
+
 int loss_stage(const Strategy& p) {
   return stage_of_virtual(p.schedule, p.pp, p.pp * p.model_chunks() - 1);
 }
@@ -266,9 +272,13 @@ MemoryEstimate stage_memory(const Scenario& scenario, int stage, double nccl_buf
       for (const ModelSpec::ParamTensor& t : scenario.model.layer_param_tensors())
         unit_params = std::max(unit_params, param_tensor_elements_per_rank(t, p));
     }
+    const bool once_per_step = zero3_syncs_once_per_step(scenario);
     const double gathered_params =
-        p.reshard_after_forward.value_or(true) ? 2.0 * unit_params : params;
+        p.reshard_after_forward.value_or(true) && !once_per_step ? 2.0 * unit_params : params;
     m.params_bytes += gathered_params * per_param.compute_weights;
+    // Gathered once per step, the stage's gradients accumulate unsharded, in the 16-bit
+    // parameter dtype autograd gives them, until the one reduction after the last backward.
+    if (once_per_step) m.grads_bytes += params * per_param.compute_weights;
   }
 
   const double in_flight =

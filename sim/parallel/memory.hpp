@@ -39,6 +39,10 @@ double head_params_per_rank(const Scenario& scenario);
 // The pipeline stage that computes the LM head and loss (the last; the first under ZB-V).
 int loss_stage(const Strategy& p);
 
+// ZeRO-3 under pipeline parallelism on a framework that gathers the parameters once per step
+// and reduces the accumulated gradients once (FrameworkProfile::zero3_syncs_once_per_step_with_pp).
+bool zero3_syncs_once_per_step(const Scenario& scenario);
+
 // Parameters a pipeline stage holds on one of its TP/EP ranks (before ZeRO sharding).
 double stage_params_per_rank(const Scenario& scenario, int stage);
 

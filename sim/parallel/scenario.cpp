@@ -63,6 +63,7 @@ ShardContext Scenario::shard_context() const {
                              : training.precision == Precision::fp16 ? Precision::fp16
                                                                      : Precision::bf16;
   ctx.framework = training.framework;
+  ctx.compiled = training.compile;
   ctx.flash_attention = training.flash_attention;
   return ctx;
 }

@@ -171,6 +171,9 @@ struct TrainingConfig {
   Precision precision = Precision::bf16;
   RecomputeKind recompute = RecomputeKind::none;
   Framework framework = Framework::megatron;
+  // torch.compile on the model (TorchTitan's compile.enable): fuses the elementwise operators
+  // of an eager framework (pytorch, fsdp2); the others fuse them already.
+  bool compile = false;
   bool flash_attention = true;
   double tokens = 0;  // tokens of the whole training run; 0: no time-to-train estimate
   double memory_headroom = kDefaultMemoryHeadroom;  // fits: peak <= capacity x (1 - this)

@@ -298,6 +298,11 @@ void check_effects(const Scenario& s, const Scenario& stated, Findings& f) {
            fmt::format("parallel.grad_reduce_in_fp32 = false has no effect: gradients are fp32 "
                        "with training.framework = {} or precision = fp32",
                        name_of(t.framework)));
+  if (t.compile && framework.fused_elementwise)
+    f.warn(DiagnosticCode::no_effect, "training.compile",
+           fmt::format("training.compile has no effect with training.framework = {}: its "
+                       "kernels are fused already",
+                       name_of(t.framework)));
   if (framework.shards_all_or_nothing && (p.zero == 1 || p.zero == 2))
     f.error("parallel.zero",
             fmt::format("training.framework = {} shards parameters, gradients and optimizer "

@@ -163,7 +163,7 @@ void parse_training(const Json& root, TrainingConfig& t) {
   require_object(training, "training");
   reject_unknown_fields(training, "training",
                         {"global_batch", "micro_batch", "seq_len", "precision", "recompute",
-                         "framework", "flash_attention", "tokens", "memory_headroom"});
+                         "framework", "compile", "flash_attention", "tokens", "memory_headroom"});
   t.global_batch = require_positive_int(training, "global_batch", "training");
   set_if_given(optional_positive_int(training, "micro_batch", "training"), t.micro_batch);
   set_if_given(optional_positive_int(training, "seq_len", "training", model_limits::kSeqLen),
@@ -193,6 +193,7 @@ void parse_training(const Json& root, TrainingConfig& t) {
     }
     t.framework = *framework;
   }
+  set_if_given(optional_bool(training, "compile", "training"), t.compile);
   set_if_given(optional_bool(training, "flash_attention", "training"), t.flash_attention);
   set_if_given(optional_non_negative_number(training, "memory_headroom", "training",
                                             Limit{0.9, "90% of the GPU kept free"}),

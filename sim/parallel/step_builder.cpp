@@ -253,6 +253,7 @@ class StepBuilder {
         framework_profile(sc_.training.framework).zero3_reduce_in_fp32 ? 4.0
                                                                        : weight_bytes_per_param;
     const bool overlap_grad_reduce = p.overlap_grad_reduce.value();
+    const bool zero3_once_per_step = zero3_syncs_once_per_step(sc_);
     const CollectiveKind grad_collective =
         p.zero == 0 ? CollectiveKind::all_reduce : CollectiveKind::reduce_scatter;
     const std::string_view grad_label =
@@ -289,10 +290,14 @@ class StepBuilder {
       std::optional<BucketedTasks> gather;
       const double pass_params = chunk_params[static_cast<std::size_t>(step.chunk)];
       const std::vector<Segment>& chunk_forward = segments(vs, PassKind::forward);
-      // Without resharding after the forward, the backward finds the parameters still gathered.
-      const bool gathers = zero3 && has_dp &&
-                           (step.pass == PassKind::forward ||
-                            (step.pass == PassKind::backward && p.reshard_after_forward.value()));
+      // Without resharding after the forward, the backward finds the parameters still gathered;
+      // synchronizing once per step, only the chunk's first forward gathers.
+      const bool gathers =
+          zero3 && has_dp &&
+          (zero3_once_per_step
+               ? step.pass == PassKind::forward && step.micro_batch == 0
+               : step.pass == PassKind::forward ||
+                     (step.pass == PassKind::backward && p.reshard_after_forward.value()));
       if (gathers) {
         if (p.zero3_prefetch) {
           // ZeRO-3 gathers the chunk's parameters for every forward and backward, bucket by
@@ -338,7 +343,8 @@ class StepBuilder {
       any_compute = true;
       recent_compute.push_back(first);
 
-      if (zero3 && has_dp && step.pass == gradient_pass) {
+      if (zero3 && has_dp && step.pass == gradient_pass &&
+          (!zero3_once_per_step || step.micro_batch == m_ - 1)) {
         const TaskId reduced =
             dp_.zero3_reduce_gradients(r.dp, done.back(), pass_params, zero3_grad_bytes_per_param);
         if (!p.zero3_prefetch) awaited_by_next_pass.push_back(reduced);

@@ -201,6 +201,13 @@ std::variant<RecordConversion, SkippedRecord> convert_record(const Json& record,
     cluster = {{"gpu", gpu.find("40") != std::string::npos ? "a100-sxm4-40gb" : "a100-sxm4-80gb"},
                {"node", "dgx-a100"},
                {"network", "ib-hdr200-rail-fattree"}};
+  } else if (gpu.find("h100") != std::string::npos && gpu.find("96gb") != std::string::npos &&
+             gpu.find("hbm2e") != std::string::npos) {
+    // Meta's Grand Teton H100s (TorchTitan's benchmark pages): eight per host on NVLink, 400 Gb/s
+    // of RDMA per GPU, as a DGX H100.
+    cluster = {
+        {"gpu", "h100-96gb-hbm2e"}, {"node", "dgx-h100"}, {"network", "ib-ndr400-rail-fattree"}};
+    c.assumptions.push_back("96 GB HBM2e H100s at 500 W; hosts as a DGX H100 (8 x 400 Gb/s)");
   } else if (gpu.find("h100") != std::string::npos) {
     cluster = {
         {"gpu", "h100-sxm5-80gb"}, {"node", "dgx-h100"}, {"network", "ib-ndr400-rail-fattree"}};
@@ -257,6 +264,8 @@ std::variant<RecordConversion, SkippedRecord> convert_record(const Json& record,
     c.assumptions.push_back(
         fmt::format("sequence_parallel unstated: {}", nemo ? "on (NeMo)" : "off"));
   }
+  if (const Json* overlap = field(par, "tp_comm_overlap"); overlap && overlap->is_boolean())
+    p["tp_comm_overlap"] = *overlap;
   if (auto z = number(par, "zero")) {
     p["zero"] = *z;
   } else {
@@ -349,6 +358,11 @@ std::variant<RecordConversion, SkippedRecord> convert_record(const Json& record,
                    {"recompute", recompute}};
   if (megatron_2021) training["flash_attention"] = false;
   if (deepspeed) training["framework"] = "deepspeed";
+  // A record that names its framework (comparison sets do): its value, checked by the parser.
+  if (const Json* framework = field(record, "framework"); framework && framework->is_string())
+    training["framework"] = *framework;
+  if (const Json* compiled = field(record, "compile"); compiled && compiled->is_boolean())
+    training["compile"] = *compiled;
   if (auto mb = number(batch, "micro")) {
     training["micro_batch"] = *mb;
   } else if (fastest) {

@@ -126,6 +126,54 @@ TEST(Frameworks, WithoutReshardingAfterForwardTheBackwardGathersNothing) {
   EXPECT_EQ(testing::scenario_from(pipelined).parallel.reshard_after_forward, false);
 }
 
+TEST(Frameworks, Fsdp2UnderPipelineParallelismGathersAndReducesOncePerStep) {
+  // torch.distributed.pipelining runs every backward of an FSDP2 stage without resharding or
+  // gradient sync and reduces after the last one; TorchTitan keeps the parameters gathered after
+  // the forward under PP. So stage 0 gathers its parameters once and reduce-scatters once,
+  // however many micro-batches (here 2 per pipeline: 32 / (2 x 8)).
+  Json json = on_framework("fsdp2", 3);
+  json["parallel"]["pp"] = 2;
+  json["parallel"]["tp"] = 1;
+  const FrameworkTraffic v = stage0_dp_traffic(json);
+  const double n = rank_params(json);
+  EXPECT_NEAR(v.all_gather, 2 * n, 1e-9 * n);
+  EXPECT_NEAR(v.reduce_scatter, 4 * n, 1e-9 * n);
+  // Memory: the stage's bf16 parameters and its unsharded bf16 gradients for the whole step.
+  const Scenario s = testing::scenario_from(json);
+  const MemoryEstimate m = estimate_stage_memory(s, 0);
+  const double sharded = stage_sharded_params_per_rank(s, 0);
+  EXPECT_NEAR(m.params_bytes, 4 * sharded + 2 * n, 1e-9 * n);
+  EXPECT_NEAR(m.grads_bytes, 4 * sharded + 2 * n, 1e-9 * n);
+  // DeepSpeed never meets this: its pipeline engine refuses ZeRO-3 (above).
+}
+
+TEST(Frameworks, TorchCompileFusesAnEagerFrameworksElementwiseKernels) {
+  Json eager = on_framework("fsdp2", 3);
+  Json compiled = eager;
+  compiled["training"]["compile"] = true;
+  const auto kernels = [](const Json& json) {
+    const Scenario s = testing::scenario_from(json);
+    int count = 0;
+    for (const Op& op : build_transformer_layer_ops(s.model, s.shard_context()).forward)
+      count += op.kernels;
+    return count;
+  };
+  const Json megatron = on_framework("megatron", 3);
+  EXPECT_GT(kernels(eager), kernels(compiled));
+  EXPECT_EQ(kernels(compiled), kernels(megatron));
+  // FSDP2 gathers bf16 weights: no autocast casts, compiled or not.
+  const Scenario s = testing::scenario_from(eager);
+  for (const Op& op : build_transformer_layer_ops(s.model, s.shard_context()).forward)
+    EXPECT_EQ(op.name.find("_cast"), std::string::npos) << op.name;
+  // Compiling a framework whose kernels are fused already does nothing, and says so.
+  Json fused = megatron;
+  fused["training"]["compile"] = true;
+  bool warned = false;
+  for (const Diagnostic& d : check_scenario(parse_scenario(fused, data_root())))
+    warned |= d.path == "training.compile";
+  EXPECT_TRUE(warned);
+}
+
 TEST(Frameworks, Fsdp2ShardsEveryStateOrNone) {
   for (int zero : {1, 2})
     EXPECT_NE(testing::refusal(on_framework("fsdp2", zero))
