@@ -398,6 +398,18 @@ double cnn_block_saved_bytes(const ModelSpec& model, std::int64_t layer, const S
   return saved;
 }
 
+double selective_op_recomputed_share(const Op& op, const ModelSpec& model) {
+  if (op.kind == OpKind::memory_bound) return 1.0;
+  if (op.kind == OpKind::attention) return 0.0;
+  if (op.name == "qkv") {
+    const double kv = static_cast<double>(model.kv_hidden());
+    return kv / (static_cast<double>(model.hidden) + 2.0 * kv);
+  }
+  if (op.name == "attn_proj") return 1.0;
+  if (op.name == "fc1") return model.activation == Activation::swiglu ? 0.5 : 0.0;
+  return 0.0;
+}
+
 std::vector<Op> build_optimizer_ops(double params_on_rank, Framework framework) {
   // Adam: read fp32 grad, master weight, m, v (16 B); write master, m, v (12 B). Megatron then
   // copies master weights to the 16-bit model weights (4 B read + 2 B write); both frameworks

@@ -46,6 +46,20 @@ double layer_activation_bytes(const ModelSpec& model, const ShardContext& ctx,
   const double h = static_cast<double>(model.hidden);
   const double sp_divisor = ctx.sequence_parallel ? t : 1.0;
   if (recompute == RecomputeKind::full) return e * sb * h / sp_divisor;  // the layer input only
+  if (recompute == RecomputeKind::selective_op) {
+    // TorchTitan's per-op policy (selective_op_recomputed_share): the block's input, the saved
+    // matmul outputs (Q and V of the QKV projection, W1, and W2's output before its
+    // reduce-scatter, a full [tokens, h] partial sum), attention's output and log-sum-exp, and
+    // the reduce-scatter outputs under sequence parallelism (all-reduces are not on the list).
+    const double saved_matmuls =
+        e * sb *
+            (h + static_cast<double>(model.kv_hidden()) + static_cast<double>(model.ffn_hidden)) /
+            t +
+        e * sb * h;
+    const double attention = e * sb * h / t + 4.0 * static_cast<double>(model.heads) / t * sb;
+    const double scattered = ctx.sequence_parallel ? 2.0 * e * sb * h / t : 0.0;
+    return e * sb * h / sp_divisor + saved_matmuls + attention + scattered;
+  }
 
   // Under FP8, Transformer Engine keeps a linear layer's input for the weight gradient as the
   // FP8 copy it cast for the forward GEMM, one byte per element, instead of the 16-bit tensor:
@@ -304,6 +318,11 @@ MemoryEstimate stage_memory(const Scenario& scenario, int stage, double nccl_buf
     // Recomputing a layer materializes its full activations once more.
     m.activations_bytes +=
         layer_activation_bytes(scenario.model, ctx, RecomputeKind::none, !ctx.flash_attention);
+  } else if (scenario.training.recompute == RecomputeKind::selective_op) {
+    // ... and what one layer's backward recomputes of them.
+    m.activations_bytes += std::max(
+        0.0, layer_activation_bytes(scenario.model, ctx, RecomputeKind::none, false) -
+                 layer_activation_bytes(scenario.model, ctx, RecomputeKind::selective_op, false));
   }
   if (stage == loss_stage(p)) {
     // Logits (16-bit) and the fp32 softmax of the vocab-parallel cross-entropy.
@@ -320,7 +339,7 @@ MemoryEstimate stage_memory(const Scenario& scenario, int stage, double nccl_buf
   // Selective recomputation with flash attention recomputes nothing that allocates.
   const RecomputeKind recompute = scenario.training.recompute;
   const bool irregular_allocations =
-      recompute == RecomputeKind::full ||
+      recompute == RecomputeKind::full || recompute == RecomputeKind::selective_op ||
       (recompute == RecomputeKind::selective && !ctx.flash_attention) || p.zero >= 3;
   if (irregular_allocations) {
     double dynamic_bytes = m.activations_bytes;

@@ -210,6 +210,28 @@ PassCostTable build_pass_costs(const Scenario& sc, const ComputeCost& compute,
         c.backward_flops += c.forward_flops;
         for (FoldedCollective& f : t.collectives) f.backward_calls += f.forward_calls;
         break;
+      case RecomputeKind::selective_op: {
+        for (const Op& op : ops.forward) {
+          const double share = selective_op_recomputed_share(op, model);
+          c.backward[index_of(TimeCategory::compute)] += share * compute.estimate_s(op);
+          c.backward_flops += share * op.flops;
+        }
+        // Collective outputs other than reduce-scatters are not saved: the recomputed GEMMs
+        // gather their inputs again (both blocks' all-gathers under sequence parallelism; the
+        // attention block's all-reduce, the MLP norm's input, without it).
+        if (p.tp > 1) {
+          const CollectiveKind again = sp ? CollectiveKind::all_gather : CollectiveKind::all_reduce;
+          for (FoldedCollective& f : t.collectives) {
+            if (f.piece != "layer" || f.kind != again || f.category != TimeCategory::tp_comm)
+              continue;
+            const double calls = sp ? f.forward_calls : 1.0;
+            f.backward_calls += calls;
+            c.backward[index_of(TimeCategory::tp_comm)] +=
+                calls * tp(again, sp ? sp_gather_bytes : activation_bytes);
+          }
+        }
+        break;
+      }
     }
   }
   {  // embedding

@@ -34,6 +34,8 @@ std::string_view name_of(RecomputeKind kind) {
       return "selective";
     case RecomputeKind::full:
       return "full";
+    case RecomputeKind::selective_op:
+      return "selective_op";
   }
   return "?";
 }

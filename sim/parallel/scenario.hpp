@@ -23,7 +23,11 @@ enum class ScheduleKind { gpipe, one_f_one_b, interleaved, zb_h1, zb_v };
 // Context parallelism: ring attention (K/V blocks passed around the CP ring, Megatron) or
 // Ulysses (all-to-all re-sharding from sequence to heads, DeepSpeed).
 enum class ContextParallelKind { ring, ulysses };
-enum class RecomputeKind { none, selective, full };
+// What the backward pass recomputes: nothing; the attention core (Megatron's selective); every
+// layer from its input (full); or TorchTitan's per-op selective checkpointing (selective_op:
+// matmul, attention and reduce-scatter outputs saved except every second matmul, the rest
+// recomputed; parallelize_llama.py _save_list).
+enum class RecomputeKind { none, selective, full, selective_op };
 
 // How transformer layers are spread over the pp·vpp model chunks.
 enum class LayerSplit {

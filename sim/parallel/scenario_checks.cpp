@@ -183,6 +183,11 @@ void check_parameter_server(const Scenario& s, Findings& f) {
 void check_model_split(const Scenario& s, Findings& f) {
   const Strategy& p = s.parallel;
   const ModelSpec& m = s.model;
+  if (s.training.recompute == RecomputeKind::selective_op &&
+      (m.moe || m.vision || !s.training.flash_attention))
+    f.error("training.recompute",
+            "selective_op (TorchTitan's per-op checkpointing) is modelled for dense transformer "
+            "blocks with flash attention (SDPA); use none, selective or full");
   if (m.heads % p.tp != 0)
     f.error("parallel.tp",
             fmt::format("tp = {} must divide the model's {} attention heads", p.tp, m.heads));

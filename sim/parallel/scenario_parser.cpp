@@ -179,10 +179,11 @@ void parse_training(const Json& root, TrainingConfig& t) {
                        fmt::format("unknown value '{}'; allowed: bf16, fp16, fp8, fp32", *p));
     t.precision = *parsed;
   }
-  parse_choice<RecomputeKind, 3>(training, "recompute", "training", t.recompute,
+  parse_choice<RecomputeKind, 4>(training, "recompute", "training", t.recompute,
                                  {{{"none", RecomputeKind::none},
                                    {"selective", RecomputeKind::selective},
-                                   {"full", RecomputeKind::full}}});
+                                   {"full", RecomputeKind::full},
+                                   {"selective_op", RecomputeKind::selective_op}}});
   if (const auto name = optional_string(training, "framework", "training")) {
     const std::optional<Framework> framework = parse_framework(*name);
     if (!framework) {

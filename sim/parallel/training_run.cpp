@@ -17,7 +17,10 @@ double checkpoint_bytes(const Scenario& s) {
   // FP8's transposed weight cache (the third weight byte) is rebuilt, not saved.
   const double weights =
       std::min(state.weights, s.training.precision == Precision::fp8 ? 2.0 : 4.0);
-  return s.model.total_params() * (weights + state.optimizer);
+  // What the optimizer saves is its master weights, m and v (at most 12 B); DeepSpeed's fp32 copy
+  // of the gradient partition, held with its states, is not saved.
+  const double optimizer = std::min(state.optimizer, 12.0);
+  return s.model.total_params() * (weights + optimizer);
 }
 
 double optimal_checkpoint_interval_s(double write_s, double mtbf_s) {

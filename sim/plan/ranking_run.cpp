@@ -40,9 +40,11 @@ RankedSet rank_set(const Json& set) {
     }
     const RecordConversion& c = std::get<RecordConversion>(converted);
     try {
-      const StepPrediction p = predict(parse_scenario(c.scenario, data_root()));
+      const Scenario scenario = parse_scenario(c.scenario, data_root());
+      const StepPrediction p = predict(scenario);
       RankedRecord row;
       row.id = id;
+      row.framework = std::string(name_of(scenario.training.framework));
       row.measured_oom = r.outcome == RankingOutcome::out_of_memory;
       row.predicted_s = p.step_time_s;
       row.predicted_fits = p.memory.fits;
@@ -128,6 +130,8 @@ RankingReport rank_sets(const std::filesystem::path& file) {
       regret_sum += *ranked.regret;
       ++regrets;
     }
+    for (const RankedRecord& r : ranked.records)
+      if (!r.measured_oom) report.frameworks[r.framework].add(r.error);
     for (const RankedRecord& r : ranked.records) {
       if (!r.memory_error) continue;
       memory_error_sum += *r.memory_error;

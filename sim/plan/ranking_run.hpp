@@ -5,14 +5,18 @@
 // much slower it measured than the measured best), each record's error, and, where a set records
 // runs that ran out of memory, whether the memory model agrees.
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "sim/core/error_stats.hpp"
 
 namespace trainsim {
 
 struct RankedRecord {
   std::string id;
+  std::string framework;      // training.framework of the scenario it became
   bool measured_oom = false;  // the run failed for memory (no time)
   double measured_s = 0;      // when it ran
   double predicted_s = 0;
@@ -46,6 +50,8 @@ struct RankingReport {
   std::optional<double> mean_kendall_tau, mean_regret;
   std::optional<double> mean_memory_error;  // over every record that reported its memory
   int memory_agreements = 0, memory_records = 0;
+  // The step-time error of the records that ran, by their scenarios' training.framework.
+  std::map<std::string, ErrorStats> frameworks;
 };
 
 // Whether `file`'s JSON is a comparison-set file (an object with "sets") rather than records.

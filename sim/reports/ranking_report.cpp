@@ -68,6 +68,12 @@ OrderedJson ranking_to_json(const RankingReport& report) {
   out["mean_memory_error"] = optional_number(report.mean_memory_error);
   out["memory_agreement"] = {{"agree", report.memory_agreements},
                              {"records", report.memory_records}};
+  OrderedJson frameworks = OrderedJson::object();
+  for (const auto& [name, errors] : report.frameworks)
+    frameworks[name] = {{"records", errors.count()},
+                        {"mape", errors.mape()},
+                        {"max_abs_error", errors.worst_abs()}};
+  out["frameworks"] = std::move(frameworks);
   out["skipped_sets"] = std::move(skipped_sets);
   return out;
 }
@@ -97,6 +103,9 @@ std::string ranking_to_table(const RankingReport& report) {
       "memory: {}/{} runs predicted to fit or not as they did; predicted peak vs reported "
       "memory {}\n",
       report.memory_agreements, report.memory_records, signed_percent(report.mean_memory_error));
+  for (const auto& [name, errors] : report.frameworks)
+    out += fmt::format("step time on {}: {} runs, MAPE {:.1f}%, worst {:.1f}%\n", name,
+                       errors.count(), 100.0 * errors.mape(), 100.0 * errors.worst_abs());
   for (const auto& [id, reason] : report.skipped_sets)
     out += fmt::format("skipped set {}: {}\n", id, reason);
   return out;

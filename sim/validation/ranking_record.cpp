@@ -107,12 +107,6 @@ std::string torchtitan_precision(const Json& set) {
 std::optional<std::string> read_torchtitan_layout(const Json& set, const Json& par, Json& p,
                                                   Json& training,
                                                   std::vector<std::string>& assumptions) {
-  const Json* checkpointing = field(par, "recompute");
-  if (checkpointing && checkpointing->is_string() &&
-      says(checkpointing->get<std::string>(), "per-op"))
-    return "TorchTitan's per-op selective activation checkpointing (it saves every other "
-           "matmul's output and recomputes the rest, parallelize_llama.py _save_list) is not "
-           "modelled";
   training["framework"] = "fsdp2";
   training["compile"] = says(text(set, "precision"), "compile");
   if (auto fsdp = leading_number(field(par, "fsdp"))) {
@@ -130,6 +124,14 @@ std::optional<std::string> read_torchtitan_layout(const Json& set, const Json& p
     p["tp_comm_overlap"] = async->get<bool>();
   else if (says(text(set, "precision"), "asynctp"))
     p["tp_comm_overlap"] = true;
+  const Json* checkpointing = field(par, "recompute");
+  if (checkpointing && checkpointing->is_string() &&
+      says(checkpointing->get<std::string>(), "per-op")) {
+    p["recompute"] = "selective_op";
+    assumptions.push_back(
+        "per-op SAC: TorchTitan's selective op policy (parallelize_llama.py _save_list at "
+        "820504e: every second matmul recomputed)");
+  }
   if (p.value("schedule", "") == "interleaved" && !p.contains("vpp")) {
     p["vpp"] = 2;
     assumptions.push_back(

@@ -288,6 +288,8 @@ std::variant<RecordConversion, SkippedRecord> convert_record(const Json& record,
     const std::string text = lower(r->get<std::string>());
     if (text.rfind("full", 0) == 0)
       recompute = "full";
+    else if (text == "selective_op")
+      recompute = "selective_op";
     else if (text.rfind("selective", 0) == 0)
       recompute = "selective";
   } else if (fastest && !megatron_2021) {

@@ -235,7 +235,10 @@ class EveryFeature : public ::testing::TestWithParam<std::pair<std::string, Json
 
 TEST_P(EveryFeature, RunsAndAgreesWithTheFastEngine) {
   Json json = three_d_json();
-  for (const auto& [key, value] : GetParam().second.items()) json["parallel"][key] = value;
+  for (const auto& [key, value] : GetParam().second.items()) {
+    const bool training = key == "framework" || key == "recompute" || key == "compile";
+    json[training ? "training" : "parallel"][key] = value;
+  }
   const Scenario s = scenario_from(json);
   const StepPrediction fast = predict_step(s);
   const StepPrediction flow = predict_step_flow(s);
@@ -263,7 +266,18 @@ INSTANTIATE_TEST_SUITE_P(
         std::pair<std::string, Json>{"SixteenBitGradients", {{"grad_reduce_in_fp32", false}}},
         std::pair<std::string, Json>{"NoOverlap", {{"overlap_grad_reduce", false}}},
         std::pair<std::string, Json>{"ContextParallel", {{"cp", 2}, {"dp", 4}}},
-        std::pair<std::string, Json>{"SequenceParallel", {{"sequence_parallel", true}}}),
+        std::pair<std::string, Json>{"SequenceParallel", {{"sequence_parallel", true}}},
+        // The frameworks' own behaviour: DeepSpeed's blocking sends and unoverlapped 16-bit
+        // gradient reduction; FSDP2's per-block gathers, once per step under PP, and its per-op
+        // selective recomputation.
+        std::pair<std::string, Json>{"DeepSpeed", {{"framework", "deepspeed"}, {"zero", 1}}},
+        std::pair<std::string, Json>{"Fsdp2", {{"framework", "fsdp2"}, {"zero", 3}}},
+        std::pair<std::string, Json>{"Fsdp2CompiledSelectiveOp",
+                                     {{"framework", "fsdp2"},
+                                      {"zero", 3},
+                                      {"compile", true},
+                                      {"sequence_parallel", true},
+                                      {"recompute", "selective_op"}}}),
     [](const auto& info) { return info.param.first; });
 
 }  // namespace

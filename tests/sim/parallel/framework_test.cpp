@@ -7,6 +7,8 @@
 
 #include "scenario_fixture.hpp"
 #include "sim/parallel/memory.hpp"
+#include "sim/parallel/parallel_groups.hpp"
+#include "sim/parallel/pass_costs.hpp"
 #include "sim/parallel/scenario_checks.hpp"
 #include "sim/parallel/scenario_defaults.hpp"
 #include "sim/parallel/step_builder.hpp"
@@ -172,6 +174,85 @@ TEST(Frameworks, TorchCompileFusesAnEagerFrameworksElementwiseKernels) {
   for (const Diagnostic& d : check_scenario(parse_scenario(fused, data_root())))
     warned |= d.path == "training.compile";
   EXPECT_TRUE(warned);
+}
+
+// TorchTitan's per-op selective checkpointing of a Llama block (wq, wk, wv, wo, w1, w3, w2):
+// every second matmul (wk, wo, w3) and the elementwise ops are recomputed; the other matmul,
+// attention and reduce-scatter outputs are saved.
+Json llama_block_scenario(const char* recompute) {
+  Json json = on_framework("fsdp2", 3);
+  json["model"] = {{"layers", 8},
+                   {"hidden", 1024},
+                   {"heads", 16},
+                   {"kv_heads", 4},
+                   {"ffn_hidden", 3584},
+                   {"vocab", 32000},
+                   {"activation", "swiglu"},
+                   {"norm", "rmsnorm"}};
+  json["parallel"]["sequence_parallel"] = true;
+  json["training"]["recompute"] = recompute;
+  return json;
+}
+
+TEST(Frameworks, SelectiveOpRecomputesEverySecondMatmulAndTheElementwiseOps) {
+  const Scenario s = testing::scenario_from(llama_block_scenario("selective_op"));
+  const ComputeCost compute(s.cluster.gpu, s.cluster.profile);
+  const CollectiveCost collectives(s.cluster.gpu, s.cluster.node, s.cluster.network, s.comm);
+  const PassCostTable op = build_pass_costs(s, compute, collectives, parallel_groups(s));
+  const Scenario plain = testing::scenario_from(llama_block_scenario("none"));
+  const PassCostTable none = build_pass_costs(plain, compute, collectives, parallel_groups(plain));
+  // Hand count of the recomputed forward work, op by op.
+  const PassOps ops = build_transformer_layer_ops(s.model, s.shard_context());
+  double recomputed_s = 0, recomputed_flops = 0;
+  for (const Op& o : ops.forward) {
+    double share = 0;
+    if (o.kind == OpKind::memory_bound) share = 1;
+    if (o.name == "qkv") share = 256.0 / (1024 + 2 * 256);  // K of Q, K, V (4 of 16 heads)
+    if (o.name == "attn_proj") share = 1;                   // wo
+    if (o.name == "fc1") share = 0.5;                       // w3 of w1, w3
+    recomputed_s += share * compute.estimate_s(o);
+    recomputed_flops += share * o.flops;
+  }
+  const auto compute_s = [](const PieceCost& c) {
+    return c.backward[index_of(TimeCategory::compute)];
+  };
+  EXPECT_NEAR(compute_s(op.layer), compute_s(none.layer) + recomputed_s, 1e-12);
+  EXPECT_NEAR(op.layer.backward_flops, none.layer.backward_flops + recomputed_flops, 1e-3);
+  // Both blocks' sequence-parallel all-gathers run again; the reduce-scatters were saved.
+  for (const FoldedCollective& f : op.collectives) {
+    if (f.piece != "layer") continue;
+    if (f.kind == CollectiveKind::all_gather) {
+      EXPECT_EQ(f.backward_calls, 4);
+    } else if (f.kind == CollectiveKind::reduce_scatter) {
+      EXPECT_EQ(f.backward_calls, 2);
+    }
+  }
+}
+
+TEST(Frameworks, SelectiveOpKeepsTheSavedOutputsOfALlamaBlock) {
+  const Scenario s = testing::scenario_from(llama_block_scenario("selective_op"));
+  const ShardContext ctx = s.shard_context();
+  // tp 2 with SP; micro-batch 2 of 1024 tokens; bf16.
+  const double e = 2, sb = 2 * 1024, h = 1024, kv = 256, ffn = 3584, t = 2, heads = 16;
+  const double expected = e * sb * h / t                         // the block's input (SP shard)
+                          + e * sb * (h + kv + ffn) / t          // wq, wv, w1 outputs
+                          + e * sb * h                           // w2's output before its scatter
+                          + e * sb * h / t + 4 * heads / t * sb  // attention output and LSE
+                          + 2 * e * sb * h / t;                  // the two reduce-scatter outputs
+  EXPECT_DOUBLE_EQ(layer_activation_bytes(s.model, ctx, RecomputeKind::selective_op), expected);
+  EXPECT_LT(expected, layer_activation_bytes(s.model, ctx, RecomputeKind::none));
+  EXPECT_GT(expected, layer_activation_bytes(s.model, ctx, RecomputeKind::full));
+}
+
+TEST(Frameworks, SelectiveOpIsRefusedWhereItIsNotModelled) {
+  Json moe = llama_block_scenario("selective_op");
+  moe["model"]["moe"] = {{"experts", 4}, {"top_k", 2}, {"expert_ffn_hidden", 1024}};
+  moe["parallel"]["zero"] = 0;
+  EXPECT_NE(testing::refusal(moe).find("training.recompute: selective_op"), std::string::npos)
+      << testing::refusal(moe);
+  Json unfused = llama_block_scenario("selective_op");
+  unfused["training"]["flash_attention"] = false;
+  EXPECT_NE(testing::refusal(unfused).find("flash attention"), std::string::npos);
 }
 
 TEST(Frameworks, Fsdp2ShardsEveryStateOrNone) {
