@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,23 @@ class ProfileReader {
     if (v.is_string() && v.get<std::string>() == "megatron") return 0;
     return require_positive_number(section, key, name);
   }
+  // A non-empty list of names, each one of `allowed`.
+  std::vector<std::string> names(std::string_view key,
+                                 const std::vector<std::string_view>& allowed) {
+    cited(std::string(key));
+    const Json& list = require_field(root_, key, "");
+    if (!list.is_array() || list.empty())
+      throw InputError(std::string(key), "must be a non-empty list of names");
+    std::vector<std::string> out;
+    for (const Json& item : list) {
+      const std::string name = item.is_string() ? item.get<std::string>() : item.dump();
+      if (std::find(allowed.begin(), allowed.end(), name) == allowed.end())
+        throw InputError(std::string(key), fmt::format("unknown value '{}'; allowed: {}", name,
+                                                       fmt::join(allowed, ", ")));
+      out.push_back(name);
+    }
+    return out;
+  }
   ModelStates model_states() {
     cited("model_states");
     const std::string text = require_string(root_, "model_states", "");
@@ -66,9 +84,9 @@ class ProfileReader {
 
 FrameworkProfile parse_profile(const Json& root, Framework framework) {
   require_object(root, "");
-  reject_unknown_fields(
-      root, "",
-      {"description", "kernels", "model_states", "data_parallel", "zero3", "pipeline", "source"});
+  reject_unknown_fields(root, "",
+                        {"description", "kernels", "model_states", "data_parallel", "zero3",
+                         "pipeline", "recompute_options", "source"});
   require_string(root, "description", "");
   ProfileReader r(root);
   FrameworkProfile f;
@@ -99,6 +117,7 @@ FrameworkProfile parse_profile(const Json& root, Framework framework) {
   f.zero3_syncs_once_per_step_with_pp = r.flag(z, "zero3", "syncs_once_per_step_with_pp");
   const Json& pipe = r.section("pipeline", {"blocking_p2p"});
   f.blocking_p2p = r.flag(pipe, "pipeline", "blocking_p2p");
+  f.recompute_options = r.names("recompute_options", {"none", "selective", "full", "selective_op"});
   return f;
 }
 

@@ -8,7 +8,9 @@
 #include <array>
 #include <filesystem>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace trainsim {
 
@@ -63,6 +65,9 @@ struct FrameworkProfile {
 
   // --- pipeline ---
   bool blocking_p2p = false;  // every pipeline send blocks; false: the schedule's default
+
+  // The training.recompute values the framework offers (what `search` tries when it chooses).
+  std::vector<std::string> recompute_options;
 
   std::filesystem::path file;  // where the profile was read from
 };

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <functional>
 #include <optional>
 
@@ -44,9 +45,14 @@ std::vector<MemoryRemedy> memory_remedies(const Scenario& scenario) {
   };
   const TrainingConfig& t = scenario.training;
   const Strategy& p = scenario.parallel;
+  // The framework's lighter recomputation first (Megatron's selective, TorchTitan's per-op).
   if (t.recompute == RecomputeKind::none)
-    offer("training.recompute=selective",
-          [](Scenario& s) { s.training.recompute = RecomputeKind::selective; });
+    for (RecomputeKind lighter : {RecomputeKind::selective, RecomputeKind::selective_op}) {
+      const auto& offered = framework_profile(t.framework).recompute_options;
+      if (std::find(offered.begin(), offered.end(), name_of(lighter)) == offered.end()) continue;
+      offer(fmt::format("training.recompute={}", name_of(lighter)),
+            [lighter](Scenario& s) { s.training.recompute = lighter; });
+    }
   if (p.tp > 1 && !p.sequence_parallel)
     offer("parallel.sequence_parallel=true",
           [](Scenario& s) { s.parallel.sequence_parallel = true; });

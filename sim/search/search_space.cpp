@@ -223,10 +223,15 @@ SearchSpace search_space(const Scenario& s, FieldSet searched) {
   space.micro_batch = searched.contains(SearchField::micro_batch)
                           ? divisors<std::int64_t>(t.global_batch, t.global_batch)
                           : std::vector<std::int64_t>{t.micro_batch};
-  space.recompute = searched.contains(SearchField::recompute)
-                        ? std::vector<RecomputeKind>{RecomputeKind::none, RecomputeKind::selective,
-                                                     RecomputeKind::full}
-                        : std::vector<RecomputeKind>{t.recompute};
+  space.recompute = {t.recompute};
+  if (searched.contains(SearchField::recompute)) {
+    // What the framework offers, in its profile's order (models/frameworks).
+    space.recompute.clear();
+    for (const std::string& name : framework_profile(t.framework).recompute_options)
+      for (RecomputeKind kind : {RecomputeKind::none, RecomputeKind::selective, RecomputeKind::full,
+                                 RecomputeKind::selective_op})
+        if (name_of(kind) == name) space.recompute.push_back(kind);
+  }
   return space;
 }
 

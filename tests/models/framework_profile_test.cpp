@@ -48,6 +48,15 @@ TEST(FrameworkProfiles, EveryFrameworkHasAProfileThatLoads) {
   EXPECT_EQ(framework_profile(Framework::fsdp2).zero3_gather_bucket_params, 0);  // one layer
 }
 
+TEST(FrameworkProfiles, EachOffersTheRecomputationItsSourceHas) {
+  using Names = std::vector<std::string>;
+  EXPECT_EQ(framework_profile(Framework::megatron).recompute_options,
+            (Names{"none", "selective", "full"}));
+  EXPECT_EQ(framework_profile(Framework::pytorch).recompute_options, (Names{"none", "full"}));
+  EXPECT_EQ(framework_profile(Framework::fsdp2).recompute_options,
+            (Names{"none", "selective_op", "full"}));
+}
+
 TEST(FrameworkProfiles, EverySettingCitesItsSource) {
   Json json = load_json_file(profile_file(Framework::deepspeed));
   json["source"].erase("zero3.reduce_bucket_params");
@@ -64,6 +73,9 @@ TEST(FrameworkProfiles, UnknownKeysAndValuesAreRefused) {
   json["model_states"] = "fp8_params";
   EXPECT_NE(refusal_of_profile(json).find("allowed: megatron, fp32_params, deepspeed"),
             std::string::npos);
+  json = load_json_file(profile_file(Framework::fsdp2));
+  json["recompute_options"] = {"none", "every_other_layer"};
+  EXPECT_NE(refusal_of_profile(json).find("unknown value 'every_other_layer'"), std::string::npos);
   json = load_json_file(profile_file(Framework::fsdp2));
   json["data_parallel"]["bucket_params"] = -1;
   EXPECT_NE(refusal_of_profile(json).find("data_parallel.bucket_params"), std::string::npos);

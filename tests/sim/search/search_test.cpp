@@ -219,6 +219,18 @@ TEST(Search, ReturnsWhatPredictingEveryPointReturnsOnEveryFramework) {
   }
 }
 
+TEST(Search, TriesTheRecomputationTheFrameworkOffers) {
+  const FieldSet recompute = FieldSet::none().insert(SearchField::recompute);
+  Scenario s = small_dense();
+  EXPECT_EQ(search_space(s, recompute).recompute,
+            (std::vector<RecomputeKind>{RecomputeKind::none, RecomputeKind::selective,
+                                        RecomputeKind::full}));
+  s.training.framework = Framework::fsdp2;
+  EXPECT_EQ(search_space(s, recompute).recompute,
+            (std::vector<RecomputeKind>{RecomputeKind::none, RecomputeKind::selective_op,
+                                        RecomputeKind::full}));
+}
+
 TEST(Search, EveryStrategyItReturnsFitsInMemoryWhenPredictedAgain) {
   SearchOptions options;
   options.top = 10;
