@@ -40,6 +40,10 @@ struct FrameworkProfile {
   bool autocast_weight_casts = false;
   // The optimizer step also writes the 16-bit copy of the weights the GEMMs read.
   bool optimizer_writes_16bit_weights = true;
+  // The loss runs on an fp32 copy of the 16-bit logits (F.cross_entropy on logits.float(), or
+  // autocast's fp32 cross-entropy) and saves the fp32 log-softmax: 16-bit + 4 + 4 bytes per logit
+  // at the loss; false: Megatron's vocab-parallel cross-entropy, 16-bit logits + the fp32 softmax.
+  bool loss_on_fp32_logits_copy = false;
 
   ModelStates model_states = ModelStates::megatron;
 

@@ -331,7 +331,9 @@ MemoryEstimate stage_memory(const Scenario& scenario, int stage, double nccl_buf
         scenario.model.vision
             ? static_cast<double>(ctx.micro_batch) * scenario.model.vision->classes
             : static_cast<double>(ctx.gemm_tokens()) * scenario.model.vocab / p.tp;
-    m.activations_bytes += logits * (bytes_per_element(ctx.activation_precision) + 4.0);
+    const double fp32_copy =
+        framework_profile(scenario.training.framework).loss_on_fp32_logits_copy ? 4.0 : 0.0;
+    m.activations_bytes += logits * (bytes_per_element(ctx.activation_precision) + 4.0 + fp32_copy);
   }
   m.cuda_context_bytes = kCudaContextBytes;
   m.nccl_buffers_bytes = nccl_buffers_bytes;

@@ -255,6 +255,19 @@ TEST(Frameworks, SelectiveOpIsRefusedWhereItIsNotModelled) {
   EXPECT_NE(testing::refusal(unfused).find("flash attention"), std::string::npos);
 }
 
+TEST(Frameworks, AnEagerLossHoldsAnFp32CopyOfTheLogitsBesideTheLogSoftmax) {
+  // TorchTitan: cross_entropy(pred.float(), ...) while pred lives; log_softmax saves its fp32
+  // output: 2 + 4 + 4 bytes per logit, against Megatron's 16-bit logits + in-place fp32 softmax.
+  Json fsdp2 = on_framework("fsdp2", 0);
+  fsdp2["training"]["compile"] = true;  // fused elementwise: the layers' activations alike
+  const Json megatron = on_framework("megatron", 0);
+  const Scenario a = testing::scenario_from(fsdp2), b = testing::scenario_from(megatron);
+  const double logits = 2.0 * 1024 * 32000 / 2;  // micro-batch x seq x vocab / tp
+  EXPECT_NEAR(
+      estimate_stage_memory(a, 0).activations_bytes - estimate_stage_memory(b, 0).activations_bytes,
+      4 * logits, 1e-6 * logits);
+}
+
 TEST(Frameworks, Fsdp2ShardsEveryStateOrNone) {
   for (int zero : {1, 2})
     EXPECT_NE(testing::refusal(on_framework("fsdp2", zero))
