@@ -4,6 +4,8 @@
 #include <fstream>
 #include <string>
 
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include "models/framework.hpp"
@@ -18,9 +20,13 @@ std::filesystem::path profile_file(Framework f) {
   return data_root() / "models" / "frameworks" / (std::string(name_of(f)) + ".json");
 }
 
+// The file is named after the running test and the process: ctest runs each test as its own
+// process, in parallel, and a shared name let one test delete the other's file.
 std::string refusal_of_profile(const Json& json) {
+  const ::testing::TestInfo* test = ::testing::UnitTest::GetInstance()->current_test_info();
   const std::filesystem::path file =
-      std::filesystem::temp_directory_path() / "trainsim-framework-profile-test.json";
+      std::filesystem::temp_directory_path() / (std::string("trainsim-profile-") + test->name() +
+                                                "-" + std::to_string(::getpid()) + ".json");
   std::ofstream(file) << json.dump();
   try {
     load_framework_profile(file, Framework::megatron);
