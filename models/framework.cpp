@@ -13,8 +13,8 @@
 namespace trainsim {
 namespace {
 
-constexpr std::array<std::string_view, kFrameworks.size()> kFrameworkNames = {"megatron", "pytorch",
-                                                                              "deepspeed", "fsdp2"};
+constexpr std::array<std::string_view, kFrameworks.size()> kFrameworkNames = {
+    "megatron", "pytorch", "deepspeed", "fsdp2", "jax"};
 
 // Reads a profile's keys section by section; every key read must have a citation in "source".
 class ProfileReader {
@@ -41,6 +41,17 @@ class ProfileReader {
     if (v.is_string() && v.get<std::string>() == "layer") return 0;
     if (v.is_string() && v.get<std::string>() == "megatron") return 0;
     return require_positive_number(section, key, name);
+  }
+  // A whole number in [lowest, highest].
+  int integer(const Json& section, std::string_view name, std::string_view key, int lowest,
+              int highest) {
+    const std::string path = join_path(name, key);
+    cited(path);
+    const Json& v = require_field(section, key, name);
+    if (!v.is_number_integer() || v.get<int>() < lowest || v.get<int>() > highest)
+      throw InputError(path, fmt::format("must be a whole number from {} to {}, got {}", lowest,
+                                         highest, v.dump()));
+    return v.get<int>();
   }
   // A non-empty list of names, each one of `allowed`.
   std::vector<std::string> names(std::string_view key,
@@ -91,13 +102,14 @@ FrameworkProfile parse_profile(const Json& root, Framework framework) {
   ProfileReader r(root);
   FrameworkProfile f;
   f.framework = framework;
-  const Json& k =
-      r.section("kernels", {"fused_elementwise", "autocast_weight_casts",
-                            "optimizer_writes_16bit_weights", "loss_on_fp32_logits_copy"});
+  const Json& k = r.section(
+      "kernels", {"fused_elementwise", "autocast_weight_casts", "optimizer_writes_16bit_weights",
+                  "loss_on_fp32_logits_copy", "logits_in_fp32"});
   f.fused_elementwise = r.flag(k, "kernels", "fused_elementwise");
   f.autocast_weight_casts = r.flag(k, "kernels", "autocast_weight_casts");
   f.optimizer_writes_16bit_weights = r.flag(k, "kernels", "optimizer_writes_16bit_weights");
   f.loss_on_fp32_logits_copy = r.flag(k, "kernels", "loss_on_fp32_logits_copy");
+  f.logits_in_fp32 = r.flag(k, "kernels", "logits_in_fp32");
   f.model_states = r.model_states();
   const Json& dp =
       r.section("data_parallel", {"bucket_params", "overlap_grad_reduce",
@@ -117,9 +129,14 @@ FrameworkProfile parse_profile(const Json& root, Framework framework) {
   f.reshard_after_forward_with_pp = r.flag(z, "zero3", "reshard_after_forward_with_pp");
   f.shards_all_or_nothing = r.flag(z, "zero3", "shards_all_or_nothing");
   f.zero3_syncs_once_per_step_with_pp = r.flag(z, "zero3", "syncs_once_per_step_with_pp");
-  const Json& pipe = r.section("pipeline", {"blocking_p2p"});
+  const Json& pipe = r.section("pipeline", {"supported", "max_zero", "blocking_p2p"});
+  f.pipeline_parallel = r.flag(pipe, "pipeline", "supported");
+  f.pipeline_max_zero = r.integer(pipe, "pipeline", "max_zero", 0, 3);
   f.blocking_p2p = r.flag(pipe, "pipeline", "blocking_p2p");
-  f.recompute_options = r.names("recompute_options", {"none", "selective", "full", "selective_op"});
+  // training.recompute's names (sim/parallel/scenario.hpp kRecomputeKinds).
+  f.recompute_options = r.names(
+      "recompute_options", {"none", "selective", "full", "selective_op", "minimal", "minimal_flash",
+                            "save_dot_except_mlpwi", "save_dot_except_mlp", "save_qkv_proj"});
   return f;
 }
 

@@ -14,9 +14,9 @@
 
 namespace trainsim {
 
-enum class Framework { megatron, pytorch, deepspeed, fsdp2 };
+enum class Framework { megatron, pytorch, deepspeed, fsdp2, jax };
 inline constexpr std::array kFrameworks = {Framework::megatron, Framework::pytorch,
-                                           Framework::deepspeed, Framework::fsdp2};
+                                           Framework::deepspeed, Framework::fsdp2, Framework::jax};
 
 std::string_view name_of(Framework framework);
 std::optional<Framework> parse_framework(std::string_view name);
@@ -44,6 +44,9 @@ struct FrameworkProfile {
   // autocast's fp32 cross-entropy) and saves the fp32 log-softmax: 16-bit + 4 + 4 bytes per logit
   // at the loss; false: Megatron's vocab-parallel cross-entropy, 16-bit logits + the fp32 softmax.
   bool loss_on_fp32_logits_copy = false;
+  // The output head's GEMM runs in fp32 (TF32 tensor cores) and writes fp32 logits: 4 + 4 bytes
+  // per logit at the loss.
+  bool logits_in_fp32 = false;
 
   ModelStates model_states = ModelStates::megatron;
 
@@ -68,7 +71,9 @@ struct FrameworkProfile {
   bool zero3_syncs_once_per_step_with_pp = false;
 
   // --- pipeline ---
-  bool blocking_p2p = false;  // every pipeline send blocks; false: the schedule's default
+  bool pipeline_parallel = true;  // false: the framework has no pipeline parallelism
+  int pipeline_max_zero = 3;      // the highest ZeRO stage it runs beside pipeline parallelism
+  bool blocking_p2p = false;      // every pipeline send blocks; false: the schedule's default
 
   // The training.recompute values the framework offers (what `search` tries when it chooses).
   std::vector<std::string> recompute_options;

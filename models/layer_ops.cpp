@@ -310,7 +310,10 @@ PassOps build_lm_head_ops(const ModelSpec& model, const ShardContext& ctx) {
   const std::int64_t vocab_local = (model.vocab + ctx.tp - 1) / ctx.tp;
   ops.elementwise("final_norm", 2.0 * E * model.hidden * e, 3.0 * E * model.hidden * e,
                   E * model.hidden * e);
-  ops.gemm("lm_head", T, vocab_local, model.hidden);
+  if (framework_profile(ctx.framework).logits_in_fp32)
+    ops.gemm_in(Precision::tf32, "lm_head", T, vocab_local, model.hidden);
+  else
+    ops.gemm("lm_head", T, vocab_local, model.hidden);
   // Vocab-parallel cross-entropy upcasts logits to fp32: read logits, write/read fp32 softmax.
   const double logits = double(T) * vocab_local;
   ops.elementwise("cross_entropy", logits * (e + 4.0 + 4.0), logits * (4.0 + e), logits * 4.0, 3,
@@ -396,18 +399,6 @@ double cnn_block_saved_bytes(const ModelSpec& model, std::int64_t layer, const S
     return input * e;
   }
   return saved;
-}
-
-double selective_op_recomputed_share(const Op& op, const ModelSpec& model) {
-  if (op.kind == OpKind::memory_bound) return 1.0;
-  if (op.kind == OpKind::attention) return 0.0;
-  if (op.name == "qkv") {
-    const double kv = static_cast<double>(model.kv_hidden());
-    return kv / (static_cast<double>(model.hidden) + 2.0 * kv);
-  }
-  if (op.name == "attn_proj") return 1.0;
-  if (op.name == "fc1") return model.activation == Activation::swiglu ? 0.5 : 0.0;
-  return 0.0;
 }
 
 std::vector<Op> build_optimizer_ops(double params_on_rank, Framework framework) {

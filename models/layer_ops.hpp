@@ -65,15 +65,6 @@ PassOps build_cnn_block_ops(const ModelSpec& model, std::int64_t layer, const Sh
 double cnn_block_saved_bytes(const ModelSpec& model, std::int64_t layer, const ShardContext& ctx,
                              bool checkpointed);
 
-// TorchTitan's per-op selective activation checkpointing of a dense transformer block
-// (parallelize_llama.py _save_list at 820504e): the outputs of matmuls, attention and
-// reduce-scatters are saved except every second matmul of the block (wq, wk, wv, wo, w1, w3, w2:
-// wk, wo and w3), and the backward recomputes what it needs that was not saved. The share of
-// `op`'s forward work recomputed: every elementwise op; K's share of the fused QKV GEMM; the
-// attention projection (the MLP norm's input); w3, the up half of a gated FC1 (a plain MLP's FC1
-// output is saved, its FC2 output is never needed); nothing of attention or FC2.
-double selective_op_recomputed_share(const Op& op, const ModelSpec& model);
-
 // Adam step over `params_on_rank` parameters (fp32 master weights, moments, gradients; writes
 // 16-bit weights back). Megatron: fused multi-tensor kernels; PyTorch: fused AdamW.
 std::vector<Op> build_optimizer_ops(double params_on_rank, Framework framework);

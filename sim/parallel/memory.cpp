@@ -6,6 +6,7 @@
 #include "sim/collectives/nccl_memory.hpp"
 #include "sim/parallel/parallel_groups.hpp"
 #include "sim/parallel/pipeline_schedule.hpp"
+#include "sim/parallel/save_lists.hpp"
 
 namespace trainsim {
 namespace {
@@ -46,19 +47,19 @@ double layer_activation_bytes(const ModelSpec& model, const ShardContext& ctx,
   const double h = static_cast<double>(model.hidden);
   const double sp_divisor = ctx.sequence_parallel ? t : 1.0;
   if (recompute == RecomputeKind::full) return e * sb * h / sp_divisor;  // the layer input only
-  if (recompute == RecomputeKind::selective_op) {
-    // TorchTitan's per-op policy (selective_op_recomputed_share): the block's input, the saved
-    // matmul outputs (Q and V of the QKV projection, W1, and W2's output before its
-    // reduce-scatter, a full [tokens, h] partial sum), attention's output and log-sum-exp, and
-    // the reduce-scatter outputs under sequence parallelism (all-reduces are not on the list).
-    const double saved_matmuls =
-        e * sb *
-            (h + static_cast<double>(model.kv_hidden()) + static_cast<double>(model.ffn_hidden)) /
-            t +
-        e * sb * h;
-    const double attention = e * sb * h / t + 4.0 * static_cast<double>(model.heads) / t * sb;
-    const double scattered = ctx.sequence_parallel ? 2.0 * e * sb * h / t : 0.0;
-    return e * sb * h / sp_divisor + saved_matmuls + attention + scattered;
+  if (const std::optional<SaveList> saved = save_list_of(recompute, model)) {
+    // A save list (save_lists.cpp): the layer input and the outputs it keeps. A row-parallel
+    // projection's output is kept before its reduction, a full [tokens, h] partial sum; all-
+    // reduce and all-gather outputs are never on a list.
+    const double kv = static_cast<double>(model.kv_hidden());
+    const double gate = model.activation == Activation::swiglu ? 2.0 : 1.0;
+    double kept = saved->qkv_share * e * sb * (h + 2.0 * kv) / t +
+                  saved->fc1_share * e * sb * gate * static_cast<double>(model.ffn_hidden) / t;
+    if (saved->attention) kept += e * sb * h / t + 4.0 * static_cast<double>(model.heads) / t * sb;
+    if (saved->attn_proj) kept += e * sb * h;
+    if (saved->fc2) kept += e * sb * h;
+    if (saved->sp_reduce_scatters && ctx.sequence_parallel) kept += 2.0 * e * sb * h / t;
+    return e * sb * h / sp_divisor + kept;
   }
 
   // Under FP8, Transformer Engine keeps a linear layer's input for the weight gradient as the
@@ -213,7 +214,9 @@ ModelStateBytes model_state_bytes_per_param(Framework framework, Precision preci
       // Autocast and FSDP2 keep fp32 parameters (the master copy) and fp32 gradients; Adam m and
       // v. FSDP2 gathers 16-bit copies for the GEMMs (MixedPrecisionPolicy param_dtype); under
       // autocast what is stored, and gathered, is fp32.
-      return {4.0, 4.0, 8.0, profile.autocast_weight_casts ? 4.0 : 2.0, 4.0};
+      // A framework that reduces the 16-bit copies' gradients (JAX under GSPMD) sends 16 bits.
+      return {4.0, 4.0, 8.0, profile.autocast_weight_casts ? 4.0 : 2.0,
+              grads_in_fp32 || profile.grad_reduce_in_fp32 ? 4.0 : 2.0};
     case ModelStates::deepspeed:
       // BF16_Optimizer (bf16 with ZeRO 0 or 1): bf16 gradients plus an fp32 accumulation buffer
       // for every parameter. Otherwise 16-bit gradients, and the optimizer keeps an fp32 copy of
@@ -318,11 +321,11 @@ MemoryEstimate stage_memory(const Scenario& scenario, int stage, double nccl_buf
     // Recomputing a layer materializes its full activations once more.
     m.activations_bytes +=
         layer_activation_bytes(scenario.model, ctx, RecomputeKind::none, !ctx.flash_attention);
-  } else if (scenario.training.recompute == RecomputeKind::selective_op) {
+  } else if (save_list_of(scenario.training.recompute, scenario.model)) {
     // ... and what one layer's backward recomputes of them.
     m.activations_bytes += std::max(
         0.0, layer_activation_bytes(scenario.model, ctx, RecomputeKind::none, false) -
-                 layer_activation_bytes(scenario.model, ctx, RecomputeKind::selective_op, false));
+                 layer_activation_bytes(scenario.model, ctx, scenario.training.recompute, false));
   }
   if (stage == loss_stage(p)) {
     // Logits (16-bit) and the fp32 softmax of the vocab-parallel cross-entropy.
@@ -331,9 +334,11 @@ MemoryEstimate stage_memory(const Scenario& scenario, int stage, double nccl_buf
         scenario.model.vision
             ? static_cast<double>(ctx.micro_batch) * scenario.model.vision->classes
             : static_cast<double>(ctx.gemm_tokens()) * scenario.model.vocab / p.tp;
-    const double fp32_copy =
-        framework_profile(scenario.training.framework).loss_on_fp32_logits_copy ? 4.0 : 0.0;
-    m.activations_bytes += logits * (bytes_per_element(ctx.activation_precision) + 4.0 + fp32_copy);
+    const FrameworkProfile& framework = framework_profile(scenario.training.framework);
+    const double fp32_copy = framework.loss_on_fp32_logits_copy ? 4.0 : 0.0;
+    const double logit_bytes =
+        framework.logits_in_fp32 ? 4.0 : bytes_per_element(ctx.activation_precision);
+    m.activations_bytes += logits * (logit_bytes + 4.0 + fp32_copy);
   }
   m.cuda_context_bytes = kCudaContextBytes;
   m.nccl_buffers_bytes = nccl_buffers_bytes;
@@ -341,7 +346,7 @@ MemoryEstimate stage_memory(const Scenario& scenario, int stage, double nccl_buf
   // Selective recomputation with flash attention recomputes nothing that allocates.
   const RecomputeKind recompute = scenario.training.recompute;
   const bool irregular_allocations =
-      recompute == RecomputeKind::full || recompute == RecomputeKind::selective_op ||
+      recompute == RecomputeKind::full || save_list_of(recompute, scenario.model) ||
       (recompute == RecomputeKind::selective && !ctx.flash_attention) || p.zero >= 3;
   if (irregular_allocations) {
     double dynamic_bytes = m.activations_bytes;

@@ -45,13 +45,14 @@ std::vector<MemoryRemedy> memory_remedies(const Scenario& scenario) {
   };
   const TrainingConfig& t = scenario.training;
   const Strategy& p = scenario.parallel;
-  // The framework's lighter recomputation first (Megatron's selective, TorchTitan's per-op).
+  // The framework's lighter recomputations first (Megatron's selective, TorchTitan's per-op,
+  // MaxText's remat policies), in the order its profile lists them.
   if (t.recompute == RecomputeKind::none)
-    for (RecomputeKind lighter : {RecomputeKind::selective, RecomputeKind::selective_op}) {
-      const auto& offered = framework_profile(t.framework).recompute_options;
-      if (std::find(offered.begin(), offered.end(), name_of(lighter)) == offered.end()) continue;
-      offer(fmt::format("training.recompute={}", name_of(lighter)),
-            [lighter](Scenario& s) { s.training.recompute = lighter; });
+    for (const std::string& name : framework_profile(t.framework).recompute_options) {
+      const std::optional<RecomputeKind> lighter = parse_recompute(name);
+      if (!lighter || *lighter == RecomputeKind::none || *lighter == RecomputeKind::full) continue;
+      offer(fmt::format("training.recompute={}", name),
+            [kind = *lighter](Scenario& s) { s.training.recompute = kind; });
     }
   if (p.tp > 1 && !p.sequence_parallel)
     offer("parallel.sequence_parallel=true",

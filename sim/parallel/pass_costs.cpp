@@ -5,6 +5,7 @@
 
 #include "models/layer_ops.hpp"
 #include "sim/parallel/memory.hpp"
+#include "sim/parallel/save_lists.hpp"
 #include "sim/parallel/step_builder_internal.hpp"
 
 namespace trainsim {
@@ -210,24 +211,34 @@ PassCostTable build_pass_costs(const Scenario& sc, const ComputeCost& compute,
         c.backward_flops += c.forward_flops;
         for (FoldedCollective& f : t.collectives) f.backward_calls += f.forward_calls;
         break;
-      case RecomputeKind::selective_op: {
+      default: {  // a save list
+        const SaveList saved = *save_list_of(sc.training.recompute, model);
         for (const Op& op : ops.forward) {
-          const double share = selective_op_recomputed_share(op, model);
+          const double share = recomputed_share(op, saved);
           c.backward[index_of(TimeCategory::compute)] += share * compute.estimate_s(op);
           c.backward_flops += share * op.flops;
         }
-        // Collective outputs other than reduce-scatters are not saved: the recomputed GEMMs
-        // gather their inputs again (both blocks' all-gathers under sequence parallelism; the
-        // attention block's all-reduce, the MLP norm's input, without it).
+        // All-gather and all-reduce outputs are never saved. Under sequence parallelism a
+        // recomputed QKV or FC1 GEMM gathers its input again, and the attention block's
+        // reduce-scatter, whose output the MLP norm's backward reads, runs again unless the
+        // list keeps it; without it, the attention block's all-reduce runs again.
         if (p.tp > 1) {
-          const CollectiveKind again = sp ? CollectiveKind::all_gather : CollectiveKind::all_reduce;
+          const double gathers =
+              (saved.qkv_share < 1.0 ? 1.0 : 0.0) + (saved.fc1_share < 1.0 ? 1.0 : 0.0);
+          const double scatters = saved.sp_reduce_scatters ? 0.0 : 1.0;
           for (FoldedCollective& f : t.collectives) {
-            if (f.piece != "layer" || f.kind != again || f.category != TimeCategory::tp_comm)
-              continue;
-            const double calls = sp ? f.forward_calls : 1.0;
+            if (f.piece != "layer" || f.category != TimeCategory::tp_comm) continue;
+            double calls = 0, bytes = activation_bytes;
+            if (sp && f.kind == CollectiveKind::all_gather) {
+              calls = std::min(gathers, f.forward_calls);
+              bytes = sp_gather_bytes;
+            } else if (sp && f.kind == CollectiveKind::reduce_scatter) {
+              calls = std::min(scatters, f.forward_calls);
+            } else if (!sp && f.kind == CollectiveKind::all_reduce) {
+              calls = 1.0;
+            }
             f.backward_calls += calls;
-            c.backward[index_of(TimeCategory::tp_comm)] +=
-                calls * tp(again, sp ? sp_gather_bytes : activation_bytes);
+            c.backward[index_of(TimeCategory::tp_comm)] += calls * tp(f.kind, bytes);
           }
         }
         break;

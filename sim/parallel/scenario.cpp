@@ -36,8 +36,24 @@ std::string_view name_of(RecomputeKind kind) {
       return "full";
     case RecomputeKind::selective_op:
       return "selective_op";
+    case RecomputeKind::minimal:
+      return "minimal";
+    case RecomputeKind::minimal_flash:
+      return "minimal_flash";
+    case RecomputeKind::save_dot_except_mlpwi:
+      return "save_dot_except_mlpwi";
+    case RecomputeKind::save_dot_except_mlp:
+      return "save_dot_except_mlp";
+    case RecomputeKind::save_qkv_proj:
+      return "save_qkv_proj";
   }
   return "?";
+}
+
+std::optional<RecomputeKind> parse_recompute(std::string_view name) {
+  for (RecomputeKind kind : kRecomputeKinds)
+    if (name_of(kind) == name) return kind;
+  return std::nullopt;
 }
 
 std::string_view name_of(NetworkEngineKind kind) {

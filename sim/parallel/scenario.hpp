@@ -5,6 +5,7 @@
 // (scenario_checks.hpp) says whether it can be simulated. The façade's predict (sim/api) does
 // both. The initializers below are the one home of every default that depends on nothing else.
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -24,10 +25,29 @@ enum class ScheduleKind { gpipe, one_f_one_b, interleaved, zb_h1, zb_v };
 // Ulysses (all-to-all re-sharding from sequence to heads, DeepSpeed).
 enum class ContextParallelKind { ring, ulysses };
 // What the backward pass recomputes: nothing; the attention core (Megatron's selective); every
-// layer from its input (full); or TorchTitan's per-op selective checkpointing (selective_op:
-// matmul, attention and reduce-scatter outputs saved except every second matmul, the rest
-// recomputed; parallelize_llama.py _save_list).
-enum class RecomputeKind { none, selective, full, selective_op };
+// layer from its input (full); or what a save-list policy does not keep (save_lists.hpp):
+// TorchTitan's per-op selective checkpointing (selective_op) and MaxText's remat policies, by
+// their MaxText names.
+enum class RecomputeKind {
+  none,
+  selective,
+  full,
+  selective_op,
+  minimal,
+  minimal_flash,
+  save_dot_except_mlpwi,
+  save_dot_except_mlp,
+  save_qkv_proj,
+};
+inline constexpr std::array kRecomputeKinds = {RecomputeKind::none,
+                                               RecomputeKind::selective,
+                                               RecomputeKind::full,
+                                               RecomputeKind::selective_op,
+                                               RecomputeKind::minimal,
+                                               RecomputeKind::minimal_flash,
+                                               RecomputeKind::save_dot_except_mlpwi,
+                                               RecomputeKind::save_dot_except_mlp,
+                                               RecomputeKind::save_qkv_proj};
 
 // How transformer layers are spread over the pp·vpp model chunks.
 enum class LayerSplit {
@@ -41,6 +61,7 @@ enum class LayerSplit {
 
 std::string_view name_of(ScheduleKind kind);
 std::string_view name_of(RecomputeKind kind);
+std::optional<RecomputeKind> parse_recompute(std::string_view name);
 
 // Bounds on what a scenario may ask for, far beyond any real job (the largest clusters have about
 // 10^5 GPUs) and small enough that products of them stay exact in 64 bits.

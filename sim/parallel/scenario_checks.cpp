@@ -8,6 +8,7 @@
 #include <fmt/ranges.h>
 
 #include "hardware/topology.hpp"
+#include "sim/parallel/save_lists.hpp"
 #include "sim/parallel/scenario_defaults.hpp"
 
 namespace trainsim {
@@ -183,11 +184,11 @@ void check_parameter_server(const Scenario& s, Findings& f) {
 void check_model_split(const Scenario& s, Findings& f) {
   const Strategy& p = s.parallel;
   const ModelSpec& m = s.model;
-  if (s.training.recompute == RecomputeKind::selective_op &&
-      (m.moe || m.vision || !s.training.flash_attention))
+  if (save_list_of(s.training.recompute, m) && (m.moe || m.vision || !s.training.flash_attention))
     f.error("training.recompute",
-            "selective_op (TorchTitan's per-op checkpointing) is modelled for dense transformer "
-            "blocks with flash attention (SDPA); use none, selective or full");
+            fmt::format("{} (a save-list checkpoint policy) is modelled for dense transformer "
+                        "blocks with flash attention; use none or full",
+                        name_of(s.training.recompute)));
   if (m.heads % p.tp != 0)
     f.error("parallel.tp",
             fmt::format("tp = {} must divide the model's {} attention heads", p.tp, m.heads));
@@ -298,11 +299,17 @@ void check_effects(const Scenario& s, const Scenario& stated, Findings& f) {
   }
   const FrameworkProfile& framework = framework_profile(t.framework);
   if (stated.parallel.grad_reduce_in_fp32 == false &&
-      (framework.model_states == ModelStates::fp32_params || t.precision == Precision::fp32))
+      ((framework.model_states == ModelStates::fp32_params && framework.grad_reduce_in_fp32) ||
+       t.precision == Precision::fp32))
     f.warn(DiagnosticCode::no_effect, "parallel.grad_reduce_in_fp32",
            fmt::format("parallel.grad_reduce_in_fp32 = false has no effect: gradients are fp32 "
                        "with training.framework = {} or precision = fp32",
                        name_of(t.framework)));
+  if (const auto& offered = framework.recompute_options;
+      std::find(offered.begin(), offered.end(), name_of(t.recompute)) == offered.end())
+    f.error("training.recompute",
+            fmt::format("training.framework = {} does not offer recompute = {}; it offers: {}",
+                        name_of(t.framework), name_of(t.recompute), fmt::join(offered, ", ")));
   if (t.compile && framework.fused_elementwise)
     f.warn(DiagnosticCode::no_effect, "training.compile",
            fmt::format("training.compile has no effect with training.framework = {}: its "
@@ -315,14 +322,18 @@ void check_effects(const Scenario& s, const Scenario& stated, Findings& f) {
                         "reshard_after_forward = false for ZeRO-2-like memory and traffic) or "
                         "zero = 0, got {}",
                         name_of(t.framework), p.zero));
-  // DeepSpeed's pipeline engine asserts ZeRO stage < 2 (deepspeed/runtime/pipe/engine.py, line
-  // 78 at 38327e0: "ZeRO-2 and ZeRO-3 are incompatible with pipeline parallelism").
-  if (t.framework == Framework::deepspeed && p.pp > 1 && p.zero >= 2)
+  if (p.pp > 1 && !framework.pipeline_parallel)
+    f.error("parallel.pp",
+            fmt::format("training.framework = {} has no pipeline parallelism: use pp = 1 "
+                        "(shard with zero = 3 or tp instead), got pp = {}",
+                        name_of(t.framework), p.pp));
+  else if (p.pp > 1 && p.zero > framework.pipeline_max_zero)
+    // DeepSpeed's pipeline engine asserts ZeRO stage < 2 (its profile cites where).
     f.error("parallel.zero",
-            fmt::format("DeepSpeed's pipeline engine runs ZeRO stage 0 or 1 only (ZeRO-2 and "
-                        "ZeRO-3 are incompatible with its pipeline parallelism): use zero <= 1 "
-                        "or pp = 1, got zero = {} with pp = {}",
-                        p.zero, p.pp));
+            fmt::format("training.framework = {} runs ZeRO stage {} at most beside pipeline "
+                        "parallelism: use zero <= {} or pp = 1, got zero = {} with pp = {}",
+                        name_of(t.framework), framework.pipeline_max_zero,
+                        framework.pipeline_max_zero, p.zero, p.pp));
   if (p.pp == 1 && stated.parallel.p2p_overlap != Strategy::P2pOverlap::by_schedule)
     f.warn(DiagnosticCode::no_effect, "parallel.p2p_overlap",
            "parallel.p2p_overlap has no effect with pp = 1 (no pipeline sends)");

@@ -179,11 +179,16 @@ void parse_training(const Json& root, TrainingConfig& t) {
                        fmt::format("unknown value '{}'; allowed: bf16, fp16, fp8, fp32", *p));
     t.precision = *parsed;
   }
-  parse_choice<RecomputeKind, 4>(training, "recompute", "training", t.recompute,
-                                 {{{"none", RecomputeKind::none},
-                                   {"selective", RecomputeKind::selective},
-                                   {"full", RecomputeKind::full},
-                                   {"selective_op", RecomputeKind::selective_op}}});
+  if (const auto name = optional_string(training, "recompute", "training")) {
+    const std::optional<RecomputeKind> recompute = parse_recompute(*name);
+    if (!recompute) {
+      std::vector<std::string_view> names;
+      for (RecomputeKind kind : kRecomputeKinds) names.push_back(name_of(kind));
+      throw InputError("training.recompute", fmt::format("unknown value '{}'; allowed: {}", *name,
+                                                         fmt::join(names, ", ")));
+    }
+    t.recompute = *recompute;
+  }
   if (const auto name = optional_string(training, "framework", "training")) {
     const std::optional<Framework> framework = parse_framework(*name);
     if (!framework) {

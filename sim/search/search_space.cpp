@@ -228,9 +228,8 @@ SearchSpace search_space(const Scenario& s, FieldSet searched) {
     // What the framework offers, in its profile's order (models/frameworks).
     space.recompute.clear();
     for (const std::string& name : framework_profile(t.framework).recompute_options)
-      for (RecomputeKind kind : {RecomputeKind::none, RecomputeKind::selective, RecomputeKind::full,
-                                 RecomputeKind::selective_op})
-        if (name_of(kind) == name) space.recompute.push_back(kind);
+      if (const std::optional<RecomputeKind> kind = parse_recompute(name))
+        space.recompute.push_back(*kind);
   }
   return space;
 }

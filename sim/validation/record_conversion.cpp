@@ -6,6 +6,7 @@
 #include <cmath>
 #include <optional>
 
+#include "sim/parallel/scenario.hpp"
 #include "sim/validation/record_fields.hpp"
 
 namespace trainsim {
@@ -22,6 +23,22 @@ double megatron_eq3_flops(const Json& model, double global_batch) {
   const double s = model["seq_len"].get<double>(), l = model["layers"].get<double>(),
                h = model["hidden"].get<double>(), v = model["vocab"].get<double>();
   return 96.0 * global_batch * s * l * h * h * (1.0 + s / (6.0 * h) + v / (16.0 * l * h));
+}
+
+// MaxText's FLOP count for one step of the whole job (maxtext_utils.py
+// calculate_tflops_training_per_device at efb6d9e, times the devices): 6 x every parameter
+// (embedding and untied output head included) x tokens, plus the causal half of attention's
+// 12·heads·layers·head_dim·s² per sequence. A dense SwiGLU decoder with RMSNorm, as MaxText's
+// Llama configurations are.
+double maxtext_flops(const Json& model, double global_batch) {
+  const double s = model["seq_len"].get<double>(), l = model["layers"].get<double>(),
+               h = model["hidden"].get<double>(), v = model["vocab"].get<double>(),
+               heads = model["heads"].get<double>(), f = model["ffn_hidden"].get<double>();
+  const double kv_hidden =
+      h / heads * (model.contains("kv_heads") ? model["kv_heads"].get<double>() : heads);
+  const double layer_params = h * (h + 2.0 * kv_hidden) + h * h + 3.0 * h * f + 2.0 * h;
+  const double params = 2.0 * v * h + l * layer_params + h;
+  return global_batch * s * (6.0 * params + 6.0 * heads * l * (h / heads) * s);
 }
 
 // A cluster whose record names an Intel Omni-Path fabric ("Omni-Path ..., 4 OPA links per node"):
@@ -162,6 +179,12 @@ std::variant<RecordConversion, SkippedRecord> convert_record(const Json& record,
     const double gpus = number(hw, "gpus").value_or(0);
     c.measured_s = megatron_eq3_flops(model, *number(batch, "global")) / (gpus * *x * 1e12);
     c.measured_from = "tflops_per_gpu with the paper's eq. 3 FLOP count";
+  } else if (auto x = number(measured, "tflops_per_gpu");
+             x && source.find("MaxText") != std::string::npos) {
+    if (auto why = unusable_number(model, "model", "ffn_hidden")) return SkippedRecord{*why};
+    const double gpus = number(hw, "gpus").value_or(0);
+    c.measured_s = maxtext_flops(model, *number(batch, "global")) / (gpus * *x * 1e12);
+    c.measured_from = "tflops_per_gpu with MaxText's FLOP count";
   } else if (auto y = number(measured, "tflops_per_gpu");
              y && source.find("Megatron-LM") != std::string::npos) {
     // Megatron-Core reports model TFLOP/s with its num_floating_point_operations(), which is
@@ -286,10 +309,10 @@ std::variant<RecordConversion, SkippedRecord> convert_record(const Json& record,
   std::string recompute = "none";
   if (const Json* r = field(par, "recompute"); r && r->is_string()) {
     const std::string text = lower(r->get<std::string>());
-    if (text.rfind("full", 0) == 0)
+    if (parse_recompute(text))  // a training.recompute name (MaxText's remat policies)
+      recompute = text;
+    else if (text.rfind("full", 0) == 0)
       recompute = "full";
-    else if (text == "selective_op")
-      recompute = "selective_op";
     else if (text.rfind("selective", 0) == 0)
       recompute = "selective";
   } else if (fastest && !megatron_2021) {
@@ -402,6 +425,7 @@ std::string group_of(std::string_view record_id) {
   if (id.rfind("mlm-sc21-t2-ptdp", 0) == 0) return "Megatron SC'21 Table 2 PTD-P (A100)";
   if (id.rfind("dgxc-gpt3", 0) == 0) return "H100 GPT-3 175B recipes";
   if (id.rfind("dgxc-llama31", 0) == 0) return "H100 Llama 3.1 recipes";
+  if (id.rfind("maxtext-a3", 0) == 0) return "MaxText on A3 (H100)";
   if (id.rfind("mcore-mixtral", 0) == 0) return "H100 Mixtral (Megatron-Core)";
   const auto dash = id.find('-');
   return id.substr(0, dash);

@@ -269,7 +269,8 @@ INSTANTIATE_TEST_SUITE_P(
         std::pair<std::string, Json>{"SequenceParallel", {{"sequence_parallel", true}}},
         // The frameworks' own behaviour: DeepSpeed's blocking sends and unoverlapped 16-bit
         // gradient reduction; FSDP2's per-block gathers, once per step under PP, and its per-op
-        // selective recomputation.
+        // selective recomputation; JAX's fsdp axis with XLA's combined collectives and a MaxText
+        // remat policy (no pipeline parallelism).
         std::pair<std::string, Json>{"DeepSpeed", {{"framework", "deepspeed"}, {"zero", 1}}},
         std::pair<std::string, Json>{"Fsdp2", {{"framework", "fsdp2"}, {"zero", 3}}},
         std::pair<std::string, Json>{"Fsdp2CompiledSelectiveOp",
@@ -277,7 +278,14 @@ INSTANTIATE_TEST_SUITE_P(
                                       {"zero", 3},
                                       {"compile", true},
                                       {"sequence_parallel", true},
-                                      {"recompute", "selective_op"}}}),
+                                      {"recompute", "selective_op"}}},
+        std::pair<std::string, Json>{"JaxFsdpMinimalRemat",
+                                     {{"framework", "jax"},
+                                      {"zero", 3},
+                                      {"pp", 1},
+                                      {"dp", 16},
+                                      {"sequence_parallel", true},
+                                      {"recompute", "minimal"}}}),
     [](const auto& info) { return info.param.first; });
 
 }  // namespace

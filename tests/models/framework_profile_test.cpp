@@ -61,6 +61,21 @@ TEST(FrameworkProfiles, EachOffersTheRecomputationItsSourceHas) {
   EXPECT_EQ(framework_profile(Framework::pytorch).recompute_options, (Names{"none", "full"}));
   EXPECT_EQ(framework_profile(Framework::fsdp2).recompute_options,
             (Names{"none", "selective_op", "full"}));
+  // MaxText's remat policies, host offloading aside, lightest first.
+  EXPECT_EQ(framework_profile(Framework::jax).recompute_options,
+            (Names{"none", "minimal_flash", "minimal", "save_dot_except_mlpwi",
+                   "save_dot_except_mlp", "save_qkv_proj", "full"}));
+}
+
+TEST(FrameworkProfiles, PipelineLimitsComeFromTheProfiles) {
+  EXPECT_FALSE(framework_profile(Framework::jax).pipeline_parallel);  // no stage mesh axis
+  EXPECT_EQ(framework_profile(Framework::deepspeed).pipeline_max_zero, 1);
+  EXPECT_EQ(framework_profile(Framework::megatron).pipeline_max_zero, 3);
+  Json json = load_json_file(profile_file(Framework::megatron));
+  json["pipeline"]["max_zero"] = 4;
+  EXPECT_NE(refusal_of_profile(json).find("pipeline.max_zero: must be a whole number from 0 to 3"),
+            std::string::npos)
+      << refusal_of_profile(json);
 }
 
 TEST(FrameworkProfiles, EverySettingCitesItsSource) {

@@ -54,7 +54,7 @@ TEST(Frameworks, EveryNameReadsBackAndUnknownOnesAreRefusedWithTheChoices) {
   Json json = on_framework("jaxx", 0);
   EXPECT_EQ(testing::refusal(json),
             "training.framework: unknown value 'jaxx'; allowed: megatron, pytorch, deepspeed, "
-            "fsdp2");
+            "fsdp2, jax");
 }
 
 TEST(Frameworks, DeepSpeedReducesSixteenBitGradientsAfterTheBackwardInHalfBillionBuckets) {
@@ -95,8 +95,8 @@ TEST(Frameworks, DeepSpeedPipelineSendsBlockAndItsPipelineEngineRefusesZero2) {
   json["parallel"]["schedule"] = "gpipe";  // Megatron would overlap every GPipe send
   EXPECT_EQ(testing::scenario_from(json).parallel.p2p_overlap, Strategy::P2pOverlap::none);
   json["parallel"]["zero"] = 2;
-  EXPECT_NE(testing::refusal(json).find("parallel.zero: DeepSpeed's pipeline engine runs ZeRO "
-                                        "stage 0 or 1 only"),
+  EXPECT_NE(testing::refusal(json).find("parallel.zero: training.framework = deepspeed runs ZeRO "
+                                        "stage 1 at most beside pipeline parallelism"),
             std::string::npos)
       << testing::refusal(json);
 }

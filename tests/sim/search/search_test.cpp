@@ -199,9 +199,9 @@ TEST(Search, ReturnsWhatPredictingEveryPointReturnsWithContextParallelism) {
 }
 
 TEST(Search, ReturnsWhatPredictingEveryPointReturnsOnEveryFramework) {
-  // DeepSpeed's and FSDP2's behaviour (buckets, blocking sends, fp32 reduce-scatters, their
-  // memory) must keep the step-time bound below every prediction and the memory estimate the
-  // one predict uses.
+  // DeepSpeed's, FSDP2's and JAX's behaviour (buckets, blocking sends, fp32 reduce-scatters,
+  // remat policies, no pipeline for JAX, their memory) must keep the step-time bound below every
+  // prediction and the memory estimate the one predict uses.
   SearchOptions options;
   options.fields = FieldSet::none()
                        .insert(SearchField::tp)
@@ -211,7 +211,7 @@ TEST(Search, ReturnsWhatPredictingEveryPointReturnsOnEveryFramework) {
                        .insert(SearchField::recompute);
   options.top = 4;
   options.memory_headroom = 0.1;
-  for (Framework framework : {Framework::deepspeed, Framework::fsdp2}) {
+  for (Framework framework : {Framework::deepspeed, Framework::fsdp2, Framework::jax}) {
     SCOPED_TRACE(name_of(framework));
     Scenario s = tight_memory();
     s.training.framework = framework;
@@ -229,6 +229,8 @@ TEST(Search, TriesTheRecomputationTheFrameworkOffers) {
   EXPECT_EQ(search_space(s, recompute).recompute,
             (std::vector<RecomputeKind>{RecomputeKind::none, RecomputeKind::selective_op,
                                         RecomputeKind::full}));
+  s.training.framework = Framework::jax;
+  EXPECT_EQ(search_space(s, recompute).recompute.size(), 7u);  // MaxText's remat policies
 }
 
 TEST(Search, EveryStrategyItReturnsFitsInMemoryWhenPredictedAgain) {
