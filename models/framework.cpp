@@ -33,14 +33,24 @@ class ProfileReader {
     cited(path);
     return *optional_bool(section, key, name);
   }
-  // A parameter count, or "layer" (0: one transformer layer).
-  double params(const Json& section, std::string_view name, std::string_view key) {
+  // A parameter count, or `word` (0: the size the word names, resolved by resolve_defaults).
+  double params(const Json& section, std::string_view name, std::string_view key,
+                std::string_view word) {
     const std::string path = join_path(name, key);
     cited(path);
     const Json& v = require_field(section, key, name);
-    if (v.is_string() && v.get<std::string>() == "layer") return 0;
-    if (v.is_string() && v.get<std::string>() == "megatron") return 0;
+    if (v.is_string() && v.get<std::string>() == word) return 0;
+    if (v.is_string())
+      throw InputError(path, fmt::format("a parameter count or \"{}\", got {}", word, v.dump()));
     return require_positive_number(section, key, name);
+  }
+  // A fraction in (0, 1].
+  double fraction(const Json& section, std::string_view name, std::string_view key) {
+    const std::string path = join_path(name, key);
+    cited(path);
+    const double v = require_positive_number(section, key, name);
+    if (v > 1) throw InputError(path, fmt::format("must be at most 1, got {}", v));
+    return v;
   }
   // A whole number in [lowest, highest].
   int integer(const Json& section, std::string_view name, std::string_view key, int lowest,
@@ -97,7 +107,7 @@ FrameworkProfile parse_profile(const Json& root, Framework framework) {
   require_object(root, "");
   reject_unknown_fields(root, "",
                         {"description", "kernels", "model_states", "data_parallel", "zero3",
-                         "pipeline", "recompute_options", "source"});
+                         "memory", "pipeline", "recompute_options", "source"});
   require_string(root, "description", "");
   ProfileReader r(root);
   FrameworkProfile f;
@@ -114,7 +124,7 @@ FrameworkProfile parse_profile(const Json& root, Framework framework) {
   const Json& dp =
       r.section("data_parallel", {"bucket_params", "overlap_grad_reduce",
                                   "overlap_grad_reduce_with_pp", "grad_reduce_in_fp32"});
-  f.ddp_bucket_params = r.params(dp, "data_parallel", "bucket_params");
+  f.ddp_bucket_params = r.params(dp, "data_parallel", "bucket_params", "megatron");
   f.overlap_grad_reduce = r.flag(dp, "data_parallel", "overlap_grad_reduce");
   f.overlap_grad_reduce_with_pp = r.flag(dp, "data_parallel", "overlap_grad_reduce_with_pp");
   f.grad_reduce_in_fp32 = r.flag(dp, "data_parallel", "grad_reduce_in_fp32");
@@ -122,13 +132,16 @@ FrameworkProfile parse_profile(const Json& root, Framework framework) {
       r.section("zero3", {"gather_bucket_params", "reduce_bucket_params", "reduce_in_fp32",
                           "reshard_after_forward", "reshard_after_forward_with_pp",
                           "shards_all_or_nothing", "syncs_once_per_step_with_pp"});
-  f.zero3_gather_bucket_params = r.params(z, "zero3", "gather_bucket_params");
-  f.zero3_reduce_bucket_params = r.params(z, "zero3", "reduce_bucket_params");
+  f.zero3_gather_bucket_params = r.params(z, "zero3", "gather_bucket_params", "layer");
+  f.zero3_reduce_bucket_params = r.params(z, "zero3", "reduce_bucket_params", "layer");
   f.zero3_reduce_in_fp32 = r.flag(z, "zero3", "reduce_in_fp32");
   f.reshard_after_forward = r.flag(z, "zero3", "reshard_after_forward");
   f.reshard_after_forward_with_pp = r.flag(z, "zero3", "reshard_after_forward_with_pp");
   f.shards_all_or_nothing = r.flag(z, "zero3", "shards_all_or_nothing");
   f.zero3_syncs_once_per_step_with_pp = r.flag(z, "zero3", "syncs_once_per_step_with_pp");
+  const Json& mem = r.section("memory", {"caching_allocator", "pool_fraction"});
+  f.caching_allocator = r.flag(mem, "memory", "caching_allocator");
+  f.pool_fraction = r.fraction(mem, "memory", "pool_fraction");
   const Json& pipe = r.section("pipeline", {"supported", "max_zero", "blocking_p2p"});
   f.pipeline_parallel = r.flag(pipe, "pipeline", "supported");
   f.pipeline_max_zero = r.integer(pipe, "pipeline", "max_zero", 0, 3);

@@ -70,6 +70,13 @@ struct FrameworkProfile {
   // chunk's last backward (torch.distributed.pipelining with FSDP2); false: per micro-batch.
   bool zero3_syncs_once_per_step_with_pp = false;
 
+  // --- memory ---
+  // A caching allocator serves the step's tensors as they come and go (PyTorch's), so freed
+  // blocks fragment; false: the buffers are planned when the step is compiled (XLA).
+  bool caching_allocator = true;
+  // The share of the GPU's memory the allocator's pool may hold (JAX preallocates 75%).
+  double pool_fraction = 1.0;
+
   // --- pipeline ---
   bool pipeline_parallel = true;  // false: the framework has no pipeline parallelism
   int pipeline_max_zero = 3;      // the highest ZeRO stage it runs beside pipeline parallelism

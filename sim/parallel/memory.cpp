@@ -348,7 +348,8 @@ MemoryEstimate stage_memory(const Scenario& scenario, int stage, double nccl_buf
   const bool irregular_allocations =
       recompute == RecomputeKind::full || save_list_of(recompute, scenario.model) ||
       (recompute == RecomputeKind::selective && !ctx.flash_attention) || p.zero >= 3;
-  if (irregular_allocations) {
+  const FrameworkProfile& allocator = framework_profile(scenario.training.framework);
+  if (irregular_allocations && allocator.caching_allocator) {
     double dynamic_bytes = m.activations_bytes;
     if (p.zero >= 3) dynamic_bytes += m.params_bytes - (sharded * per_param.weights);
     m.fragmentation_bytes =
@@ -356,7 +357,11 @@ MemoryEstimate stage_memory(const Scenario& scenario, int stage, double nccl_buf
   }
   m.peak_bytes = m.params_bytes + m.grads_bytes + m.optimizer_bytes + m.activations_bytes +
                  m.runtime_reserved_bytes + m.fragmentation_bytes;
-  m.capacity_bytes = scenario.cluster.gpu.hbm_capacity_bytes;
+  // A framework whose allocator holds a pool (JAX's preallocated share) gives the step's tensors
+  // that pool; the CUDA context and NCCL's buffers live beside it.
+  const double hbm = scenario.cluster.gpu.hbm_capacity_bytes;
+  const double pool = scenario.training.memory_pool_fraction.value_or(allocator.pool_fraction);
+  m.capacity_bytes = std::min(hbm, pool * hbm + m.runtime_reserved_bytes);
   m.usable_bytes = m.capacity_bytes * (1 - scenario.training.memory_headroom);
   m.fits = m.fits_with_headroom(scenario.training.memory_headroom);
   return m;

@@ -202,6 +202,10 @@ struct TrainingConfig {
   bool flash_attention = true;
   double tokens = 0;  // tokens of the whole training run; 0: no time-to-train estimate
   double memory_headroom = kDefaultMemoryHeadroom;  // fits: peak <= capacity x (1 - this)
+  // The share of the GPU's memory the framework's allocator may hold (JAX's
+  // XLA_PYTHON_CLIENT_MEM_FRACTION, torch.cuda.set_per_process_memory_fraction); unset: the
+  // framework's default (memory.pool_fraction of its profile).
+  std::optional<double> memory_pool_fraction;
   bool operator==(const TrainingConfig&) const = default;
 };
 

@@ -76,6 +76,11 @@ bool check_ranges(const Scenario& s, Findings& f) {
     f.error("training.memory_headroom",
             fmt::format("the share of GPU memory kept free must be 0 to 0.9, got {}",
                         t.memory_headroom));
+  if (t.memory_pool_fraction && !(*t.memory_pool_fraction > 0 && *t.memory_pool_fraction <= 1))
+    f.error("training.memory_pool_fraction",
+            fmt::format("the share of GPU memory the allocator may hold must be above 0 and at "
+                        "most 1, got {}",
+                        *t.memory_pool_fraction));
   if (!(p.expert_load_imbalance >= 1.0))
     f.error("parallel.expert_load_imbalance",
             fmt::format("must be >= 1 (1 = uniform routing), got {}", p.expert_load_imbalance));

@@ -161,9 +161,10 @@ ClusterSpec parse_cluster(const Json& root, const std::filesystem::path& base_di
 void parse_training(const Json& root, TrainingConfig& t) {
   const Json& training = require_field(root, "training", "");
   require_object(training, "training");
-  reject_unknown_fields(training, "training",
-                        {"global_batch", "micro_batch", "seq_len", "precision", "recompute",
-                         "framework", "compile", "flash_attention", "tokens", "memory_headroom"});
+  reject_unknown_fields(
+      training, "training",
+      {"global_batch", "micro_batch", "seq_len", "precision", "recompute", "framework", "compile",
+       "flash_attention", "tokens", "memory_headroom", "memory_pool_fraction"});
   t.global_batch = require_positive_int(training, "global_batch", "training");
   set_if_given(optional_positive_int(training, "micro_batch", "training"), t.micro_batch);
   set_if_given(optional_positive_int(training, "seq_len", "training", model_limits::kSeqLen),
@@ -204,6 +205,8 @@ void parse_training(const Json& root, TrainingConfig& t) {
   set_if_given(optional_non_negative_number(training, "memory_headroom", "training",
                                             Limit{0.9, "90% of the GPU kept free"}),
                t.memory_headroom);
+  set_if_given(optional_positive_number(training, "memory_pool_fraction", "training"),
+               t.memory_pool_fraction);
 }
 
 void parse_parallel(const Json& root, Strategy& p) {

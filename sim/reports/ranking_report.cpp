@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "sim/core/units.hpp"
+#include "sim/reports/error_groups.hpp"
 
 namespace trainsim {
 namespace {
@@ -68,12 +69,7 @@ OrderedJson ranking_to_json(const RankingReport& report) {
   out["mean_memory_error"] = optional_number(report.mean_memory_error);
   out["memory_agreement"] = {{"agree", report.memory_agreements},
                              {"records", report.memory_records}};
-  OrderedJson frameworks = OrderedJson::object();
-  for (const auto& [name, errors] : report.frameworks)
-    frameworks[name] = {{"records", errors.count()},
-                        {"mape", errors.mape()},
-                        {"max_abs_error", errors.worst_abs()}};
-  out["frameworks"] = std::move(frameworks);
+  out["frameworks"] = error_groups_to_json(report.frameworks);
   out["skipped_sets"] = std::move(skipped_sets);
   return out;
 }

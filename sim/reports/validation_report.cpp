@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "sim/reports/error_groups.hpp"
+
 namespace trainsim {
 
 OrderedJson validation_to_json(const ValidationReport& report) {
@@ -16,18 +18,8 @@ OrderedJson validation_to_json(const ValidationReport& report) {
                     {"error", r.error},
                     {"assumptions", r.assumptions}});
   out["records"] = list;
-  OrderedJson groups = OrderedJson::object();
-  for (const auto& [g, errors] : report.groups)
-    groups[g] = {{"records", errors.count()},
-                 {"mape", errors.mape()},
-                 {"max_abs_error", errors.worst_abs()}};
-  out["groups"] = groups;
-  OrderedJson frameworks = OrderedJson::object();
-  for (const auto& [name, errors] : report.frameworks)
-    frameworks[name] = {{"records", errors.count()},
-                        {"mape", errors.mape()},
-                        {"max_abs_error", errors.worst_abs()}};
-  out["frameworks"] = frameworks;
+  out["groups"] = error_groups_to_json(report.groups);
+  out["frameworks"] = error_groups_to_json(report.frameworks);
   OrderedJson skips = OrderedJson::array();
   for (const UnmodelledRecord& s : report.skipped)
     skips.push_back({{"id", s.id}, {"reason", s.reason}});
@@ -43,13 +35,9 @@ std::string validation_to_table(const ValidationReport& report) {
                        r.measured_s, 100.0 * r.error, fmt::join(r.assumptions, "; "));
   out += "\nMAPE per group:\n";
   if (report.groups.empty()) out += "  (no record could be predicted; see skipped)\n";
-  for (const auto& [g, errors] : report.groups)
-    out += fmt::format("  {:<44} {:>3} records  MAPE {:5.1f}%  worst {:5.1f}%\n", g, errors.count(),
-                       100.0 * errors.mape(), 100.0 * errors.worst_abs());
+  for (const auto& [g, errors] : report.groups) out += error_group_line(g, errors);
   if (!report.frameworks.empty()) out += "\nMAPE per framework:\n";
-  for (const auto& [name, errors] : report.frameworks)
-    out += fmt::format("  {:<44} {:>3} records  MAPE {:5.1f}%  worst {:5.1f}%\n", name,
-                       errors.count(), 100.0 * errors.mape(), 100.0 * errors.worst_abs());
+  for (const auto& [name, errors] : report.frameworks) out += error_group_line(name, errors);
   if (!report.skipped.empty()) {
     out += "\nskipped:\n";
     for (const UnmodelledRecord& s : report.skipped)

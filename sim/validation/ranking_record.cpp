@@ -102,11 +102,9 @@ std::string torchtitan_precision(const Json& set) {
 
 // A TorchTitan record's layout in trainsim's terms: FSDP over the data-parallel ranks (ZeRO-3 on
 // framework fsdp2), TP with sequence parallelism, async TP as TP communication overlap, the
-// compiled model, and the interleaved schedule's stages per rank. Returns why the record cannot
-// be modelled, if it cannot.
-std::optional<std::string> read_torchtitan_layout(const Json& set, const Json& par, Json& p,
-                                                  Json& training,
-                                                  std::vector<std::string>& assumptions) {
+// compiled model, per-op selective checkpointing, and the interleaved schedule's stages per rank.
+void read_torchtitan_layout(const Json& set, const Json& par, Json& p, Json& training,
+                            std::vector<std::string>& assumptions) {
   training["framework"] = "fsdp2";
   training["compile"] = says(text(set, "precision"), "compile");
   if (auto fsdp = leading_number(field(par, "fsdp"))) {
@@ -138,7 +136,6 @@ std::optional<std::string> read_torchtitan_layout(const Json& set, const Json& p
         "vpp not stated: 2, TorchTitan's stages per rank for multi-stage schedules "
         "(pipelining_utils.py generate_split_points at 9dec370)");
   }
-  return std::nullopt;
 }
 
 // TorchTitan's batch: "local batch size" per data-parallel rank; under PP it is split into as
@@ -259,11 +256,7 @@ std::variant<RankingRecord, SkippedRecord> ranking_record(const Json& set, const
     p["schedule"] = *schedule;
   }
   Json torchtitan_training = Json::object();
-  if (torchtitan) {
-    const std::optional<std::string> why =
-        read_torchtitan_layout(set, par, p, torchtitan_training, out.assumptions);
-    if (why) return SkippedRecord{*why};
-  }
+  if (torchtitan) read_torchtitan_layout(set, par, p, torchtitan_training, out.assumptions);
   const Json* checkpointing = field(par, "recompute");
   if (!checkpointing) checkpointing = field(par, "activation_checkpointing");
   const std::string recompute =

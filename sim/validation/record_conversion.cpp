@@ -388,6 +388,9 @@ std::variant<RecordConversion, SkippedRecord> convert_record(const Json& record,
     training["framework"] = *framework;
   if (const Json* compiled = field(record, "compile"); compiled && compiled->is_boolean())
     training["compile"] = *compiled;
+  // The allocator's share of GPU memory the run set (MaxText's recipes:
+  // XLA_PYTHON_CLIENT_MEM_FRACTION).
+  if (auto pool = number(record, "memory_pool_fraction")) training["memory_pool_fraction"] = *pool;
   if (auto mb = number(batch, "micro")) {
     training["micro_batch"] = *mb;
   } else if (fastest) {

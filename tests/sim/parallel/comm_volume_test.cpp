@@ -13,24 +13,8 @@
 namespace trainsim {
 namespace {
 
-struct Volume {
-  double all_reduce = 0, reduce_scatter = 0, all_gather = 0, sends = 0;
-};
-
-Volume step_volume(const Json& json) {
-  const Scenario s = testing::scenario_from(json);
-  const ComputeCost compute(s.cluster.gpu, s.cluster.profile);
-  const CollectiveCost collectives(s.cluster.gpu, s.cluster.node, s.cluster.network, s.comm);
-  const StepWorkload w = build_step(s, compute, collectives);
-  Volume v;
-  for (const CommTag& t : w.comm_tags) {
-    if (w.graph.streams()[w.graph.task(t.task).stream].rank != 0) continue;  // stage 0 only
-    if (t.scope == CommScope::pp) v.sends += t.bytes;
-    if (t.kind == CollectiveKind::all_reduce) v.all_reduce += t.bytes;
-    if (t.kind == CollectiveKind::reduce_scatter) v.reduce_scatter += t.bytes;
-    if (t.kind == CollectiveKind::all_gather) v.all_gather += t.bytes;
-  }
-  return v;
+testing::StepTraffic step_volume(const Json& json) {
+  return testing::stage0_traffic(testing::scenario_from(json));
 }
 
 Json data_parallel(int zero) {
@@ -46,7 +30,7 @@ double params_of(const Json& json) {
 
 TEST(CommVolume, DdpAllReducesFp32GradientsOnce) {
   const Json json = data_parallel(0);
-  const Volume v = step_volume(json);
+  const testing::StepTraffic v = step_volume(json);
   EXPECT_NEAR(v.all_reduce, 4 * params_of(json), 1e-9 * v.all_reduce);
   EXPECT_EQ(v.reduce_scatter + v.all_gather, 0);
 }
@@ -57,7 +41,7 @@ TEST(CommVolume, SixteenBitMainGradientsHalveTheGradientTraffic) {
     Json json = data_parallel(zero);
     json["training"]["precision"] = "fp16";
     json["parallel"]["grad_reduce_in_fp32"] = false;
-    const Volume v = step_volume(json);
+    const testing::StepTraffic v = step_volume(json);
     const double n = params_of(json);
     EXPECT_NEAR(zero == 0 ? v.all_reduce : v.reduce_scatter, 2 * n, 1e-9 * n) << "zero " << zero;
   }
@@ -66,7 +50,7 @@ TEST(CommVolume, SixteenBitMainGradientsHalveTheGradientTraffic) {
 TEST(CommVolume, DistributedOptimizerReduceScattersGradientsAndGathersWeights) {
   for (int zero : {1, 2}) {
     const Json json = data_parallel(zero);
-    const Volume v = step_volume(json);
+    const testing::StepTraffic v = step_volume(json);
     const double n = params_of(json);
     EXPECT_NEAR(v.reduce_scatter, 4 * n, 1e-9 * n) << "zero " << zero;
     EXPECT_NEAR(v.all_gather, 2 * n, 1e-9 * n) << "zero " << zero;
@@ -76,7 +60,7 @@ TEST(CommVolume, DistributedOptimizerReduceScattersGradientsAndGathersWeights) {
 
 TEST(CommVolume, Zero3GathersWeightsForEveryPassAndScattersGradientsPerMicroBatch) {
   const Json json = data_parallel(3);
-  const Volume v = step_volume(json);
+  const testing::StepTraffic v = step_volume(json);
   const double n = params_of(json);
   const double micro_batches = 2;
   EXPECT_NEAR(v.all_gather, 2 * 2 * n * micro_batches, 1e-9 * n);  // forward and backward
@@ -92,7 +76,7 @@ TEST(CommVolume, DeepSpeed2021Zero3RegathersForRecomputeAndAllReducesGradients) 
     json["parallel"]["zero3_prefetch"] = false;
     json["parallel"]["zero3_grad_reduce"] = "all_reduce";
     json["training"]["recompute"] = recompute;
-    const Volume v = step_volume(json);
+    const testing::StepTraffic v = step_volume(json);
     const double n = params_of(json);
     const double micro_batches = 2;
     const double gathers = std::string(recompute) == "full" ? 3 : 2;
@@ -110,7 +94,7 @@ TEST(CommVolume, PerTensorGathersMoveTheSameBytesAndPayACopyPerRankPerTensor) {
   json["parallel"]["zero3_prefetch"] = false;
   Json per_tensor = json;
   per_tensor["parallel"]["zero3_gather"] = "per_tensor";
-  const Volume a = step_volume(json), b = step_volume(per_tensor);
+  const testing::StepTraffic a = step_volume(json), b = step_volume(per_tensor);
   EXPECT_NEAR(b.all_gather, a.all_gather, 1e-9 * a.all_gather);
 
   const Scenario s = testing::scenario_from(per_tensor);
@@ -140,7 +124,7 @@ TEST(CommVolume, PipelineSendsMoveOneActivationSlicePerPassBoundary) {
   // pp 4, tp 2, 16 micro-batches: stage 0 sends each micro-batch's activations forward once;
   // Megatron's scatter-gather sends 1/tp of b·s·h 16-bit values per GPU.
   const Json json = testing::small_gpt_scenario();
-  const Volume v = step_volume(json);
+  const testing::StepTraffic v = step_volume(json);
   const double slice = 2.0 * 1024 * 1024 * 2 / 2;  // b·s·h·2 B / tp
   EXPECT_NEAR(v.sends, 16 * slice, 1e-9 * v.sends);
 }

@@ -16,25 +16,8 @@
 namespace trainsim {
 namespace {
 
-struct FrameworkTraffic {
-  double all_reduce = 0, reduce_scatter = 0, all_gather = 0;
-  int gathers = 0, reductions = 0;  // collectives issued (a bucketed task counts its buckets)
-};
-
-FrameworkTraffic stage0_dp_traffic(const Json& json) {
-  const Scenario s = testing::scenario_from(json);
-  const ComputeCost compute(s.cluster.gpu, s.cluster.profile);
-  const CollectiveCost collectives(s.cluster.gpu, s.cluster.node, s.cluster.network, s.comm);
-  const StepWorkload w = build_step(s, compute, collectives);
-  FrameworkTraffic v;
-  for (const CommTag& t : w.comm_tags) {
-    if (w.graph.streams()[w.graph.task(t.task).stream].rank != 0) continue;
-    if (t.scope != CommScope::dp) continue;
-    if (t.kind == CollectiveKind::all_reduce) v.all_reduce += t.bytes;
-    if (t.kind == CollectiveKind::reduce_scatter) v.reduce_scatter += t.bytes;
-    if (t.kind == CollectiveKind::all_gather) v.all_gather += t.bytes;
-  }
-  return v;
+testing::StepTraffic stage0_dp_traffic(const Json& json) {
+  return testing::stage0_traffic(testing::scenario_from(json), CommScope::dp);
 }
 
 Json on_framework(const char* framework, int zero) {
@@ -66,7 +49,7 @@ TEST(Frameworks, DeepSpeedReducesSixteenBitGradientsAfterTheBackwardInHalfBillio
     EXPECT_EQ(s.parallel.overlap_grad_reduce, false);
     EXPECT_EQ(s.parallel.grad_reduce_in_fp32, false);
     EXPECT_EQ(s.parallel.bucket_params, 5e8);
-    const FrameworkTraffic v = stage0_dp_traffic(json);
+    const testing::StepTraffic v = stage0_dp_traffic(json);
     const double n = rank_params(json);
     EXPECT_NEAR(zero == 0 ? v.all_reduce : v.reduce_scatter, 2 * n, 1e-9 * n) << zero;
   }
@@ -108,7 +91,7 @@ TEST(Frameworks, Fsdp2GathersEachBlockInBf16AndReduceScattersInFp32) {
   const Scenario s = testing::scenario_from(json);
   EXPECT_DOUBLE_EQ(s.parallel.zero3_bucket_params, layer_params_per_rank(s));
   EXPECT_DOUBLE_EQ(s.parallel.zero3_reduce_bucket_params, layer_params_per_rank(s));
-  const FrameworkTraffic v = stage0_dp_traffic(json);
+  const testing::StepTraffic v = stage0_dp_traffic(json);
   const double n = rank_params(json), micro_batches = 2;
   EXPECT_NEAR(v.all_gather, 2 * 2 * n * micro_batches, 1e-9 * n);  // forward and backward
   EXPECT_NEAR(v.reduce_scatter, 4 * n * micro_batches, 1e-9 * n);
@@ -117,7 +100,7 @@ TEST(Frameworks, Fsdp2GathersEachBlockInBf16AndReduceScattersInFp32) {
 TEST(Frameworks, WithoutReshardingAfterForwardTheBackwardGathersNothing) {
   Json json = on_framework("fsdp2", 3);
   json["parallel"]["reshard_after_forward"] = false;
-  const FrameworkTraffic v = stage0_dp_traffic(json);
+  const testing::StepTraffic v = stage0_dp_traffic(json);
   const double n = rank_params(json), micro_batches = 2;
   EXPECT_NEAR(v.all_gather, 2 * n * micro_batches, 1e-9 * n);
   // TorchTitan's default under pipeline parallelism (fsdp.py: "do not reshard after forward
@@ -136,7 +119,7 @@ TEST(Frameworks, Fsdp2UnderPipelineParallelismGathersAndReducesOncePerStep) {
   Json json = on_framework("fsdp2", 3);
   json["parallel"]["pp"] = 2;
   json["parallel"]["tp"] = 1;
-  const FrameworkTraffic v = stage0_dp_traffic(json);
+  const testing::StepTraffic v = stage0_dp_traffic(json);
   const double n = rank_params(json);
   EXPECT_NEAR(v.all_gather, 2 * n, 1e-9 * n);
   EXPECT_NEAR(v.reduce_scatter, 4 * n, 1e-9 * n);

@@ -16,23 +16,8 @@
 namespace trainsim {
 namespace {
 
-struct JaxDpTraffic {
-  double all_reduce = 0, reduce_scatter = 0, all_gather = 0;
-};
-
-JaxDpTraffic jax_stage0_dp_traffic(const Scenario& s) {
-  const ComputeCost compute(s.cluster.gpu, s.cluster.profile);
-  const CollectiveCost collectives(s.cluster.gpu, s.cluster.node, s.cluster.network, s.comm);
-  const StepWorkload w = build_step(s, compute, collectives);
-  JaxDpTraffic v;
-  for (const CommTag& t : w.comm_tags) {
-    if (w.graph.streams()[w.graph.task(t.task).stream].rank != 0) continue;
-    if (t.scope != CommScope::dp) continue;
-    if (t.kind == CollectiveKind::all_reduce) v.all_reduce += t.bytes;
-    if (t.kind == CollectiveKind::reduce_scatter) v.reduce_scatter += t.bytes;
-    if (t.kind == CollectiveKind::all_gather) v.all_gather += t.bytes;
-  }
-  return v;
+testing::StepTraffic jax_stage0_dp_traffic(const Scenario& s) {
+  return testing::stage0_traffic(s, CommScope::dp);
 }
 
 Json on_jax(int zero) {
@@ -68,7 +53,7 @@ TEST(JaxFramework, FsdpGathersBf16WeightsInXlaCombinedBucketsAndReducesBf16Gradi
   EXPECT_EQ(s.parallel.zero3_bucket_params, 64.0 * 1024 * 1024);
   EXPECT_EQ(s.parallel.zero3_reduce_bucket_params, 32.0 * 1024 * 1024);
   EXPECT_EQ(s.parallel.reshard_after_forward, true);
-  const JaxDpTraffic v = jax_stage0_dp_traffic(s);
+  const testing::StepTraffic v = jax_stage0_dp_traffic(s);
   const double n = stage_params_per_rank(s, 0), micro_batches = 2;
   EXPECT_NEAR(v.all_gather, 2 * 2 * n * micro_batches, 1e-9 * n);
   EXPECT_NEAR(v.reduce_scatter, 2 * n * micro_batches, 1e-9 * n);  // FSDP2 sends 4 B
@@ -97,6 +82,32 @@ TEST(JaxFramework, KeepsFp32ParametersGradientsAndMoments) {
   EXPECT_NEAR(m.optimizer_bytes, 8 * sharded, 1e-9 * m.optimizer_bytes);
   EXPECT_DOUBLE_EQ(
       model_state_bytes_per_param(Framework::jax, Precision::bf16, false, 3).compute_weights, 2);
+}
+
+TEST(JaxFramework, XlaPlansItsBuffersInsideAPreallocatedShareOfTheGpu) {
+  // JAX preallocates 75% of the GPU's memory and XLA plans the step's buffers inside it: no
+  // caching-allocator fragmentation; the CUDA context and NCCL's buffers live beside the pool.
+  const Scenario jax = testing::scenario_from(on_jax(3));
+  const MemoryEstimate m = estimate_peak_memory(jax);
+  const double hbm = jax.cluster.gpu.hbm_capacity_bytes;
+  EXPECT_EQ(m.fragmentation_bytes, 0);
+  EXPECT_DOUBLE_EQ(m.capacity_bytes, 0.75 * hbm + m.runtime_reserved_bytes);
+  // XLA_PYTHON_CLIENT_MEM_FRACTION = 0.85, as MaxText's A3 recipes set it.
+  Json larger = on_jax(3);
+  larger["training"]["memory_pool_fraction"] = 0.85;
+  const MemoryEstimate l = estimate_peak_memory(testing::scenario_from(larger));
+  EXPECT_DOUBLE_EQ(l.capacity_bytes, 0.85 * hbm + l.runtime_reserved_bytes);
+  // PyTorch's caching allocator may take the whole GPU, and fragments under ZeRO-3.
+  Json fsdp2 = on_jax(3);
+  fsdp2["training"]["framework"] = "fsdp2";
+  const MemoryEstimate f = estimate_peak_memory(testing::scenario_from(fsdp2));
+  EXPECT_DOUBLE_EQ(f.capacity_bytes, hbm);
+  EXPECT_GT(f.fragmentation_bytes, 0);
+  Json wrong = on_jax(3);
+  wrong["training"]["memory_pool_fraction"] = 1.5;
+  EXPECT_EQ(testing::refusal(wrong),
+            "training.memory_pool_fraction: the share of GPU memory the allocator may hold must "
+            "be above 0 and at most 1, got 1.5");
 }
 
 TEST(JaxFramework, TheOutputHeadRunsInFp32AndKeepsFp32Logits) {

@@ -1,11 +1,13 @@
 #pragma once
 // Small scenarios for the parallel-layer tests, written as the JSON a user would write.
+#include <optional>
 #include <string>
 
 #include "sim/core/data_dir.hpp"
 #include "sim/core/errors.hpp"
 #include "sim/parallel/scenario.hpp"
 #include "sim/parallel/scenario_checks.hpp"
+#include "sim/parallel/step_builder.hpp"
 
 namespace trainsim::testing {
 
@@ -34,6 +36,28 @@ inline std::string refusal(const Json& json) {
     return e.what();
   }
   return "accepted";
+}
+
+// Bytes the first rank of pipeline stage 0 moves in one step, by collective kind; `scope`: only
+// that group's traffic. Pipeline sends are counted apart.
+struct StepTraffic {
+  double all_reduce = 0, reduce_scatter = 0, all_gather = 0, sends = 0;
+};
+
+inline StepTraffic stage0_traffic(const Scenario& s, std::optional<CommScope> scope = {}) {
+  const ComputeCost compute(s.cluster.gpu, s.cluster.profile);
+  const CollectiveCost collectives(s.cluster.gpu, s.cluster.node, s.cluster.network, s.comm);
+  const StepWorkload w = build_step(s, compute, collectives);
+  StepTraffic v;
+  for (const CommTag& t : w.comm_tags) {
+    if (w.graph.streams()[w.graph.task(t.task).stream].rank != 0) continue;
+    if (scope && t.scope != *scope) continue;
+    if (t.scope == CommScope::pp) v.sends += t.bytes;
+    if (t.kind == CollectiveKind::all_reduce) v.all_reduce += t.bytes;
+    if (t.kind == CollectiveKind::reduce_scatter) v.reduce_scatter += t.bytes;
+    if (t.kind == CollectiveKind::all_gather) v.all_gather += t.bytes;
+  }
+  return v;
 }
 
 }  // namespace trainsim::testing
