@@ -45,15 +45,29 @@ std::vector<MemoryRemedy> memory_remedies(const Scenario& scenario) {
   };
   const TrainingConfig& t = scenario.training;
   const Strategy& p = scenario.parallel;
-  // The framework's lighter recomputations first (Megatron's selective, TorchTitan's per-op,
-  // MaxText's remat policies), in the order its profile lists them.
-  if (t.recompute == RecomputeKind::none)
-    for (const std::string& name : framework_profile(t.framework).recompute_options) {
-      const std::optional<RecomputeKind> lighter = parse_recompute(name);
-      if (!lighter || *lighter == RecomputeKind::none || *lighter == RecomputeKind::full) continue;
-      offer(fmt::format("training.recompute={}", name),
-            [kind = *lighter](Scenario& s) { s.training.recompute = kind; });
+  // A framework whose allocator holds only a share of the GPU (JAX preallocates 75%) can be given
+  // more: MaxText's GPU recipes set XLA_PYTHON_CLIENT_MEM_FRACTION to 0.85
+  // (configs/a3/llama_2_7b/1vm.sh at efb6d9e); the smallest larger share that fits is offered.
+  const double pool = t.memory_pool_fraction.value_or(framework_profile(t.framework).pool_fraction);
+  for (double larger : {0.85, 0.9, 0.95})
+    if (larger > pool && offer(fmt::format("training.memory_pool_fraction={}", larger),
+                               [larger](Scenario& s) { s.training.memory_pool_fraction = larger; }))
+      break;
+  // The framework's recomputations between the scenario's and full first (Megatron's
+  // selective, TorchTitan's per-op, MaxText's remat policies): its profile lists them lightest
+  // first, and the first that fits is offered.
+  {
+    const auto& offered = framework_profile(t.framework).recompute_options;
+    auto next = std::find(offered.begin(), offered.end(), name_of(t.recompute));
+    if (next != offered.end()) ++next;
+    for (; next != offered.end(); ++next) {
+      const std::optional<RecomputeKind> heavier = parse_recompute(*next);
+      if (!heavier || *heavier == RecomputeKind::full) continue;
+      if (offer(fmt::format("training.recompute={}", *next),
+                [kind = *heavier](Scenario& s) { s.training.recompute = kind; }))
+        break;
     }
+  }
   if (p.tp > 1 && !p.sequence_parallel)
     offer("parallel.sequence_parallel=true",
           [](Scenario& s) { s.parallel.sequence_parallel = true; });

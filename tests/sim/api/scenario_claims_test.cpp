@@ -332,6 +332,16 @@ const std::map<std::string, std::vector<Claim>>& claims() {
                predicted("mlp-mnist-two-gpus", {"parallel.pp=1", "training.micro_batch=4096"});
            EXPECT_NEAR(naive.step_time_s / dp.step_time_s, 2.0, 0.3);
          }}}},
+      {"maxtext-llama2-7b-a3",
+       {{"JAX preallocates 75% of the GPU by default, where this step does not fit; the recipe "
+         "gives XLA 85% (XLA_PYTHON_CLIENT_MEM_FRACTION), as here",
+         [] {
+           EXPECT_TRUE(predicted("maxtext-llama2-7b-a3").memory.fits);
+           EXPECT_FALSE(predicted("maxtext-llama2-7b-a3", {"training.memory_pool_fraction=0.75"})
+                            .memory.fits);
+         }},
+        {"a 1.454 s step; trainsim predicts 1.283 s",
+         [] { EXPECT_NEAR(predicted("maxtext-llama2-7b-a3").step_time_s, 1.283, 0.0005); }}}},
       {"teaching/07-tensor-parallel",
        {{"the exposed tp communication grows more than fivefold",
          [] {
