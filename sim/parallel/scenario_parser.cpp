@@ -209,6 +209,38 @@ void parse_training(const Json& root, TrainingConfig& t) {
                t.memory_pool_fraction);
 }
 
+// JAX's device mesh (MaxText's ici_/dcn_ axes multiplied out) in trainsim's terms: `tensor` is
+// TP, with the activations kept sharded between blocks as sequence parallelism keeps them
+// (MaxText's activation_embed axis on 'tensor'); `data` x `fsdp` is DP, sharded (ZeRO-3) over
+// the fsdp ranks, hybrid across `data` when both exceed 1; no pipeline.
+void parse_mesh(const Json& root, const Json& parallel, Strategy& p) {
+  const auto it = parallel.find("mesh");
+  if (it == parallel.end() || it->is_null()) return;
+  const Json& mesh = *it;
+  require_object(mesh, "parallel.mesh");
+  reject_unknown_fields(mesh, "parallel.mesh", {"data", "fsdp", "tensor"});
+  const Json* training = root.contains("training") ? &root["training"] : nullptr;
+  if (!training || !training->is_object() || training->value("framework", "") != "jax")
+    throw InputError("parallel.mesh",
+                     "is JAX's device mesh: set training.framework = \"jax\", or give tp, dp "
+                     "and zero instead");
+  for (const char* key : {"tp", "pp", "dp", "zero", "zero_shard_size", "sequence_parallel"})
+    if (parallel.contains(key))
+      throw InputError(fmt::format("parallel.{}", key),
+                       "parallel.mesh sets it: give the mesh or the degrees, not both");
+  constexpr Limit kDegree{kMaxParallelDegree, "the largest parallel degree"};
+  const auto axis = [&](const char* key) {
+    return optional_positive_int(mesh, key, "parallel.mesh", kDegree).value_or(1);
+  };
+  const std::int64_t data = axis("data"), fsdp = axis("fsdp"), tensor = axis("tensor");
+  p.tp = static_cast<int>(tensor);
+  p.pp = 1;
+  p.dp = static_cast<int>(data * fsdp);
+  p.zero = fsdp > 1 ? 3 : 0;
+  p.zero_shard_size = data > 1 && fsdp > 1 ? static_cast<int>(fsdp) : 0;
+  p.sequence_parallel = tensor > 1;
+}
+
 void parse_parallel(const Json& root, Strategy& p) {
   static const Json empty = Json::object();
   const Json& parallel = root.contains("parallel") ? root["parallel"] : empty;
@@ -240,7 +272,8 @@ void parse_parallel(const Json& root, Strategy& p) {
                          "grad_reduce_in_fp32",
                          "p2p_overlap",
                          "dp_mode",
-                         "ps"});
+                         "ps",
+                         "mesh"});
   for (const auto& [key, degree] : {std::pair<std::string_view, int*>{"tp", &p.tp},
                                     {"pp", &p.pp},
                                     {"dp", &p.dp},
@@ -328,6 +361,7 @@ void parse_parallel(const Json& root, Strategy& p) {
       p.ps.staleness = static_cast<int>(*k);
     }
   }
+  parse_mesh(root, parallel, p);
 
   if (parallel.contains("layer_split") && parallel["layer_split"].is_array()) {
     // One count per model chunk in the order the layers run (check_scenario checks how many and

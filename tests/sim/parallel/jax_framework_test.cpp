@@ -111,6 +111,34 @@ TEST(JaxFramework, XlaPlansItsBuffersInsideAPreallocatedShareOfTheGpu) {
             "be above 0 and at most 1, got 1.5");
 }
 
+TEST(JaxFramework, TheDeviceMeshNamesTheLayoutAsMaxTextDoes) {
+  const auto layout = [](Json mesh) {
+    Json json = on_jax(0);
+    json["parallel"] = {{"mesh", std::move(mesh)}};
+    const Scenario s = testing::scenario_from(json);
+    const Strategy& p = s.parallel;
+    return std::make_tuple(p.tp, p.pp, p.dp, p.zero, p.zero_shard_size, p.sequence_parallel);
+  };
+  // 16 GPUs: fsdp over all of them; fsdp in the node and data across nodes (hybrid sharding);
+  // tensor with fsdp, activations sharded between blocks.
+  EXPECT_EQ(layout({{"fsdp", 16}}), std::make_tuple(1, 1, 16, 3, 0, false));
+  EXPECT_EQ(layout({{"data", 2}, {"fsdp", 8}}), std::make_tuple(1, 1, 16, 3, 8, false));
+  EXPECT_EQ(layout({{"tensor", 2}, {"fsdp", 8}}), std::make_tuple(2, 1, 8, 3, 0, true));
+  EXPECT_EQ(layout({{"data", 16}}), std::make_tuple(1, 1, 16, 0, 0, false));
+  Json both = on_jax(3);
+  both["parallel"]["mesh"] = {{"fsdp", 8}};
+  EXPECT_EQ(testing::refusal(both),
+            "parallel.tp: parallel.mesh sets it: give the mesh or the degrees, not both");
+  Json megatron = testing::small_gpt_scenario();
+  megatron["parallel"] = {{"mesh", {{"fsdp", 16}}}};
+  EXPECT_EQ(testing::refusal(megatron),
+            "parallel.mesh: is JAX's device mesh: set training.framework = \"jax\", or give tp, "
+            "dp and zero instead");
+  Json unknown = on_jax(0);
+  unknown["parallel"] = {{"mesh", {{"stage", 2}}}};
+  EXPECT_NE(testing::refusal(unknown).find("parallel.mesh"), std::string::npos);
+}
+
 TEST(JaxFramework, MaxTextsLlama2RecipeNeedsTheLargerPoolItSets) {
   // scenarios/maxtext-llama2-7b-a3.json: 85% of the GPU, as 1vm.sh sets it. At JAX's default
   // 75% it does not fit, and the remedies offer the share the recipe chose.
