@@ -114,12 +114,13 @@ FrameworkProfile parse_profile(const Json& root, Framework framework) {
   f.framework = framework;
   const Json& k = r.section(
       "kernels", {"fused_elementwise", "autocast_weight_casts", "optimizer_writes_16bit_weights",
-                  "loss_on_fp32_logits_copy", "logits_in_fp32"});
+                  "loss_on_fp32_logits_copy", "logits_in_fp32", "recompute_skips_unread"});
   f.fused_elementwise = r.flag(k, "kernels", "fused_elementwise");
   f.autocast_weight_casts = r.flag(k, "kernels", "autocast_weight_casts");
   f.optimizer_writes_16bit_weights = r.flag(k, "kernels", "optimizer_writes_16bit_weights");
   f.loss_on_fp32_logits_copy = r.flag(k, "kernels", "loss_on_fp32_logits_copy");
   f.logits_in_fp32 = r.flag(k, "kernels", "logits_in_fp32");
+  f.recompute_skips_unread = r.flag(k, "kernels", "recompute_skips_unread");
   f.model_states = r.model_states();
   const Json& dp =
       r.section("data_parallel", {"bucket_params", "overlap_grad_reduce",

@@ -47,6 +47,10 @@ struct FrameworkProfile {
   // The output head's GEMM runs in fp32 (TF32 tensor cores) and writes fp32 logits: 4 + 4 bytes
   // per logit at the loss.
   bool logits_in_fp32 = false;
+  // Recomputation repeats only what the backward reads (JAX's remat partially evaluates the
+  // linearized layer and drops the rest): full recomputation skips FC2, whose output feeds only
+  // the residual add; false: the checkpointed function runs again whole.
+  bool recompute_skips_unread = false;
 
   ModelStates model_states = ModelStates::megatron;
 

@@ -210,6 +210,26 @@ PassCostTable build_pass_costs(const Scenario& sc, const ComputeCost& compute,
         add_into(c.backward_hidden_s, c.forward_hidden_s);
         c.backward_flops += c.forward_flops;
         for (FoldedCollective& f : t.collectives) f.backward_calls += f.forward_calls;
+        if (framework_profile(sc.training.framework).recompute_skips_unread && !model.moe) {
+          // No backward reads FC2's output: neither it nor the MLP's output reduction reruns.
+          for (const Op& op : ops.forward)
+            if (op.name == "fc2") {
+              c.backward[index_of(TimeCategory::compute)] -= compute.estimate_s(op);
+              c.backward_flops -= op.flops;
+            }
+          if (p.tp > 1 && tp_pair > 0) {
+            // Its share of the forward's TP time, exposed and hidden alike.
+            const CollectiveKind mlp_out =
+                sp ? CollectiveKind::reduce_scatter : CollectiveKind::all_reduce;
+            const double share = tp(mlp_out, activation_bytes) / tp_pair;
+            const std::size_t k = index_of(TimeCategory::tp_comm);
+            c.backward[k] -= share * c.forward[k];
+            c.backward_hidden_s[k] -= share * c.forward_hidden_s[k];
+            for (FoldedCollective& f : t.collectives)
+              if (f.piece == "layer" && f.kind == mlp_out && f.category == TimeCategory::tp_comm)
+                f.backward_calls -= 1;
+          }
+        }
         break;
       default: {  // a save list
         const SaveList saved = *save_list_of(sc.training.recompute, model);

@@ -257,5 +257,32 @@ TEST(JaxFramework, EachRematPolicyKeepsItsListedOutputsAndRepeatsTheRest) {
   }
 }
 
+TEST(JaxFramework, FullRematRepeatsEverythingTheBackwardReadsButNotFc2) {
+  // remat_policy 'full' keeps only the layer input; JAX recomputes the residuals the backward
+  // reads, and no backward reads FC2's output (nor its reduce-scatter's). Megatron's
+  // checkpoint runs the whole forward again.
+  const Scenario jax = testing::scenario_from(jax_llama_block("full"));
+  Json megatron_json = jax_llama_block("full");
+  megatron_json["training"]["framework"] = "megatron";
+  const Scenario megatron = testing::scenario_from(megatron_json);
+  const ComputeCost compute(jax.cluster.gpu, jax.cluster.profile);
+  const CollectiveCost collectives(jax.cluster.gpu, jax.cluster.node, jax.cluster.network,
+                                   jax.comm);
+  const PassCostTable j = build_pass_costs(jax, compute, collectives, parallel_groups(jax));
+  const PassCostTable m =
+      build_pass_costs(megatron, compute, collectives, parallel_groups(megatron));
+  double fc2_s = 0;
+  for (const Op& o : build_transformer_layer_ops(jax.model, jax.shard_context()).forward)
+    if (o.name == "fc2") fc2_s += compute.estimate_s(o);
+  ASSERT_GT(fc2_s, 0);
+  const std::size_t k = index_of(TimeCategory::compute);
+  EXPECT_NEAR(j.layer.backward[k], m.layer.backward[k] - fc2_s, 1e-12);
+  for (const FoldedCollective& f : j.collectives)
+    if (f.piece == "layer" && f.kind == CollectiveKind::reduce_scatter)
+      EXPECT_EQ(f.backward_calls, 3);  // 2 of the backward, 1 repeated (attention's)
+  EXPECT_DOUBLE_EQ(layer_activation_bytes(jax.model, jax.shard_context(), RecomputeKind::full),
+                   2.0 * 2 * 1024 * 1024 / 2);  // the layer input, a sequence shard
+}
+
 }  // namespace
 }  // namespace trainsim
