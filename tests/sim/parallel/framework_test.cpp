@@ -21,11 +21,7 @@ testing::StepTraffic stage0_dp_traffic(const Json& json) {
 }
 
 Json on_framework(const char* framework, int zero) {
-  Json json = testing::small_gpt_scenario();
-  json["parallel"] = {{"tp", 2}, {"pp", 1}, {"zero", zero}};  // 16 GPUs: dp 8
-  json["training"]["global_batch"] = 32;                      // 2 micro-batches of 2
-  json["training"]["framework"] = framework;
-  return json;
+  return testing::data_parallel_on(framework, zero);
 }
 
 double rank_params(const Json& json) {
@@ -163,18 +159,7 @@ TEST(Frameworks, TorchCompileFusesAnEagerFrameworksElementwiseKernels) {
 // every second matmul (wk, wo, w3) and the elementwise ops are recomputed; the other matmul,
 // attention and reduce-scatter outputs are saved.
 Json llama_block_scenario(const char* recompute) {
-  Json json = on_framework("fsdp2", 3);
-  json["model"] = {{"layers", 8},
-                   {"hidden", 1024},
-                   {"heads", 16},
-                   {"kv_heads", 4},
-                   {"ffn_hidden", 3584},
-                   {"vocab", 32000},
-                   {"activation", "swiglu"},
-                   {"norm", "rmsnorm"}};
-  json["parallel"]["sequence_parallel"] = true;
-  json["training"]["recompute"] = recompute;
-  return json;
+  return testing::llama_block_on("fsdp2", recompute);
 }
 
 TEST(Frameworks, SelectiveOpRecomputesEverySecondMatmulAndTheElementwiseOps) {

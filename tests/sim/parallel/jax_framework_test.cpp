@@ -22,28 +22,13 @@ testing::StepTraffic jax_stage0_dp_traffic(const Scenario& s) {
 }
 
 Json on_jax(int zero) {
-  Json json = testing::small_gpt_scenario();
-  json["parallel"] = {{"tp", 2}, {"pp", 1}, {"zero", zero}};  // 16 GPUs: dp 8
-  json["training"]["global_batch"] = 32;                      // 2 micro-batches of 2
-  json["training"]["framework"] = "jax";
-  return json;
+  return testing::data_parallel_on("jax", zero);
 }
 
-// A Llama block (GQA, SwiGLU) under tp 2 with sequence-sharded activations, as MaxText's tensor
-// axis keeps them between blocks.
+// A Llama block under tp 2 with sequence-sharded activations, as MaxText's tensor axis keeps
+// them between blocks.
 Json jax_llama_block(const char* remat_policy) {
-  Json json = on_jax(3);
-  json["model"] = {{"layers", 8},
-                   {"hidden", 1024},
-                   {"heads", 16},
-                   {"kv_heads", 4},
-                   {"ffn_hidden", 3584},
-                   {"vocab", 32000},
-                   {"activation", "swiglu"},
-                   {"norm", "rmsnorm"}};
-  json["parallel"]["sequence_parallel"] = true;
-  json["training"]["recompute"] = remat_policy;
-  return json;
+  return testing::llama_block_on("jax", remat_policy);
 }
 
 TEST(JaxFramework, FsdpGathersBf16WeightsInXlaCombinedBucketsAndReducesBf16Gradients) {

@@ -23,6 +23,33 @@ inline Json small_gpt_scenario() {
                          "fixture");
 }
 
+// The small GPT on 16 GPUs as tp 2 x dp 8 at ZeRO stage `zero`, 2 micro-batches of 2, on
+// `framework`.
+inline Json data_parallel_on(const char* framework, int zero) {
+  Json json = small_gpt_scenario();
+  json["parallel"] = {{"tp", 2}, {"pp", 1}, {"zero", zero}};
+  json["training"]["global_batch"] = 32;
+  json["training"]["framework"] = framework;
+  return json;
+}
+
+// A Llama block (GQA 16 heads / 4 KV heads, SwiGLU, RMSNorm) in that layout with ZeRO-3 and
+// sequence parallelism, recomputing as `recompute` says.
+inline Json llama_block_on(const char* framework, const char* recompute) {
+  Json json = data_parallel_on(framework, 3);
+  json["model"] = {{"layers", 8},
+                   {"hidden", 1024},
+                   {"heads", 16},
+                   {"kv_heads", 4},
+                   {"ffn_hidden", 3584},
+                   {"vocab", 32000},
+                   {"activation", "swiglu"},
+                   {"norm", "rmsnorm"}};
+  json["parallel"]["sequence_parallel"] = true;
+  json["training"]["recompute"] = recompute;
+  return json;
+}
+
 // Parsed, resolved and checked (InputError for the first problem), ready for the engines.
 inline Scenario scenario_from(const Json& json) {
   return checked(parse_scenario(json, data_root()));
