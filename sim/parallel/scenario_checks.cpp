@@ -323,9 +323,9 @@ void check_effects(const Scenario& s, const Scenario& stated, Findings& f) {
   if (framework.shards_all_or_nothing && (p.zero == 1 || p.zero == 2))
     f.error("parallel.zero",
             fmt::format("training.framework = {} shards parameters, gradients and optimizer "
-                        "states together (fully_shard) or not at all: use zero = 3 (with "
-                        "reshard_after_forward = false for ZeRO-2-like memory and traffic) or "
-                        "zero = 0, got {}",
+                        "states together or not at all (FSDP2's fully_shard, JAX's fsdp mesh "
+                        "axis): use zero = 3 (with reshard_after_forward = false for ZeRO-2-like "
+                        "memory and traffic) or zero = 0, got {}",
                         name_of(t.framework), p.zero));
   if (p.pp > 1 && !framework.pipeline_parallel)
     f.error("parallel.pp",
