@@ -231,7 +231,12 @@ PassCostTable build_pass_costs(const Scenario& sc, const ComputeCost& compute,
           }
         }
         break;
-      default: {  // a save list
+      case RecomputeKind::selective_op:
+      case RecomputeKind::minimal:
+      case RecomputeKind::minimal_flash:
+      case RecomputeKind::save_dot_except_mlpwi:
+      case RecomputeKind::save_dot_except_mlp:
+      case RecomputeKind::save_qkv_proj: {  // a save list (save_lists.cpp)
         const SaveList saved = *save_list_of(sc.training.recompute, model);
         for (const Op& op : ops.forward) {
           const double share = recomputed_share(op, saved);
