@@ -39,6 +39,24 @@ void parse_choice(const Json& obj, std::string_view key, std::string_view path, 
                    fmt::format("unknown value '{}'; allowed: {}", *text, fmt::join(names, ", ")));
 }
 
+// A field naming one of `all` by its name_of(); unknown names are refused with every name.
+template <typename Enum, std::size_t N>
+void parse_named(const Json& obj, std::string_view key, std::string_view path, Enum& out,
+                 const std::array<Enum, N>& all) {
+  const auto text = optional_string(obj, key, path);
+  if (!text) return;
+  std::vector<std::string_view> names;
+  for (Enum value : all) {
+    if (name_of(value) == *text) {
+      out = value;
+      return;
+    }
+    names.push_back(name_of(value));
+  }
+  throw InputError(join_path(path, key),
+                   fmt::format("unknown value '{}'; allowed: {}", *text, fmt::join(names, ", ")));
+}
+
 template <typename T>
 void set_if_given(const std::optional<T>& value, T& out) {
   if (value) out = *value;
@@ -180,26 +198,8 @@ void parse_training(const Json& root, TrainingConfig& t) {
                        fmt::format("unknown value '{}'; allowed: bf16, fp16, fp8, fp32", *p));
     t.precision = *parsed;
   }
-  if (const auto name = optional_string(training, "recompute", "training")) {
-    const std::optional<RecomputeKind> recompute = parse_recompute(*name);
-    if (!recompute) {
-      std::vector<std::string_view> names;
-      for (RecomputeKind kind : kRecomputeKinds) names.push_back(name_of(kind));
-      throw InputError("training.recompute", fmt::format("unknown value '{}'; allowed: {}", *name,
-                                                         fmt::join(names, ", ")));
-    }
-    t.recompute = *recompute;
-  }
-  if (const auto name = optional_string(training, "framework", "training")) {
-    const std::optional<Framework> framework = parse_framework(*name);
-    if (!framework) {
-      std::vector<std::string_view> names;
-      for (Framework f : kFrameworks) names.push_back(name_of(f));
-      throw InputError("training.framework", fmt::format("unknown value '{}'; allowed: {}", *name,
-                                                         fmt::join(names, ", ")));
-    }
-    t.framework = *framework;
-  }
+  parse_named(training, "recompute", "training", t.recompute, kRecomputeKinds);
+  parse_named(training, "framework", "training", t.framework, kFrameworks);
   set_if_given(optional_bool(training, "compile", "training"), t.compile);
   set_if_given(optional_bool(training, "flash_attention", "training"), t.flash_attention);
   set_if_given(optional_non_negative_number(training, "memory_headroom", "training",
