@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "hardware/attention_kernel.hpp"
 #include "hardware/cluster.hpp"
 #include "models/layer_ops.hpp"
 #include "models/model_spec.hpp"
@@ -200,6 +201,9 @@ struct TrainingConfig {
   // of an eager framework (pytorch, fsdp2); the others fuse them already.
   bool compile = false;
   bool flash_attention = true;
+  // The flash-attention kernel the stack runs; anything but `profile` rescales the cluster
+  // profile's attention when the scenario is parsed (parse_scenario).
+  AttentionKernel attention_kernel = AttentionKernel::profile;
   double tokens = 0;  // tokens of the whole training run; 0: no time-to-train estimate
   double memory_headroom = kDefaultMemoryHeadroom;  // fits: peak <= capacity x (1 - this)
   // The share of the GPU's memory the framework's allocator may hold (JAX's

@@ -182,7 +182,7 @@ void parse_training(const Json& root, TrainingConfig& t) {
   reject_unknown_fields(
       training, "training",
       {"global_batch", "micro_batch", "seq_len", "precision", "recompute", "framework", "compile",
-       "flash_attention", "tokens", "memory_headroom", "memory_pool_fraction"});
+       "flash_attention", "attention_kernel", "tokens", "memory_headroom", "memory_pool_fraction"});
   t.global_batch = require_positive_int(training, "global_batch", "training");
   set_if_given(optional_positive_int(training, "micro_batch", "training"), t.micro_batch);
   set_if_given(optional_positive_int(training, "seq_len", "training", model_limits::kSeqLen),
@@ -202,6 +202,7 @@ void parse_training(const Json& root, TrainingConfig& t) {
   parse_named(training, "framework", "training", t.framework, kFrameworks);
   set_if_given(optional_bool(training, "compile", "training"), t.compile);
   set_if_given(optional_bool(training, "flash_attention", "training"), t.flash_attention);
+  parse_named(training, "attention_kernel", "training", t.attention_kernel, kAttentionKernels);
   set_if_given(optional_non_negative_number(training, "memory_headroom", "training",
                                             Limit{0.9, "90% of the GPU kept free"}),
                t.memory_headroom);
@@ -480,6 +481,25 @@ Json without_autos(const Json& root, std::vector<std::string>& autos) {
   return copy;
 }
 
+// A stack that ran another attention kernel than the one the GPU's profile measured: the
+// profile's attention at that kernel's published rate.
+void apply_attention_kernel(Scenario& s) {
+  if (s.training.attention_kernel == AttentionKernel::profile) return;
+  if (!s.training.flash_attention)
+    throw InputError("training.attention_kernel",
+                     "names a flash-attention kernel, but training.flash_attention is false "
+                     "(unfused attention): drop one of the two");
+  const auto best = flash_attention_2_best_frac(s.cluster.gpu);
+  if (!best)
+    throw InputError(
+        "training.attention_kernel",
+        fmt::format("no published FlashAttention-2 efficiency for {} (known on NVIDIA Ampere "
+                    "and Hopper); use \"profile\" with a cluster.profile calibrated on the "
+                    "stack",
+                    s.cluster.gpu.name));
+  s.cluster.profile = with_attention_best_frac(std::move(s.cluster.profile), *best);
+}
+
 }  // namespace
 
 Scenario parse_scenario(const Json& stated_root, const std::filesystem::path& base_dir) {
@@ -494,6 +514,7 @@ Scenario parse_scenario(const Json& stated_root, const std::filesystem::path& ba
   s.model = resolve_model(require_field(root, "model", ""), "model", base_dir);
   s.cluster = parse_cluster(root, base_dir, s.gpus);
   parse_training(root, s.training);
+  apply_attention_kernel(s);
   parse_parallel(root, s.parallel);
   parse_comm(root, s.comm);
   parse_engine(root, s.engine);

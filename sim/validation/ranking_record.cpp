@@ -107,6 +107,10 @@ void read_torchtitan_layout(const Json& set, const Json& par, Json& p, Json& tra
                             std::vector<std::string>& assumptions) {
   training["framework"] = "fsdp2";
   training["compile"] = says(text(set, "precision"), "compile");
+  training["attention_kernel"] = "flash_attention_2";
+  assumptions.push_back(
+      "attention: PyTorch SDPA's FlashAttention-2 on H100 (the pages' torch of 2024-12 and "
+      "2025-06; cuDNN attention was opt-in from pytorch/pytorch#138522 until cuDNN 9.15)");
   if (auto fsdp = leading_number(field(par, "fsdp"))) {
     p["dp"] = *fsdp;
     p["zero"] = 3;

@@ -185,6 +185,14 @@ std::variant<RecordConversion, SkippedRecord> convert_record(const Json& record,
     const double gpus = number(hw, "gpus").value_or(0);
     c.measured_s = maxtext_flops(model, *number(batch, "global")) / (gpus * *x * 1e12);
     c.measured_from = "tflops_per_gpu with MaxText's FLOP count";
+  } else if (auto rate = number(measured, "tokens_per_s_per_gpu")) {
+    // Tokens of the whole step over its GPUs: TorchTitan's TPS/GPU divides a rank's tokens by the
+    // non-data-parallel degree (train.py at 9dec370, lines 358-360), i.e. global tokens / GPUs.
+    const double gpus = number(hw, "gpus").value_or(0);
+    if (!(*rate > 0) || !(gpus > 0))
+      return SkippedRecord{"measured.tokens_per_s_per_gpu needs a positive rate and hardware.gpus"};
+    c.measured_s = *number(batch, "global") * *number(model, "seq_len") / (gpus * *rate);
+    c.measured_from = "tokens_per_s_per_gpu with the global batch";
   } else if (auto y = number(measured, "tflops_per_gpu");
              y && source.find("Megatron-LM") != std::string::npos) {
     // Megatron-Core reports model TFLOP/s with its num_floating_point_operations(), which is
@@ -388,6 +396,10 @@ std::variant<RecordConversion, SkippedRecord> convert_record(const Json& record,
     training["framework"] = *framework;
   if (const Json* compiled = field(record, "compile"); compiled && compiled->is_boolean())
     training["compile"] = *compiled;
+  // The flash-attention kernel of the run's stack, where it is not the one the GPU's profile
+  // measured (TorchTitan's 2024-25 runs: PyTorch SDPA's FlashAttention-2).
+  if (const Json* kernel = field(record, "attention_kernel"); kernel && kernel->is_string())
+    training["attention_kernel"] = *kernel;
   // The allocator's share of GPU memory the run set (MaxText's recipes:
   // XLA_PYTHON_CLIENT_MEM_FRACTION).
   if (auto pool = number(record, "memory_pool_fraction")) training["memory_pool_fraction"] = *pool;
@@ -430,6 +442,7 @@ std::string group_of(std::string_view record_id) {
   if (id.rfind("dgxc-llama31", 0) == 0) return "H100 Llama 3.1 recipes";
   if (id.rfind("maxtext-a3", 0) == 0) return "MaxText on A3 (H100)";
   if (id.rfind("mcore-mixtral", 0) == 0) return "H100 Mixtral (Megatron-Core)";
+  if (id.rfind("torchtitan-llama31-8b", 0) == 0) return "TorchTitan Llama 3.1 8B (H100 500 W)";
   const auto dash = id.find('-');
   return id.substr(0, dash);
 }

@@ -114,7 +114,8 @@ TEST(RankingRun, TorchTitanSetsRunOnFsdp2WithWhatTheirConfigsLeaveUnstated) {
   const Json& published = r.published;
   EXPECT_EQ(published["framework"], "fsdp2");
   EXPECT_EQ(published["compile"], true);
-  EXPECT_EQ(published["precision"], "fp8");  // Float8 linears
+  EXPECT_EQ(published["attention_kernel"], "flash_attention_2");  // SDPA of torch 1963fc8
+  EXPECT_EQ(published["precision"], "fp8");                       // Float8 linears
   const Json& p = published["parallel"];
   EXPECT_EQ(p["dp"], 8);
   EXPECT_EQ(p["zero"], 3);

@@ -98,6 +98,38 @@ TEST(RecordConversion, MegatronCoreThroughputLeavesTheTimeToThePredictedFlops) {
   EXPECT_DOUBLE_EQ(c.measured_time_s(16 * 400e12 * 2.5, 16), 2.5);
 }
 
+TEST(RecordConversion, APerGpuTokenRateIsTheGlobalBatchsTokensOverItsGpus) {
+  // TorchTitan's TPS/GPU: FSDP over 8 GPUs, 16 sequences of 8192 tokens at 6,667 tokens/s/GPU.
+  Json record = complete_record();
+  record["hardware"]["gpus"] = 8;
+  record["batch"]["global"] = 16;
+  record["measured"] = {{"tokens_per_s_per_gpu", 6667}, {"memory_gib", 77.0}};
+  const auto v = convert_record(record);
+  const RecordConversion& c = converted(v);
+  EXPECT_DOUBLE_EQ(c.measured_s, 16.0 * 8192 / (8 * 6667.0));
+  EXPECT_EQ(c.measured_from, "tokens_per_s_per_gpu with the global batch");
+
+  record["measured"]["tokens_per_s_per_gpu"] = 0;
+  EXPECT_EQ(skip_reason(record),
+            "measured.tokens_per_s_per_gpu needs a positive rate and hardware.gpus");
+}
+
+TEST(RecordConversion, TorchTitansGrandTetonRunsAreFsdp2OnTheFiveHundredWattPart) {
+  Json record = complete_record();
+  record["id"] = "torchtitan-llama31-8b-8-fsdp-compile";
+  record["framework"] = "fsdp2";
+  record["compile"] = true;
+  record["hardware"]["gpu"] = "H100 SXM 96GB HBM2e (500 W power limit)";
+  record["parallel"]["recompute"] = "selective_op";
+  const auto v = convert_record(record);
+  const RecordConversion& c = converted(v);
+  EXPECT_EQ(c.scenario["cluster"]["gpu"], "h100-96gb-hbm2e");
+  EXPECT_EQ(c.scenario["training"]["framework"], "fsdp2");
+  EXPECT_EQ(c.scenario["training"]["compile"], true);
+  EXPECT_EQ(c.scenario["training"]["recompute"], "selective_op");
+  EXPECT_EQ(group_of("torchtitan-llama31-8b-8-fsdp"), "TorchTitan Llama 3.1 8B (H100 500 W)");
+}
+
 TEST(RecordConversion, MalformedRecordsAreSkippedSayingWhy) {
   const std::map<std::string, Json> cases = {
       {"not a JSON object", Json(5)},
