@@ -159,9 +159,12 @@ struct CollectiveCost::Impl {
       throw std::invalid_argument(fmt::format(
           "CommGroup needs ranks, nodes, ranks_per_node >= 1 ({})", describe_group(kind, g)));
     if (kind == CollectiveKind::send_recv) return;
-    if (g.ranks != g.nodes * g.ranks_per_node)
-      throw std::invalid_argument(fmt::format(
-          "CommGroup ranks must equal nodes x ranks_per_node ({})", describe_group(kind, g)));
+    // The last node may hold fewer ranks than the others (a group that does not fill whole
+    // nodes), but never none.
+    if (g.ranks > g.nodes * g.ranks_per_node || g.ranks <= (g.nodes - 1) * g.ranks_per_node)
+      throw std::invalid_argument(
+          fmt::format("CommGroup ranks must fill nodes x ranks_per_node but the last node ({})",
+                      describe_group(kind, g)));
     if (g.ranks_per_node > machine.gpus_per_node)
       throw std::invalid_argument(
           fmt::format("CommGroup has {} ranks per node but a node has {} "

@@ -30,7 +30,8 @@ enum class CollectiveKind {
 
 std::string_view name_of(CollectiveKind kind);
 
-// How a communicator's ranks sit on the machine: `ranks` = nodes × ranks_per_node.
+// How a communicator's ranks sit on the machine: `ranks` = nodes × ranks_per_node, or fewer when
+// the last node holds only part of a node's share (a group that does not fill whole nodes).
 // For send_recv, `nodes` = 2 means the peer is on another node.
 struct CommGroup {
   int ranks = 1;

@@ -5,12 +5,16 @@
 namespace trainsim {
 namespace {
 
-// `size` ranks, consecutive members `stride` global ranks apart, nodes of `gpus_per_node`.
+// `size` ranks, consecutive members `stride` global ranks apart, nodes of `gpus_per_node`. A group
+// that does not fill whole nodes (12 ranks of a 3-node pipeline stage: 8 on one node, 4 on the
+// next) is costed as spread evenly over the nodes it spans, as NCCL's tuning model reads it
+// (ppn = p / N, comm-model.md §1.3).
 CommGroup make_group(int size, int stride, int gpus_per_node) {
   if (size <= 1) return CommGroup{1, 1, 1};
   int per_node = stride >= gpus_per_node ? 1 : std::min(size, gpus_per_node / stride);
   per_node = std::max(1, per_node);
-  return CommGroup{size, (size + per_node - 1) / per_node, per_node};
+  const int nodes = (size + per_node - 1) / per_node;
+  return CommGroup{size, nodes, (size + nodes - 1) / nodes};
 }
 
 }  // namespace

@@ -390,6 +390,20 @@ TEST(CollectiveCost, InconsistentGroupsAndSizesAreRejected) {
   EXPECT_THROW(cost.estimate(CollectiveKind::all_reduce, one_node(8), -1.0), std::invalid_argument);
 }
 
+TEST(CollectiveCost, AGroupWhoseLastNodeIsPartlyFilledIsCostedBetweenItsNeighbours) {
+  // 12 ranks on two nodes (a 3-node pipeline stage): costed as 6 per node, 11 likewise (the
+  // last node one short); an empty last node is not a group.
+  const CollectiveCost cost = h100_cost();
+  const double bytes = 256e6;
+  const double twelve = cost.estimate_s(CollectiveKind::all_reduce, CommGroup{12, 2, 6}, bytes);
+  const double eleven = cost.estimate_s(CollectiveKind::all_reduce, CommGroup{11, 2, 6}, bytes);
+  EXPECT_GT(twelve, 0);
+  EXPECT_GT(eleven, 0);
+  EXPECT_GT(twelve, cost.estimate_s(CollectiveKind::all_reduce, one_node(8), bytes));
+  EXPECT_THROW(cost.estimate(CollectiveKind::all_reduce, CommGroup{12, 3, 6}, bytes),
+               std::invalid_argument);
+}
+
 TEST(CollectiveCost, GroupsAcrossNodesNeedNicBandwidth) {
   NodeSpec no_nics = dgx_h100();
   no_nics.nics_per_node = 0;
