@@ -97,7 +97,7 @@ def test_validate_gives_the_cli_rows_from_a_file_or_a_list():
     rows = trainsim.validate(records_file)
     assert list(rows) == cli["records"]
     assert rows.meta == {"groups": cli["groups"], "frameworks": cli["frameworks"],
-                         "skipped": cli["skipped"]}
+                         "memory_groups": cli["memory_groups"], "skipped": cli["skipped"]}
     assert all(abs(r["error"]) < 1 for r in rows)
     # A list of records is the same records without the file's supplement (records the
     # supplement completes are skipped, naming what is missing).

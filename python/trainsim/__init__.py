@@ -154,9 +154,11 @@ def validate(records: Union[str, "os.PathLike[str]", Sequence[Mapping[str, Any]]
              unstated: str = "auto", write_scenarios: Optional[str] = None,
              sets=None, **overrides: Any) -> Rows:
     """Published measurements predicted and compared (``trainsim validate --format json``): one
-    row per record it can model {id, group, predicted_s, measured_s, error, assumptions};
-    ``rows.meta`` holds ``groups`` (records, mape, max_abs_error per group) and ``skipped``
-    (id, reason). ``records`` is a records file or a list of record dicts; ``unstated`` is
+    row per record it can model {id, group, framework, predicted_s, measured_s, error,
+    assumptions, and predicted_peak_bytes, measured_memory_bytes, memory_error where the record
+    reports its memory}; ``rows.meta`` holds ``groups`` (records, mape, max_abs_error per
+    group), ``frameworks`` (the same per framework), ``memory_groups`` (the peak memory's, per
+    group) and ``skipped`` (id, reason). ``records`` is a records file or a list of record dicts; ``unstated`` is
     "auto" (the fastest setting that fits) or "default" (the frameworks' fixed defaults): what
     a setting the source leaves unstated becomes."""
     assignments = _sets(sets, overrides)

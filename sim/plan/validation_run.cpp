@@ -68,6 +68,12 @@ ValidationReport validate_records(const ValidationRequest& request) {
                           measured_s,
                           relative_error(p.step_time_s, measured_s),
                           c.assumptions};
+      if (c.measured_memory_bytes) {
+        row.predicted_peak_bytes = p.memory.peak_bytes;
+        row.measured_memory_bytes = c.measured_memory_bytes;
+        row.memory_error = relative_error(p.memory.peak_bytes, *c.measured_memory_bytes);
+        report.memory[row.group].add(*row.memory_error, id);
+      }
       for (const Assumption& a : p.assumptions)
         row.assumptions.push_back(fmt::format("chosen {} = {}", a.path, a.value.dump()));
       row.assumptions.push_back("measured from " + c.measured_from);

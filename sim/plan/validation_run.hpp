@@ -5,6 +5,7 @@
 // with the reason. Reading and converting records is sim/validation/.
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,9 @@ struct ValidatedRecord {
   // Every setting the source leaves unstated and what it became, each "auto" choice, and
   // where the measured time comes from.
   std::vector<std::string> assumptions;
+  // Where the record reports its peak device memory: the predicted peak (the GPU with the
+  // highest) against it.
+  std::optional<double> predicted_peak_bytes, measured_memory_bytes, memory_error;
 };
 
 struct UnmodelledRecord {
@@ -37,6 +41,7 @@ struct ValidationReport {
   std::vector<ValidatedRecord> records;
   std::map<std::string, ErrorStats> groups;      // by group_of(id)
   std::map<std::string, ErrorStats> frameworks;  // by the scenarios' training.framework
+  std::map<std::string, ErrorStats> memory;      // peak memory error by group, where reported
   std::vector<UnmodelledRecord> skipped;
 };
 

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <optional>
 
+#include "sim/core/units.hpp"
 #include "sim/parallel/scenario.hpp"
 #include "sim/validation/record_fields.hpp"
 
@@ -201,6 +202,12 @@ std::variant<RecordConversion, SkippedRecord> convert_record(const Json& record,
     c.measured_from = "tflops_per_gpu with Megatron-Core's FLOP count";
   } else {
     return SkippedRecord{"no iteration time, and no throughput with a stated FLOP convention"};
+  }
+
+  if (auto gib = number(measured, "memory_gib")) {
+    if (!(*gib > 0))
+      return SkippedRecord{fmt::format("measured.memory_gib = {} is not positive", *gib)};
+    c.measured_memory_bytes = *gib * kBytesPerGiB;
   }
 
   // --- model ---

@@ -3,6 +3,7 @@
 // trainsim scenario: the scenario JSON, the measured iteration time (or how it follows from the
 // prediction), and every assumption made for a field the source leaves unstated. A record that
 // cannot be modelled is skipped with the reason.
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -22,7 +23,10 @@ struct RecordConversion {
   // convention (mcore_tflops_per_gpu) and the predicted FLOP count: see measured_time_s().
   double measured_s = 0;
   double mcore_tflops_per_gpu = 0;
-  std::string measured_from;             // "measured.iter_time_s", ...
+  std::string measured_from;  // "measured.iter_time_s", ...
+  // The peak device memory the run reported (measured.memory_gib, GiB = 2^30 bytes, as PyTorch's
+  // memory stats and TorchTitan's logs print it), when the record states one.
+  std::optional<double> measured_memory_bytes;
   std::vector<std::string> assumptions;  // one sentence per unstated field, in record order
 
   // measured_s when the record states it, else the time at which `gpus` GPUs at

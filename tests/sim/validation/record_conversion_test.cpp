@@ -108,7 +108,12 @@ TEST(RecordConversion, APerGpuTokenRateIsTheGlobalBatchsTokensOverItsGpus) {
   const RecordConversion& c = converted(v);
   EXPECT_DOUBLE_EQ(c.measured_s, 16.0 * 8192 / (8 * 6667.0));
   EXPECT_EQ(c.measured_from, "tokens_per_s_per_gpu with the global batch");
+  EXPECT_DOUBLE_EQ(*c.measured_memory_bytes, 77.0 * 1024 * 1024 * 1024);  // GiB as logged
+  EXPECT_FALSE(converted(convert_record(complete_record())).measured_memory_bytes);
 
+  record["measured"]["memory_gib"] = -1;
+  EXPECT_EQ(skip_reason(record), "measured.memory_gib = -1 is not positive");
+  record["measured"]["memory_gib"] = 77.0;
   record["measured"]["tokens_per_s_per_gpu"] = 0;
   EXPECT_EQ(skip_reason(record),
             "measured.tokens_per_s_per_gpu needs a positive rate and hardware.gpus");
