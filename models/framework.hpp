@@ -53,6 +53,11 @@ struct FrameworkProfile {
   bool recompute_skips_unread = false;
 
   ModelStates model_states = ModelStates::megatron;
+  // DeepSpeed's BF16_Optimizer (model_states deepspeed, bf16, ZeRO 0 or 1): an fp32 gradient for
+  // every parameter, into which each micro-batch's bf16 gradients are added after its backward.
+  bool accumulates_fp32_gradients(bool bf16, int zero) const {
+    return model_states == ModelStates::deepspeed && bf16 && zero <= 1;
+  }
 
   // --- data parallel without sharded parameters (DDP, ZeRO-1/2) ---
   double ddp_bucket_params = 0;  // 0: Megatron-Core's max(40M, 1M x dp x cp)

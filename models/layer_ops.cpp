@@ -422,6 +422,21 @@ std::vector<Op> build_optimizer_ops(double params_on_rank, Framework framework) 
   return {clip, adam};
 }
 
+Op build_fp32_gradient_accumulation_op(double params_on_rank, double tensors) {
+  // bf16_optimizer.py _update_hp_grad (DeepSpeed 38327e0, line 340):
+  // hp_grad.add_(lp.grad.to(fp32)): the cast reads 2 and writes 4 bytes per parameter, the add
+  // reads 4 + 4 and writes 4; one kernel each per tensor.
+  Op op;
+  op.name = "fp32_gradient_accumulation";
+  op.kind = OpKind::memory_bound;
+  op.pass = Pass::backward;
+  op.role = OpRole::weight_gradient;
+  op.precision = Precision::fp32;
+  op.bytes = params_on_rank * 18.0;
+  op.kernels = std::max(1, static_cast<int>(2.0 * tensors));
+  return op;
+}
+
 double context_parallel_ring_step_bytes(const ModelSpec& model, const ShardContext& ctx) {
   const double kv_heads_local = std::max<std::int64_t>(1, model.kv_heads / ctx.tp);
   return 2.0 * ctx.micro_batch * ctx.local_seq_len() * kv_heads_local * model.head_dim() *

@@ -68,6 +68,10 @@ double cnn_block_saved_bytes(const ModelSpec& model, std::int64_t layer, const S
 // Adam step over `params_on_rank` parameters (fp32 master weights, moments, gradients; writes
 // 16-bit weights back). Megatron: fused multi-tensor kernels; PyTorch: fused AdamW.
 std::vector<Op> build_optimizer_ops(double params_on_rank, Framework framework);
+// DeepSpeed's BF16_Optimizer after every micro-batch's backward: each bf16 gradient cast to fp32
+// and added into the fp32 accumulation buffer, over `params_on_rank` parameters in `tensors`
+// tensors (FrameworkProfile::accumulates_fp32_gradients).
+Op build_fp32_gradient_accumulation_op(double params_on_rank, double tensors);
 
 // FLOPs of one full model forward+backward per token, without recomputation and without causal
 // discount (the MFU numerator convention, interface.md): 6 · matmul params + 12 · L · h · s.

@@ -222,7 +222,8 @@ ModelStateBytes model_state_bytes_per_param(Framework framework, Precision preci
       // for every parameter. Otherwise 16-bit gradients, and the optimizer keeps an fp32 copy of
       // its gradient partition beside master weights, m and v. Gradients travel in the
       // communication dtype (16-bit unless grad_reduce_in_fp32).
-      if (precision == Precision::bf16 && zero <= 1) return {2.0, 6.0, 12.0, 2.0, reduced_16bit};
+      if (profile.accumulates_fp32_gradients(precision == Precision::bf16, zero))
+        return {2.0, 6.0, 12.0, 2.0, reduced_16bit};
       return {weights_16bit, 2.0, 16.0, weights_16bit, reduced_16bit};
     case ModelStates::megatron:
       break;

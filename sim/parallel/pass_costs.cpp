@@ -316,6 +316,23 @@ PassCostTable build_pass_costs(const Scenario& sc, const ComputeCost& compute,
     }
     c.params = head_params_per_rank(sc);
   }
+  if (framework_profile(sc.training.framework)
+          .accumulates_fp32_gradients(sc.training.precision == Precision::bf16, p.zero)) {
+    // DeepSpeed's BF16_Optimizer adds each micro-batch's bf16 gradients into its fp32 buffer
+    // once that micro-batch's backward is done (bf16_optimizer.py update_hp_grads, called by
+    // pipe/engine.py _exec_backward_pass line 867 and by the engine's backward): a pass over the
+    // rank's parameters per micro-batch, in the pass that produces the weight gradients.
+    auto accumulate = [&](PieceCost& c, double tensors) {
+      const double s = compute.estimate_s(build_fp32_gradient_accumulation_op(c.params, tensors));
+      c.backward[index_of(TimeCategory::compute)] += s;
+      c.weight_s += s;
+    };
+    const double layer_tensors = static_cast<double>(model.layer_param_tensors().size());
+    if (t.blocks.empty()) accumulate(t.layer, layer_tensors);
+    for (PieceCost& block : t.blocks) accumulate(block, layer_tensors);
+    accumulate(t.embedding, model.learned_position_embeddings ? 2.0 : 1.0);
+    accumulate(t.head, model.tied_embeddings ? 2.0 : 3.0);  // final norm weight, bias; head
+  }
   if (p.pp > 1) {
     // Megatron's scatter-gather optimization sends 1/tp of the activation between stages.
     const double p2p_bytes = activation_bytes / p.tp;

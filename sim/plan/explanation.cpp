@@ -36,9 +36,17 @@ std::vector<StepPart> parts_of(const StepPrediction& p) {
 }
 
 // Where a group's GPUs sit and the slowest link each GPU's share of the collective crosses.
-void place(const CommGroup& group, const Scenario& s, CollectiveExplained& out) {
+void place(CollectiveKind kind, const CommGroup& group, const Scenario& s,
+           CollectiveExplained& out) {
   const NodeSpec& node = s.cluster.node;
-  if (group.nodes > 1) {
+  if (kind == CollectiveKind::send_recv && group.nodes > 1) {
+    // NCCL's model prices a send alone, over one NIC; what other sends through the same NICs
+    // cost it is the flow engine's to find (engine.network = "flow").
+    const double nic_Bps = std::min(node.nic_Bps, s.cluster.network.link_Bps);
+    out.placement = "2 GPUs on 2 nodes";
+    out.link = fmt::format("one {:g} Gb/s NIC", nic_Bps * 8 / 1e9);
+    out.link_Bps = nic_Bps;
+  } else if (group.nodes > 1) {
     out.placement = fmt::format("{} GPUs across {} nodes ({} per node)", group.ranks, group.nodes,
                                 group.ranks_per_node);
     // NCCL gives each channel of a ring its own NIC, so a group's bus bandwidth across nodes is
@@ -69,7 +77,7 @@ CollectiveExplained costed(std::string where, std::string_view group_name, Colle
   c.latency_s = cost.estimate_s(kind, group, 1.0);
   // Bandwidth-bound once moving the bytes costs more than the fixed cost of any call.
   c.latency_bound = c.latency_s >= 0.5 * c.estimate.time_s;
-  place(group, s, c);
+  place(kind, group, s, c);
   if (c.estimate.time_s > 0)
     c.busbw_Bps = bytes * busbw_factor(kind, group.ranks) / c.estimate.time_s;
   return c;

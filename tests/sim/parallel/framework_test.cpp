@@ -301,6 +301,41 @@ TEST(Frameworks, DeepSpeedBf16Zero1HoldsAnFp32GradientBufferForEveryParameter) {
   EXPECT_NEAR(m.optimizer_bytes, 12 * stage_sharded_params_per_rank(s, 0), 1e-9 * n);
 }
 
+// BF16_Optimizer.update_hp_grads after every micro-batch's backward: each bf16 gradient cast to
+// fp32 and added into the fp32 buffer, 18 bytes per parameter, two kernels per tensor.
+TEST(Frameworks, DeepSpeedBf16AddsEveryMicroBatchsGradientsIntoItsFp32Buffer) {
+  const auto costs = [](const Json& json) {
+    const Scenario s = testing::scenario_from(json);
+    const ComputeCost compute(s.cluster.gpu, s.cluster.profile);
+    const CollectiveCost collectives(s.cluster.gpu, s.cluster.node, s.cluster.network, s.comm);
+    return build_pass_costs(s, compute, collectives, parallel_groups(s));
+  };
+  const Json bf16_optimizer = on_framework("deepspeed", 1);
+  const Scenario s = testing::scenario_from(bf16_optimizer);
+  const ComputeCost compute(s.cluster.gpu, s.cluster.profile);
+  const PassCostTable with = costs(bf16_optimizer);
+  const PassCostTable without = costs(on_framework("deepspeed", 2));  // ZeRO-2's optimizer
+  const double tensors = static_cast<double>(s.model.layer_param_tensors().size());
+  const Op accumulate = build_fp32_gradient_accumulation_op(with.layer.params, tensors);
+  EXPECT_DOUBLE_EQ(accumulate.bytes, 18.0 * with.layer.params);
+  EXPECT_EQ(accumulate.kernels, 2 * static_cast<int>(tensors));
+  const double accumulate_s = compute.estimate_s(accumulate);
+  EXPECT_GT(accumulate_s, 0);
+  const auto backward_s = [](const PieceCost& c) {
+    return c.backward[index_of(TimeCategory::compute)];
+  };
+  EXPECT_NEAR(backward_s(with.layer), backward_s(without.layer) + accumulate_s, 1e-12);
+  EXPECT_NEAR(with.layer.weight_s, without.layer.weight_s + accumulate_s, 1e-12);
+  EXPECT_GT(backward_s(with.head), backward_s(without.head));
+  EXPECT_GT(backward_s(with.embedding), backward_s(without.embedding));
+  // fp16 runs DeepSpeed's FP16 optimizers, which accumulate in the 16-bit gradients.
+  Json fp16 = bf16_optimizer;
+  fp16["training"]["precision"] = "fp16";
+  Json fp16_zero2 = fp16;
+  fp16_zero2["parallel"]["zero"] = 2;
+  EXPECT_DOUBLE_EQ(backward_s(costs(fp16).layer), backward_s(costs(fp16_zero2).layer));
+}
+
 TEST(Frameworks, TheMegatronPathKeepsItsDefaults) {
   const Scenario s = testing::scenario_from(on_framework("megatron", 3));
   EXPECT_EQ(s.parallel.zero3_bucket_params, 5e7);
