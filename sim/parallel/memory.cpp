@@ -318,15 +318,17 @@ MemoryEstimate stage_memory(const Scenario& scenario, int stage, double nccl_buf
     const double layers = static_cast<double>(scenario.layers_on_stage(stage));
     m.activations_bytes = per_layer * layers * in_flight;
   }
+  const RecomputeKind recompute = scenario.training.recompute;
+  const bool save_listed = save_list_of(recompute, scenario.model).has_value();
   if (checkpointed && !scenario.model.is_cnn()) {
     // Recomputing a layer materializes its full activations once more.
     m.activations_bytes +=
         layer_activation_bytes(scenario.model, ctx, RecomputeKind::none, !ctx.flash_attention);
-  } else if (save_list_of(scenario.training.recompute, scenario.model)) {
+  } else if (save_listed) {
     // ... and what one layer's backward recomputes of them.
-    m.activations_bytes += std::max(
-        0.0, layer_activation_bytes(scenario.model, ctx, RecomputeKind::none, false) -
-                 layer_activation_bytes(scenario.model, ctx, scenario.training.recompute, false));
+    m.activations_bytes +=
+        std::max(0.0, layer_activation_bytes(scenario.model, ctx, RecomputeKind::none, false) -
+                          layer_activation_bytes(scenario.model, ctx, recompute, false));
   }
   if (stage == loss_stage(p)) {
     // Logits (16-bit) and the fp32 softmax of the vocab-parallel cross-entropy.
@@ -345,9 +347,8 @@ MemoryEstimate stage_memory(const Scenario& scenario, int stage, double nccl_buf
   m.nccl_buffers_bytes = nccl_buffers_bytes;
   m.runtime_reserved_bytes = m.cuda_context_bytes + m.nccl_buffers_bytes;
   // Selective recomputation with flash attention recomputes nothing that allocates.
-  const RecomputeKind recompute = scenario.training.recompute;
   const bool irregular_allocations =
-      recompute == RecomputeKind::full || save_list_of(recompute, scenario.model) ||
+      recompute == RecomputeKind::full || save_listed ||
       (recompute == RecomputeKind::selective && !ctx.flash_attention) || p.zero >= 3;
   const FrameworkProfile& allocator = framework_profile(scenario.training.framework);
   if (irregular_allocations && allocator.caching_allocator) {
