@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "sim/core/units.hpp"
 #include "sim/reports/step_difference.hpp"
 
@@ -57,14 +59,16 @@ std::string ps_transfer_sentence(const PsTransferExplained& x) {
 std::string communication_sentence(const CommunicationExplained& e) {
   std::string out =
       fmt::format("{} communication: {} exposed", name_of(e.category), human_seconds(e.exposed_s));
-  if (e.issued_s && e.exposed_s > *e.issued_s) {
+  // Exposed beyond its own transfers (not just their rounding): it waits on other stages.
+  if (e.issued_s && e.exposed_s > *e.issued_s * (1 + 1e-9) + 1e-12) {
     out += fmt::format(
         ", more than the {} of this GPU's own transfers: it also waits for other "
         "stages' sends",
         human_seconds(*e.issued_s));
   } else if (e.issued_s) {
     out += fmt::format(" of the {} its transfers take on this GPU ({} hidden behind other work)",
-                       human_seconds(*e.issued_s), human_seconds(*e.issued_s - e.exposed_s));
+                       human_seconds(*e.issued_s),
+                       human_seconds(std::max(0.0, *e.issued_s - e.exposed_s)));
   }
   if (e.layer_forward_hidden_s > 0 || e.layer_backward_hidden_s > 0)
     out += fmt::format(

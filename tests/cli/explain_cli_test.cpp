@@ -35,6 +35,30 @@ TEST(ExplainCli, TableAndJsonSayTheSame) {
   EXPECT_EQ(trainsim("explain").out, table.out) << "byte-identical on the same input";
 }
 
+TEST(ExplainCli, ATransferExposedWholeIsNotCalledLongerThanItself) {
+  // DeepSpeed 2021's ZeRO-3 on one pipeline stage: every gather blocks, so all of the data
+  // parallel time is exposed, and none of it is waiting for another stage.
+  const auto run = trainsim(
+      "explain --set model=gpt3-1.3b --set cluster.nodes=2 --set parallel.tp=1 "
+      "--set parallel.pp=1 --set parallel.dp=16 --set parallel.zero=3 "
+      "--set parallel.zero3_prefetch=false --set parallel.zero3_gather=per_tensor "
+      "--set parallel.zero3_grad_reduce=all_reduce --set training.recompute=full "
+      "--set training.framework=deepspeed "
+      "--set training.precision=fp16 --set training.global_batch=16 "
+      "--set training.micro_batch=1 --format json");
+  ASSERT_EQ(run.status, 0) << run.err;
+  const Json j = Json::parse(run.out);
+  bool found = false;
+  for (const Json& e : j["communication"]) {
+    const std::string sentence = e["sentence"].get<std::string>();
+    if (sentence.rfind("dp communication", 0) != 0) continue;
+    found = true;
+    EXPECT_EQ(sentence.find("more than"), std::string::npos) << sentence;
+    EXPECT_NE(sentence.find("(0.0 us hidden behind other work)"), std::string::npos) << sentence;
+  }
+  EXPECT_TRUE(found);
+}
+
 TEST(ExplainCli, BadInputExitsTwoNamingTheField) {
   const auto run = trainsim("explain --set parallel.tp=7");
   EXPECT_EQ(run.status, 2);
