@@ -39,22 +39,13 @@ void parse_choice(const Json& obj, std::string_view key, std::string_view path, 
                    fmt::format("unknown value '{}'; allowed: {}", *text, fmt::join(names, ", ")));
 }
 
-// A field naming one of `all` by its name_of(); unknown names are refused with every name.
+// parse_choice over `all`, each named by its name_of().
 template <typename Enum, std::size_t N>
 void parse_named(const Json& obj, std::string_view key, std::string_view path, Enum& out,
                  const std::array<Enum, N>& all) {
-  const auto text = optional_string(obj, key, path);
-  if (!text) return;
-  std::vector<std::string_view> names;
-  for (Enum value : all) {
-    if (name_of(value) == *text) {
-      out = value;
-      return;
-    }
-    names.push_back(name_of(value));
-  }
-  throw InputError(join_path(path, key),
-                   fmt::format("unknown value '{}'; allowed: {}", *text, fmt::join(names, ", ")));
+  std::array<std::pair<std::string_view, Enum>, N> choices;
+  for (std::size_t i = 0; i < N; ++i) choices[i] = {name_of(all[i]), all[i]};
+  parse_choice(obj, key, path, out, choices);
 }
 
 template <typename T>
